@@ -1,0 +1,192 @@
+//! Finding the Python files to analyse.
+//!
+//! Walks the given paths with the `ignore` crate: `.gitignore` and friends are respected,
+//! default excludes skip virtual environments and build output, `exclude`/`extend-exclude`
+//! globs (relative to the project root) add more. A path named explicitly on the command line is
+//! always analysed. Symbolic links are followed; a loop becomes a problem, not a hang.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+/// Directories never worth analysing.
+pub const DEFAULT_EXCLUDES: &[&str] = &[
+    ".bzr",
+    ".direnv",
+    ".eggs",
+    ".git",
+    ".hg",
+    ".mypy_cache",
+    ".nox",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".svn",
+    ".tox",
+    ".venv",
+    "__pycache__",
+    "__pypackages__",
+    "_build",
+    "build",
+    "dist",
+    "node_modules",
+    "site-packages",
+    "venv",
+];
+
+/// A file found by the walk.
+#[derive(Clone, Debug)]
+pub struct FoundFile {
+    pub absolute: PathBuf,
+    /// Relative to the project root, `/`-separated.
+    pub relative: String,
+}
+
+/// Something the walk could not get through.
+#[derive(Clone, Debug)]
+pub struct WalkProblem {
+    pub path: String,
+    pub message: String,
+}
+
+/// Compiled exclude globs.
+pub struct Excludes {
+    set: GlobSet,
+}
+
+impl Excludes {
+    /// `patterns` are matched against root-relative paths and, for patterns without a `/`,
+    /// against every path component (so `build` excludes any directory named build).
+    pub fn new(patterns: &[String]) -> Result<Self> {
+        let mut builder = GlobSetBuilder::new();
+        for pattern in patterns {
+            let pattern = pattern.trim_end_matches('/');
+            let glob = |p: &str| {
+                Glob::new(p).with_context(|| format!("invalid exclude pattern `{pattern}`"))
+            };
+            builder.add(glob(pattern)?);
+            if !pattern.contains('/') {
+                builder.add(glob(&format!("**/{pattern}"))?);
+            }
+            builder.add(glob(&format!("{pattern}/**"))?);
+        }
+        Ok(Self {
+            set: builder.build()?,
+        })
+    }
+
+    pub fn is_excluded(&self, relative: &str) -> bool {
+        self.set.is_match(relative)
+    }
+}
+
+/// Relative path of `path` below `root`, `/`-separated (the path itself when outside the root).
+pub fn relative_path(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let text = relative.to_string_lossy();
+    if std::path::MAIN_SEPARATOR == '/' {
+        text.into_owned()
+    } else {
+        text.replace(std::path::MAIN_SEPARATOR, "/")
+    }
+}
+
+fn is_python(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|extension| extension == "py" || extension == "pyi")
+}
+
+/// Walks `targets` (absolute) below `root` and returns the Python files, sorted, and problems.
+pub fn discover(
+    root: &Path,
+    targets: &[PathBuf],
+    excludes: &Excludes,
+) -> (Vec<FoundFile>, Vec<WalkProblem>) {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    for target in targets {
+        if !target.is_dir() {
+            // Named explicitly: analysed whatever the excludes say; reading reports problems.
+            if target.symlink_metadata().is_ok() {
+                files.push(FoundFile {
+                    absolute: target.clone(),
+                    relative: relative_path(root, target),
+                });
+            } else {
+                problems.push(WalkProblem {
+                    path: relative_path(root, target),
+                    message: "no such file or directory".to_string(),
+                });
+            }
+            continue;
+        }
+        let mut builder = ignore::WalkBuilder::new(target);
+        builder
+            .follow_links(true)
+            .require_git(false)
+            .hidden(true)
+            .threads(1);
+        let filter_root = root.to_path_buf();
+        let excludes_set = excludes.set.clone();
+        let target_dir = target.clone();
+        builder.filter_entry(move |entry| {
+            if entry.path() == target_dir {
+                return true;
+            }
+            let relative = relative_path(&filter_root, entry.path());
+            !excludes_set.is_match(&relative)
+        });
+        for entry in builder.build() {
+            match entry {
+                Ok(entry) => {
+                    let path = entry.path();
+                    let is_file = entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                    if is_file && is_python(path) {
+                        files.push(FoundFile {
+                            absolute: path.to_path_buf(),
+                            relative: relative_path(root, path),
+                        });
+                    } else if entry.file_type().is_some_and(|t| t.is_dir()) && is_python(path) {
+                        // A directory named `x.py` is not a module; say so once.
+                        problems.push(WalkProblem {
+                            path: relative_path(root, path),
+                            message: "a directory with a Python file name; not analysed".into(),
+                        });
+                    }
+                }
+                Err(err) => problems.push(walk_problem(root, &err)),
+            }
+        }
+    }
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    files.dedup_by(|a, b| a.relative == b.relative);
+    problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
+    (files, problems)
+}
+
+fn walk_problem(root: &Path, err: &ignore::Error) -> WalkProblem {
+    fn innermost<'e>(root: &Path, err: &'e ignore::Error) -> (Option<&'e Path>, String) {
+        match err {
+            ignore::Error::WithPath { path, err } => {
+                let (inner, message) = innermost(root, err);
+                (inner.or(Some(path.as_path())), message)
+            }
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                innermost(root, err)
+            }
+            ignore::Error::Loop { child, ancestor } => (
+                Some(child.as_path()),
+                format!(
+                    "symbolic link loop: points back to {}",
+                    relative_path(root, ancestor)
+                ),
+            ),
+            other => (None, other.to_string()),
+        }
+    }
+    let (path, message) = innermost(root, err);
+    WalkProblem {
+        path: path.map_or_else(String::new, |p| relative_path(root, p)),
+        message,
+    }
+}

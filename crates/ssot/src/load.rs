@@ -1,0 +1,89 @@
+//! Reading, decoding and parsing every file in parallel, one file's trouble never stopping the
+//! run: an unreadable, undecodable or oversized file becomes an SSOT002 problem, a panic while
+//! extracting facts becomes an internal-error problem (exit 2), and a syntax error keeps the
+//! facts the parser recovered.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use globset::GlobSet;
+use rayon::prelude::*;
+use ssot_index::ProjectFile;
+use ssot_python::SourceKind;
+
+use crate::discovery::FoundFile;
+use crate::fs::FileSystem;
+
+/// What kind of trouble a file gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProblemKind {
+    /// SSOT002: could not be read, decoded, or was too large.
+    Unreadable,
+    /// The analysis itself failed on this file (a bug in ssot): exit code 2.
+    Internal,
+}
+
+/// A file that could not be analysed.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileProblem {
+    pub path: String,
+    pub kind: ProblemKind,
+    pub message: String,
+}
+
+/// Loads every file; returns the analysed files and the problems, both sorted by path.
+pub fn load_files(
+    found: &[FoundFile],
+    fs: &dyn FileSystem,
+    test_paths: &GlobSet,
+    max_file_size: u64,
+) -> (Vec<ProjectFile>, Vec<FileProblem>) {
+    let results: Vec<Result<ProjectFile, FileProblem>> = found
+        .par_iter()
+        .map(|file| load_one(file, fs, test_paths, max_file_size))
+        .collect();
+    let mut files = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    for result in results {
+        match result {
+            Ok(file) => files.push(file),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    problems.sort();
+    (files, problems)
+}
+
+fn load_one(
+    file: &FoundFile,
+    fs: &dyn FileSystem,
+    test_paths: &GlobSet,
+    max_file_size: u64,
+) -> Result<ProjectFile, FileProblem> {
+    let problem = |kind, message: String| FileProblem {
+        path: file.relative.clone(),
+        kind,
+        message,
+    };
+    let bytes = fs
+        .read(&file.absolute, max_file_size)
+        .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
+    let kind = SourceKind::from_path(&file.relative);
+    let facts = catch_unwind(AssertUnwindSafe(|| ssot_python::facts_from_bytes(&bytes, kind)))
+        .map_err(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            problem(
+                ProblemKind::Internal,
+                format!("internal error while analysing this file: {message}"),
+            )
+        })?
+        .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
+    Ok(ProjectFile {
+        is_test: test_paths.is_match(&file.relative),
+        path: file.relative.clone(),
+        facts,
+    })
+}

@@ -1,0 +1,65 @@
+//! Output options shared by commands: format, destination, colour.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+/// The output formats of DESIGN.md §2.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Full,
+    Concise,
+    Json,
+    Github,
+    Sarif,
+    Junit,
+    Gitlab,
+}
+
+impl OutputFormat {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutputFormat::Full => "full",
+            OutputFormat::Concise => "concise",
+            OutputFormat::Json => "json",
+            OutputFormat::Github => "github",
+            OutputFormat::Sarif => "sarif",
+            OutputFormat::Junit => "junit",
+            OutputFormat::Gitlab => "gitlab",
+        }
+    }
+}
+
+/// `--output-format` and `--output-file`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Write the output to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Colour only when writing to a terminal and `NO_COLOR` is unset.
+    pub fn color(&self) -> bool {
+        self.output_file.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none()
+    }
+
+    pub fn write(&self, bytes: &[u8]) -> Result<()> {
+        match &self.output_file {
+            Some(path) => std::fs::write(path, bytes)
+                .with_context(|| format!("cannot write {}", path.display())),
+            None => {
+                let mut stdout = std::io::stdout().lock();
+                stdout.write_all(bytes)?;
+                stdout.flush()?;
+                Ok(())
+            }
+        }
+    }
+}

@@ -1,0 +1,195 @@
+//! From command-line paths to a loaded [`Project`]: project root, configuration, import roots,
+//! discovery and loading.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ssot_index::Project;
+use ssot_report::Problem;
+
+use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_TEST_PATHS};
+use crate::discovery::{self, Excludes, DEFAULT_EXCLUDES};
+use crate::fs::RealFileSystem;
+use crate::load::{self, ProblemKind};
+
+/// Options every analysing command shares.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct ProjectArgs {
+    /// Files or directories to analyse (default: the project root).
+    pub paths: Vec<PathBuf>,
+    /// Use this config file (`ssot.toml` or `pyproject.toml`) instead of discovering one.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Extra exclude globs, on top of the configured ones.
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Accepted for compatibility with ruff-style invocations; ssot keeps no cache yet.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+/// A project ready for analysis.
+pub struct LoadedProject {
+    pub root: PathBuf,
+    pub config: Config,
+    pub config_source: Option<PathBuf>,
+    pub import_roots: Vec<String>,
+    pub project: Project,
+    /// Files that could not be analysed and walk problems, sorted.
+    pub problems: Vec<Problem>,
+    /// A file made ssot itself fail: exit code 2.
+    pub internal_error: bool,
+    pub elapsed_load: std::time::Duration,
+}
+
+fn absolute(path: &Path) -> Result<PathBuf> {
+    if path.is_absolute() {
+        Ok(path.to_path_buf())
+    } else {
+        Ok(std::env::current_dir()
+            .context("cannot determine the current directory")?
+            .join(path))
+    }
+}
+
+/// Removes `.` and `..` components without touching the disk (symbolic links stay as given).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Finds the root and config, walks the targets and loads every file.
+pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
+    let started = Instant::now();
+    let targets: Vec<PathBuf> = args
+        .paths
+        .iter()
+        .map(|p| absolute(p).map(|p| normalize(&p)))
+        .collect::<Result<_>>()?;
+    let start = match targets.first() {
+        Some(first) if first.is_dir() => first.clone(),
+        Some(first) => first
+            .parent()
+            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf),
+        None => absolute(Path::new("."))?,
+    };
+    let loaded = match &args.config {
+        Some(path) => Some(config::read_config_file(&absolute(path)?)?),
+        None => config::discover_config(&start)?,
+    };
+    let (config, config_source) = match loaded {
+        Some(loaded) => (loaded.config, loaded.source),
+        None => (Config::default(), None),
+    };
+    let root = match (&config_source, &args.config) {
+        // A discovered config marks the project root; one given with --config applies to the
+        // directory being analysed.
+        (Some(source), None) => source.parent().map(Path::to_path_buf).unwrap_or(start.clone()),
+        _ => start.clone(),
+    };
+    let targets = if targets.is_empty() {
+        vec![root.clone()]
+    } else {
+        targets
+    };
+    for target in &targets {
+        if target.symlink_metadata().is_err() {
+            bail!("{}: no such file or directory", target.display());
+        }
+    }
+
+    let import_roots = import_roots(&root, &config);
+    let mut exclude_patterns: Vec<String> = match &config.exclude {
+        Some(patterns) => patterns.clone(),
+        None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
+    };
+    exclude_patterns.extend(config.extend_exclude.iter().cloned());
+    exclude_patterns.extend(args.exclude.iter().cloned());
+    let excludes = Excludes::new(&exclude_patterns)?;
+    let test_paths = glob_set(
+        config
+            .test_paths
+            .as_deref()
+            .map(|v| v.iter().map(String::as_str).collect::<Vec<_>>())
+            .unwrap_or_else(|| DEFAULT_TEST_PATHS.to_vec()),
+    )?;
+
+    let (found, walk_problems) = discovery::discover(&root, &targets, &excludes);
+    let fs = RealFileSystem::from_env();
+    let max_file_size = config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
+    let (files, file_problems) = load::load_files(&found, &fs, &test_paths, max_file_size);
+    let internal_error = file_problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::Internal);
+    let mut problems: Vec<Problem> = file_problems
+        .into_iter()
+        .map(|p| Problem {
+            path: p.path,
+            code: match p.kind {
+                ProblemKind::Unreadable => "SSOT002",
+                ProblemKind::Internal => "internal-error",
+            },
+            message: p.message,
+        })
+        .chain(walk_problems.into_iter().map(|p| Problem {
+            path: p.path,
+            code: "SSOT002",
+            message: p.message,
+        }))
+        .collect();
+    problems.sort();
+    let project = Project::new(files, &import_roots);
+    Ok(LoadedProject {
+        root,
+        config,
+        config_source,
+        import_roots,
+        project,
+        problems,
+        internal_error,
+        elapsed_load: started.elapsed(),
+    })
+}
+
+/// Import roots relative to the project root: configured, or the root plus `src/` when the
+/// project has a src layout (a `src` directory that is not itself a package).
+fn import_roots(root: &Path, config: &Config) -> Vec<String> {
+    let normalize = |root: &str| {
+        let trimmed = root.trim_start_matches("./").trim_end_matches('/');
+        if trimmed == "." {
+            String::new()
+        } else {
+            trimmed.to_string()
+        }
+    };
+    match &config.src {
+        Some(roots) => roots.iter().map(|r| normalize(r)).collect(),
+        None => {
+            let mut roots = vec![String::new()];
+            let src = root.join("src");
+            if src.is_dir() && !src.join("__init__.py").exists() {
+                roots.push("src".to_string());
+            }
+            roots
+        }
+    }
+}
+
+fn glob_set(patterns: Vec<&str>) -> Result<GlobSet> {
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(Glob::new(pattern).with_context(|| format!("invalid glob `{pattern}`"))?);
+    }
+    Ok(builder.build()?)
+}

@@ -1,0 +1,209 @@
+//! Per-file facts about Python source: the data every layer of ssot shares.
+//!
+//! `ssot_python` is the only crate that produces these from a syntax tree; every other crate
+//! reads them. Facts are plain owned data (no parser types), so they can be cached, sent across
+//! threads and built by hand in tests. Byte offsets are into the decoded source text; lines and
+//! columns are 1-based, columns counted in characters.
+
+use serde::{Deserialize, Serialize};
+
+/// A byte range in the decoded source text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+/// A 1-based line and character column.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Everything ssot needs to know about one source file.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FileFacts {
+    /// Every import statement at any depth, in source order.
+    pub imports: Vec<ImportStmt>,
+    /// Classes, functions and assignments, module-level and nested, in source order.
+    pub definitions: Vec<Definition>,
+    /// `import M` bindings used as `M.N`: one entry per (import statement, attribute chain) use site.
+    pub attribute_refs: Vec<AttributeRef>,
+    /// The module's `__all__`.
+    pub dunder_all: DunderAll,
+    /// The module defines a module-level `__getattr__` (PEP 562): any name may resolve at run time.
+    pub has_module_getattr: bool,
+    /// Syntax errors; the other facts are what the parser recovered.
+    pub syntax_errors: Vec<SyntaxErrorFact>,
+}
+
+/// Which kind of scope a statement sits in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScopeKind {
+    #[default]
+    Module,
+    Class,
+    Function,
+}
+
+/// Where a statement sits: its scope and the guards around it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StmtContext {
+    pub scope: ScopeKind,
+    /// Under `if TYPE_CHECKING:` (or `typing.TYPE_CHECKING`): never executed at run time.
+    pub type_checking: bool,
+    /// In the body of a `try` whose handlers catch `ImportError` (or something broader).
+    pub guarded_by_import_error: bool,
+    /// In the body of an `except` handler (a fallback binding).
+    pub in_except_handler: bool,
+    /// Under any other condition (`if`, `while`, `for`, `with`, `match`, a version guard).
+    pub conditional: bool,
+}
+
+/// One import statement.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportStmt {
+    pub kind: ImportKind,
+    pub names: Vec<ImportedName>,
+    pub span: Span,
+    pub position: Position,
+    pub context: StmtContext,
+}
+
+/// `import a.b` or `from .a import b`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ImportKind {
+    /// `import a.b [as c], d`
+    Import,
+    /// `from [.level]module import names`
+    From {
+        /// The module as written, without leading dots (`None` for `from . import x`).
+        module: Option<String>,
+        /// The number of leading dots.
+        level: u32,
+    },
+}
+
+/// One alias of an import statement: `name [as asname]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedName {
+    /// The imported name (`a.b.c` for `import a.b.c`, `*` for a star import).
+    pub name: String,
+    pub asname: Option<String>,
+    pub span: Span,
+    pub position: Position,
+}
+
+impl ImportedName {
+    /// The local name this alias binds (`a` for `import a.b`, `c` for `... as c`).
+    pub fn bound_name(&self, kind: &ImportKind) -> &str {
+        if let Some(asname) = &self.asname {
+            return asname;
+        }
+        match kind {
+            ImportKind::Import => self.name.split('.').next().unwrap_or(&self.name),
+            ImportKind::From { .. } => &self.name,
+        }
+    }
+}
+
+/// What a definition binds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DefinitionKind {
+    Class,
+    Function,
+    Variable,
+}
+
+impl DefinitionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DefinitionKind::Class => "class",
+            DefinitionKind::Function => "function",
+            DefinitionKind::Variable => "variable",
+        }
+    }
+}
+
+/// A class, function or assigned name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Definition {
+    /// The bound name.
+    pub name: String,
+    /// Dotted path from the module (`Outer.method` for nested definitions).
+    pub qualname: String,
+    pub kind: DefinitionKind,
+    /// For `X = Y` or `X = a.b.Y`: the dotted expression on the right.
+    pub alias_of: Option<String>,
+    /// For classes: bases, decorators, public methods.
+    pub class: Option<ClassFacts>,
+    /// For functions: decorators as dotted names.
+    pub decorators: Vec<String>,
+    /// Binds a name in the module namespace (at module level, or through `global`).
+    pub module_level: bool,
+    pub span: Span,
+    pub position: Position,
+    pub context: StmtContext,
+}
+
+/// What a class looks like from outside.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClassFacts {
+    /// Base class expressions as dotted names (`Base`, `mod.Base`; subscripts keep their value).
+    pub bases: Vec<String>,
+    /// Keyword arguments of the class statement other than bases (`metaclass=...`), as `key=dotted`.
+    pub keywords: Vec<String>,
+    pub decorators: Vec<String>,
+    /// Methods defined in the class body, in source order.
+    pub methods: Vec<MethodFacts>,
+}
+
+/// A method's name and its required parameters (excluding `self`/`cls`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MethodFacts {
+    pub name: String,
+    pub required_params: Vec<String>,
+    pub is_async: bool,
+}
+
+impl MethodFacts {
+    /// Public: no leading underscore.
+    pub fn is_public(&self) -> bool {
+        !self.name.starts_with('_')
+    }
+}
+
+/// `__all__` as far as it can be known without running code.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DunderAll {
+    #[default]
+    Absent,
+    /// Built from literal lists and tuples, `+=`, `.extend([...])` and `.append("...")`.
+    Static(Vec<String>),
+    /// Some form ssot cannot evaluate statically.
+    Dynamic,
+}
+
+/// A use `M.a.b` of a name bound by `import M` (or `import M as X`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeRef {
+    /// Index into [`FileFacts::imports`] of the statement that binds the root name.
+    pub import_index: u32,
+    /// Index into that statement's names.
+    pub name_index: u32,
+    /// The attributes after the root name, outermost last (`["a", "b"]` for `M.a.b`).
+    pub attributes: Vec<String>,
+    pub span: Span,
+    pub position: Position,
+}
+
+/// A syntax error reported by the parser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyntaxErrorFact {
+    pub position: Position,
+    pub span: Span,
+    pub message: String,
+}

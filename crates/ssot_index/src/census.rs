@@ -1,0 +1,212 @@
+//! The `scan` view of references: every first-party symbol imported through two or more
+//! distinct paths, and every first-party path that leads nowhere.
+//!
+//! `files` counts distinct files with at least one binding through a path; `statements` counts
+//! bindings. Symbols are ordered most-spread first (distinct files over all paths, then number
+//! of paths, then name); paths within a symbol and dangling paths likewise by files, then path.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use ssot_facts::DefinitionKind;
+
+use crate::references::{ImportPath, Reference};
+use crate::resolve::{DanglingReason, Origin, Resolution};
+use crate::{FileId, Project};
+
+/// How many example locations each path keeps.
+pub const EXAMPLES_PER_PATH: usize = 3;
+
+/// A place in a file.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Location {
+    pub path: String,
+    pub line: u32,
+}
+
+/// Counts for one path.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PathCounts {
+    /// Distinct files with a binding through the path.
+    pub files: u32,
+    /// Of those, test files.
+    pub test_files: u32,
+    /// (import statement, name) bindings.
+    pub statements: u32,
+    /// Of those, in test files.
+    pub test_statements: u32,
+    /// Bindings inside a `try` that catches `ImportError`.
+    pub guarded_statements: u32,
+    /// The first few bindings, in path order.
+    pub examples: Vec<Location>,
+}
+
+/// One path to a symbol.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CensusPath {
+    pub path: ImportPath,
+    pub counts: PathCounts,
+}
+
+/// A first-party symbol and the paths it is imported through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CensusSymbol {
+    pub origin: Origin,
+    /// `module:Qualified.Name` of the definition.
+    pub origin_path: String,
+    pub kind: DefinitionKind,
+    pub defined_at: Location,
+    /// Distinct files over all paths.
+    pub files: u32,
+    pub paths: Vec<CensusPath>,
+}
+
+/// A first-party path that resolves to nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DanglingPath {
+    pub path: ImportPath,
+    pub reason: DanglingKind,
+    pub counts: PathCounts,
+}
+
+/// Why a dangling path leads nowhere.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DanglingKind {
+    Dangling(DanglingReason),
+    Cycle,
+    BeyondTopLevel,
+}
+
+impl DanglingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DanglingKind::Dangling(reason) => reason.as_str(),
+            DanglingKind::Cycle => "cycle",
+            DanglingKind::BeyondTopLevel => "beyond-top-level",
+        }
+    }
+}
+
+/// The result of a census.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Census {
+    /// Origins reached through two or more paths.
+    pub symbols: Vec<CensusSymbol>,
+    pub dangling: Vec<DanglingPath>,
+}
+
+#[derive(Default)]
+struct PathTally {
+    files: Vec<FileId>,
+    counts: PathCounts,
+}
+
+impl PathTally {
+    fn add(&mut self, project: &Project, reference: &Reference) {
+        let file = project.file(reference.file);
+        if self.files.last() != Some(&reference.file) {
+            self.files.push(reference.file);
+            self.counts.files += 1;
+            self.counts.test_files += u32::from(file.is_test);
+        }
+        self.counts.statements += 1;
+        self.counts.test_statements += u32::from(file.is_test);
+        self.counts.guarded_statements += u32::from(reference.context.guarded_by_import_error);
+        if self.counts.examples.len() < EXAMPLES_PER_PATH {
+            self.counts.examples.push(Location {
+                path: file.path.clone(),
+                line: reference.position.line,
+            });
+        }
+    }
+}
+
+/// Builds the census from references (in file order, as [`collect_references`] returns them).
+///
+/// [`collect_references`]: crate::references::collect_references
+pub fn census(project: &Project, references: &[Reference]) -> Census {
+    let mut by_origin: FxHashMap<Origin, BTreeMap<&ImportPath, PathTally>> = FxHashMap::default();
+    let mut dangling: BTreeMap<(&ImportPath, DanglingKind), PathTally> = BTreeMap::new();
+    for reference in references {
+        match &reference.resolution {
+            Resolution::Definition(origin) => by_origin
+                .entry(*origin)
+                .or_default()
+                .entry(&reference.path)
+                .or_default()
+                .add(project, reference),
+            Resolution::Dangling { reason, .. } => dangling
+                .entry((&reference.path, DanglingKind::Dangling(*reason)))
+                .or_default()
+                .add(project, reference),
+            Resolution::Cycle => dangling
+                .entry((&reference.path, DanglingKind::Cycle))
+                .or_default()
+                .add(project, reference),
+            Resolution::BeyondTopLevel => dangling
+                .entry((&reference.path, DanglingKind::BeyondTopLevel))
+                .or_default()
+                .add(project, reference),
+            Resolution::Module(_) | Resolution::External { .. } | Resolution::Open(_) => {}
+        }
+    }
+
+    let mut symbols: Vec<CensusSymbol> = by_origin
+        .into_iter()
+        .filter(|(_, paths)| paths.len() >= 2)
+        .map(|(origin, paths)| {
+            let mut files: Vec<FileId> = paths.values().flat_map(|t| t.files.iter().copied()).collect();
+            files.sort_unstable();
+            files.dedup();
+            let mut paths: Vec<CensusPath> = paths
+                .into_iter()
+                .map(|(path, tally)| CensusPath {
+                    path: path.clone(),
+                    counts: tally.counts,
+                })
+                .collect();
+            paths.sort_by(|a, b| b.counts.files.cmp(&a.counts.files).then(a.path.cmp(&b.path)));
+            let file = project.file(origin.file);
+            let definition = &file.facts.definitions[origin.definition as usize];
+            CensusSymbol {
+                origin,
+                origin_path: origin_path(project, origin),
+                kind: definition.kind,
+                defined_at: Location {
+                    path: file.path.clone(),
+                    line: definition.position.line,
+                },
+                files: files.len() as u32,
+                paths,
+            }
+        })
+        .collect();
+    symbols.sort_by(|a, b| {
+        b.files
+            .cmp(&a.files)
+            .then(b.paths.len().cmp(&a.paths.len()))
+            .then(a.origin_path.cmp(&b.origin_path))
+    });
+
+    let mut dangling: Vec<DanglingPath> = dangling
+        .into_iter()
+        .map(|((path, reason), tally)| DanglingPath {
+            path: path.clone(),
+            reason,
+            counts: tally.counts,
+        })
+        .collect();
+    dangling.sort_by(|a, b| b.counts.files.cmp(&a.counts.files).then(a.path.cmp(&b.path)));
+    Census { symbols, dangling }
+}
+
+/// `module:Qualified.Name` of a first-party definition.
+pub fn origin_path(project: &Project, origin: Origin) -> String {
+    let file = project.file(origin.file);
+    let definition = &file.facts.definitions[origin.definition as usize];
+    let module = project
+        .modules
+        .module_of_file(origin.file)
+        .map_or_else(|| file.path.clone(), |id| project.modules.module(id).name.clone());
+    format!("{module}:{}", definition.qualname)
+}

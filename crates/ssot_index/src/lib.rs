@@ -1,0 +1,58 @@
+//! The pure project model of ssot: no I/O, no parser, only facts in and findings out.
+//!
+//! - [`modules`]: which file is which module (import roots, packages, PEP 420 namespace
+//!   packages, stubs, scripts, two files claiming one name);
+//! - [`namespace`]: which bindings each module makes at its top level;
+//! - [`resolve`]: following a `module:name` path through re-exports to its [`Origin`];
+//! - [`references`]: every import binding of every file, with its path and resolution;
+//! - [`census`]: the `scan` view: symbols reached through several paths, dangling paths.
+//!
+//! Everything here is deterministic: inputs are sorted by path before indexing and every
+//! output list is sorted before it is returned.
+
+pub mod census;
+pub mod modules;
+pub mod namespace;
+pub mod references;
+pub mod resolve;
+
+pub use census::{census, Census, CensusPath, CensusSymbol, DanglingKind, DanglingPath, Location, PathCounts};
+pub use modules::{ModuleConflict, ModuleId, ModuleTable};
+pub use references::{collect_references, ImportPath, Reference};
+pub use resolve::{DanglingReason, OpenReason, Origin, Resolution, Resolver};
+
+use ssot_facts::FileFacts;
+
+/// Index of a file in [`Project::files`].
+pub type FileId = u32;
+
+/// One analysed source file.
+#[derive(Clone, Debug)]
+pub struct ProjectFile {
+    /// Path relative to the project root, `/`-separated.
+    pub path: String,
+    pub facts: FileFacts,
+    /// Matches the project's test paths.
+    pub is_test: bool,
+}
+
+/// The files of a project and the module table built from them.
+#[derive(Debug)]
+pub struct Project {
+    pub files: Vec<ProjectFile>,
+    pub modules: ModuleTable,
+}
+
+impl Project {
+    /// Builds the module table for `files` under the import `roots` (relative directories,
+    /// `""` for the project root, in `sys.path` order).
+    pub fn new(mut files: Vec<ProjectFile>, roots: &[String]) -> Self {
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let modules = ModuleTable::build(files.iter().map(|f| f.path.as_str()), roots);
+        Self { files, modules }
+    }
+
+    pub fn file(&self, id: FileId) -> &ProjectFile {
+        &self.files[id as usize]
+    }
+}

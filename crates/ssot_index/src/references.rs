@@ -1,0 +1,158 @@
+//! Every first-party import binding of every file, with the path it is written through and
+//! where that path leads.
+//!
+//! A reference is one (import statement, name) binding, as DESIGN.md §4 defines it:
+//! `from M import N` gives one per name; `import M` used as `M.N` gives one per statement and
+//! path however many uses follow. Star imports are resolution steps, not references. Bindings
+//! that lead outside the project are not kept.
+
+use std::fmt;
+
+use rustc_hash::FxHashSet;
+use ssot_facts::{ImportKind, Position, StmtContext};
+
+use crate::resolve::{Resolution, Resolver};
+use crate::{FileId, Project};
+
+/// How an import reaches a symbol: `module:name` as written, relative imports made absolute.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ImportPath {
+    pub module: String,
+    /// `None` for `import module` itself.
+    pub name: Option<String>,
+}
+
+impl fmt::Display for ImportPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.name {
+            Some(name) => write!(f, "{}:{}", self.module, name),
+            None => f.write_str(&self.module),
+        }
+    }
+}
+
+/// One first-party import binding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub file: FileId,
+    /// Index of the import statement in the file's facts.
+    pub statement: u32,
+    /// Index of the name in that statement.
+    pub name: u32,
+    pub path: ImportPath,
+    /// Reached as `M.N` after `import M`.
+    pub via_attribute: bool,
+    /// Where the name (or the first attribute use) is written.
+    pub position: Position,
+    pub context: StmtContext,
+    pub resolution: Resolution,
+}
+
+/// All first-party references of the project, in file order then source order.
+pub fn collect_references(resolver: &mut Resolver<'_>) -> Vec<Reference> {
+    let project: &Project = resolver.project();
+    let mut references = Vec::new();
+    for (file_id, file) in project.files.iter().enumerate() {
+        let file_id = file_id as FileId;
+        let facts = &file.facts;
+        for (statement_index, import) in facts.imports.iter().enumerate() {
+            for (name_index, imported) in import.names.iter().enumerate() {
+                let reference = |path: ImportPath, resolution: Resolution| Reference {
+                    file: file_id,
+                    statement: statement_index as u32,
+                    name: name_index as u32,
+                    path,
+                    via_attribute: false,
+                    position: imported.position,
+                    context: import.context,
+                    resolution,
+                };
+                match &import.kind {
+                    ImportKind::From { module, level } => {
+                        if imported.name == "*" {
+                            continue;
+                        }
+                        match resolver.absolute_module(file_id, *level, module.as_deref()) {
+                            Some(absolute) => {
+                                let resolution = resolver.resolve_from(&absolute, &imported.name);
+                                if !matches!(resolution, Resolution::External { .. }) {
+                                    let path = ImportPath {
+                                        module: absolute,
+                                        name: Some(imported.name.clone()),
+                                    };
+                                    references.push(reference(path, resolution));
+                                }
+                            }
+                            None => {
+                                let dots = ".".repeat(*level as usize);
+                                let path = ImportPath {
+                                    module: format!("{dots}{}", module.as_deref().unwrap_or("")),
+                                    name: Some(imported.name.clone()),
+                                };
+                                references.push(reference(path, Resolution::BeyondTopLevel));
+                            }
+                        }
+                    }
+                    ImportKind::Import => {
+                        let resolution = resolver.resolve_module(&imported.name);
+                        if resolution.is_dangling() {
+                            let path = ImportPath {
+                                module: imported.name.clone(),
+                                name: None,
+                            };
+                            references.push(reference(path, resolution));
+                        }
+                    }
+                }
+            }
+        }
+        attribute_references(resolver, file_id, &mut references);
+    }
+    references
+}
+
+/// `import M` then `M.a.N`: walks submodules from the bound module and records the first
+/// attribute that is not a module, once per (statement, path).
+fn attribute_references(resolver: &mut Resolver<'_>, file_id: FileId, out: &mut Vec<Reference>) {
+    let project = resolver.project();
+    let facts = &project.file(file_id).facts;
+    let mut seen: FxHashSet<(u32, ImportPath)> = FxHashSet::default();
+    for attribute_ref in &facts.attribute_refs {
+        let import = &facts.imports[attribute_ref.import_index as usize];
+        let imported = &import.names[attribute_ref.name_index as usize];
+        let bound_module = if imported.asname.is_some() {
+            imported.name.as_str()
+        } else {
+            imported.bound_name(&import.kind)
+        };
+        let Some(mut current) = project.modules.get(bound_module) else {
+            continue;
+        };
+        for attribute in &attribute_ref.attributes {
+            let resolution = resolver.resolve_member(current, attribute);
+            if let Resolution::Module(next) = resolution {
+                current = next;
+                continue;
+            }
+            let path = ImportPath {
+                module: project.modules.module(current).name.clone(),
+                name: Some(attribute.clone()),
+            };
+            if seen.insert((attribute_ref.import_index, path.clone()))
+                && !matches!(resolution, Resolution::External { .. })
+            {
+                out.push(Reference {
+                    file: file_id,
+                    statement: attribute_ref.import_index,
+                    name: attribute_ref.name_index,
+                    path,
+                    via_attribute: true,
+                    position: attribute_ref.position,
+                    context: import.context,
+                    resolution,
+                });
+            }
+            break;
+        }
+    }
+}

@@ -1,0 +1,856 @@
+//! Syntax tree to facts: one walk over a parsed module.
+//!
+//! The walk keeps a stack of statement contexts (scope kind, `TYPE_CHECKING`, `try`, other
+//! conditions) and a tree of scopes that records which names `import` statements bind, so that
+//! `M.N` attribute uses can be tied to the statement that bound `M` once the whole file is seen.
+
+use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
+use ruff_python_ast::{
+    self as ast, ExceptHandler, Expr, ExprContext, Parameters, Stmt,
+};
+use ruff_text_size::{Ranged, TextRange};
+use rustc_hash::FxHashMap;
+use ssot_facts::{
+    AttributeRef, ClassFacts, Definition, DefinitionKind, DunderAll, FileFacts, ImportKind,
+    ImportStmt, ImportedName, MethodFacts, ScopeKind, Span, StmtContext,
+};
+
+use crate::positions::LineIndex;
+
+/// Stack headroom kept before recursing into a deeper node, and the size of each new segment.
+const STACK_RED_ZONE: usize = 128 * 1024;
+const STACK_GROWTH: usize = 4 * 1024 * 1024;
+
+pub(crate) fn extract_module(suite: &[Stmt], lines: &LineIndex<'_>) -> FileFacts {
+    let mut extractor = Extractor {
+        lines,
+        facts: FileFacts::default(),
+        context: StmtContext::default(),
+        scopes: vec![ScopeNode {
+            parent: None,
+            kind: ScopeKind::Module,
+            imports: FxHashMap::default(),
+            globals: Vec::new(),
+        }],
+        current_scope: 0,
+        qualname: Vec::new(),
+        pending_refs: Vec::new(),
+        dunder_all: AllState::Absent,
+    };
+    extractor.visit_body(suite);
+    extractor.finish()
+}
+
+struct ScopeNode<'a> {
+    parent: Option<usize>,
+    kind: ScopeKind,
+    /// Name bound by an `import` statement → (statement index, alias index) in source order.
+    imports: FxHashMap<&'a str, Vec<(u32, u32)>>,
+    /// Names declared `global` in this function.
+    globals: Vec<&'a str>,
+}
+
+struct PendingRef<'a> {
+    scope: usize,
+    root: &'a str,
+    attributes: Vec<&'a str>,
+    range: TextRange,
+}
+
+enum AllState {
+    Absent,
+    Static(Vec<String>),
+    Dynamic,
+}
+
+struct Extractor<'a, 'l> {
+    lines: &'l LineIndex<'l>,
+    facts: FileFacts,
+    context: StmtContext,
+    scopes: Vec<ScopeNode<'a>>,
+    current_scope: usize,
+    /// Names of the enclosing classes and functions.
+    qualname: Vec<&'a str>,
+    pending_refs: Vec<PendingRef<'a>>,
+    dunder_all: AllState,
+}
+
+impl<'a> Extractor<'a, '_> {
+    fn span(range: TextRange) -> Span {
+        Span {
+            start: range.start().to_u32(),
+            end: range.end().to_u32(),
+        }
+    }
+
+    fn visit_body(&mut self, body: &'a [Stmt]) {
+        for stmt in body {
+            self.visit_stmt(stmt);
+        }
+    }
+
+    /// Visits `body` with `change` applied to the context, restoring it afterwards.
+    fn visit_body_with(&mut self, body: &'a [Stmt], change: impl FnOnce(&mut StmtContext)) {
+        let saved = self.context;
+        change(&mut self.context);
+        self.visit_body(body);
+        self.context = saved;
+    }
+
+    fn at_module_level(&self) -> bool {
+        self.context.scope == ScopeKind::Module
+    }
+
+    fn enter_scope(&mut self, kind: ScopeKind) -> (usize, StmtContext) {
+        let saved = (self.current_scope, self.context);
+        self.scopes.push(ScopeNode {
+            parent: Some(self.current_scope),
+            kind,
+            imports: FxHashMap::default(),
+            globals: Vec::new(),
+        });
+        self.current_scope = self.scopes.len() - 1;
+        self.context.scope = kind;
+        saved
+    }
+
+    fn leave_scope(&mut self, saved: (usize, StmtContext)) {
+        self.current_scope = saved.0;
+        self.context = saved.1;
+    }
+
+    fn qualified(&self, name: &str) -> String {
+        if self.qualname.is_empty() {
+            name.to_string()
+        } else {
+            let mut qualified = self.qualname.join(".");
+            qualified.push('.');
+            qualified.push_str(name);
+            qualified
+        }
+    }
+
+    fn record_import(&mut self, stmt: &'a Stmt) {
+        let (kind, aliases, range) = match stmt {
+            Stmt::Import(import) => (ImportKind::Import, &import.names, import.range),
+            Stmt::ImportFrom(import) => (
+                ImportKind::From {
+                    module: import.module.as_ref().map(|m| m.id.to_string()),
+                    level: import.level,
+                },
+                &import.names,
+                import.range,
+            ),
+            _ => return,
+        };
+        let statement_index = self.facts.imports.len() as u32;
+        let mut names = Vec::with_capacity(aliases.len());
+        for (alias_index, alias) in aliases.iter().enumerate() {
+            if matches!(kind, ImportKind::Import) {
+                let bound = alias
+                    .asname
+                    .as_ref()
+                    .map_or_else(|| alias.name.id.split('.').next().unwrap_or(""), |a| a.id.as_str());
+                self.scopes[self.current_scope]
+                    .imports
+                    .entry(bound)
+                    .or_default()
+                    .push((statement_index, alias_index as u32));
+            }
+            names.push(ImportedName {
+                name: alias.name.id.to_string(),
+                asname: alias.asname.as_ref().map(|a| a.id.to_string()),
+                span: Self::span(alias.range),
+                position: self.lines.position(alias.range.start().to_u32()),
+            });
+        }
+        self.facts.imports.push(ImportStmt {
+            kind,
+            names,
+            span: Self::span(range),
+            position: self.lines.position(range.start().to_u32()),
+            context: self.context,
+        });
+    }
+
+    fn record_definition(
+        &mut self,
+        name: &str,
+        kind: DefinitionKind,
+        range: TextRange,
+        alias_of: Option<String>,
+    ) {
+        self.facts.definitions.push(Definition {
+            name: name.to_string(),
+            qualname: self.qualified(name),
+            kind,
+            alias_of,
+            class: None,
+            decorators: Vec::new(),
+            module_level: self.at_module_level(),
+            span: Self::span(range),
+            position: self.lines.position(range.start().to_u32()),
+            context: self.context,
+        });
+    }
+
+    /// Records the names an assignment target binds, where they land in a namespace ssot models
+    /// (the module, a class body, or the module through `global`).
+    fn record_targets(&mut self, target: &'a Expr, alias_of: Option<String>) {
+        match target {
+            Expr::Name(name) => {
+                let id = name.id.as_str();
+                match self.context.scope {
+                    ScopeKind::Module | ScopeKind::Class => {
+                        self.record_definition(id, DefinitionKind::Variable, name.range, alias_of)
+                    }
+                    ScopeKind::Function => {
+                        if self.declared_global(id) {
+                            self.facts.definitions.push(Definition {
+                                name: id.to_string(),
+                                qualname: id.to_string(),
+                                kind: DefinitionKind::Variable,
+                                alias_of,
+                                class: None,
+                                decorators: Vec::new(),
+                                module_level: true,
+                                span: Self::span(name.range),
+                                position: self.lines.position(name.range.start().to_u32()),
+                                context: StmtContext {
+                                    conditional: true,
+                                    ..self.context
+                                },
+                            });
+                        }
+                    }
+                }
+            }
+            Expr::Tuple(tuple) => {
+                for element in &tuple.elts {
+                    self.record_targets(element, None);
+                }
+            }
+            Expr::List(list) => {
+                for element in &list.elts {
+                    self.record_targets(element, None);
+                }
+            }
+            Expr::Starred(starred) => self.record_targets(&starred.value, None),
+            _ => {}
+        }
+    }
+
+    fn declared_global(&self, name: &str) -> bool {
+        let mut scope = Some(self.current_scope);
+        while let Some(index) = scope {
+            let node = &self.scopes[index];
+            if node.kind == ScopeKind::Function && node.globals.contains(&name) {
+                return true;
+            }
+            if node.kind == ScopeKind::Function {
+                return false;
+            }
+            scope = node.parent;
+        }
+        false
+    }
+
+    fn visit_class(&mut self, class: &'a ast::StmtClassDef) {
+        for decorator in &class.decorator_list {
+            self.visit_expr(&decorator.expression);
+        }
+        if let Some(arguments) = &class.arguments {
+            self.visit_arguments(arguments);
+        }
+        let (bases, keywords) = class.arguments.as_ref().map_or_else(Default::default, |args| {
+            let bases = args.args.iter().filter_map(dotted_name).collect();
+            let keywords = args
+                .keywords
+                .iter()
+                .filter_map(|keyword| {
+                    let key = keyword.arg.as_ref()?;
+                    Some(format!("{}={}", key.id, dotted_name(&keyword.value).unwrap_or_default()))
+                })
+                .collect();
+            (bases, keywords)
+        });
+        let methods = class_methods(&class.body);
+        self.facts.definitions.push(Definition {
+            name: class.name.id.to_string(),
+            qualname: self.qualified(&class.name.id),
+            kind: DefinitionKind::Class,
+            alias_of: None,
+            class: Some(ClassFacts {
+                bases,
+                keywords,
+                decorators: class
+                    .decorator_list
+                    .iter()
+                    .filter_map(|d| dotted_name(&d.expression))
+                    .collect(),
+                methods,
+            }),
+            decorators: Vec::new(),
+            module_level: self.at_module_level(),
+            span: Self::span(class.name.range),
+            position: self.lines.position(class.name.range.start().to_u32()),
+            context: self.context,
+        });
+        let saved = self.enter_scope(ScopeKind::Class);
+        self.qualname.push(class.name.id.as_str());
+        self.visit_body(&class.body);
+        self.qualname.pop();
+        self.leave_scope(saved);
+    }
+
+    fn visit_function(&mut self, function: &'a ast::StmtFunctionDef) {
+        for decorator in &function.decorator_list {
+            self.visit_expr(&decorator.expression);
+        }
+        self.visit_parameters(&function.parameters);
+        if let Some(returns) = &function.returns {
+            self.visit_expr(returns);
+        }
+        let name = function.name.id.as_str();
+        if self.at_module_level() && name == "__getattr__" {
+            self.facts.has_module_getattr = true;
+        }
+        self.facts.definitions.push(Definition {
+            name: name.to_string(),
+            qualname: self.qualified(name),
+            kind: DefinitionKind::Function,
+            alias_of: None,
+            class: None,
+            decorators: function
+                .decorator_list
+                .iter()
+                .filter_map(|d| dotted_name(&d.expression))
+                .collect(),
+            module_level: self.at_module_level(),
+            span: Self::span(function.name.range),
+            position: self.lines.position(function.name.range.start().to_u32()),
+            context: self.context,
+        });
+        let saved = self.enter_scope(ScopeKind::Function);
+        self.scopes[self.current_scope].globals = global_names(&function.body);
+        self.qualname.push(name);
+        // Statements in a function run only when it is called: conditions around the
+        // definition no longer describe them, but the scope does.
+        self.context = StmtContext {
+            scope: ScopeKind::Function,
+            type_checking: false,
+            guarded_by_import_error: false,
+            in_except_handler: false,
+            conditional: false,
+        };
+        self.visit_body(&function.body);
+        self.qualname.pop();
+        self.leave_scope(saved);
+    }
+
+    fn visit_try(&mut self, try_stmt: &'a ast::StmtTry) {
+        let catches_import_error = try_stmt.handlers.iter().any(|handler| {
+            let ExceptHandler::ExceptHandler(handler) = handler;
+            handler.type_.as_deref().is_none_or(catches_import_error)
+        });
+        self.visit_body_with(&try_stmt.body, |context| {
+            context.guarded_by_import_error |= catches_import_error;
+        });
+        for handler in &try_stmt.handlers {
+            let ExceptHandler::ExceptHandler(handler) = handler;
+            if let Some(type_) = &handler.type_ {
+                self.visit_expr(type_);
+            }
+            if let Some(name) = &handler.name {
+                if self.at_module_level() {
+                    self.record_definition(&name.id, DefinitionKind::Variable, name.range, None);
+                }
+            }
+            self.visit_body_with(&handler.body, |context| context.in_except_handler = true);
+        }
+        self.visit_body_with(&try_stmt.orelse, |context| {
+            context.guarded_by_import_error |= catches_import_error;
+        });
+        self.visit_body(&try_stmt.finalbody);
+    }
+
+    fn visit_if(&mut self, if_stmt: &'a ast::StmtIf) {
+        self.visit_expr(&if_stmt.test);
+        let type_checking = is_type_checking(&if_stmt.test);
+        self.visit_body_with(&if_stmt.body, |context| {
+            if type_checking {
+                context.type_checking = true;
+            } else {
+                context.conditional = true;
+            }
+        });
+        for clause in &if_stmt.elif_else_clauses {
+            if let Some(test) = &clause.test {
+                self.visit_expr(test);
+            }
+            self.visit_body_with(&clause.body, |context| context.conditional = true);
+        }
+    }
+
+    fn record_dunder_all(&mut self, stmt: &'a Stmt) -> bool {
+        if !self.at_module_level() {
+            return false;
+        }
+        match stmt {
+            Stmt::Assign(assign)
+                if assign.targets.len() == 1 && is_name(&assign.targets[0], "__all__") =>
+            {
+                self.dunder_all = match string_sequence(&assign.value) {
+                    Some(names) => AllState::Static(names),
+                    None => AllState::Dynamic,
+                };
+                true
+            }
+            Stmt::AnnAssign(assign) if is_name(&assign.target, "__all__") => {
+                if let Some(value) = &assign.value {
+                    self.dunder_all = match string_sequence(value) {
+                        Some(names) => AllState::Static(names),
+                        None => AllState::Dynamic,
+                    };
+                }
+                true
+            }
+            Stmt::AugAssign(assign)
+                if is_name(&assign.target, "__all__") && assign.op == ast::Operator::Add =>
+            {
+                self.extend_dunder_all(string_sequence(&assign.value));
+                true
+            }
+            Stmt::Expr(expr) => {
+                let Expr::Call(call) = expr.value.as_ref() else {
+                    return false;
+                };
+                let Expr::Attribute(attribute) = call.func.as_ref() else {
+                    return false;
+                };
+                if !is_name(&attribute.value, "__all__") {
+                    return false;
+                }
+                let argument = call.arguments.args.first();
+                let names = match (attribute.attr.id.as_str(), argument) {
+                    ("extend", Some(argument)) if call.arguments.len() == 1 => {
+                        string_sequence(argument)
+                    }
+                    ("append", Some(Expr::StringLiteral(literal)))
+                        if call.arguments.len() == 1 =>
+                    {
+                        Some(vec![literal.value.to_str().to_string()])
+                    }
+                    ("remove", Some(Expr::StringLiteral(literal)))
+                        if call.arguments.len() == 1 =>
+                    {
+                        if let AllState::Static(names) = &mut self.dunder_all {
+                            let removed = literal.value.to_str();
+                            names.retain(|name| name != removed);
+                        }
+                        return true;
+                    }
+                    _ => None,
+                };
+                self.extend_dunder_all(names);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn extend_dunder_all(&mut self, names: Option<Vec<String>>) {
+        self.dunder_all = match (std::mem::replace(&mut self.dunder_all, AllState::Dynamic), names)
+        {
+            (AllState::Static(mut existing), Some(names)) => {
+                existing.extend(names);
+                AllState::Static(existing)
+            }
+            (AllState::Absent, Some(names)) => AllState::Static(names),
+            _ => AllState::Dynamic,
+        };
+    }
+
+    /// Records `M.a.b` when `M` is a plain name; returns false when `expr` is not such a chain.
+    fn record_attribute_chain(&mut self, expr: &'a Expr) -> bool {
+        let mut attributes = Vec::new();
+        let mut current = expr;
+        loop {
+            match current {
+                Expr::Attribute(attribute) => {
+                    attributes.push(attribute.attr.id.as_str());
+                    current = &attribute.value;
+                }
+                Expr::Name(name) => {
+                    if matches!(name.id.as_str(), "self" | "cls") {
+                        return true;
+                    }
+                    attributes.reverse();
+                    self.pending_refs.push(PendingRef {
+                        scope: self.current_scope,
+                        root: name.id.as_str(),
+                        attributes,
+                        range: expr.range(),
+                    });
+                    return true;
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// Ties each pending `M.a.b` to the `import` statement that binds `M` in its scope or an
+    /// enclosing function or module scope (class scopes are skipped, as Python skips them).
+    fn resolve_attribute_refs(&mut self) {
+        let mut seen: FxHashMap<(u32, u32, Vec<&'a str>), ()> = FxHashMap::default();
+        let pending = std::mem::take(&mut self.pending_refs);
+        for reference in pending {
+            let Some((statement, alias)) = self.import_binding(&reference) else {
+                continue;
+            };
+            let key = (statement, alias, reference.attributes);
+            if seen.contains_key(&key) {
+                continue;
+            }
+            self.facts.attribute_refs.push(AttributeRef {
+                import_index: statement,
+                name_index: alias,
+                attributes: key.2.iter().map(|a| a.to_string()).collect(),
+                span: Self::span(reference.range),
+                position: self.lines.position(reference.range.start().to_u32()),
+            });
+            seen.insert(key, ());
+        }
+    }
+
+    fn import_binding(&self, reference: &PendingRef<'a>) -> Option<(u32, u32)> {
+        let mut scope = Some(reference.scope);
+        let mut first = true;
+        while let Some(index) = scope {
+            let node = &self.scopes[index];
+            if first || node.kind != ScopeKind::Class {
+                if let Some(bindings) = node.imports.get(reference.root) {
+                    // The last binding before the use, or the first one when all come later
+                    // (a function body that runs after the module finished importing).
+                    let use_start = reference.range.start().to_u32();
+                    let before = bindings
+                        .iter()
+                        .rev()
+                        .find(|(statement, _)| {
+                            self.facts.imports[*statement as usize].span.start < use_start
+                        })
+                        .or_else(|| bindings.first());
+                    return before.copied();
+                }
+            }
+            first = false;
+            scope = node.parent;
+        }
+        None
+    }
+
+    fn finish(mut self) -> FileFacts {
+        self.resolve_attribute_refs();
+        self.facts.dunder_all = match self.dunder_all {
+            AllState::Absent => DunderAll::Absent,
+            AllState::Static(names) => DunderAll::Static(names),
+            AllState::Dynamic => DunderAll::Dynamic,
+        };
+        self.facts
+    }
+}
+
+impl<'a> Visitor<'a> for Extractor<'a, '_> {
+    fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.visit_stmt_inner(stmt));
+    }
+
+    fn visit_expr(&mut self, expr: &'a Expr) {
+        stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match expr {
+            Expr::Attribute(attribute) if attribute.ctx == ExprContext::Load => {
+                if !self.record_attribute_chain(expr) {
+                    walk_expr(self, expr);
+                }
+            }
+            Expr::Named(named) if self.context.scope != ScopeKind::Function => {
+                self.record_targets(&named.target, None);
+                self.visit_expr(&named.value);
+            }
+            _ => walk_expr(self, expr),
+        });
+    }
+}
+
+impl<'a> Extractor<'a, '_> {
+    fn visit_stmt_inner(&mut self, stmt: &'a Stmt) {
+        match stmt {
+            Stmt::Import(_) | Stmt::ImportFrom(_) => self.record_import(stmt),
+            Stmt::ClassDef(class) => self.visit_class(class),
+            Stmt::FunctionDef(function) => self.visit_function(function),
+            Stmt::Try(try_stmt) => self.visit_try(try_stmt),
+            Stmt::If(if_stmt) => self.visit_if(if_stmt),
+            Stmt::Assign(assign) => {
+                self.visit_expr(&assign.value);
+                if !self.record_dunder_all(stmt) {
+                    let alias_of = if assign.targets.len() == 1 {
+                        dotted_name(&assign.value).filter(|_| is_reference(&assign.value))
+                    } else {
+                        None
+                    };
+                    for target in &assign.targets {
+                        self.record_targets(target, alias_of.clone());
+                        self.visit_target_expressions(target);
+                    }
+                }
+            }
+            Stmt::AnnAssign(assign) => {
+                self.visit_expr(&assign.annotation);
+                if let Some(value) = &assign.value {
+                    self.visit_expr(value);
+                    if !self.record_dunder_all(stmt) {
+                        let alias_of = dotted_name(value).filter(|_| is_reference(value));
+                        self.record_targets(&assign.target, alias_of);
+                    }
+                }
+                self.visit_target_expressions(&assign.target);
+            }
+            Stmt::AugAssign(assign) => {
+                self.visit_expr(&assign.value);
+                if !self.record_dunder_all(stmt) {
+                    self.record_targets(&assign.target, None);
+                }
+                self.visit_target_expressions(&assign.target);
+            }
+            Stmt::Expr(_) => {
+                self.record_dunder_all(stmt);
+                walk_stmt(self, stmt);
+            }
+            Stmt::For(for_stmt) => {
+                self.visit_expr(&for_stmt.iter);
+                self.record_targets(&for_stmt.target, None);
+                self.visit_target_expressions(&for_stmt.target);
+                self.visit_body_with(&for_stmt.body, |c| c.conditional = true);
+                self.visit_body_with(&for_stmt.orelse, |c| c.conditional = true);
+            }
+            Stmt::While(while_stmt) => {
+                self.visit_expr(&while_stmt.test);
+                self.visit_body_with(&while_stmt.body, |c| c.conditional = true);
+                self.visit_body_with(&while_stmt.orelse, |c| c.conditional = true);
+            }
+            Stmt::With(with_stmt) => {
+                for item in &with_stmt.items {
+                    self.visit_expr(&item.context_expr);
+                    if let Some(vars) = &item.optional_vars {
+                        self.record_targets(vars, None);
+                        self.visit_target_expressions(vars);
+                    }
+                }
+                self.visit_body_with(&with_stmt.body, |c| c.conditional = true);
+            }
+            Stmt::Match(match_stmt) => {
+                self.visit_expr(&match_stmt.subject);
+                for case in &match_stmt.cases {
+                    self.visit_pattern(&case.pattern);
+                    if let Some(guard) = &case.guard {
+                        self.visit_expr(guard);
+                    }
+                    self.visit_body_with(&case.body, |c| c.conditional = true);
+                }
+            }
+            Stmt::TypeAlias(alias) => {
+                if let Expr::Name(name) = alias.name.as_ref() {
+                    if !matches!(self.context.scope, ScopeKind::Function) {
+                        self.record_definition(
+                            &name.id,
+                            DefinitionKind::Variable,
+                            name.range,
+                            None,
+                        );
+                    }
+                }
+                walk_stmt(self, stmt);
+            }
+            _ => walk_stmt(self, stmt),
+        }
+    }
+
+    /// Visits the load-context parts of an assignment target (`a.b[c] = ...` reads `a.b` and `c`).
+    fn visit_target_expressions(&mut self, target: &'a Expr) {
+        match target {
+            Expr::Name(_) => {}
+            Expr::Tuple(tuple) => {
+                for element in &tuple.elts {
+                    self.visit_target_expressions(element);
+                }
+            }
+            Expr::List(list) => {
+                for element in &list.elts {
+                    self.visit_target_expressions(element);
+                }
+            }
+            Expr::Starred(starred) => self.visit_target_expressions(&starred.value),
+            Expr::Attribute(attribute) => self.visit_expr(&attribute.value),
+            Expr::Subscript(subscript) => {
+                self.visit_expr(&subscript.value);
+                self.visit_expr(&subscript.slice);
+            }
+            other => self.visit_expr(other),
+        }
+    }
+}
+
+/// Public and private methods of a class body (including ones under `if`), with required
+/// parameters other than the bound first one.
+fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
+    let mut methods = Vec::new();
+    for stmt in body {
+        match stmt {
+            Stmt::FunctionDef(function) => {
+                let is_static = function
+                    .decorator_list
+                    .iter()
+                    .any(|d| dotted_name(&d.expression).as_deref() == Some("staticmethod"));
+                methods.push(MethodFacts {
+                    name: function.name.id.to_string(),
+                    required_params: required_params(&function.parameters, !is_static),
+                    is_async: function.is_async,
+                });
+            }
+            Stmt::If(if_stmt) => {
+                methods.extend(class_methods(&if_stmt.body));
+                for clause in &if_stmt.elif_else_clauses {
+                    methods.extend(class_methods(&clause.body));
+                }
+            }
+            _ => {}
+        }
+    }
+    methods
+}
+
+fn required_params(parameters: &Parameters, skip_first: bool) -> Vec<String> {
+    parameters
+        .posonlyargs
+        .iter()
+        .chain(&parameters.args)
+        .skip(usize::from(skip_first))
+        .chain(&parameters.kwonlyargs)
+        .filter(|parameter| parameter.default.is_none())
+        .map(|parameter| parameter.parameter.name.id.to_string())
+        .collect()
+}
+
+fn global_names(body: &[Stmt]) -> Vec<&str> {
+    let mut names = Vec::new();
+    collect_globals(body, &mut names);
+    names
+}
+
+fn collect_globals<'a>(body: &'a [Stmt], names: &mut Vec<&'a str>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Global(global) => names.extend(global.names.iter().map(|n| n.id.as_str())),
+            Stmt::If(if_stmt) => {
+                collect_globals(&if_stmt.body, names);
+                for clause in &if_stmt.elif_else_clauses {
+                    collect_globals(&clause.body, names);
+                }
+            }
+            Stmt::Try(try_stmt) => {
+                collect_globals(&try_stmt.body, names);
+                for handler in &try_stmt.handlers {
+                    let ExceptHandler::ExceptHandler(handler) = handler;
+                    collect_globals(&handler.body, names);
+                }
+                collect_globals(&try_stmt.orelse, names);
+                collect_globals(&try_stmt.finalbody, names);
+            }
+            Stmt::For(s) => {
+                collect_globals(&s.body, names);
+                collect_globals(&s.orelse, names);
+            }
+            Stmt::While(s) => {
+                collect_globals(&s.body, names);
+                collect_globals(&s.orelse, names);
+            }
+            Stmt::With(s) => collect_globals(&s.body, names),
+            Stmt::Match(s) => {
+                for case in &s.cases {
+                    collect_globals(&case.body, names);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `a`, `a.b.c`, the callee of a call, or the value of a subscript, as a dotted name.
+pub(crate) fn dotted_name(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(name) => Some(name.id.to_string()),
+        Expr::Attribute(attribute) => {
+            let mut base = dotted_name(&attribute.value)?;
+            base.push('.');
+            base.push_str(&attribute.attr.id);
+            Some(base)
+        }
+        Expr::Call(call) => dotted_name(&call.func),
+        Expr::Subscript(subscript) => dotted_name(&subscript.value),
+        _ => None,
+    }
+}
+
+/// A plain name or attribute chain: the forms that make `X = Y` an alias.
+fn is_reference(expr: &Expr) -> bool {
+    match expr {
+        Expr::Name(_) => true,
+        Expr::Attribute(attribute) => is_reference(&attribute.value),
+        _ => false,
+    }
+}
+
+fn is_name(expr: &Expr, expected: &str) -> bool {
+    matches!(expr, Expr::Name(name) if name.id.as_str() == expected)
+}
+
+fn is_type_checking(test: &Expr) -> bool {
+    match test {
+        Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
+        Expr::Attribute(attribute) => attribute.attr.id.as_str() == "TYPE_CHECKING",
+        _ => false,
+    }
+}
+
+fn catches_import_error(type_: &Expr) -> bool {
+    match type_ {
+        Expr::Tuple(tuple) => tuple.elts.iter().any(catches_import_error),
+        other => dotted_name(other).is_some_and(|name| {
+            let last = name.rsplit('.').next().unwrap_or(&name);
+            matches!(
+                last,
+                "ImportError" | "ModuleNotFoundError" | "Exception" | "BaseException"
+            )
+        }),
+    }
+}
+
+/// A list or tuple of string literals (or a sum of such), as `__all__` is usually written.
+fn string_sequence(expr: &Expr) -> Option<Vec<String>> {
+    let elements: &[Expr] = match expr {
+        Expr::List(list) => &list.elts,
+        Expr::Tuple(tuple) => &tuple.elts,
+        Expr::BinOp(binop) if binop.op == ast::Operator::Add => {
+            let mut left = string_sequence(&binop.left)?;
+            left.extend(string_sequence(&binop.right)?);
+            return Some(left);
+        }
+        _ => return None,
+    };
+    elements
+        .iter()
+        .map(|element| match element {
+            Expr::StringLiteral(literal) => Some(literal.value.to_str().to_string()),
+            _ => None,
+        })
+        .collect()
+}

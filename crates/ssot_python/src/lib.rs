@@ -1,0 +1,62 @@
+//! The only ssot crate that knows the Python parser: source bytes in, [`FileFacts`] out.
+//!
+//! Decoding follows CPython (UTF-8, BOM, PEP 263 cookies). Parsing uses `ruff_python_parser`
+//! with error recovery, so a file with a syntax error still yields the facts the parser
+//! recovered, plus one [`SyntaxErrorFact`](ssot_facts::SyntaxErrorFact) per error. Parser types
+//! never leave this crate.
+
+mod decode;
+mod extract;
+mod positions;
+
+pub use decode::{decode_source, DecodeError, DecodedSource};
+use ruff_python_ast::PySourceType;
+use ssot_facts::{FileFacts, SyntaxErrorFact};
+
+/// Whether a file is a regular module or a type stub (`.pyi`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    Python,
+    Stub,
+}
+
+impl SourceKind {
+    /// The kind for a file name (`.pyi` is a stub, anything else Python).
+    pub fn from_path(path: &str) -> Self {
+        if path.ends_with(".pyi") {
+            SourceKind::Stub
+        } else {
+            SourceKind::Python
+        }
+    }
+}
+
+/// Facts of one decoded source text.
+pub fn extract_facts(source: &str, kind: SourceKind) -> FileFacts {
+    let source_type = match kind {
+        SourceKind::Python => PySourceType::Python,
+        SourceKind::Stub => PySourceType::Stub,
+    };
+    let parsed = ruff_python_parser::parse_unchecked_source(source, source_type);
+    let lines = positions::LineIndex::new(source);
+    let mut facts = extract::extract_module(&parsed.syntax().body, &lines);
+    facts.syntax_errors = parsed
+        .errors()
+        .iter()
+        .map(|error| SyntaxErrorFact {
+            position: lines.position(error.location.start().to_u32()),
+            span: ssot_facts::Span {
+                start: error.location.start().to_u32(),
+                end: error.location.end().to_u32(),
+            },
+            message: error.error.to_string(),
+        })
+        .collect();
+    facts
+}
+
+/// Decodes and extracts in one step.
+pub fn facts_from_bytes(bytes: &[u8], kind: SourceKind) -> Result<FileFacts, DecodeError> {
+    let decoded = decode_source(bytes)?;
+    Ok(extract_facts(&decoded.text, kind))
+}

@@ -1,0 +1,1 @@
+"""Background agents that stream their progress to connected users."""

@@ -1,0 +1,1 @@
+"""Domain services built on top of the WebSocket layer."""

@@ -174,13 +174,19 @@ fn walk_problem(root: &Path, err: &ignore::Error) -> WalkProblem {
             ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
                 innermost(root, err)
             }
-            ignore::Error::Loop { child, ancestor } => (
-                Some(child.as_path()),
-                format!(
-                    "symbolic link loop: points back to {}",
-                    relative_path(root, ancestor)
-                ),
+            ignore::Error::Loop { child, ancestor } => {
+                let ancestor = relative_path(root, ancestor);
+                let ancestor = if ancestor.is_empty() { ".".to_string() } else { ancestor };
+                (
+                    Some(child.as_path()),
+                    format!("symbolic link loop: points back to {ancestor}; not followed"),
+                )
+            }
+            ignore::Error::Io(io) if io.kind() == std::io::ErrorKind::NotFound => (
+                None,
+                "broken symbolic link: its target does not exist".to_string(),
             ),
+            ignore::Error::Io(io) => (None, format!("cannot read: {io}")),
             other => (None, other.to_string()),
         }
     }

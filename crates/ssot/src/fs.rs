@@ -42,9 +42,9 @@ impl FileSystem for RealFileSystem {
         }
         if metadata.len() > max_size {
             return Err(io::Error::other(format!(
-                "file too large: {:.1} MiB (limit {:.1} MiB, set `max-file-size`)",
-                metadata.len() as f64 / (1024.0 * 1024.0),
-                max_size as f64 / (1024.0 * 1024.0)
+                "file too large: {} (the limit is {}; raise it with `max-file-size`)",
+                human_size(metadata.len()),
+                human_size(max_size)
             )));
         }
         std::fs::read(path).map_err(|err| describe(err, "cannot read file"))
@@ -58,4 +58,17 @@ fn describe(err: io::Error, what: &str) -> io::Error {
         _ => err.to_string(),
     };
     io::Error::new(err.kind(), format!("{what}: {reason}"))
+}
+
+/// Bytes as `512 B`, `3.4 KiB` or `20.0 MiB`.
+fn human_size(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let value = bytes as f64;
+    if value < KIB {
+        format!("{bytes} B")
+    } else if value < KIB * KIB {
+        format!("{:.1} KiB", value / KIB)
+    } else {
+        format!("{:.1} MiB", value / (KIB * KIB))
+    }
 }

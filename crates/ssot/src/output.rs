@@ -35,7 +35,7 @@ impl OutputFormat {
 #[derive(Clone, Debug, Default, clap::Args)]
 pub struct OutputArgs {
     /// Output format.
-    #[arg(long, value_enum)]
+    #[arg(long = "output-format", value_enum)]
     pub format: Option<OutputFormat>,
     /// Write the output to this file instead of standard output.
     #[arg(long, value_name = "FILE")]

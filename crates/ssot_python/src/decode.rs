@@ -65,8 +65,14 @@ pub fn decode_source(bytes: &[u8]) -> Result<DecodedSource<'_>, DecodeError> {
     };
     let cookie = if had_bom { None } else { coding_cookie(body) };
     match cookie {
+        Some(label) if is_latin1_label(&label) => Ok(DecodedSource {
+            // ISO-8859-1 maps every byte to the code point of the same value.
+            text: Cow::Owned(body.iter().map(|&b| char::from(b)).collect()),
+            had_bom,
+            transcoded: true,
+        }),
         Some(label) if !is_utf8_label(&label) => {
-            let encoding = encoding_rs::Encoding::for_label(label.as_bytes())
+            let encoding = encoding_rs::Encoding::for_label(label.replace('_', "-").as_bytes())
                 .ok_or_else(|| DecodeError::UnknownEncoding(label.clone()))?;
             let (text, had_errors) = encoding.decode_without_bom_handling(body);
             if had_errors {
@@ -110,6 +116,15 @@ fn invalid_bytes(body: &[u8], encoding: &str, offset: usize) -> DecodeError {
 /// place to point at.
 fn first_error_offset(body: &[u8]) -> usize {
     body.iter().position(|b| !b.is_ascii()).unwrap_or(0)
+}
+
+/// Python's names for ISO-8859-1 (which WHATWG, and so `encoding_rs`, maps to windows-1252).
+fn is_latin1_label(label: &str) -> bool {
+    let normalized = label.to_ascii_lowercase().replace('_', "-");
+    matches!(
+        normalized.as_str(),
+        "latin-1" | "latin1" | "l1" | "iso-8859-1" | "iso8859-1" | "8859" | "cp819" | "latin"
+    )
 }
 
 fn is_utf8_label(label: &str) -> bool {

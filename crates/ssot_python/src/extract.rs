@@ -21,7 +21,9 @@ use crate::positions::LineIndex;
 const STACK_RED_ZONE: usize = 128 * 1024;
 const STACK_GROWTH: usize = 4 * 1024 * 1024;
 
-pub(crate) fn extract_module(suite: &[Stmt], lines: &LineIndex<'_>) -> FileFacts {
+/// Facts of a module body, and the deepest node nesting seen (the caller needs it to drop the
+/// tree safely).
+pub(crate) fn extract_module(suite: &[Stmt], lines: &LineIndex<'_>) -> (FileFacts, usize) {
     let mut extractor = Extractor {
         lines,
         facts: FileFacts::default(),
@@ -36,9 +38,12 @@ pub(crate) fn extract_module(suite: &[Stmt], lines: &LineIndex<'_>) -> FileFacts
         qualname: Vec::new(),
         pending_refs: Vec::new(),
         dunder_all: AllState::Absent,
+        depth: 0,
+        max_depth: 0,
     };
     extractor.visit_body(suite);
-    extractor.finish()
+    let max_depth = extractor.max_depth;
+    (extractor.finish(), max_depth)
 }
 
 struct ScopeNode<'a> {
@@ -73,6 +78,9 @@ struct Extractor<'a, 'l> {
     qualname: Vec<&'a str>,
     pending_refs: Vec<PendingRef<'a>>,
     dunder_all: AllState,
+    /// Current and deepest nesting of visited nodes.
+    depth: usize,
+    max_depth: usize,
 }
 
 impl<'a> Extractor<'a, '_> {
@@ -400,18 +408,12 @@ impl<'a> Extractor<'a, '_> {
             Stmt::Assign(assign)
                 if assign.targets.len() == 1 && is_name(&assign.targets[0], "__all__") =>
             {
-                self.dunder_all = match string_sequence(&assign.value) {
-                    Some(names) => AllState::Static(names),
-                    None => AllState::Dynamic,
-                };
+                self.assign_dunder_all(&assign.value);
                 true
             }
             Stmt::AnnAssign(assign) if is_name(&assign.target, "__all__") => {
                 if let Some(value) = &assign.value {
-                    self.dunder_all = match string_sequence(value) {
-                        Some(names) => AllState::Static(names),
-                        None => AllState::Dynamic,
-                    };
+                    self.assign_dunder_all(value);
                 }
                 true
             }
@@ -457,6 +459,20 @@ impl<'a> Extractor<'a, '_> {
             }
             _ => false,
         }
+    }
+
+    /// `__all__ = [...]`, or `__all__ = __all__ + [...]` which extends the current value.
+    fn assign_dunder_all(&mut self, value: &Expr) {
+        if let Expr::BinOp(binop) = value {
+            if binop.op == ast::Operator::Add && is_name(&binop.left, "__all__") {
+                self.extend_dunder_all(string_sequence(&binop.right));
+                return;
+            }
+        }
+        self.dunder_all = match string_sequence(value) {
+            Some(names) => AllState::Static(names),
+            None => AllState::Dynamic,
+        };
     }
 
     fn extend_dunder_all(&mut self, names: Option<Vec<String>>) {
@@ -562,10 +578,13 @@ impl<'a> Extractor<'a, '_> {
 
 impl<'a> Visitor<'a> for Extractor<'a, '_> {
     fn visit_stmt(&mut self, stmt: &'a Stmt) {
+        self.enter_node();
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || self.visit_stmt_inner(stmt));
+        self.depth -= 1;
     }
 
     fn visit_expr(&mut self, expr: &'a Expr) {
+        self.enter_node();
         stacker::maybe_grow(STACK_RED_ZONE, STACK_GROWTH, || match expr {
             Expr::Attribute(attribute) if attribute.ctx == ExprContext::Load => {
                 if !self.record_attribute_chain(expr) {
@@ -578,10 +597,16 @@ impl<'a> Visitor<'a> for Extractor<'a, '_> {
             }
             _ => walk_expr(self, expr),
         });
+        self.depth -= 1;
     }
 }
 
 impl<'a> Extractor<'a, '_> {
+    fn enter_node(&mut self) {
+        self.depth += 1;
+        self.max_depth = self.max_depth.max(self.depth);
+    }
+
     fn visit_stmt_inner(&mut self, stmt: &'a Stmt) {
         match stmt {
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.record_import(stmt),

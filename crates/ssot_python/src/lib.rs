@@ -39,7 +39,7 @@ pub fn extract_facts(source: &str, kind: SourceKind) -> FileFacts {
     };
     let parsed = ruff_python_parser::parse_unchecked_source(source, source_type);
     let lines = positions::LineIndex::new(source);
-    let mut facts = extract::extract_module(&parsed.syntax().body, &lines);
+    let (mut facts, depth) = extract::extract_module(&parsed.syntax().body, &lines);
     facts.syntax_errors = parsed
         .errors()
         .iter()
@@ -52,7 +52,24 @@ pub fn extract_facts(source: &str, kind: SourceKind) -> FileFacts {
             message: error.error.to_string(),
         })
         .collect();
+    drop_deep_tree(parsed, depth);
     facts
+}
+
+/// Nodes nested deeper than this are dropped on a stack sized for them.
+const DEEP_TREE: usize = 1_000;
+/// Stack bytes per level of nesting when dropping a deep tree (generous for debug builds).
+const DROP_STACK_PER_LEVEL: usize = 1_024;
+
+/// Dropping a syntax tree recurses once per level of nesting, so a generated file with an
+/// expression nested 100,000 deep would overflow the thread's stack; such trees are dropped on
+/// a stack segment big enough for them.
+fn drop_deep_tree<T>(tree: T, depth: usize) {
+    if depth < DEEP_TREE {
+        drop(tree);
+    } else {
+        stacker::grow(depth * DROP_STACK_PER_LEVEL + (1 << 20), move || drop(tree));
+    }
 }
 
 /// Decodes and extracts in one step.

@@ -24,7 +24,8 @@ pub struct Config {
     pub extend_exclude: Vec<String>,
     /// Globs of test files.
     pub test_paths: Option<Vec<String>>,
-    /// The baseline file.
+    /// The baseline file (read by `check`, which is not built yet; validated now).
+    #[allow(dead_code)]
     pub baseline: Option<String>,
     /// Files larger than this many bytes are reported and skipped.
     pub max_file_size: Option<u64>,
@@ -43,7 +44,9 @@ pub struct ConceptConfig {
     #[serde(default)]
     pub accessors: Vec<String>,
     pub factory: Option<String>,
+    /// Compatibility modules allowed to re-export (used by `check`, validated now).
     #[serde(default)]
+    #[allow(dead_code)]
     pub shims: Vec<String>,
 }
 
@@ -81,7 +84,9 @@ pub struct LoadedConfig {
 pub fn read_config_file(path: &Path) -> Result<LoadedConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config file {}", path.display()))?;
-    let is_pyproject = path.file_name().is_some_and(|name| name == "pyproject.toml");
+    let is_pyproject = path
+        .file_name()
+        .is_some_and(|name| name == "pyproject.toml");
     let config = if is_pyproject {
         parse_pyproject(&text, path)?.unwrap_or_default()
     } else {
@@ -127,7 +132,11 @@ fn parse_pyproject(text: &str, path: &Path) -> Result<Option<Config>> {
             Ok(Some(config))
         }
         // The value has no positions: parse the section's text again to name the line.
-        Err(_) => bail!("{}: {}", path.display(), locate_section_error(text).trim_end()),
+        Err(_) => bail!(
+            "{}: {}",
+            path.display(),
+            locate_section_error(text).trim_end()
+        ),
     }
 }
 
@@ -207,14 +216,19 @@ mod tests {
 
     #[test]
     fn pyproject_without_section_is_no_config() {
-        assert!(parse_pyproject("[project]\nname='x'\n", Path::new("p")).unwrap().is_none());
+        assert!(parse_pyproject("[project]\nname='x'\n", Path::new("p"))
+            .unwrap()
+            .is_none());
     }
 
     #[test]
     fn malformed_symbol_is_an_error() {
         let text = "[concepts.m]\ncanonical = 'pkg.Manager'\n";
         let err = parse_config(text, Path::new("ssot.toml")).unwrap_err();
-        assert!(err.to_string().contains("module.path:Qualified.Name"), "{err}");
+        assert!(
+            err.to_string().contains("module.path:Qualified.Name"),
+            "{err}"
+        );
     }
 
     #[test]

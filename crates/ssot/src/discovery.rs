@@ -74,10 +74,6 @@ impl Excludes {
             set: builder.build()?,
         })
     }
-
-    pub fn is_excluded(&self, relative: &str) -> bool {
-        self.set.is_match(relative)
-    }
 }
 
 /// Relative path of `path` below `root`, `/`-separated (the path itself when outside the root).
@@ -140,7 +136,9 @@ pub fn discover(
             match entry {
                 Ok(entry) => {
                     let path = entry.path();
-                    let is_file = entry.file_type().is_some_and(|t| t.is_file() || t.is_symlink());
+                    let is_file = entry
+                        .file_type()
+                        .is_some_and(|t| t.is_file() || t.is_symlink());
                     if is_file && is_python(path) {
                         files.push(FoundFile {
                             absolute: path.to_path_buf(),
@@ -176,7 +174,11 @@ fn walk_problem(root: &Path, err: &ignore::Error) -> WalkProblem {
             }
             ignore::Error::Loop { child, ancestor } => {
                 let ancestor = relative_path(root, ancestor);
-                let ancestor = if ancestor.is_empty() { ".".to_string() } else { ancestor };
+                let ancestor = if ancestor.is_empty() {
+                    ".".to_string()
+                } else {
+                    ancestor
+                };
                 (
                     Some(child.as_path()),
                     format!("symbolic link loop: points back to {ancestor}; not followed"),

@@ -19,7 +19,13 @@ pub struct RealFileSystem {
 impl RealFileSystem {
     pub fn from_env() -> Self {
         let unreadable_suffixes = std::env::var("SSOT_FAULT_UNREADABLE")
-            .map(|value| value.split(':').filter(|s| !s.is_empty()).map(String::from).collect())
+            .map(|value| {
+                value
+                    .split(':')
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
+            })
             .unwrap_or_default();
         Self {
             unreadable_suffixes,
@@ -30,7 +36,11 @@ impl RealFileSystem {
 impl FileSystem for RealFileSystem {
     fn read(&self, path: &Path, max_size: u64) -> io::Result<Vec<u8>> {
         let text = path.to_string_lossy();
-        if self.unreadable_suffixes.iter().any(|suffix| text.ends_with(suffix.as_str())) {
+        if self
+            .unreadable_suffixes
+            .iter()
+            .any(|suffix| text.ends_with(suffix.as_str()))
+        {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 "cannot read file: permission denied",

@@ -31,15 +31,19 @@ pub struct FileProblem {
 }
 
 /// Loads every file; returns the analysed files and the problems, both sorted by path.
+///
+/// `is_first_party` says which imported modules belong to the project: attribute uses of other
+/// modules (`os.path.join`) are not recorded.
 pub fn load_files(
     found: &[FoundFile],
     fs: &dyn FileSystem,
     test_paths: &GlobSet,
     max_file_size: u64,
+    is_first_party: &(dyn Fn(&str) -> bool + Sync),
 ) -> (Vec<ProjectFile>, Vec<FileProblem>) {
     let results: Vec<Result<ProjectFile, FileProblem>> = found
         .par_iter()
-        .map(|file| load_one(file, fs, test_paths, max_file_size))
+        .map(|file| load_one(file, fs, test_paths, max_file_size, is_first_party))
         .collect();
     let mut files = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
@@ -58,6 +62,7 @@ fn load_one(
     fs: &dyn FileSystem,
     test_paths: &GlobSet,
     max_file_size: u64,
+    is_first_party: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<ProjectFile, FileProblem> {
     let problem = |kind, message: String| FileProblem {
         path: file.relative.clone(),
@@ -68,19 +73,21 @@ fn load_one(
         .read(&file.absolute, max_file_size)
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
     let kind = SourceKind::from_path(&file.relative);
-    let facts = catch_unwind(AssertUnwindSafe(|| ssot_python::facts_from_bytes(&bytes, kind)))
-        .map_err(|panic| {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".to_string());
-            problem(
-                ProblemKind::Internal,
-                format!("internal error while analysing this file: {message}"),
-            )
-        })?
-        .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
+    let facts = catch_unwind(AssertUnwindSafe(|| {
+        ssot_python::facts_from_bytes_with(&bytes, kind, is_first_party)
+    }))
+    .map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        problem(
+            ProblemKind::Internal,
+            format!("internal error while analysing this file: {message}"),
+        )
+    })?
+    .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
     Ok(ProjectFile {
         is_test: test_paths.is_match(&file.relative),
         path: file.relative.clone(),

@@ -50,14 +50,24 @@ impl OutputArgs {
             && std::env::var_os("NO_COLOR").is_none()
     }
 
-    pub fn write(&self, bytes: &[u8]) -> Result<()> {
+    /// Runs `render` on the destination (standard output or `--output-file`), buffered.
+    pub fn write_with(
+        &self,
+        render: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<()> {
         match &self.output_file {
-            Some(path) => std::fs::write(path, bytes)
-                .with_context(|| format!("cannot write {}", path.display())),
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                let mut writer = std::io::BufWriter::new(file);
+                render(&mut writer)
+                    .and_then(|()| writer.flush())
+                    .with_context(|| format!("cannot write {}", path.display()))
+            }
             None => {
-                let mut stdout = std::io::stdout().lock();
-                stdout.write_all(bytes)?;
-                stdout.flush()?;
+                let stdout = std::io::stdout();
+                let mut writer = std::io::BufWriter::new(stdout.lock());
+                render(&mut writer).and_then(|()| writer.flush())?;
                 Ok(())
             }
         }

@@ -1,16 +1,18 @@
 //! From command-line paths to a loaded [`Project`]: project root, configuration, import roots,
 //! discovery and loading.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use ssot_index::Project;
+use ssot_index::modules::is_identifier;
+use ssot_index::{ModuleTable, Project};
 use ssot_report::Problem;
 
 use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_TEST_PATHS};
-use crate::discovery::{self, Excludes, DEFAULT_EXCLUDES};
+use crate::discovery::{self, Excludes, FoundFile, DEFAULT_EXCLUDES};
 use crate::fs::RealFileSystem;
 use crate::load::{self, ProblemKind};
 
@@ -32,16 +34,20 @@ pub struct ProjectArgs {
 
 /// A project ready for analysis.
 pub struct LoadedProject {
-    pub root: PathBuf,
-    pub config: Config,
-    pub config_source: Option<PathBuf>,
-    pub import_roots: Vec<String>,
     pub project: Project,
     /// Files that could not be analysed and walk problems, sorted.
     pub problems: Vec<Problem>,
     /// A file made ssot itself fail: exit code 2.
     pub internal_error: bool,
-    pub elapsed_load: std::time::Duration,
+    pub timings: LoadTimings,
+}
+
+/// How long loading took, phase by phase (`SSOT_TIMINGS=1` prints them).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadTimings {
+    pub walk: Duration,
+    pub parse: Duration,
+    pub index: Duration,
 }
 
 fn absolute(path: &Path) -> Result<PathBuf> {
@@ -95,7 +101,10 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
     let root = match (&config_source, &args.config) {
         // A discovered config marks the project root; one given with --config applies to the
         // directory being analysed.
-        (Some(source), None) => source.parent().map(Path::to_path_buf).unwrap_or(start.clone()),
+        (Some(source), None) => source
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(start.clone()),
         _ => start.clone(),
     };
     let targets = if targets.is_empty() {
@@ -109,7 +118,6 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
         }
     }
 
-    let import_roots = import_roots(&root, &config);
     let mut exclude_patterns: Vec<String> = match &config.exclude {
         Some(patterns) => patterns.clone(),
         None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
@@ -126,9 +134,16 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
     )?;
 
     let (found, walk_problems) = discovery::discover(&root, &targets, &excludes);
+    let walked = started.elapsed();
+    let import_roots = import_roots(&root, &config, &found);
+    // Which modules are first-party follows from file paths alone, before any file is parsed.
+    let first_party = ModuleTable::build(found.iter().map(|f| f.relative.as_str()), &import_roots);
+    let is_first_party = |module: &str| first_party.is_first_party(module);
     let fs = RealFileSystem::from_env();
     let max_file_size = config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
-    let (files, file_problems) = load::load_files(&found, &fs, &test_paths, max_file_size);
+    let (files, file_problems) =
+        load::load_files(&found, &fs, &test_paths, max_file_size, &is_first_party);
+    let parsed = started.elapsed();
     let internal_error = file_problems
         .iter()
         .any(|p| p.kind == ProblemKind::Internal);
@@ -151,20 +166,22 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
     problems.sort();
     let project = Project::new(files, &import_roots);
     Ok(LoadedProject {
-        root,
-        config,
-        config_source,
-        import_roots,
         project,
         problems,
         internal_error,
-        elapsed_load: started.elapsed(),
+        timings: LoadTimings {
+            walk: walked,
+            parse: parsed - walked,
+            index: started.elapsed() - parsed,
+        },
     })
 }
 
-/// Import roots relative to the project root: configured, or the root plus `src/` when the
-/// project has a src layout (a `src` directory that is not itself a package).
-fn import_roots(root: &Path, config: &Config) -> Vec<String> {
+/// Import roots relative to the project root: configured, or else the root itself, `src/` when
+/// the project has a src layout (a `src` directory that is not itself a package), and the
+/// directory above each top-level package that sits below a directory no import could name
+/// (`Django-5.1.4/django/__init__.py` makes `Django-5.1.4` a root).
+fn import_roots(root: &Path, config: &Config, found: &[FoundFile]) -> Vec<String> {
     let normalize = |root: &str| {
         let trimmed = root.trim_start_matches("./").trim_end_matches('/');
         if trimmed == "." {
@@ -173,17 +190,33 @@ fn import_roots(root: &Path, config: &Config) -> Vec<String> {
             trimmed.to_string()
         }
     };
-    match &config.src {
-        Some(roots) => roots.iter().map(|r| normalize(r)).collect(),
-        None => {
-            let mut roots = vec![String::new()];
-            let src = root.join("src");
-            if src.is_dir() && !src.join("__init__.py").exists() {
-                roots.push("src".to_string());
-            }
-            roots
+    if let Some(roots) = &config.src {
+        return roots.iter().map(|r| normalize(r)).collect();
+    }
+    let mut roots = vec![String::new()];
+    let src = root.join("src");
+    if src.is_dir() && !src.join("__init__.py").exists() {
+        roots.push("src".to_string());
+    }
+    let package_dirs: BTreeSet<&str> = found
+        .iter()
+        .filter_map(|f| {
+            f.relative
+                .strip_suffix("/__init__.py")
+                .or_else(|| f.relative.strip_suffix("/__init__.pyi"))
+        })
+        .collect();
+    let mut inferred = BTreeSet::new();
+    for package in &package_dirs {
+        let parent = package.rsplit_once('/').map_or("", |(parent, _)| parent);
+        let is_top_level = parent.is_empty() || !package_dirs.contains(parent);
+        let unnameable = parent.split('/').any(|segment| !is_identifier(segment));
+        if is_top_level && !parent.is_empty() && unnameable && parent != "src" {
+            inferred.insert(parent.to_string());
         }
     }
+    roots.extend(inferred);
+    roots
 }
 
 fn glob_set(patterns: Vec<&str>) -> Result<GlobSet> {

@@ -7,7 +7,9 @@ use serde_json::Value;
 
 fn ssot() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ssot"));
-    command.env_remove("SSOT_FAULT_UNREADABLE").env("NO_COLOR", "1");
+    command
+        .env_remove("SSOT_FAULT_UNREADABLE")
+        .env("NO_COLOR", "1");
     command
 }
 
@@ -77,13 +79,38 @@ fn example_census_matches_the_hand_count() {
     assert_eq!(manager["files"], 20);
     // (path, files, test files, bindings) from examples/chat_backend/EXPECTED.md, table (a).
     let expected = [
-        ("app.websocket_core.unified_manager:UnifiedWebSocketManager", 10, 2, 11),
+        (
+            "app.websocket_core.unified_manager:UnifiedWebSocketManager",
+            10,
+            2,
+            11,
+        ),
         ("app.websocket_core:UnifiedWebSocketManager", 5, 3, 5),
-        ("app.websocket_core.websocket_manager:WebSocketManager", 4, 1, 4),
+        (
+            "app.websocket_core.websocket_manager:WebSocketManager",
+            4,
+            1,
+            4,
+        ),
         ("app.websocket_core.manager:WebSocketManager", 3, 1, 3),
-        ("app.websocket_core.canonical_import_patterns:UnifiedWebSocketManager", 2, 1, 2),
-        ("app.websocket_core.unified_manager:_UnifiedWebSocketManagerImplementation", 1, 1, 1),
-        ("app.websocket_core.websocket_manager:UnifiedWebSocketManager", 1, 0, 1),
+        (
+            "app.websocket_core.canonical_import_patterns:UnifiedWebSocketManager",
+            2,
+            1,
+            2,
+        ),
+        (
+            "app.websocket_core.unified_manager:_UnifiedWebSocketManagerImplementation",
+            1,
+            1,
+            1,
+        ),
+        (
+            "app.websocket_core.websocket_manager:UnifiedWebSocketManager",
+            1,
+            0,
+            1,
+        ),
     ];
     let expected: Vec<_> = expected
         .iter()
@@ -94,7 +121,12 @@ fn example_census_matches_the_hand_count() {
         path_counts(&symbols[1]),
         vec![
             ("app.websocket_core.types:MessageType".to_string(), 8, 3, 8),
-            ("app.websocket_core.canonical_import_patterns:MessageType".to_string(), 1, 0, 1),
+            (
+                "app.websocket_core.canonical_import_patterns:MessageType".to_string(),
+                1,
+                0,
+                1
+            ),
         ]
     );
 
@@ -112,12 +144,30 @@ fn example_census_matches_the_hand_count() {
     dangling.sort();
     let mut expected_dangling = vec![
         ("app.websocket_core.manager:ConnectionRegistry", "not-bound"),
-        ("app.websocket_core.old_manager:UnifiedWebSocketManager", "missing-module"),
-        ("app.websocket_core.manager:UnifiedWebSocketManager", "not-bound"),
-        ("app.websocket_core.unified_manager:WebSocketManager", "not-bound"),
-        ("app.websocket_core.canonical_import_patterns:MAX_MESSAGE_SIZE", "not-bound"),
-        ("app.websocket_core.websocket_manager:WebSocketManagerFactory", "not-bound"),
-        ("app.websocket_core.factory:get_websocket_manager_factory", "not-bound"),
+        (
+            "app.websocket_core.old_manager:UnifiedWebSocketManager",
+            "missing-module",
+        ),
+        (
+            "app.websocket_core.manager:UnifiedWebSocketManager",
+            "not-bound",
+        ),
+        (
+            "app.websocket_core.unified_manager:WebSocketManager",
+            "not-bound",
+        ),
+        (
+            "app.websocket_core.canonical_import_patterns:MAX_MESSAGE_SIZE",
+            "not-bound",
+        ),
+        (
+            "app.websocket_core.websocket_manager:WebSocketManagerFactory",
+            "not-bound",
+        ),
+        (
+            "app.websocket_core.factory:get_websocket_manager_factory",
+            "not-bound",
+        ),
     ]
     .into_iter()
     .map(|(p, r)| (p.to_string(), r.to_string()))
@@ -126,13 +176,18 @@ fn example_census_matches_the_hand_count() {
     assert_eq!(dangling, expected_dangling);
 
     assert_eq!(scan["summary"]["parse_errors"], 1);
-    assert_eq!(scan["parse_errors"][0]["path"], "scripts/broken_migration.py");
+    assert_eq!(
+        scan["parse_errors"][0]["path"],
+        "scripts/broken_migration.py"
+    );
     assert_eq!(scan["parse_errors"][0]["line"], 12);
 }
 
 #[test]
 fn example_scan_json_snapshot() {
-    let (_, stdout, _) = run(ssot().args(["scan", "--output-format", "json"]).arg(example_dir()));
+    let (_, stdout, _) = run(ssot()
+        .args(["scan", "--output-format", "json"])
+        .arg(example_dir()));
     insta::assert_snapshot!(stdout);
 }
 
@@ -164,15 +219,24 @@ fn bad_files_are_reported_and_the_run_goes_on() {
         ("pkg/__init__.py", b"from pkg.core import Manager\n"),
         ("pkg/core.py", b"class Manager:\n    pass\n"),
         ("pkg/compat.py", b"from pkg import Manager\n"),
-        ("use.py", b"from pkg.compat import Manager\nfrom pkg.core import Manager as M\n"),
+        (
+            "use.py",
+            b"from pkg.compat import Manager\nfrom pkg.core import Manager as M\n",
+        ),
         ("py2.py", b"from pkg.core import Manager\nprint 'hello'\n"),
         ("bad_utf8.py", b"from pkg.core import Manager\nx = '\xff'\n"),
-        ("latin.py", b"# -*- coding: latin-1 -*-\nfrom pkg.compat import Manager\nx = '\xe9'\n"),
+        (
+            "latin.py",
+            b"# -*- coding: latin-1 -*-\nfrom pkg.compat import Manager\nx = '\xe9'\n",
+        ),
         ("secret.py", b"from pkg.core import Manager\n"),
         ("huge.py", &big),
         ("empty.py", b""),
         ("pkg/deep.py", b"from ... import beyond\n"),
-        ("unterminated.py", b"from pkg.core import Manager\nx = '''never closed\n"),
+        (
+            "unterminated.py",
+            b"from pkg.core import Manager\nx = '''never closed\n",
+        ),
     ]);
     std::fs::create_dir_all(dir.path().join("weird.py")).unwrap();
     #[cfg(unix)]
@@ -192,17 +256,42 @@ fn bad_files_are_reported_and_the_run_goes_on() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| format!("{} {} {}", p["path"].as_str().unwrap(), p["code"].as_str().unwrap(), p["message"].as_str().unwrap()))
+        .map(|p| {
+            format!(
+                "{} {} {}",
+                p["path"].as_str().unwrap(),
+                p["code"].as_str().unwrap(),
+                p["message"].as_str().unwrap()
+            )
+        })
         .collect();
     let joined = problems.join("\n");
-    assert!(joined.contains("bad_utf8.py SSOT002 invalid UTF-8 at byte 34 (line 2)"), "{joined}");
-    assert!(joined.contains("secret.py SSOT002 cannot read file: permission denied"), "{joined}");
-    assert!(joined.contains("huge.py SSOT002 file too large: 2.9 KiB (the limit is 2.0 KiB"), "{joined}");
-    assert!(joined.contains("weird.py SSOT002 a directory with a Python file name"), "{joined}");
+    assert!(
+        joined.contains("bad_utf8.py SSOT002 invalid UTF-8 at byte 34 (line 2)"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("secret.py SSOT002 cannot read file: permission denied"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("huge.py SSOT002 file too large: 2.9 KiB (the limit is 2.0 KiB"),
+        "{joined}"
+    );
+    assert!(
+        joined.contains("weird.py SSOT002 a directory with a Python file name"),
+        "{joined}"
+    );
     #[cfg(unix)]
     {
-        assert!(joined.contains("dangling_link.py SSOT002 broken symbolic link"), "{joined}");
-        assert!(joined.contains("loop/back SSOT002 symbolic link loop"), "{joined}");
+        assert!(
+            joined.contains("dangling_link.py SSOT002 broken symbolic link"),
+            "{joined}"
+        );
+        assert!(
+            joined.contains("loop/back SSOT002 symbolic link loop"),
+            "{joined}"
+        );
     }
     let parse_errors: Vec<&str> = scan["parse_errors"]
         .as_array()
@@ -215,8 +304,14 @@ fn bad_files_are_reported_and_the_run_goes_on() {
     let manager = &scan["symbols"][0];
     assert_eq!(manager["origin"], "pkg.core:Manager");
     let counts = path_counts(manager);
-    assert!(counts.contains(&("pkg.compat:Manager".to_string(), 2, 0, 2)), "{counts:?}");
-    assert!(counts.contains(&("pkg.core:Manager".to_string(), 4, 0, 4)), "{counts:?}");
+    assert!(
+        counts.contains(&("pkg.compat:Manager".to_string(), 2, 0, 2)),
+        "{counts:?}"
+    );
+    assert!(
+        counts.contains(&("pkg.core:Manager".to_string(), 4, 0, 4)),
+        "{counts:?}"
+    );
     let dangling = &scan["dangling"][0];
     assert_eq!(dangling["path"], "...:beyond");
     assert_eq!(dangling["reason"], "beyond-top-level");
@@ -225,7 +320,10 @@ fn bad_files_are_reported_and_the_run_goes_on() {
 #[test]
 fn unknown_config_key_is_a_usage_error_naming_the_line() {
     let dir = project(&[
-        ("pyproject.toml", b"[project]\nname = 'x'\n\n[tool.ssot]\nsrcs = ['.']\n"),
+        (
+            "pyproject.toml",
+            b"[project]\nname = 'x'\n\n[tool.ssot]\nsrcs = ['.']\n",
+        ),
         ("a.py", b"import b\n"),
     ]);
     let (code, _, stderr) = run(ssot().arg("scan").arg(dir.path()));
@@ -254,7 +352,10 @@ fn src_layout_is_detected_and_gitignored_files_are_skipped() {
         (".gitignore", b"generated/\n"),
         ("src/lib/__init__.py", b"from lib.core import Thing\n"),
         ("src/lib/core.py", b"class Thing: ...\n"),
-        ("tests/test_lib.py", b"from lib import Thing\nfrom lib.core import Thing as T\n"),
+        (
+            "tests/test_lib.py",
+            b"from lib import Thing\nfrom lib.core import Thing as T\n",
+        ),
         ("generated/copy.py", b"from lib.gone import Thing\n"),
         (".venv/lib/site.py", b"from lib.gone import Thing\n"),
     ]);

@@ -8,14 +8,18 @@
 use serde::{Deserialize, Serialize};
 
 /// A byte range in the decoded source text.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
 }
 
 /// A 1-based line and character column.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Position {
     pub line: u32,
     pub column: u32,
@@ -26,7 +30,9 @@ pub struct Position {
 pub struct FileFacts {
     /// Every import statement at any depth, in source order.
     pub imports: Vec<ImportStmt>,
-    /// Classes, functions and assignments, module-level and nested, in source order.
+    /// What the module namespace can bind, in source order: module-level classes, functions and
+    /// assigned names (also through `global`), and classes nested in classes. Methods are in
+    /// their class's [`ClassFacts`]; definitions local to a function are not recorded.
     pub definitions: Vec<Definition>,
     /// `import M` bindings used as `M.N`: one entry per (import statement, attribute chain) use site.
     pub attribute_refs: Vec<AttributeRef>,
@@ -39,7 +45,9 @@ pub struct FileFacts {
 }
 
 /// Which kind of scope a statement sits in.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ScopeKind {
     #[default]
@@ -138,8 +146,8 @@ pub struct Definition {
     pub kind: DefinitionKind,
     /// For `X = Y` or `X = a.b.Y`: the dotted expression on the right.
     pub alias_of: Option<String>,
-    /// For classes: bases, decorators, public methods.
-    pub class: Option<ClassFacts>,
+    /// For classes: bases, decorators, methods.
+    pub class: Option<Box<ClassFacts>>,
     /// For functions: decorators as dotted names.
     pub decorators: Vec<String>,
     /// Binds a name in the module namespace (at module level, or through `global`).

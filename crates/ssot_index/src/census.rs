@@ -155,7 +155,10 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
         .into_iter()
         .filter(|(_, paths)| paths.len() >= 2)
         .map(|(origin, paths)| {
-            let mut files: Vec<FileId> = paths.values().flat_map(|t| t.files.iter().copied()).collect();
+            let mut files: Vec<FileId> = paths
+                .values()
+                .flat_map(|t| t.files.iter().copied())
+                .collect();
             files.sort_unstable();
             files.dedup();
             let mut paths: Vec<CensusPath> = paths
@@ -165,7 +168,12 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
                     counts: tally.counts,
                 })
                 .collect();
-            paths.sort_by(|a, b| b.counts.files.cmp(&a.counts.files).then(a.path.cmp(&b.path)));
+            paths.sort_by(|a, b| {
+                b.counts
+                    .files
+                    .cmp(&a.counts.files)
+                    .then(a.path.cmp(&b.path))
+            });
             let file = project.file(origin.file);
             let definition = &file.facts.definitions[origin.definition as usize];
             CensusSymbol {
@@ -196,7 +204,12 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
             counts: tally.counts,
         })
         .collect();
-    dangling.sort_by(|a, b| b.counts.files.cmp(&a.counts.files).then(a.path.cmp(&b.path)));
+    dangling.sort_by(|a, b| {
+        b.counts
+            .files
+            .cmp(&a.counts.files)
+            .then(a.path.cmp(&b.path))
+    });
     Census { symbols, dangling }
 }
 
@@ -204,9 +217,9 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
 pub fn origin_path(project: &Project, origin: Origin) -> String {
     let file = project.file(origin.file);
     let definition = &file.facts.definitions[origin.definition as usize];
-    let module = project
-        .modules
-        .module_of_file(origin.file)
-        .map_or_else(|| file.path.clone(), |id| project.modules.module(id).name.clone());
+    let module = project.modules.module_of_file(origin.file).map_or_else(
+        || file.path.clone(),
+        |id| project.modules.module(id).name.clone(),
+    );
     format!("{module}:{}", definition.qualname)
 }

@@ -16,7 +16,9 @@ pub mod namespace;
 pub mod references;
 pub mod resolve;
 
-pub use census::{census, Census, CensusPath, CensusSymbol, DanglingKind, DanglingPath, Location, PathCounts};
+pub use census::{
+    census, Census, CensusPath, CensusSymbol, DanglingKind, DanglingPath, Location, PathCounts,
+};
 pub use modules::{ModuleConflict, ModuleId, ModuleTable};
 pub use references::{collect_references, ImportPath, Reference};
 pub use resolve::{DanglingReason, OpenReason, Origin, Resolution, Resolver};

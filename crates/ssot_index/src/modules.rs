@@ -111,7 +111,9 @@ impl ModuleTable {
                 module.file = module.stub.take();
             }
         }
-        table.conflicts.sort_by(|a, b| a.module.cmp(&b.module).then(a.shadowed.cmp(&b.shadowed)));
+        table
+            .conflicts
+            .sort_by(|a, b| a.module.cmp(&b.module).then(a.shadowed.cmp(&b.shadowed)));
         table
     }
 
@@ -161,7 +163,8 @@ impl ModuleTable {
 
     /// The submodule `parent.name`, if the project has it.
     pub fn submodule(&self, parent: ModuleId, name: &str) -> Option<ModuleId> {
-        let mut full = String::with_capacity(self.modules[parent as usize].name.len() + name.len() + 1);
+        let mut full =
+            String::with_capacity(self.modules[parent as usize].name.len() + name.len() + 1);
         full.push_str(&self.modules[parent as usize].name);
         full.push('.');
         full.push_str(name);
@@ -219,11 +222,41 @@ pub fn is_identifier(segment: &str) -> bool {
 fn is_keyword(word: &str) -> bool {
     matches!(
         word,
-        "False" | "None" | "True" | "and" | "as" | "assert" | "async" | "await" | "break"
-            | "class" | "continue" | "def" | "del" | "elif" | "else" | "except" | "finally"
-            | "for" | "from" | "global" | "if" | "import" | "in" | "is" | "lambda"
-            | "nonlocal" | "not" | "or" | "pass" | "raise" | "return" | "try" | "while"
-            | "with" | "yield"
+        "False"
+            | "None"
+            | "True"
+            | "and"
+            | "as"
+            | "assert"
+            | "async"
+            | "await"
+            | "break"
+            | "class"
+            | "continue"
+            | "def"
+            | "del"
+            | "elif"
+            | "else"
+            | "except"
+            | "finally"
+            | "for"
+            | "from"
+            | "global"
+            | "if"
+            | "import"
+            | "in"
+            | "is"
+            | "lambda"
+            | "nonlocal"
+            | "not"
+            | "or"
+            | "pass"
+            | "raise"
+            | "return"
+            | "try"
+            | "while"
+            | "with"
+            | "yield"
     )
 }
 
@@ -249,7 +282,12 @@ mod tests {
     #[test]
     fn packages_namespaces_and_scripts() {
         let table = table(
-            &["ns/pkg/__init__.py", "ns/pkg/mod.py", "run-me.py", "src/lib/a.py"],
+            &[
+                "ns/pkg/__init__.py",
+                "ns/pkg/mod.py",
+                "run-me.py",
+                "src/lib/a.py",
+            ],
             &["", "src"],
         );
         assert_eq!(

@@ -4,7 +4,8 @@
 //! a function). The binding that counts is the last one among those of the highest rank: plain
 //! module-level statements, then `except`-handler fallbacks and `global` writes from
 //! functions, then `TYPE_CHECKING`-only imports. Resolution tries the others when the preferred
-//! one dangles, as the fallback would take over at run time.
+//! one dangles, as the fallback would take over at run time. Star imports rank the same way:
+//! `from m import *` written after `class X` rebinds `X` when `m` exports it.
 
 use rustc_hash::FxHashMap;
 use ssot_facts::{FileFacts, ImportKind, ScopeKind, StmtContext};
@@ -18,6 +19,24 @@ pub enum BindingSource {
     Import { statement: u32, name: u32 },
 }
 
+/// One step in finding what a name is bound to: an explicit binding, or a star import that may
+/// or may not bring the name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BindingStep {
+    Binding(BindingSource),
+    /// `imports[statement]` is `from ... import *`.
+    Star(u32),
+}
+
+/// A module-level `from ... import *`.
+#[derive(Clone, Copy, Debug)]
+pub struct StarImport {
+    /// Index into the file's imports.
+    pub statement: u32,
+    rank: u8,
+    order: u32,
+}
+
 #[derive(Clone, Copy, Debug)]
 struct RankedBinding {
     rank: u8,
@@ -29,8 +48,8 @@ struct RankedBinding {
 #[derive(Debug, Default)]
 pub struct Namespace<'p> {
     bindings: FxHashMap<&'p str, Vec<RankedBinding>>,
-    /// Star-import statements in source order.
-    pub star_imports: Vec<u32>,
+    /// Star imports in source order.
+    pub star_imports: Vec<StarImport>,
 }
 
 fn rank(context: &StmtContext, from_function: bool) -> u8 {
@@ -67,7 +86,11 @@ impl<'p> Namespace<'p> {
             for (name_index, name) in statement.names.iter().enumerate() {
                 if name.name == "*" {
                     if matches!(statement.kind, ImportKind::From { .. }) {
-                        namespace.star_imports.push(statement_index as u32);
+                        namespace.star_imports.push(StarImport {
+                            statement: statement_index as u32,
+                            rank: rank(&statement.context, false),
+                            order: statement.span.start,
+                        });
                     }
                     continue;
                 }
@@ -102,6 +125,30 @@ impl<'p> Namespace<'p> {
             .into_iter()
             .flatten()
             .map(|binding| binding.source)
+    }
+
+    /// The bindings of `name` and the star imports, preferred first by the same rule: lowest
+    /// rank, then latest in the file.
+    pub fn steps(&self, name: &str) -> Vec<BindingStep> {
+        let bindings = self
+            .bindings
+            .get(name)
+            .into_iter()
+            .flatten()
+            .map(|binding| {
+                (
+                    binding.rank,
+                    binding.order,
+                    BindingStep::Binding(binding.source),
+                )
+            });
+        let stars = self
+            .star_imports
+            .iter()
+            .map(|star| (star.rank, star.order, BindingStep::Star(star.statement)));
+        let mut steps: Vec<_> = bindings.chain(stars).collect();
+        steps.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        steps.into_iter().map(|(_, _, step)| step).collect()
     }
 
     pub fn binds(&self, name: &str) -> bool {

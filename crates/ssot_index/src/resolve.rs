@@ -7,11 +7,11 @@
 //! top-level package. Nothing is guessed. Results per `(module, name)` are memoised, so every
 //! chain is walked once however many files import through it.
 
-use rustc_hash::{FxHashMap, FxHashSet};
-use ssot_facts::{DunderAll, ImportKind};
+use rustc_hash::FxHashMap;
+use ssot_facts::{DunderAll, ImportKind, ScopeKind};
 
 use crate::modules::ModuleId;
-use crate::namespace::{BindingSource, Namespace};
+use crate::namespace::{BindingSource, BindingStep, Namespace};
 use crate::{FileId, Project};
 
 /// A first-party definition: `definitions[definition]` of `file`.
@@ -58,7 +58,10 @@ pub enum Resolution {
     /// A first-party module.
     Module(ModuleId),
     /// Something outside the project (standard library or third party).
-    External { module: String, name: Option<String> },
+    External {
+        module: String,
+        name: Option<String>,
+    },
     /// A first-party path that leads nowhere; `module:name` is where the chain broke.
     Dangling {
         reason: DanglingReason,
@@ -87,7 +90,13 @@ pub struct Resolver<'p> {
     project: &'p Project,
     namespaces: FxHashMap<ModuleId, Namespace<'p>>,
     memo: FxHashMap<(ModuleId, &'p str), Resolution>,
-    in_progress: FxHashSet<(ModuleId, &'p str)>,
+    /// Results that met a path still being resolved (at the depth kept beside them): right
+    /// only while that path is in progress, so they are dropped when it finishes.
+    provisional: FxHashMap<(ModuleId, &'p str), (Resolution, u32)>,
+    /// Paths being resolved, with their depth in the chain.
+    in_progress: FxHashMap<(ModuleId, &'p str), u32>,
+    /// The shallowest in-progress depth met since the current path started.
+    cycle_floor: u32,
     depth: u32,
 }
 
@@ -97,7 +106,9 @@ impl<'p> Resolver<'p> {
             project,
             namespaces: FxHashMap::default(),
             memo: FxHashMap::default(),
-            in_progress: FxHashSet::default(),
+            provisional: FxHashMap::default(),
+            in_progress: FxHashMap::default(),
+            cycle_floor: u32::MAX,
             depth: 0,
         }
     }
@@ -108,7 +119,12 @@ impl<'p> Resolver<'p> {
 
     /// The absolute module of `from <level dots><module> import ...` written in `file`, or `None`
     /// when the dots climb above the top-level package.
-    pub fn absolute_module(&self, file: FileId, level: u32, module: Option<&str>) -> Option<String> {
+    pub fn absolute_module(
+        &self,
+        file: FileId,
+        level: u32,
+        module: Option<&str>,
+    ) -> Option<String> {
         if level == 0 {
             return Some(module.unwrap_or_default().to_string());
         }
@@ -170,19 +186,45 @@ impl<'p> Resolver<'p> {
         if let Some(known) = self.memo.get(&key) {
             return known.clone();
         }
-        if self.in_progress.contains(&key) || self.depth >= MAX_CHAIN {
+        if let Some((known, floor)) = self.provisional.get(&key) {
+            self.cycle_floor = self.cycle_floor.min(*floor);
+            return known.clone();
+        }
+        let in_progress_at = self.in_progress.get(&key).copied();
+        if in_progress_at.is_some() || self.depth >= MAX_CHAIN {
+            if let Some(depth) = in_progress_at {
+                self.cycle_floor = self.cycle_floor.min(depth);
+            }
             // `from . import sub` in a package's `__init__` reaches itself before the submodule.
             if let Some(submodule) = self.project.modules.submodule(module, name) {
                 return Resolution::Module(submodule);
             }
             return Resolution::Cycle;
         }
-        self.in_progress.insert(key);
+        let outer_floor = std::mem::replace(&mut self.cycle_floor, u32::MAX);
+        let depth = self.depth;
+        self.in_progress.insert(key, depth);
         self.depth += 1;
         let resolution = self.resolve_member_uncached(module, name);
         self.depth -= 1;
         self.in_progress.remove(&key);
-        self.memo.insert(key, resolution.clone());
+        // Answers that met this path while it was in progress are stale now that it is done.
+        if !self.provisional.is_empty() {
+            self.provisional.retain(|_, (_, floor)| *floor < depth);
+        }
+        if self.cycle_floor < depth {
+            // This answer met a path that is still being resolved further up, and that path may
+            // yet find a binding (an `except ImportError` fallback, say): `b` in `a -> b -> a`
+            // is a cycle only while `a` is in progress. Memoising it would make the answer
+            // depend on which path was asked first; keeping it until `a` is done still saves
+            // walking the same loop again within one query.
+            self.provisional
+                .insert(key, (resolution.clone(), self.cycle_floor));
+            self.cycle_floor = self.cycle_floor.min(outer_floor);
+        } else {
+            self.memo.insert(key, resolution.clone());
+            self.cycle_floor = outer_floor;
+        }
         resolution
     }
 
@@ -197,13 +239,26 @@ impl<'p> Resolver<'p> {
     }
 
     fn resolve_member_uncached(&mut self, module: ModuleId, name: &'p str) -> Resolution {
-        let candidates: Vec<BindingSource> = match self.namespace(module) {
-            Some(namespace) => namespace.candidates(name).collect(),
+        let steps: Vec<BindingStep> = match self.namespace(module) {
+            Some(namespace) => namespace.steps(name),
             None => Vec::new(),
         };
         let mut first_failure = None;
-        for source in candidates {
-            let resolution = self.resolve_binding(module, source, name);
+        let mut open = None;
+        for step in steps {
+            let resolution = match step {
+                BindingStep::Binding(source) => self.resolve_binding(module, source, name),
+                // A star import that may bring the name but cannot be known does not displace an
+                // explicit binding: ssot does not guess.
+                BindingStep::Star(statement) => match self.star_import(module, statement, name) {
+                    StarExport::Yes(resolution) => resolution,
+                    StarExport::No => continue,
+                    StarExport::Unknown(reason) => {
+                        open.get_or_insert(reason);
+                        continue;
+                    }
+                },
+            };
             match resolution {
                 Resolution::Dangling { .. } | Resolution::Cycle => {
                     first_failure.get_or_insert(resolution);
@@ -212,44 +267,94 @@ impl<'p> Resolver<'p> {
             }
         }
         if let Some(failure) = first_failure {
+            // `from package import name` imports the submodule `package.name` when the package
+            // does not bind `name` yet, so a re-export loop through a package's binding of its
+            // own submodule's name ends at the submodule, wherever the loop was entered.
+            if failure == Resolution::Cycle {
+                if let Some(submodule) = self.project.modules.submodule(module, name) {
+                    return Resolution::Module(submodule);
+                }
+            }
             return failure;
         }
-        self.resolve_unbound(module, name)
+        self.resolve_unexported(module, name, open)
     }
 
     /// A name the module does not bind explicitly: star imports, submodules, `__getattr__`.
     fn resolve_unbound(&mut self, module: ModuleId, name: &'p str) -> Resolution {
-        let project = self.project;
-        let stars: Vec<u32> = self
-            .namespace(module)
-            .map(|namespace| namespace.star_imports.clone())
-            .unwrap_or_default();
+        let stars = self.star_import_statements(module);
         let mut open = None;
-        let file = project.modules.module(module).file;
         // Later star imports overwrite earlier ones.
         for statement in stars.into_iter().rev() {
-            let Some(file) = file else { break };
-            let import = &project.file(file).facts.imports[statement as usize];
-            let ImportKind::From { module: source, level } = &import.kind else {
-                continue;
-            };
-            let Some(source) = self.absolute_module(file, *level, source.as_deref()) else {
-                continue;
-            };
-            match project.modules.get(&source) {
-                Some(source_id) => match self.star_export(source_id, name) {
-                    StarExport::Yes(resolution) => return resolution,
-                    StarExport::No => {}
-                    StarExport::Unknown(reason) => {
-                        open.get_or_insert(reason);
-                    }
-                },
-                None if project.modules.is_first_party(&source) => {}
-                None => {
-                    open.get_or_insert(OpenReason::ExternalStar(source));
+            match self.star_import(module, statement, name) {
+                StarExport::Yes(resolution) => return resolution,
+                StarExport::No => {}
+                StarExport::Unknown(reason) => {
+                    open.get_or_insert(reason);
                 }
             }
         }
+        self.resolve_unexported(module, name, open)
+    }
+
+    /// The star-import statements of `module`, in source order.
+    fn star_import_statements(&mut self, module: ModuleId) -> Vec<u32> {
+        self.namespace(module)
+            .map(|namespace| {
+                namespace
+                    .star_imports
+                    .iter()
+                    .map(|star| star.statement)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Whether one of the star imports of `module` is known to bring `name`.
+    fn star_import_brings(&mut self, module: ModuleId, name: &'p str) -> bool {
+        let stars = self.star_import_statements(module);
+        for statement in stars {
+            if let StarExport::Yes(_) = self.star_import(module, statement, name) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Whether the star import `imports[statement]` of `module` brings `name`.
+    fn star_import(&mut self, module: ModuleId, statement: u32, name: &'p str) -> StarExport {
+        let project = self.project;
+        let Some(file) = project.modules.module(module).file else {
+            return StarExport::No;
+        };
+        let import = &project.file(file).facts.imports[statement as usize];
+        let ImportKind::From {
+            module: source,
+            level,
+        } = &import.kind
+        else {
+            return StarExport::No;
+        };
+        let Some(source) = self.absolute_module(file, *level, source.as_deref()) else {
+            return StarExport::No;
+        };
+        match project.modules.get(&source) {
+            Some(source_id) => self.star_export(source_id, name),
+            None if project.modules.is_first_party(&source) => StarExport::No,
+            None => StarExport::Unknown(OpenReason::ExternalStar(source)),
+        }
+    }
+
+    /// A name neither bound nor brought by a star import: a submodule, an open module, or
+    /// dangling.
+    fn resolve_unexported(
+        &mut self,
+        module: ModuleId,
+        name: &'p str,
+        open: Option<OpenReason>,
+    ) -> Resolution {
+        let project = self.project;
+        let file = project.modules.module(module).file;
         if let Some(submodule) = project.modules.submodule(module, name) {
             return Resolution::Module(submodule);
         }
@@ -293,14 +398,53 @@ impl<'p> Resolver<'p> {
                 let resolution = self.resolve_member(source, name);
                 match resolution {
                     Resolution::Dangling { .. } | Resolution::Cycle => StarExport::No,
-                    // A submodule is exported only when the module binds it itself, and
-                    // `__getattr__` does not take part in star imports.
-                    Resolution::Module(_) if !explicitly_bound => StarExport::No,
+                    // A submodule is exported only when the module binds it itself (or imports
+                    // it, which binds it too), and `__getattr__` does not take part in star
+                    // imports.
+                    Resolution::Module(_)
+                        if !explicitly_bound && !self.imports_own_submodule(source, name) =>
+                    {
+                        StarExport::No
+                    }
                     Resolution::Open(OpenReason::ModuleGetattr(_)) => StarExport::No,
                     found => StarExport::Yes(found),
                 }
             }
         }
+    }
+
+    /// Whether the top level of `package` imports its submodule `name` (`from .name import X`,
+    /// `import package.name.deeper`). Importing a submodule binds it in its parent package, and
+    /// a package's own imports have all run before anyone can star-import from it.
+    fn imports_own_submodule(&self, package: ModuleId, name: &str) -> bool {
+        let project = self.project;
+        let module = project.modules.module(package);
+        let Some(file) = module.file else {
+            return false;
+        };
+        let submodule = format!("{}.{name}", module.name);
+        let is_submodule_or_below = |target: &str| {
+            target
+                .strip_prefix(submodule.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+        };
+        project
+            .file(file)
+            .facts
+            .imports
+            .iter()
+            .filter(|import| {
+                import.context.scope == ScopeKind::Module && !import.context.type_checking
+            })
+            .any(|import| match &import.kind {
+                ImportKind::Import => import.names.iter().any(|n| is_submodule_or_below(&n.name)),
+                ImportKind::From {
+                    module: from,
+                    level,
+                } => self
+                    .absolute_module(file, *level, from.as_deref())
+                    .is_some_and(|target| is_submodule_or_below(&target)),
+            })
     }
 
     fn resolve_binding(
@@ -327,7 +471,10 @@ impl<'p> Resolver<'p> {
                     }),
                 }
             }
-            BindingSource::Import { statement, name: alias } => {
+            BindingSource::Import {
+                statement,
+                name: alias,
+            } => {
                 let import = &facts.imports[statement as usize];
                 let imported = &import.names[alias as usize];
                 match &import.kind {
@@ -339,12 +486,13 @@ impl<'p> Resolver<'p> {
                         };
                         self.resolve_module(target)
                     }
-                    ImportKind::From { module: from, level } => {
-                        match self.absolute_module(file, *level, from.as_deref()) {
-                            Some(absolute) => self.resolve_from(&absolute, &imported.name),
-                            None => Resolution::BeyondTopLevel,
-                        }
-                    }
+                    ImportKind::From {
+                        module: from,
+                        level,
+                    } => match self.absolute_module(file, *level, from.as_deref()) {
+                        Some(absolute) => self.resolve_from(&absolute, &imported.name),
+                        None => Resolution::BeyondTopLevel,
+                    },
                 }
             }
         }
@@ -362,9 +510,13 @@ impl<'p> Resolver<'p> {
         let own = Resolution::Definition(Origin { file, definition });
         let mut segments = target.split('.');
         let first = segments.next().unwrap_or(target);
+        // A name a star import brings is bound as surely as an explicit one (`from m import *`
+        // then `Old = New`); a star import that cannot be known does not count, or every
+        // `X = str` after `from os.path import *` would turn open.
         let binds_first = self
             .namespace(module)
-            .is_some_and(|namespace| namespace.binds(first));
+            .is_some_and(|namespace| namespace.binds(first))
+            || self.star_import_brings(module, first);
         if !binds_first {
             return own;
         }
@@ -430,4 +582,159 @@ enum StarExport {
     Yes(Resolution),
     No,
     Unknown(OpenReason),
+}
+
+#[cfg(test)]
+mod tests {
+    use ssot_python::{extract_facts, SourceKind};
+
+    use super::*;
+    use crate::ProjectFile;
+
+    fn project(files: &[(&str, &str)]) -> Project {
+        let files = files
+            .iter()
+            .map(|(path, source)| ProjectFile {
+                path: path.to_string(),
+                facts: extract_facts(source, SourceKind::Python),
+                is_test: false,
+            })
+            .collect();
+        Project::new(files, &["".to_string()])
+    }
+
+    fn resolve(resolver: &mut Resolver<'_>, module: &str, name: &'static str) -> Resolution {
+        resolver.resolve_from(module, name)
+    }
+
+    #[test]
+    fn cycle_broken_by_import_error_fallback_resolves_whichever_side_is_asked_first() {
+        let project = project(&[
+            (
+                "a.py",
+                "try:\n    from b import Value\nexcept ImportError:\n    Value = 1\n",
+            ),
+            ("b.py", "from a import Value\n"),
+        ]);
+        let value = Resolution::Definition(Origin {
+            file: 0,
+            definition: 0,
+        });
+        for order in [["a", "b"], ["b", "a"]] {
+            let mut resolver = Resolver::new(&project);
+            for module in order {
+                assert_eq!(resolve(&mut resolver, module, "Value"), value, "{order:?}");
+            }
+        }
+    }
+
+    fn definition(project: &Project, path: &str, name: &str) -> Resolution {
+        let file = project.files.iter().position(|f| f.path == path).unwrap();
+        let definition = project.files[file]
+            .facts
+            .definitions
+            .iter()
+            .position(|d| d.name == name)
+            .unwrap();
+        Resolution::Definition(Origin {
+            file: file as FileId,
+            definition: definition as u32,
+        })
+    }
+
+    #[test]
+    fn star_import_after_a_definition_rebinds_the_name() {
+        let project = project(&[
+            ("m.py", "__all__ = ['X']\nclass X: pass\n"),
+            (
+                "late.py",
+                "class X: pass\nclass Y: pass\nfrom m import *\nfrom os.path import *\n",
+            ),
+            ("early.py", "from m import *\nclass X: pass\n"),
+        ]);
+        let mut resolver = Resolver::new(&project);
+        assert_eq!(
+            resolve(&mut resolver, "late", "X"),
+            definition(&project, "m.py", "X")
+        );
+        // A star import that cannot be known does not displace an explicit binding.
+        assert_eq!(
+            resolve(&mut resolver, "late", "Y"),
+            definition(&project, "late.py", "Y")
+        );
+        assert_eq!(
+            resolve(&mut resolver, "early", "X"),
+            definition(&project, "early.py", "X")
+        );
+    }
+
+    #[test]
+    fn star_import_from_a_package_exports_submodules_its_init_imports() {
+        let project = project(&[
+            ("pkg/__init__.py", "from .used import X\n"),
+            ("pkg/used.py", "X = 1\n"),
+            ("pkg/unused.py", "Y = 1\n"),
+            ("star.py", "from pkg import *\n"),
+        ]);
+        let mut resolver = Resolver::new(&project);
+        let used = project.modules.get("pkg.used").unwrap();
+        assert_eq!(
+            resolve(&mut resolver, "star", "used"),
+            Resolution::Module(used)
+        );
+        assert!(resolve(&mut resolver, "star", "unused").is_dangling());
+    }
+
+    #[test]
+    fn alias_of_a_star_imported_name_follows_the_star_import() {
+        let project = project(&[
+            ("m.py", "class New: pass\n"),
+            (
+                "compat.py",
+                "from m import *\nfrom os.path import *\nOld = New\nText = str\n",
+            ),
+        ]);
+        let mut resolver = Resolver::new(&project);
+        assert_eq!(
+            resolve(&mut resolver, "compat", "Old"),
+            definition(&project, "m.py", "New")
+        );
+        assert_eq!(
+            resolve(&mut resolver, "compat", "Text"),
+            definition(&project, "compat.py", "Text")
+        );
+    }
+
+    #[test]
+    fn loop_through_a_packages_own_submodule_name_ends_at_the_submodule() {
+        let project = project(&[
+            ("ring/__init__.py", "from ring.relay import sub\n"),
+            ("ring/relay.py", "from .sub import sub\n"),
+            ("ring/sub.py", "from . import sub\n"),
+        ]);
+        let sub = Resolution::Module(project.modules.get("ring.sub").unwrap());
+        for first in ["ring", "ring.relay", "ring.sub"] {
+            let mut resolver = Resolver::new(&project);
+            resolve(&mut resolver, first, "sub");
+            for module in ["ring", "ring.relay", "ring.sub"] {
+                assert_eq!(resolve(&mut resolver, module, "sub"), sub, "{first} first");
+            }
+        }
+    }
+
+    #[test]
+    fn true_cycles_stay_cycles_whichever_side_is_asked_first() {
+        let project = project(&[
+            ("a.py", "from b import Y\n"),
+            ("b.py", "from c import Y\n"),
+            ("c.py", "from a import Y\n"),
+        ]);
+        for first in ["a", "b", "c"] {
+            let mut resolver = Resolver::new(&project);
+            resolve(&mut resolver, first, "Y");
+            for module in ["a", "b", "c"] {
+                assert_eq!(resolve(&mut resolver, module, "Y"), Resolution::Cycle);
+            }
+        }
+    }
 }

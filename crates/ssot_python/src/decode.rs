@@ -76,7 +76,11 @@ pub fn decode_source(bytes: &[u8]) -> Result<DecodedSource<'_>, DecodeError> {
                 .ok_or_else(|| DecodeError::UnknownEncoding(label.clone()))?;
             let (text, had_errors) = encoding.decode_without_bom_handling(body);
             if had_errors {
-                return Err(invalid_bytes(body, encoding.name(), first_error_offset(body)));
+                return Err(invalid_bytes(
+                    body,
+                    encoding.name(),
+                    first_error_offset(body),
+                ));
             }
             Ok(DecodedSource {
                 text: Cow::Owned(text.into_owned()),
@@ -192,14 +196,19 @@ mod tests {
 
     #[test]
     fn cookie_on_second_line_after_shebang() {
-        let decoded = decode_source(b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\x80'\n").unwrap();
+        let decoded =
+            decode_source(b"#!/usr/bin/env python\n# vim: set fileencoding=cp1252 :\nx = '\x80'\n")
+                .unwrap();
         assert!(decoded.text.contains('\u{20ac}'));
     }
 
     #[test]
     fn cookie_after_code_is_ignored() {
         let err = decode_source(b"x = 1\n# coding: latin-1\ny = '\xe9'\n").unwrap_err();
-        assert!(matches!(err, DecodeError::InvalidBytes { line: 3, .. }), "{err:?}");
+        assert!(
+            matches!(err, DecodeError::InvalidBytes { line: 3, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]

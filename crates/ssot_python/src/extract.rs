@@ -5,9 +5,7 @@
 //! `M.N` attribute uses can be tied to the statement that bound `M` once the whole file is seen.
 
 use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
-use ruff_python_ast::{
-    self as ast, ExceptHandler, Expr, ExprContext, Parameters, Stmt,
-};
+use ruff_python_ast::{self as ast, ExceptHandler, Expr, ExprContext, Parameters, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use ssot_facts::{
@@ -23,9 +21,14 @@ const STACK_GROWTH: usize = 4 * 1024 * 1024;
 
 /// Facts of a module body, and the deepest node nesting seen (the caller needs it to drop the
 /// tree safely).
-pub(crate) fn extract_module(suite: &[Stmt], lines: &LineIndex<'_>) -> (FileFacts, usize) {
+pub(crate) fn extract_module(
+    suite: &[Stmt],
+    lines: &LineIndex<'_>,
+    keep_module: &dyn Fn(&str) -> bool,
+) -> (FileFacts, usize) {
     let mut extractor = Extractor {
         lines,
+        keep_module,
         facts: FileFacts::default(),
         context: StmtContext::default(),
         scopes: vec![ScopeNode {
@@ -70,6 +73,8 @@ enum AllState {
 
 struct Extractor<'a, 'l> {
     lines: &'l LineIndex<'l>,
+    /// Whether `M.N` uses of a module bound by `import M` are worth recording (first-party).
+    keep_module: &'l dyn Fn(&str) -> bool,
     facts: FileFacts,
     context: StmtContext,
     scopes: Vec<ScopeNode<'a>>,
@@ -154,11 +159,11 @@ impl<'a> Extractor<'a, '_> {
         let statement_index = self.facts.imports.len() as u32;
         let mut names = Vec::with_capacity(aliases.len());
         for (alias_index, alias) in aliases.iter().enumerate() {
-            if matches!(kind, ImportKind::Import) {
-                let bound = alias
-                    .asname
-                    .as_ref()
-                    .map_or_else(|| alias.name.id.split('.').next().unwrap_or(""), |a| a.id.as_str());
+            if matches!(kind, ImportKind::Import) && (self.keep_module)(&alias.name.id) {
+                let bound = alias.asname.as_ref().map_or_else(
+                    || alias.name.id.split('.').next().unwrap_or(""),
+                    |a| a.id.as_str(),
+                );
                 self.scopes[self.current_scope]
                     .imports
                     .entry(bound)
@@ -209,9 +214,11 @@ impl<'a> Extractor<'a, '_> {
             Expr::Name(name) => {
                 let id = name.id.as_str();
                 match self.context.scope {
-                    ScopeKind::Module | ScopeKind::Class => {
+                    ScopeKind::Module => {
                         self.record_definition(id, DefinitionKind::Variable, name.range, alias_of)
                     }
+                    // Class attributes are not import targets.
+                    ScopeKind::Class => {}
                     ScopeKind::Function => {
                         if self.declared_global(id) {
                             self.facts.definitions.push(Definition {
@@ -270,25 +277,45 @@ impl<'a> Extractor<'a, '_> {
         if let Some(arguments) = &class.arguments {
             self.visit_arguments(arguments);
         }
-        let (bases, keywords) = class.arguments.as_ref().map_or_else(Default::default, |args| {
-            let bases = args.args.iter().filter_map(dotted_name).collect();
-            let keywords = args
-                .keywords
-                .iter()
-                .filter_map(|keyword| {
-                    let key = keyword.arg.as_ref()?;
-                    Some(format!("{}={}", key.id, dotted_name(&keyword.value).unwrap_or_default()))
-                })
-                .collect();
-            (bases, keywords)
-        });
+        if self.context.scope != ScopeKind::Function {
+            self.record_class(class);
+        }
+        let saved = self.enter_scope(ScopeKind::Class);
+        self.qualname.push(class.name.id.as_str());
+        self.visit_body(&class.body);
+        self.qualname.pop();
+        self.leave_scope(saved);
+    }
+
+    /// Records a class defined at module level or in a class body (a class local to a function
+    /// is nobody's import target).
+    fn record_class(&mut self, class: &ast::StmtClassDef) {
+        let (bases, keywords) = class
+            .arguments
+            .as_ref()
+            .map_or_else(Default::default, |args| {
+                let bases = args.args.iter().filter_map(dotted_name).collect();
+                let keywords = args
+                    .keywords
+                    .iter()
+                    .filter_map(|keyword| {
+                        let key = keyword.arg.as_ref()?;
+                        Some(format!(
+                            "{}={}",
+                            key.id,
+                            dotted_name(&keyword.value).unwrap_or_default()
+                        ))
+                    })
+                    .collect();
+                (bases, keywords)
+            });
         let methods = class_methods(&class.body);
         self.facts.definitions.push(Definition {
             name: class.name.id.to_string(),
             qualname: self.qualified(&class.name.id),
             kind: DefinitionKind::Class,
             alias_of: None,
-            class: Some(ClassFacts {
+            class: Some(Box::new(ClassFacts {
                 bases,
                 keywords,
                 decorators: class
@@ -297,18 +324,33 @@ impl<'a> Extractor<'a, '_> {
                     .filter_map(|d| dotted_name(&d.expression))
                     .collect(),
                 methods,
-            }),
+            })),
             decorators: Vec::new(),
             module_level: self.at_module_level(),
             span: Self::span(class.name.range),
             position: self.lines.position(class.name.range.start().to_u32()),
             context: self.context,
         });
-        let saved = self.enter_scope(ScopeKind::Class);
-        self.qualname.push(class.name.id.as_str());
-        self.visit_body(&class.body);
-        self.qualname.pop();
-        self.leave_scope(saved);
+    }
+
+    fn record_function(&mut self, function: &ast::StmtFunctionDef) {
+        let name = function.name.id.as_str();
+        self.facts.definitions.push(Definition {
+            name: name.to_string(),
+            qualname: self.qualified(name),
+            kind: DefinitionKind::Function,
+            alias_of: None,
+            class: None,
+            decorators: function
+                .decorator_list
+                .iter()
+                .filter_map(|d| dotted_name(&d.expression))
+                .collect(),
+            module_level: true,
+            span: Self::span(function.name.range),
+            position: self.lines.position(function.name.range.start().to_u32()),
+            context: self.context,
+        });
     }
 
     fn visit_function(&mut self, function: &'a ast::StmtFunctionDef) {
@@ -323,22 +365,11 @@ impl<'a> Extractor<'a, '_> {
         if self.at_module_level() && name == "__getattr__" {
             self.facts.has_module_getattr = true;
         }
-        self.facts.definitions.push(Definition {
-            name: name.to_string(),
-            qualname: self.qualified(name),
-            kind: DefinitionKind::Function,
-            alias_of: None,
-            class: None,
-            decorators: function
-                .decorator_list
-                .iter()
-                .filter_map(|d| dotted_name(&d.expression))
-                .collect(),
-            module_level: self.at_module_level(),
-            span: Self::span(function.name.range),
-            position: self.lines.position(function.name.range.start().to_u32()),
-            context: self.context,
-        });
+        // Only module-level functions can be imported; methods are in their class's facts
+        // and functions nested in functions are nobody's import target.
+        if self.at_module_level() {
+            self.record_function(function);
+        }
         let saved = self.enter_scope(ScopeKind::Function);
         self.scopes[self.current_scope].globals = global_names(&function.body);
         self.qualname.push(name);
@@ -438,14 +469,10 @@ impl<'a> Extractor<'a, '_> {
                     ("extend", Some(argument)) if call.arguments.len() == 1 => {
                         string_sequence(argument)
                     }
-                    ("append", Some(Expr::StringLiteral(literal)))
-                        if call.arguments.len() == 1 =>
-                    {
+                    ("append", Some(Expr::StringLiteral(literal))) if call.arguments.len() == 1 => {
                         Some(vec![literal.value.to_str().to_string()])
                     }
-                    ("remove", Some(Expr::StringLiteral(literal)))
-                        if call.arguments.len() == 1 =>
-                    {
+                    ("remove", Some(Expr::StringLiteral(literal))) if call.arguments.len() == 1 => {
                         if let AllState::Static(names) = &mut self.dunder_all {
                             let removed = literal.value.to_str();
                             names.retain(|name| name != removed);
@@ -476,8 +503,10 @@ impl<'a> Extractor<'a, '_> {
     }
 
     fn extend_dunder_all(&mut self, names: Option<Vec<String>>) {
-        self.dunder_all = match (std::mem::replace(&mut self.dunder_all, AllState::Dynamic), names)
-        {
+        self.dunder_all = match (
+            std::mem::replace(&mut self.dunder_all, AllState::Dynamic),
+            names,
+        ) {
             (AllState::Static(mut existing), Some(names)) => {
                 existing.extend(names);
                 AllState::Static(existing)
@@ -684,7 +713,7 @@ impl<'a> Extractor<'a, '_> {
             }
             Stmt::TypeAlias(alias) => {
                 if let Expr::Name(name) = alias.name.as_ref() {
-                    if !matches!(self.context.scope, ScopeKind::Function) {
+                    if self.at_module_level() {
                         self.record_definition(
                             &name.id,
                             DefinitionKind::Variable,

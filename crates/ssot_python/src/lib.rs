@@ -31,15 +31,26 @@ impl SourceKind {
     }
 }
 
-/// Facts of one decoded source text.
+/// Facts of one decoded source text, keeping every attribute use of an imported module.
 pub fn extract_facts(source: &str, kind: SourceKind) -> FileFacts {
+    extract_facts_with(source, kind, &|_| true)
+}
+
+/// Facts of one decoded source text, keeping `M.N` attribute uses only for modules for which
+/// `keep_module` (given the dotted module name of the `import` statement) is true: callers
+/// that know which modules are first-party skip recording `os.path.join` and the like.
+pub fn extract_facts_with(
+    source: &str,
+    kind: SourceKind,
+    keep_module: &dyn Fn(&str) -> bool,
+) -> FileFacts {
     let source_type = match kind {
         SourceKind::Python => PySourceType::Python,
         SourceKind::Stub => PySourceType::Stub,
     };
     let parsed = ruff_python_parser::parse_unchecked_source(source, source_type);
     let lines = positions::LineIndex::new(source);
-    let (mut facts, depth) = extract::extract_module(&parsed.syntax().body, &lines);
+    let (mut facts, depth) = extract::extract_module(&parsed.syntax().body, &lines, keep_module);
     facts.syntax_errors = parsed
         .errors()
         .iter()
@@ -74,6 +85,15 @@ fn drop_deep_tree<T>(tree: T, depth: usize) {
 
 /// Decodes and extracts in one step.
 pub fn facts_from_bytes(bytes: &[u8], kind: SourceKind) -> Result<FileFacts, DecodeError> {
+    facts_from_bytes_with(bytes, kind, &|_| true)
+}
+
+/// Decodes and extracts in one step, filtering attribute uses as [`extract_facts_with`] does.
+pub fn facts_from_bytes_with(
+    bytes: &[u8],
+    kind: SourceKind,
+    keep_module: &dyn Fn(&str) -> bool,
+) -> Result<FileFacts, DecodeError> {
     let decoded = decode_source(bytes)?;
-    Ok(extract_facts(&decoded.text, kind))
+    Ok(extract_facts_with(&decoded.text, kind, keep_module))
 }

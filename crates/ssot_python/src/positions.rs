@@ -17,9 +17,7 @@ impl<'a> LineIndex<'a> {
             match bytes[index] {
                 b'\n' => line_starts.push(index as u32 + 1),
                 // A lone CR ends a line too (old Mac line endings); CRLF is handled by the LF.
-                b'\r' if bytes.get(index + 1) != Some(&b'\n') => {
-                    line_starts.push(index as u32 + 1)
-                }
+                b'\r' if bytes.get(index + 1) != Some(&b'\n') => line_starts.push(index as u32 + 1),
                 _ => {}
             }
             index += 1;

@@ -27,7 +27,10 @@ facts_snapshot!(dunder_all_static_forms, "dunder_all_static.py");
 facts_snapshot!(dunder_all_sums, "dunder_all_forms.py");
 facts_snapshot!(dunder_all_dynamic, "dunder_all_dynamic.py");
 facts_snapshot!(module_getattr, "module_getattr.py");
-facts_snapshot!(attribute_refs_tied_to_import_statements, "attribute_refs.py");
+facts_snapshot!(
+    attribute_refs_tied_to_import_statements,
+    "attribute_refs.py"
+);
 facts_snapshot!(syntax_error_keeps_recovered_facts, "syntax_error.py");
 facts_snapshot!(crlf_line_endings, "crlf.py");
 facts_snapshot!(bom_is_skipped, "bom.py");
@@ -56,8 +59,11 @@ fn long_binary_chain_does_not_overflow_the_stack() {
 
 #[test]
 fn stub_files_parse_as_stubs() {
-    let facts = facts_from_bytes(b"from a import B as B\ndef f() -> int: ...\n", SourceKind::Stub)
-        .unwrap();
+    let facts = facts_from_bytes(
+        b"from a import B as B\ndef f() -> int: ...\n",
+        SourceKind::Stub,
+    )
+    .unwrap();
     assert_eq!(facts.imports.len(), 1);
     assert!(facts.syntax_errors.is_empty());
 }

@@ -1,8 +1,9 @@
 //! `ssot scan` output: the import-path census, dangling imports and parse errors.
 
-use std::fmt::Write;
+use std::fmt::Write as _;
+use std::io::{self, Write};
 
-use serde_json::{json, Value};
+use serde::Serialize;
 use ssot_index::{Census, CensusPath, DanglingPath, Location, PathCounts, Project};
 
 use crate::{Problem, Style};
@@ -17,7 +18,11 @@ pub struct ScanReport<'a> {
 
 impl ScanReport<'_> {
     fn import_statements(&self) -> usize {
-        self.project.files.iter().map(|f| f.facts.imports.len()).sum()
+        self.project
+            .files
+            .iter()
+            .map(|f| f.facts.imports.len())
+            .sum()
     }
 
     /// Modules backed by a file (namespace packages are directories, not modules with code).
@@ -48,109 +53,184 @@ impl ScanReport<'_> {
     }
 }
 
-fn location_json(location: &Location) -> Value {
-    json!({"path": location.path, "line": location.line})
+#[derive(Serialize)]
+struct JsonLocation<'a> {
+    path: &'a str,
+    line: u32,
 }
 
-fn counts_json(counts: &PathCounts) -> serde_json::Map<String, Value> {
-    let mut map = serde_json::Map::new();
-    map.insert("files".into(), json!(counts.files));
-    map.insert("test_files".into(), json!(counts.test_files));
-    map.insert("statements".into(), json!(counts.statements));
-    map.insert("test_statements".into(), json!(counts.test_statements));
-    map.insert("guarded_statements".into(), json!(counts.guarded_statements));
-    map.insert(
-        "examples".into(),
-        Value::Array(counts.examples.iter().map(location_json).collect()),
-    );
-    map
+impl<'a> From<&'a Location> for JsonLocation<'a> {
+    fn from(location: &'a Location) -> Self {
+        Self {
+            path: &location.path,
+            line: location.line,
+        }
+    }
 }
 
-/// `ssot.scan/1` as a pretty-printed JSON document.
-pub fn render_scan_json(report: &ScanReport<'_>) -> String {
-    let symbols: Vec<Value> = report
-        .census
-        .symbols
-        .iter()
-        .map(|symbol| {
-            let paths: Vec<Value> = symbol
-                .paths
-                .iter()
-                .map(|path| {
-                    let mut map = serde_json::Map::new();
-                    map.insert("path".into(), json!(path.path.to_string()));
-                    map.extend(counts_json(&path.counts));
-                    Value::Object(map)
-                })
-                .collect();
-            json!({
-                "origin": symbol.origin_path,
-                "kind": symbol.kind.as_str(),
-                "defined_at": location_json(&symbol.defined_at),
-                "files": symbol.files,
-                "paths": paths,
-            })
-        })
-        .collect();
-    let dangling: Vec<Value> = report
-        .census
-        .dangling
-        .iter()
-        .map(|dangling| {
-            let mut map = serde_json::Map::new();
-            map.insert("path".into(), json!(dangling.path.to_string()));
-            map.insert("reason".into(), json!(dangling.reason.as_str()));
-            map.extend(counts_json(&dangling.counts));
-            Value::Object(map)
-        })
-        .collect();
-    let parse_errors: Vec<Value> = report
-        .parse_errors()
-        .map(|(path, error)| {
-            json!({
-                "path": path,
-                "line": error.position.line,
-                "column": error.position.column,
-                "message": error.message,
-            })
-        })
-        .collect();
-    let problems: Vec<Value> = report
-        .problems
-        .iter()
-        .map(|p| json!({"path": p.path, "code": p.code, "message": p.message}))
-        .collect();
-    let conflicts: Vec<Value> = report
-        .project
-        .modules
-        .conflicts
-        .iter()
-        .map(|conflict| {
-            json!({
-                "module": conflict.module,
-                "imported": report.project.file(conflict.winner).path,
-                "shadowed": report.project.file(conflict.shadowed).path,
-            })
-        })
-        .collect();
-    let document = json!({
-        "schema": "ssot.scan/1",
-        "summary": {
-            "files": report.project.files.len(),
-            "modules": report.module_count(),
-            "parse_errors": report.files_with_parse_errors(),
-            "import_statements": report.import_statements(),
+#[derive(Serialize)]
+struct JsonCounts<'a> {
+    files: u32,
+    test_files: u32,
+    statements: u32,
+    test_statements: u32,
+    guarded_statements: u32,
+    examples: Vec<JsonLocation<'a>>,
+}
+
+impl<'a> From<&'a PathCounts> for JsonCounts<'a> {
+    fn from(counts: &'a PathCounts) -> Self {
+        Self {
+            files: counts.files,
+            test_files: counts.test_files,
+            statements: counts.statements,
+            test_statements: counts.test_statements,
+            guarded_statements: counts.guarded_statements,
+            examples: counts.examples.iter().map(JsonLocation::from).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonPath<'a> {
+    path: String,
+    #[serde(flatten)]
+    counts: JsonCounts<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonSymbol<'a> {
+    origin: &'a str,
+    kind: &'static str,
+    defined_at: JsonLocation<'a>,
+    files: u32,
+    paths: Vec<JsonPath<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDangling<'a> {
+    path: String,
+    reason: &'static str,
+    #[serde(flatten)]
+    counts: JsonCounts<'a>,
+}
+
+#[derive(Serialize)]
+struct JsonParseError<'a> {
+    path: &'a str,
+    line: u32,
+    column: u32,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonProblem<'a> {
+    path: &'a str,
+    code: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonConflict<'a> {
+    module: &'a str,
+    imported: &'a str,
+    shadowed: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    modules: usize,
+    parse_errors: usize,
+    import_statements: usize,
+}
+
+#[derive(Serialize)]
+struct JsonScan<'a> {
+    schema: &'static str,
+    summary: JsonSummary,
+    parse_errors: Vec<JsonParseError<'a>>,
+    unreadable: Vec<JsonProblem<'a>>,
+    module_conflicts: Vec<JsonConflict<'a>>,
+    symbols: Vec<JsonSymbol<'a>>,
+    dangling: Vec<JsonDangling<'a>>,
+    concepts: [(); 0],
+}
+
+/// Writes `ssot.scan/1` as a pretty-printed JSON document.
+pub fn render_scan_json(report: &ScanReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let project = report.project;
+    let document = JsonScan {
+        schema: "ssot.scan/1",
+        summary: JsonSummary {
+            files: project.files.len(),
+            modules: report.module_count(),
+            parse_errors: report.files_with_parse_errors(),
+            import_statements: report.import_statements(),
         },
-        "parse_errors": parse_errors,
-        "unreadable": problems,
-        "module_conflicts": conflicts,
-        "symbols": symbols,
-        "dangling": dangling,
-        "concepts": [],
-    });
-    let mut text = serde_json::to_string_pretty(&document).expect("JSON values serialise");
-    text.push('\n');
-    text
+        parse_errors: report
+            .parse_errors()
+            .map(|(path, error)| JsonParseError {
+                path,
+                line: error.position.line,
+                column: error.position.column,
+                message: &error.message,
+            })
+            .collect(),
+        unreadable: report
+            .problems
+            .iter()
+            .map(|p| JsonProblem {
+                path: &p.path,
+                code: p.code,
+                message: &p.message,
+            })
+            .collect(),
+        module_conflicts: project
+            .modules
+            .conflicts
+            .iter()
+            .map(|conflict| JsonConflict {
+                module: &conflict.module,
+                imported: &project.file(conflict.winner).path,
+                shadowed: &project.file(conflict.shadowed).path,
+            })
+            .collect(),
+        symbols: report
+            .census
+            .symbols
+            .iter()
+            .map(|symbol| JsonSymbol {
+                origin: &symbol.origin_path,
+                kind: symbol.kind.as_str(),
+                defined_at: (&symbol.defined_at).into(),
+                files: symbol.files,
+                paths: symbol
+                    .paths
+                    .iter()
+                    .map(|path| JsonPath {
+                        path: path.path.to_string(),
+                        counts: (&path.counts).into(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        dangling: report
+            .census
+            .dangling
+            .iter()
+            .map(|dangling| JsonDangling {
+                path: dangling.path.to_string(),
+                reason: dangling.reason.as_str(),
+                counts: (&dangling.counts).into(),
+            })
+            .collect(),
+        concepts: [],
+    };
+    let mut writer = io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut writer, &document)?;
+    writer.write_all(b"\n")?;
+    writer.flush()
 }
 
 /// The human-readable census.
@@ -158,7 +238,11 @@ pub fn render_scan_text(report: &ScanReport<'_>, style: Style) -> String {
     let mut out = String::new();
     let census = report.census;
     if census.symbols.is_empty() {
-        let _ = writeln!(out, "{}", style.bold("No symbol is imported through more than one path."));
+        let _ = writeln!(
+            out,
+            "{}",
+            style.bold("No symbol is imported through more than one path.")
+        );
     } else {
         let _ = writeln!(
             out,
@@ -277,18 +361,23 @@ fn write_path_table(out: &mut String, paths: &[CensusPath], style: Style) {
     let _ = writeln!(
         out,
         "  {}",
-        style.dim(&format!("{:>5} {:>5} {:>5}  path", "files", "tests", "refs"))
+        style.dim(&format!(
+            "{:>5} {:>5} {:>5}  path",
+            "files", "tests", "refs"
+        ))
     );
     for path in paths {
         let _ = writeln!(
             out,
             "  {:>5} {:>5} {:>5}  {}",
-            path.counts.files,
-            path.counts.test_files,
-            path.counts.statements,
-            path.path
+            path.counts.files, path.counts.test_files, path.counts.statements, path.path
         );
-        let _ = writeln!(out, "  {:>17}  {}", "", style.dim(&format!("e.g. {}", examples(&path.counts))));
+        let _ = writeln!(
+            out,
+            "  {:>17}  {}",
+            "",
+            style.dim(&format!("e.g. {}", examples(&path.counts)))
+        );
     }
 }
 
@@ -320,6 +409,11 @@ fn write_dangling_table(out: &mut String, dangling: &[DanglingPath], style: Styl
             style.yellow(&entry.path.to_string()),
             guarded
         );
-        let _ = writeln!(out, "  {:>17}  {}", "", style.dim(&format!("e.g. {}", examples(&entry.counts))));
+        let _ = writeln!(
+            out,
+            "  {:>17}  {}",
+            "",
+            style.dim(&format!("e.g. {}", examples(&entry.counts)))
+        );
     }
 }

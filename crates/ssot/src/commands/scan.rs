@@ -21,33 +21,43 @@ pub struct ScanArgs {
 
 pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     let loaded = load_project(&args.project)?;
+    crate::timing::note_memory("after load");
     let analysis_started = std::time::Instant::now();
-    let mut resolver = Resolver::new(&loaded.project);
-    let references = collect_references(&mut resolver);
-    let census = census(&loaded.project, &references);
+    let census = {
+        // The resolver's memo and the references are not needed once counted.
+        let mut resolver = Resolver::new(&loaded.project);
+        let references = collect_references(&mut resolver);
+        census(&loaded.project, &references)
+    };
     let analysis = analysis_started.elapsed();
+    crate::timing::note_memory("after census");
     let report = ScanReport {
         project: &loaded.project,
         census: &census,
         problems: &loaded.problems,
     };
     let format = args.output.format.unwrap_or(OutputFormat::Full);
-    let text = match format {
-        OutputFormat::Json => render_scan_json(&report),
+    args.output.write_with(|out| match format {
+        OutputFormat::Json => render_scan_json(&report, out),
         OutputFormat::Full | OutputFormat::Concise => {
-            render_scan_text(&report, Style { color: args.output.color() })
+            let style = Style {
+                color: args.output.color(),
+            };
+            out.write_all(render_scan_text(&report, style).as_bytes())
         }
-        other => anyhow::bail!(
+        other => Err(std::io::Error::other(format!(
             "`--output-format {}` is not available for `scan`; use full, concise or json",
             other.name()
-        ),
-    };
-    args.output.write(text.as_bytes())?;
+        ))),
+    })?;
+    crate::timing::note_memory("after render");
     if std::env::var_os("SSOT_TIMINGS").is_some() {
         let _ = writeln!(
             std::io::stderr(),
-            "timings: load+parse {:.3}s, resolve+census {:.3}s",
-            loaded.elapsed_load.as_secs_f64(),
+            "timings: walk {:.3}s, read+parse {:.3}s, module table {:.3}s, resolve+census {:.3}s",
+            loaded.timings.walk.as_secs_f64(),
+            loaded.timings.parse.as_secs_f64(),
+            loaded.timings.index.as_secs_f64(),
             analysis.as_secs_f64()
         );
     }

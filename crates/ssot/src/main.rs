@@ -32,6 +32,10 @@ enum Command {
     /// Discover, with no configuration: symbols imported through several paths, dangling
     /// first-party imports.
     Scan(commands::scan::ScanArgs),
+    /// Enforce declared concepts and rules; exit 1 on violations.
+    Check(commands::check::CheckArgs),
+    /// Print a rule's documentation.
+    Explain(commands::explain::ExplainArgs),
 }
 
 /// How a run ended.
@@ -69,6 +73,8 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Scan(args) => commands::scan::run(args),
+        Command::Check(args) => commands::check::run(args),
+        Command::Explain(args) => commands::explain::run(args),
     };
     match result {
         Ok(status) => status.into(),

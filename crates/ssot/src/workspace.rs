@@ -34,6 +34,9 @@ pub struct ProjectArgs {
 
 /// A project ready for analysis.
 pub struct LoadedProject {
+    /// The project root: paths in output are relative to it.
+    pub root: PathBuf,
+    pub config: Config,
     pub project: Project,
     /// Files that could not be analysed and walk problems, sorted.
     pub problems: Vec<Problem>,
@@ -166,6 +169,8 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
     problems.sort();
     let project = Project::new(files, &import_roots);
     Ok(LoadedProject {
+        root,
+        config,
         project,
         problems,
         internal_error,

@@ -3,6 +3,7 @@
 //! Renderers take finished, sorted results and only format them; they never decide what is
 //! found. Output is deterministic: no hash-map order, no timings in machine formats.
 
+pub mod check;
 pub mod scan;
 mod style;
 

@@ -1,0 +1,190 @@
+//! `ssot check`: declared concepts and rules, compliance, CI formats, exit codes.
+
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use ssot_index::{collect_references, Resolver};
+use ssot_report::check::{render_check_concise, render_check_json, CheckReport};
+use ssot_rules::concepts::concept_reports;
+use ssot_rules::{
+    resolve_concepts, run_rules, CheckContext, ConceptDeclaration, Diagnostic, Rule, RuleSelection,
+};
+
+use crate::config::Config;
+use crate::output::{OutputArgs, OutputFormat};
+use crate::workspace::{load_project, ProjectArgs};
+use crate::ExitStatus;
+
+/// Rule selection options shared by `check`, `fix` and `baseline`.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct SelectionArgs {
+    /// Only these rules (codes or prefixes, comma-separated; `ALL` for every rule).
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub select: Vec<String>,
+    /// Add these rules to the selection.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub extend_select: Vec<String>,
+    /// Leave these rules out.
+    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    pub ignore: Vec<String>,
+}
+
+impl SelectionArgs {
+    pub fn selection(&self) -> Result<RuleSelection> {
+        Ok(RuleSelection::from_selectors(
+            &self.select,
+            &self.extend_select,
+            &self.ignore,
+        )?)
+    }
+}
+
+/// Arguments of `ssot check`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub rules: SelectionArgs,
+    /// Exit 0 even when violations are found.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Print the number of violations per rule instead of the violations.
+    #[arg(long)]
+    pub statistics: bool,
+}
+
+/// The diagnostics and concept figures of one run, before baseline filtering.
+pub struct CheckRun {
+    pub diagnostics: Vec<Diagnostic>,
+    pub concepts: Vec<ssot_rules::ConceptReport>,
+    pub internal_error: bool,
+}
+
+/// Converts the configured concepts to declarations, in name order.
+pub fn declarations(config: &Config) -> Vec<ConceptDeclaration> {
+    config
+        .concepts
+        .iter()
+        .map(|(name, concept)| ConceptDeclaration {
+            name: name.clone(),
+            canonical: concept.canonical.clone(),
+            members: concept.members.clone(),
+            shims: concept.shims.clone(),
+        })
+        .collect()
+}
+
+/// Loads the project and runs the selected rules: what `check`, `baseline` and `fix` share.
+pub fn run_check(
+    project_args: &ProjectArgs,
+    selection: &RuleSelection,
+) -> Result<(crate::workspace::LoadedProject, CheckRun)> {
+    let loaded = load_project(project_args)?;
+    let declarations = declarations(&loaded.config);
+    let (diagnostics, concepts) = {
+        let mut resolver = Resolver::new(&loaded.project);
+        let references = collect_references(&mut resolver);
+        let concepts = match resolve_concepts(&mut resolver, &declarations) {
+            Ok(concepts) => concepts,
+            Err(errors) => {
+                let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                bail!(
+                    "invalid concept configuration:\n  {}",
+                    messages.join("\n  ")
+                );
+            }
+        };
+        let unreadable: Vec<(String, String)> = loaded
+            .problems
+            .iter()
+            .map(|p| (p.path.clone(), p.message.clone()))
+            .collect();
+        let context = CheckContext {
+            project: &loaded.project,
+            references: &references,
+            concepts: &concepts,
+            unreadable: &unreadable,
+        };
+        let mut diagnostics = run_rules(&context, selection);
+        let ignores = per_file_ignores(&loaded.config)?;
+        diagnostics.retain(|d| {
+            !ignores
+                .iter()
+                .any(|(globs, rules)| rules.contains(&d.rule) && globs.is_match(&d.path))
+        });
+        (
+            diagnostics,
+            concept_reports(&loaded.project, &references, &concepts),
+        )
+    };
+    let internal_error = loaded.internal_error;
+    Ok((
+        loaded,
+        CheckRun {
+            diagnostics,
+            concepts,
+            internal_error,
+        },
+    ))
+}
+
+fn per_file_ignores(config: &Config) -> Result<Vec<(GlobSet, Vec<Rule>)>> {
+    config
+        .per_file_ignores
+        .iter()
+        .map(|(pattern, codes)| {
+            let mut builder = GlobSetBuilder::new();
+            builder.add(
+                Glob::new(pattern)
+                    .with_context(|| format!("per-file-ignores: invalid glob `{pattern}`"))?,
+            );
+            let rules = codes
+                .iter()
+                .map(|code| {
+                    Rule::from_code_or_name(code)
+                        .with_context(|| format!("per-file-ignores: unknown rule `{code}`"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((builder.build()?, rules))
+        })
+        .collect()
+}
+
+pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
+    let selection = args.rules.selection()?;
+    let (loaded, run) = run_check(&args.project, &selection)?;
+    let root = loaded.root.clone();
+    let read_source = move |path: &str| std::fs::read_to_string(Path::new(&root).join(path)).ok();
+    let report = CheckReport {
+        diagnostics: &run.diagnostics,
+        concepts: &run.concepts,
+        baselined: 0,
+        fixed_since_baseline: 0,
+        source: &read_source,
+    };
+    let format = args.output.format.unwrap_or(OutputFormat::Full);
+    args.output.write_with(|out| {
+        if args.statistics {
+            return ssot_report::check::render_statistics(&report, out);
+        }
+        match format {
+            OutputFormat::Json => render_check_json(&report, out),
+            OutputFormat::Concise | OutputFormat::Full => render_check_concise(&report, out),
+            other => Err(std::io::Error::other(format!(
+                "`--output-format {}` is not available yet",
+                other.name()
+            ))),
+        }
+    })?;
+    Ok(if run.internal_error {
+        ExitStatus::Error
+    } else if !run.diagnostics.is_empty() && !args.exit_zero {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}

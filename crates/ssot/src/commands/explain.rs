@@ -1,0 +1,33 @@
+//! `ssot explain CODE`: a rule's documentation; `--list` lists every rule.
+
+use anyhow::{bail, Result};
+use ssot_rules::{Rule, RULES};
+
+use crate::ExitStatus;
+
+/// Arguments of `ssot explain`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A rule code (`SSOT101`) or name (`non-canonical-import`).
+    #[arg(required_unless_present = "list")]
+    pub code: Option<String>,
+    /// List every rule with its code and name.
+    #[arg(long)]
+    pub list: bool,
+}
+
+pub fn run(args: &ExplainArgs) -> Result<ExitStatus> {
+    if args.list {
+        for info in RULES {
+            let fix = if info.fixable { "  (fixable)" } else { "" };
+            println!("{}  {}{fix}", info.code, info.name);
+        }
+        return Ok(ExitStatus::Success);
+    }
+    let code = args.code.as_deref().unwrap_or_default();
+    let Some(rule) = Rule::from_code_or_name(code) else {
+        bail!("unknown rule `{code}`; `ssot explain --list` lists them");
+    };
+    print!("{}", rule.info().doc);
+    Ok(ExitStatus::Success)
+}

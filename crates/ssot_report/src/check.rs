@@ -1,0 +1,273 @@
+//! `ssot check` output in every format of DESIGN.md §2.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use ssot_rules::{ConceptReport, Diagnostic};
+
+/// Everything `check` reports.
+pub struct CheckReport<'a> {
+    /// Diagnostics to show (new ones, when a baseline is in use), sorted.
+    pub diagnostics: &'a [Diagnostic],
+    pub concepts: &'a [ConceptReport],
+    /// Diagnostics covered by the baseline (not shown, counted).
+    pub baselined: usize,
+    /// Baseline entries that no longer occur.
+    pub fixed_since_baseline: usize,
+    /// Reads a file's text (relative path) for source snippets; `None` when unreadable.
+    pub source: &'a dyn Fn(&str) -> Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonEdit<'a> {
+    start: u32,
+    end: u32,
+    content: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonFix<'a> {
+    applicability: &'static str,
+    edits: Vec<JsonEdit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    name: &'static str,
+    path: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    message: &'a str,
+    concept: Option<&'a str>,
+    fingerprint: &'a str,
+    fix: Option<JsonFix<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCompliance {
+    references: u32,
+    canonical_references: u32,
+    compliance: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct JsonConcept<'a> {
+    name: &'a str,
+    canonical: &'a str,
+    canonical_origin: &'a str,
+    references: u32,
+    canonical_references: u32,
+    compliance: Option<f64>,
+    production: JsonCompliance,
+    tests: JsonCompliance,
+    definitions: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    diagnostics: usize,
+    baselined: usize,
+    fixed_since_baseline: usize,
+    references: u32,
+    canonical_references: u32,
+    compliance: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct JsonCheck<'a> {
+    schema: &'static str,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    concepts: Vec<JsonConcept<'a>>,
+    summary: JsonSummary,
+}
+
+/// Rounds a ratio to four decimals so JSON output is stable and readable.
+fn rounded(ratio: Option<f64>) -> Option<f64> {
+    ratio.map(|r| (r * 10_000.0).round() / 10_000.0)
+}
+
+fn compliance_json(compliance: ssot_rules::Compliance) -> JsonCompliance {
+    JsonCompliance {
+        references: compliance.references,
+        canonical_references: compliance.canonical_references,
+        compliance: rounded(compliance.ratio()),
+    }
+}
+
+/// The overall figure: the sums over every concept.
+pub fn overall(concepts: &[ConceptReport]) -> ssot_rules::Compliance {
+    concepts
+        .iter()
+        .fold(ssot_rules::Compliance::default(), |sum, c| {
+            sum.merge(c.total())
+        })
+}
+
+/// Writes `ssot.check/1`.
+pub fn render_check_json(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let total = overall(report.concepts);
+    let document = JsonCheck {
+        schema: "ssot.check/1",
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .map(|d| JsonDiagnostic {
+                code: d.rule.code(),
+                name: d.rule.name(),
+                path: &d.path,
+                line: d.start.line,
+                column: d.start.column,
+                end_line: d.end.line,
+                end_column: d.end.column,
+                message: &d.message,
+                concept: d.concept.as_deref(),
+                fingerprint: &d.fingerprint,
+                fix: d.fix.as_ref().map(|fix| JsonFix {
+                    applicability: fix.applicability.as_str(),
+                    edits: fix
+                        .edits
+                        .iter()
+                        .map(|edit| JsonEdit {
+                            start: edit.span.start,
+                            end: edit.span.end,
+                            content: &edit.content,
+                        })
+                        .collect(),
+                }),
+            })
+            .collect(),
+        concepts: report
+            .concepts
+            .iter()
+            .map(|c| {
+                let total = c.total();
+                JsonConcept {
+                    name: &c.name,
+                    canonical: &c.canonical,
+                    canonical_origin: &c.canonical_origin,
+                    references: total.references,
+                    canonical_references: total.canonical_references,
+                    compliance: rounded(total.ratio()),
+                    production: compliance_json(c.production),
+                    tests: compliance_json(c.tests),
+                    definitions: &c.definitions,
+                }
+            })
+            .collect(),
+        summary: JsonSummary {
+            diagnostics: report.diagnostics.len(),
+            baselined: report.baselined,
+            fixed_since_baseline: report.fixed_since_baseline,
+            references: total.references,
+            canonical_references: total.canonical_references,
+            compliance: rounded(total.ratio()),
+        },
+    };
+    let mut writer = io::BufWriter::new(out);
+    serde_json::to_writer_pretty(&mut writer, &document)?;
+    writer.write_all(b"\n")?;
+    writer.flush()
+}
+
+/// `path:line:column: CODE message`, one line per diagnostic.
+pub fn render_check_concise(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+    for d in report.diagnostics {
+        writeln!(
+            out,
+            "{}:{}:{}: {} {}",
+            d.path,
+            d.start.line,
+            d.start.column,
+            d.rule.code(),
+            d.message
+        )?;
+    }
+    write_compliance(report, out)
+}
+
+fn percent(compliance: ssot_rules::Compliance) -> String {
+    match compliance.ratio() {
+        Some(ratio) => format!(
+            "{:5.1}% ({}/{})",
+            ratio * 100.0,
+            compliance.canonical_references,
+            compliance.references
+        ),
+        None => "    — (no references)".to_string(),
+    }
+}
+
+/// The compliance table printed after the diagnostics in human formats.
+pub fn write_compliance(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+    if !report.concepts.is_empty() {
+        writeln!(
+            out,
+            "\nCompliance (canonical-path references ÷ references to any member)"
+        )?;
+        writeln!(
+            out,
+            "  {:<28} {:<22} {:<22} {:<22}",
+            "concept", "production", "tests", "all"
+        )?;
+        for concept in report.concepts {
+            writeln!(
+                out,
+                "  {:<28} {:<22} {:<22} {:<22}",
+                concept.name,
+                percent(concept.production),
+                percent(concept.tests),
+                percent(concept.total())
+            )?;
+        }
+        if report.concepts.len() > 1 {
+            writeln!(
+                out,
+                "  {:<28} {:<22} {:<22} {:<22}",
+                "overall",
+                "",
+                "",
+                percent(overall(report.concepts))
+            )?;
+        }
+    }
+    let mut summary = match report.diagnostics.len() {
+        0 => "All checks passed.".to_string(),
+        1 => "Found 1 violation.".to_string(),
+        n => format!("Found {n} violations."),
+    };
+    if report.baselined > 0 {
+        summary.push_str(&format!(
+            " {} more covered by the baseline.",
+            report.baselined
+        ));
+    }
+    if report.fixed_since_baseline > 0 {
+        summary.push_str(&format!(
+            " {} baseline entries no longer occur: run `ssot baseline` to shrink it.",
+            report.fixed_since_baseline
+        ));
+    }
+    writeln!(out, "\n{summary}")
+}
+
+/// `--statistics`: violations per rule, most frequent first.
+pub fn render_statistics(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut counts: Vec<(usize, &'static str, &'static str)> = Vec::new();
+    for d in report.diagnostics {
+        match counts
+            .iter_mut()
+            .find(|(_, code, _)| *code == d.rule.code())
+        {
+            Some(entry) => entry.0 += 1,
+            None => counts.push((1, d.rule.code(), d.rule.name())),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    for (count, code, name) in counts {
+        writeln!(out, "{count:>6}  {code}  {name}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! Declared concepts resolved against the index, and compliance.
+//!
+//! Compliance of a concept = references through the canonical path ÷ all references to any
+//! member of the concept (the canonical object or a competing definition), where a reference is
+//! one (import statement, name) binding. It is reported for production code, test code and
+//! both. This is the only compliance formula in ssot.
+
+use ssot_index::census::origin_path;
+use ssot_index::{Origin, Project, Reference, Resolution, Resolver};
+
+/// A concept as the user declared it (`[tool.ssot.concepts.NAME]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ConceptDeclaration {
+    pub name: String,
+    /// `module:Qualified.Name` everybody should import.
+    pub canonical: String,
+    /// Competing definitions to retire.
+    pub members: Vec<String>,
+    /// Modules allowed to re-export the canonical object, reported as legacy.
+    pub shims: Vec<String>,
+}
+
+/// A declared concept whose symbols exist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedConcept {
+    pub name: String,
+    /// The canonical path as declared.
+    pub canonical_path: String,
+    /// What the canonical path resolves to.
+    pub canonical: Origin,
+    /// Competing definitions, with their declared symbols.
+    pub members: Vec<(String, Origin)>,
+    pub shims: Vec<String>,
+}
+
+impl ResolvedConcept {
+    /// Whether `origin` belongs to this concept (canonical or competing).
+    pub fn contains(&self, origin: Origin) -> bool {
+        origin == self.canonical || self.members.iter().any(|(_, member)| *member == origin)
+    }
+
+    pub fn member(&self, origin: Origin) -> Option<&str> {
+        self.members
+            .iter()
+            .find(|(_, member)| *member == origin)
+            .map(|(symbol, _)| symbol.as_str())
+    }
+}
+
+/// A declared symbol that does not lead to a definition.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("concept `{concept}`: {role} `{symbol}` {problem}")]
+pub struct ConceptError {
+    pub concept: String,
+    pub role: &'static str,
+    pub symbol: String,
+    pub problem: String,
+}
+
+/// Resolves `module:Qualified.Name` to a first-party definition.
+pub fn resolve_symbol<'p>(resolver: &mut Resolver<'p>, symbol: &'p str) -> Result<Origin, String> {
+    let project = resolver.project();
+    let Some((module, qualname)) = symbol.split_once(':') else {
+        return Err("is not written `module:Qualified.Name`".into());
+    };
+    let Some(module_id) = project.modules.get(module) else {
+        return Err(format!(
+            "does not exist: there is no module `{module}` in the project"
+        ));
+    };
+    let mut segments = qualname.split('.');
+    let first = segments.next().unwrap_or(qualname);
+    let mut origin = match resolver.resolve_member(module_id, first) {
+        Resolution::Definition(origin) => origin,
+        Resolution::Dangling { .. } => {
+            return Err(format!(
+                "does not exist: `{module}` does not bind `{first}`"
+            ))
+        }
+        other => return Err(format!("is not a definition in the project ({other:?})")),
+    };
+    for segment in segments {
+        let file = project.file(origin.file);
+        let parent = &file.facts.definitions[origin.definition as usize].qualname;
+        let wanted = format!("{parent}.{segment}");
+        let nested = file
+            .facts
+            .definitions
+            .iter()
+            .position(|definition| definition.qualname == wanted)
+            .ok_or_else(|| format!("does not exist: `{parent}` has no nested `{segment}`"))?;
+        origin = Origin {
+            file: origin.file,
+            definition: nested as u32,
+        };
+    }
+    Ok(origin)
+}
+
+/// Resolves every declared concept; every symbol that does not exist is an error.
+pub fn resolve_concepts<'p>(
+    resolver: &mut Resolver<'p>,
+    declarations: &'p [ConceptDeclaration],
+) -> Result<Vec<ResolvedConcept>, Vec<ConceptError>> {
+    let mut errors = Vec::new();
+    let mut concepts = Vec::new();
+    for declaration in declarations {
+        let error = |role, symbol: &str, problem| ConceptError {
+            concept: declaration.name.clone(),
+            role,
+            symbol: symbol.to_string(),
+            problem,
+        };
+        let canonical = match resolve_symbol(resolver, &declaration.canonical) {
+            Ok(origin) => origin,
+            Err(problem) => {
+                errors.push(error("canonical", &declaration.canonical, problem));
+                continue;
+            }
+        };
+        let mut members = Vec::new();
+        for member in &declaration.members {
+            match resolve_symbol(resolver, member) {
+                Ok(origin) if origin == canonical => errors.push(error(
+                    "member",
+                    member,
+                    "is the canonical object itself; list only competing definitions".into(),
+                )),
+                Ok(origin) => members.push((member.clone(), origin)),
+                Err(problem) => errors.push(error("member", member, problem)),
+            }
+        }
+        concepts.push(ResolvedConcept {
+            name: declaration.name.clone(),
+            canonical_path: declaration.canonical.clone(),
+            canonical,
+            members,
+            shims: declaration.shims.clone(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(concepts)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reference counts for one slice of the code base.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Compliance {
+    /// References to any member of the concept.
+    pub references: u32,
+    /// Of those, through the canonical path.
+    pub canonical_references: u32,
+}
+
+impl Compliance {
+    /// The ratio, or `None` when nothing references the concept.
+    pub fn ratio(self) -> Option<f64> {
+        (self.references > 0)
+            .then(|| f64::from(self.canonical_references) / f64::from(self.references))
+    }
+
+    fn add(&mut self, canonical: bool) {
+        self.references += 1;
+        self.canonical_references += u32::from(canonical);
+    }
+
+    pub fn merge(self, other: Compliance) -> Compliance {
+        Compliance {
+            references: self.references + other.references,
+            canonical_references: self.canonical_references + other.canonical_references,
+        }
+    }
+}
+
+/// A concept's figures for the report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConceptReport {
+    pub name: String,
+    pub canonical: String,
+    /// `module:Qualified.Name` of the canonical definition.
+    pub canonical_origin: String,
+    pub production: Compliance,
+    pub tests: Compliance,
+    /// Definitions of the concept: the canonical one and the competing ones.
+    pub definitions: Vec<String>,
+}
+
+impl ConceptReport {
+    pub fn total(&self) -> Compliance {
+        self.production.merge(self.tests)
+    }
+}
+
+/// Compliance of each concept, in declaration order.
+pub fn concept_reports(
+    project: &Project,
+    references: &[Reference],
+    concepts: &[ResolvedConcept],
+) -> Vec<ConceptReport> {
+    concepts
+        .iter()
+        .map(|concept| {
+            let mut production = Compliance::default();
+            let mut tests = Compliance::default();
+            for reference in references {
+                let Resolution::Definition(origin) = reference.resolution else {
+                    continue;
+                };
+                if !concept.contains(origin) {
+                    continue;
+                }
+                let canonical = origin == concept.canonical
+                    && reference.path.to_string() == concept.canonical_path;
+                if project.file(reference.file).is_test {
+                    tests.add(canonical);
+                } else {
+                    production.add(canonical);
+                }
+            }
+            let definitions = std::iter::once(concept.canonical)
+                .chain(concept.members.iter().map(|(_, origin)| *origin))
+                .map(|origin| origin_path(project, origin))
+                .collect();
+            ConceptReport {
+                name: concept.name.clone(),
+                canonical: concept.canonical_path.clone(),
+                canonical_origin: origin_path(project, concept.canonical),
+                production,
+                tests,
+                definitions,
+            }
+        })
+        .collect()
+}

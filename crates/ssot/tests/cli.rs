@@ -390,3 +390,102 @@ fn explicit_src_roots_and_excludes_from_config() {
         ]
     );
 }
+
+/// Copies the bundled example into a temporary directory and declares the concept of
+/// DESIGN.md §3 (canonical and one competing member) in its pyproject.toml.
+fn example_with_concept() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&example_dir(), dir.path());
+    let pyproject = dir.path().join("pyproject.toml");
+    let mut text = std::fs::read_to_string(&pyproject).unwrap();
+    text.push_str(
+        "\n[tool.ssot]\n\n[tool.ssot.concepts.websocket-manager]\n\
+         canonical = \"app.websocket_core.unified_manager:UnifiedWebSocketManager\"\n\
+         members = [\"app.websocket_core.simple:SimpleWebSocketManager\"]\n",
+    );
+    std::fs::write(pyproject, text).unwrap();
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn example_check_matches_the_hand_count() {
+    let dir = example_with_concept();
+    let (code, stdout, stderr) = run(ssot()
+        .args(["check", "--output-format", "json"])
+        .arg(dir.path()));
+    assert_eq!(code, 1, "{stderr}");
+    let check: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(check["schema"], "ssot.check/1");
+    // EXPECTED.md (e): canonical-path references 11 of 29 (9/19 production, 2/10 tests).
+    let concept = &check["concepts"][0];
+    assert_eq!(concept["name"], "websocket-manager");
+    assert_eq!(concept["references"], 29);
+    assert_eq!(concept["canonical_references"], 11);
+    assert_eq!(concept["production"]["references"], 19);
+    assert_eq!(concept["production"]["canonical_references"], 9);
+    assert_eq!(concept["tests"]["references"], 10);
+    assert_eq!(concept["tests"]["canonical_references"], 2);
+    let mut per_code = std::collections::BTreeMap::new();
+    for diagnostic in check["diagnostics"].as_array().unwrap() {
+        *per_code
+            .entry(diagnostic["code"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
+    }
+    // 16 non-canonical bindings, 2 competing-member imports, 7 dangling paths, the broken
+    // script, and the competing class itself (EXPECTED.md (a), (b), (e)).
+    let expected: std::collections::BTreeMap<String, i32> = [
+        ("SSOT001", 1),
+        ("SSOT101", 16),
+        ("SSOT102", 2),
+        ("SSOT103", 7),
+        ("SSOT201", 1),
+    ]
+    .into_iter()
+    .map(|(code, count)| (code.to_string(), count))
+    .collect();
+    assert_eq!(per_code, expected);
+}
+
+#[test]
+fn check_with_a_canonical_that_does_not_exist_is_a_configuration_error() {
+    let dir = project(&[
+        (
+            "ssot.toml",
+            b"[concepts.m]\ncanonical = 'pkg.core:Managr'\n",
+        ),
+        ("pkg/__init__.py", b""),
+        ("pkg/core.py", b"class Manager: ...\n"),
+    ]);
+    let (code, _, stderr) = run(ssot().arg("check").arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("`pkg.core:Managr` does not exist: `pkg.core` does not bind `Managr`"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn explain_prints_rule_documentation() {
+    let (code, stdout, _) = run(ssot().args(["explain", "SSOT101"]));
+    assert_eq!(code, 0);
+    assert!(
+        stdout.starts_with("# non-canonical-import (SSOT101)"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = run(ssot().args(["explain", "SSOT999"]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown rule `SSOT999`"), "{stderr}");
+}

@@ -3,7 +3,9 @@
 //! Compliance of a concept = references through the canonical path ÷ all references to any
 //! member of the concept (the canonical object or a competing definition), where a reference is
 //! one (import statement, name) binding. It is reported for production code, test code and
-//! both. This is the only compliance formula in ssot.
+//! both. This is the only compliance formula in ssot. Bindings in the canonical module itself
+//! and in declared shims are the re-exports that make those paths exist, not uses, and are
+//! left out of both counts.
 
 use ssot_index::census::origin_path;
 use ssot_index::{Origin, Project, Reference, Resolution, Resolver};
@@ -37,6 +39,18 @@ impl ResolvedConcept {
     /// Whether `origin` belongs to this concept (canonical or competing).
     pub fn contains(&self, origin: Origin) -> bool {
         origin == self.canonical || self.members.iter().any(|(_, member)| *member == origin)
+    }
+
+    /// The canonical module's own import of the object (what makes the canonical path exist)
+    /// and the re-exports in declared shims: sanctioned, so neither violations nor counted in
+    /// compliance.
+    pub fn is_sanctioned_re_export(&self, project: &Project, reference: &Reference) -> bool {
+        let Some(module) = project.modules.module_of_file(reference.file) else {
+            return false;
+        };
+        let module = project.modules.module(module).name.as_str();
+        let canonical_module = self.canonical_path.split(':').next().unwrap_or_default();
+        module == canonical_module || self.shims.iter().any(|shim| shim == module)
     }
 
     pub fn member(&self, origin: Origin) -> Option<&str> {
@@ -208,7 +222,8 @@ pub fn concept_reports(
                 let Resolution::Definition(origin) = reference.resolution else {
                     continue;
                 };
-                if !concept.contains(origin) {
+                if !concept.contains(origin) || concept.is_sanctioned_re_export(project, reference)
+                {
                     continue;
                 }
                 let canonical = origin == concept.canonical

@@ -49,7 +49,9 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let path = reference.path.to_string();
-            if path == concept.canonical_path {
+            if path == concept.canonical_path
+                || concept.is_sanctioned_re_export(context.project, reference)
+            {
                 continue;
             }
             let legacy = if concept.shims.contains(&reference.path.module) {

@@ -489,3 +489,37 @@ fn explain_prints_rule_documentation() {
     assert_eq!(code, 2);
     assert!(stderr.contains("unknown rule `SSOT999`"), "{stderr}");
 }
+
+/// Compliance equals what CPython itself says: `tests/oracle/compliance.py` imports the
+/// project and compares the identity of every imported name with the concept's objects.
+#[test]
+fn example_compliance_agrees_with_a_cpython_oracle() {
+    let dir = example_with_concept();
+    let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/compliance.py");
+    let output = Command::new("python3")
+        .arg("-B")
+        .arg(oracle)
+        .arg(dir.path())
+        .args([
+            "app.websocket_core.unified_manager:UnifiedWebSocketManager",
+            "app.websocket_core.simple:SimpleWebSocketManager",
+            "--tests",
+            "tests/*",
+            "*/test_*.py",
+            "test_*.py",
+            "conftest.py",
+            "*/conftest.py",
+        ])
+        .output()
+        .expect("python3 runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let oracle: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let (_, stdout, _) = run(ssot().args(["check", "--output-format", "json"]).arg(dir.path()));
+    let check: Value = serde_json::from_str(&stdout).unwrap();
+    let concept = &check["concepts"][0];
+    for part in ["production", "tests"] {
+        for count in ["references", "canonical_references"] {
+            assert_eq!(concept[part][count], oracle[part][count], "{part} {count}");
+        }
+    }
+}

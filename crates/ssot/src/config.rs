@@ -25,10 +25,6 @@ pub struct Config {
     /// Globs of test files.
     pub test_paths: Option<Vec<String>>,
     /// The baseline file, relative to the project root (default `.ssot-baseline.json`).
-    #[allow(
-        dead_code,
-        reason = "read by the baseline ratchet, which is being built"
-    )]
     pub baseline: Option<String>,
     /// Files larger than this many bytes are reported and skipped.
     pub max_file_size: Option<u64>,

@@ -32,8 +32,11 @@ enum Command {
     /// Discover, with no configuration: symbols imported through several paths, dangling
     /// first-party imports.
     Scan(commands::scan::ScanArgs),
-    /// Enforce declared concepts and rules; exit 1 on violations.
+    /// Enforce declared concepts and rules; exit 1 on violations not in the baseline.
     Check(commands::check::CheckArgs),
+    /// Record the current violations so `check` fails only on new ones; later runs only
+    /// remove entries that no longer occur (unless `--grow`).
+    Baseline(commands::baseline::BaselineArgs),
     /// Print a rule's documentation.
     Explain(commands::explain::ExplainArgs),
 }
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Scan(args) => commands::scan::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Baseline(args) => commands::baseline::run(args),
         Command::Explain(args) => commands::explain::run(args),
     };
     match result {

@@ -37,6 +37,8 @@ pub struct LoadedProject {
     /// The project root: paths in output are relative to it.
     pub root: PathBuf,
     pub config: Config,
+    /// What was analysed: the command-line paths relative to the root (`""` for the root).
+    pub targets: Vec<String>,
     pub project: Project,
     /// Files that could not be analysed and walk problems, sorted.
     pub problems: Vec<Problem>,
@@ -168,9 +170,14 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
         .collect();
     problems.sort();
     let project = Project::new(files, &import_roots);
+    let targets = targets
+        .iter()
+        .map(|target| discovery::relative_path(&root, target))
+        .collect();
     Ok(LoadedProject {
         root,
         config,
+        targets,
         project,
         problems,
         internal_error,

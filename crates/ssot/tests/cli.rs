@@ -512,9 +512,15 @@ fn example_compliance_agrees_with_a_cpython_oracle() {
         ])
         .output()
         .expect("python3 runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let oracle: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let (_, stdout, _) = run(ssot().args(["check", "--output-format", "json"]).arg(dir.path()));
+    let (_, stdout, _) = run(ssot()
+        .args(["check", "--output-format", "json"])
+        .arg(dir.path()));
     let check: Value = serde_json::from_str(&stdout).unwrap();
     let concept = &check["concepts"][0];
     for part in ["production", "tests"] {

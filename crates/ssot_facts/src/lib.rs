@@ -42,6 +42,8 @@ pub struct FileFacts {
     pub has_module_getattr: bool,
     /// Syntax errors; the other facts are what the parser recovered.
     pub syntax_errors: Vec<SyntaxErrorFact>,
+    /// `# ssot: ignore[...]` comments, in source order (at most one per comment).
+    pub suppressions: Vec<Suppression>,
 }
 
 /// Which kind of scope a statement sits in.
@@ -175,6 +177,9 @@ pub struct MethodFacts {
     pub name: String,
     pub required_params: Vec<String>,
     pub is_async: bool,
+    /// The body only forwards to a method of one attribute (`return self.inner.send(...)`,
+    /// after an optional docstring): `(attribute, method)`.
+    pub forwards_to: Option<(String, String)>,
 }
 
 impl MethodFacts {
@@ -214,4 +219,28 @@ pub struct SyntaxErrorFact {
     pub position: Position,
     pub span: Span,
     pub message: String,
+}
+
+/// A suppression comment: `# ssot: ignore` (every code) or `# ssot: ignore[CODE, ...]`,
+/// optionally followed by `-- reason`.
+///
+/// It applies to diagnostics that start on its line, and, when it sits on the first line of a
+/// multi-line import statement, to every name of that statement. Found in comment tokens only,
+/// so text inside string literals never counts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// Where the directive's `#` is; `position.line` is the line it applies to.
+    pub position: Position,
+    /// The codes (or rule names) as written, in order; empty for a bare `# ssot: ignore`.
+    pub codes: Vec<String>,
+    /// The text after `--`, trimmed; `None` when absent or empty.
+    pub reason: Option<String>,
+    /// The directive: from its `#` to the end of its codes or reason (other comments sharing
+    /// the comment token are outside it).
+    pub span: Span,
+    /// What deleting the directive removes: the directive plus the whitespace joining it to the
+    /// code or comment before it, or the whole line when the comment stands alone on its line.
+    pub removal: Span,
+    /// The comment stands alone on its line, so it can apply to nothing.
+    pub own_line: bool,
 }

@@ -5,12 +5,15 @@
 //! - [`namespace`]: which bindings each module makes at its top level;
 //! - [`resolve`]: following a `module:name` path through re-exports to its [`Origin`];
 //! - [`references`]: every import binding of every file, with its path and resolution;
-//! - [`census`]: the `scan` view: symbols reached through several paths, dangling paths.
+//! - [`census`]: the `scan` view: symbols reached through several paths, dangling paths;
+//! - [`concept_discovery`]: families of definitions that look like one concept.
 //!
 //! Everything here is deterministic: inputs are sorted by path before indexing and every
 //! output list is sorted before it is returned.
 
 pub mod census;
+pub mod concept_discovery;
+pub mod concept_names;
 pub mod modules;
 pub mod namespace;
 pub mod references;

@@ -498,6 +498,30 @@ impl<'p> Resolver<'p> {
         }
     }
 
+    /// Where a dotted expression written in `module` leads (`Base`, `mod.Base`), as used in
+    /// class bases; `None` for a name the module does not bind (a builtin) or an attribute of
+    /// something that is not a module.
+    pub fn resolve_dotted(&mut self, module: ModuleId, dotted: &'p str) -> Option<Resolution> {
+        let mut segments = dotted.split('.');
+        let first = segments.next()?;
+        let bound = self
+            .namespace(module)
+            .is_some_and(|namespace| namespace.binds(first))
+            || self.star_import_brings(module, first);
+        if !bound {
+            return None;
+        }
+        let mut current = self.resolve_member(module, first);
+        for segment in segments {
+            current = match current {
+                Resolution::Module(id) => self.resolve_member(id, segment),
+                Resolution::External { .. } => return Some(current),
+                _ => return None,
+            };
+        }
+        Some(current)
+    }
+
     /// `X = Y` or `X = a.b.Y`: follows the right-hand side; anything that is not a re-export
     /// of a module attribute (a builtin, an attribute of a class) makes `X` its own definition.
     fn resolve_alias(
@@ -550,23 +574,34 @@ impl<'p> Resolver<'p> {
         current
     }
 
+    /// `X = X`: resolves the latest binding of `X` written before this definition. Only
+    /// strictly earlier bindings qualify, so a file with several `X = X` lines cannot loop.
     fn resolve_earlier_binding(
         &mut self,
         module: ModuleId,
         name: &'p str,
         definition: u32,
     ) -> Resolution {
-        let candidates: Vec<BindingSource> = self
-            .namespace(module)
-            .map(|namespace| {
-                namespace
-                    .candidates(name)
-                    .filter(|source| *source != BindingSource::Definition(definition))
-                    .collect()
-            })
-            .unwrap_or_default();
-        match candidates.first() {
-            Some(source) => self.resolve_binding(module, *source, name),
+        let project = self.project;
+        let Some(file) = project.modules.module(module).file else {
+            return Resolution::Cycle;
+        };
+        let facts = &project.file(file).facts;
+        let start_of = |source: &BindingSource| match source {
+            BindingSource::Definition(index) => facts.definitions[*index as usize].span.start,
+            BindingSource::Import { statement, .. } => {
+                facts.imports[*statement as usize].span.start
+            }
+        };
+        let this_start = facts.definitions[definition as usize].span.start;
+        let earlier = self.namespace(module).and_then(|namespace| {
+            namespace
+                .candidates(name)
+                .filter(|source| start_of(source) < this_start)
+                .max_by_key(start_of)
+        });
+        match earlier {
+            Some(source) => self.resolve_binding(module, source, name),
             None => self.resolve_unbound(module, name),
         }
     }

@@ -768,6 +768,7 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
                     name: function.name.id.to_string(),
                     required_params: required_params(&function.parameters, !is_static),
                     is_async: function.is_async,
+                    forwards_to: forwarded_call(&function.body),
                 });
             }
             Stmt::If(if_stmt) => {
@@ -780,6 +781,45 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
         }
     }
     methods
+}
+
+/// `(attribute, method)` when a method body is only `[return] [await] self.attr.method(...)`,
+/// after an optional docstring.
+fn forwarded_call(body: &[Stmt]) -> Option<(String, String)> {
+    let statements: Vec<&Stmt> = body
+        .iter()
+        .enumerate()
+        .filter(|(index, stmt)| {
+            !(*index == 0
+                && matches!(stmt, Stmt::Expr(e) if matches!(e.value.as_ref(), Expr::StringLiteral(_))))
+        })
+        .map(|(_, stmt)| stmt)
+        .collect();
+    let [statement] = statements.as_slice() else {
+        return None;
+    };
+    let expression = match statement {
+        Stmt::Return(ret) => ret.value.as_deref()?,
+        Stmt::Expr(expr) => expr.value.as_ref(),
+        _ => return None,
+    };
+    let expression = match expression {
+        Expr::Await(await_expr) => await_expr.value.as_ref(),
+        other => other,
+    };
+    let Expr::Call(call) = expression else {
+        return None;
+    };
+    let Expr::Attribute(method) = call.func.as_ref() else {
+        return None;
+    };
+    let Expr::Attribute(attribute) = method.value.as_ref() else {
+        return None;
+    };
+    if !is_name(&attribute.value, "self") {
+        return None;
+    }
+    Some((attribute.attr.id.to_string(), method.attr.id.to_string()))
 }
 
 fn required_params(parameters: &Parameters, skip_first: bool) -> Vec<String> {

@@ -2,12 +2,14 @@
 //!
 //! Decoding follows CPython (UTF-8, BOM, PEP 263 cookies). Parsing uses `ruff_python_parser`
 //! with error recovery, so a file with a syntax error still yields the facts the parser
-//! recovered, plus one [`SyntaxErrorFact`](ssot_facts::SyntaxErrorFact) per error. Parser types
-//! never leave this crate.
+//! recovered, plus one [`SyntaxErrorFact`](ssot_facts::SyntaxErrorFact) per error. Suppression
+//! comments are read from the parser's comment tokens, never by matching the text, so a
+//! directive inside a string does not count. Parser types never leave this crate.
 
 mod decode;
 mod extract;
 mod positions;
+mod suppressions;
 
 pub use decode::{decode_source, DecodeError, DecodedSource};
 use ruff_python_ast::PySourceType;
@@ -63,6 +65,7 @@ pub fn extract_facts_with(
             message: error.error.to_string(),
         })
         .collect();
+    facts.suppressions = suppressions::extract_suppressions(parsed.tokens(), source, &lines);
     drop_deep_tree(parsed, depth);
     facts
 }

@@ -35,6 +35,7 @@ facts_snapshot!(syntax_error_keeps_recovered_facts, "syntax_error.py");
 facts_snapshot!(crlf_line_endings, "crlf.py");
 facts_snapshot!(bom_is_skipped, "bom.py");
 facts_snapshot!(unterminated_string_at_end_of_file, "unterminated.py");
+facts_snapshot!(suppression_comments_not_strings, "suppressions.py");
 
 #[test]
 fn deeply_nested_expression_does_not_overflow_the_stack() {

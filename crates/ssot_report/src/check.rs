@@ -1,9 +1,25 @@
 //! `ssot check` output in every format of DESIGN.md §2.
+//!
+//! JSON (`ssot.check/1`), concise, `--statistics` and the compliance table live here; each
+//! other format has its own module. Every renderer writes the diagnostics in the order it is
+//! given them (sorted by the rules crate), so output is deterministic.
+
+mod full;
+mod github;
+mod gitlab;
+mod junit;
+mod sarif;
 
 use std::io::{self, Write};
 
 use serde::Serialize;
-use ssot_rules::{ConceptReport, Diagnostic};
+use ssot_rules::{Applicability, ConceptReport, Diagnostic};
+
+pub use full::render_check_full;
+pub use github::render_check_github;
+pub use gitlab::render_check_gitlab;
+pub use junit::render_check_junit;
+pub use sarif::render_check_sarif;
 
 /// Everything `check` reports.
 pub struct CheckReport<'a> {
@@ -172,20 +188,38 @@ pub fn render_check_json(report: &CheckReport<'_>, out: &mut dyn Write) -> io::R
     writer.flush()
 }
 
-/// `path:line:column: CODE message`, one line per diagnostic.
+/// `path:line:column: CODE [*] message`, one line per diagnostic.
 pub fn render_check_concise(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     for d in report.diagnostics {
         writeln!(
             out,
-            "{}:{}:{}: {} {}",
+            "{}:{}:{}: {} {}{}",
             d.path,
             d.start.line,
             d.start.column,
             d.rule.code(),
+            fix_marker(d),
             d.message
         )?;
     }
     write_compliance(report, out)
+}
+
+/// Whether `ssot fix` would apply the diagnostic's fix without `--unsafe-fixes`.
+fn has_safe_fix(diagnostic: &Diagnostic) -> bool {
+    diagnostic
+        .fix
+        .as_ref()
+        .is_some_and(|fix| fix.applicability == Applicability::Safe)
+}
+
+/// `[*] ` before the message of a diagnostic with a safe fix, as ruff marks them.
+fn fix_marker(diagnostic: &Diagnostic) -> &'static str {
+    if has_safe_fix(diagnostic) {
+        "[*] "
+    } else {
+        ""
+    }
 }
 
 fn percent(compliance: ssot_rules::Compliance) -> String {
@@ -200,22 +234,29 @@ fn percent(compliance: ssot_rules::Compliance) -> String {
     }
 }
 
-/// The compliance table printed after the diagnostics in human formats.
+/// The compliance table and the summary line printed after the diagnostics in human formats
+/// (separated from them by a blank line; no blank line first when there were none).
 pub fn write_compliance(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Result<()> {
+    let mut separator = if report.diagnostics.is_empty() {
+        ""
+    } else {
+        "\n"
+    };
     if !report.concepts.is_empty() {
         writeln!(
             out,
-            "\nCompliance (canonical-path references ÷ references to any member)"
+            "{separator}Compliance (canonical-path references ÷ references to any member)"
         )?;
+        separator = "\n";
         writeln!(
             out,
-            "  {:<28} {:<22} {:<22} {:<22}",
-            "concept", "production", "tests", "all"
+            "  {:<28} {:<22} {:<22} all",
+            "concept", "production", "tests"
         )?;
         for concept in report.concepts {
             writeln!(
                 out,
-                "  {:<28} {:<22} {:<22} {:<22}",
+                "  {:<28} {:<22} {:<22} {}",
                 concept.name,
                 percent(concept.production),
                 percent(concept.tests),
@@ -225,7 +266,7 @@ pub fn write_compliance(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Re
         if report.concepts.len() > 1 {
             writeln!(
                 out,
-                "  {:<28} {:<22} {:<22} {:<22}",
+                "  {:<28} {:<22} {:<22} {}",
                 "overall",
                 "",
                 "",
@@ -250,7 +291,16 @@ pub fn write_compliance(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Re
             report.fixed_since_baseline
         ));
     }
-    writeln!(out, "\n{summary}")
+    writeln!(out, "{separator}{summary}")?;
+    let fixable = report
+        .diagnostics
+        .iter()
+        .filter(|d| has_safe_fix(d))
+        .count();
+    if fixable > 0 {
+        writeln!(out, "[*] {fixable} fixable with `ssot fix`.")?;
+    }
+    Ok(())
 }
 
 /// `--statistics`: violations per rule, most frequent first.

@@ -4,6 +4,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use serde::Serialize;
+use ssot_index::concept_discovery::ConceptCandidate;
 use ssot_index::{Census, CensusPath, DanglingPath, Location, PathCounts, Project};
 
 use crate::{Problem, Style};
@@ -12,6 +13,8 @@ use crate::{Problem, Style};
 pub struct ScanReport<'a> {
     pub project: &'a Project,
     pub census: &'a Census,
+    /// Concept candidates, best first.
+    pub concepts: &'a [ConceptCandidate],
     /// Files that could not be analysed and walk problems, sorted.
     pub problems: &'a [Problem],
 }
@@ -138,6 +141,32 @@ struct JsonConflict<'a> {
 }
 
 #[derive(Serialize)]
+struct JsonMember<'a> {
+    symbol: &'a str,
+    role: &'static str,
+    references: u32,
+    evidence: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsonSpread {
+    files: u32,
+    directories: u32,
+}
+
+#[derive(Serialize)]
+struct JsonConcept<'a> {
+    name: &'a str,
+    canonical: &'a str,
+    reason: &'a str,
+    members: Vec<JsonMember<'a>>,
+    spread: JsonSpread,
+    production_duplicates: u32,
+    test_doubles: u32,
+    re_exporting_modules: &'a [String],
+}
+
+#[derive(Serialize)]
 struct JsonSummary {
     files: usize,
     modules: usize,
@@ -154,7 +183,7 @@ struct JsonScan<'a> {
     module_conflicts: Vec<JsonConflict<'a>>,
     symbols: Vec<JsonSymbol<'a>>,
     dangling: Vec<JsonDangling<'a>>,
-    concepts: [(); 0],
+    concepts: Vec<JsonConcept<'a>>,
 }
 
 /// Writes `ssot.scan/1` as a pretty-printed JSON document.
@@ -225,7 +254,32 @@ pub fn render_scan_json(report: &ScanReport<'_>, out: &mut dyn Write) -> io::Res
                 counts: (&dangling.counts).into(),
             })
             .collect(),
-        concepts: [],
+        concepts: report
+            .concepts
+            .iter()
+            .map(|concept| JsonConcept {
+                name: &concept.name,
+                canonical: &concept.canonical,
+                reason: &concept.reason,
+                members: concept
+                    .members
+                    .iter()
+                    .map(|member| JsonMember {
+                        symbol: &member.symbol,
+                        role: member.role.as_str(),
+                        references: member.references,
+                        evidence: member.evidence.iter().map(|e| e.describe()).collect(),
+                    })
+                    .collect(),
+                spread: JsonSpread {
+                    files: concept.files,
+                    directories: concept.directories,
+                },
+                production_duplicates: concept.production_duplicates,
+                test_doubles: concept.test_doubles,
+                re_exporting_modules: &concept.re_exporting_modules,
+            })
+            .collect(),
     };
     let mut writer = io::BufWriter::new(out);
     serde_json::to_writer_pretty(&mut writer, &document)?;
@@ -281,6 +335,7 @@ pub fn render_scan_text(report: &ScanReport<'_>, style: Style) -> String {
         );
         write_dangling_table(&mut out, &census.dangling, style);
     }
+    write_concepts(&mut out, report.concepts, style);
     let parse_errors: Vec<_> = report.parse_errors().collect();
     if !parse_errors.is_empty() {
         let _ = writeln!(
@@ -414,6 +469,64 @@ fn write_dangling_table(out: &mut String, dangling: &[DanglingPath], style: Styl
             "  {:>17}  {}",
             "",
             style.dim(&format!("e.g. {}", examples(&entry.counts)))
+        );
+    }
+}
+
+/// How many concept candidates the text output shows (JSON has them all).
+const CONCEPTS_SHOWN: usize = 10;
+
+fn write_concepts(out: &mut String, concepts: &[ConceptCandidate], style: Style) {
+    if concepts.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        style.bold(&format!("Concept candidates ({})", concepts.len()))
+    );
+    for concept in concepts.iter().take(CONCEPTS_SHOWN) {
+        let _ = writeln!(
+            out,
+            "\n{}  {} files in {} directories; {} competing definitions, {} test doubles",
+            style.cyan(&concept.name),
+            concept.files,
+            concept.directories,
+            concept.production_duplicates,
+            concept.test_doubles
+        );
+        let _ = writeln!(out, "  proposed canonical: {}", concept.canonical);
+        let _ = writeln!(
+            out,
+            "  {}",
+            style.dim(&format!("because: {}", concept.reason))
+        );
+        for member in &concept.members {
+            let evidence = member
+                .evidence
+                .iter()
+                .map(|e| e.describe())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let _ = writeln!(
+                out,
+                "  {:<12} {:>4} refs  {}{}",
+                member.role.as_str(),
+                member.references,
+                member.symbol,
+                if evidence.is_empty() {
+                    String::new()
+                } else {
+                    style.dim(&format!("  ({evidence})"))
+                }
+            );
+        }
+    }
+    if concepts.len() > CONCEPTS_SHOWN {
+        let _ = writeln!(
+            out,
+            "\n  … {} more in `--output-format json`",
+            concepts.len() - CONCEPTS_SHOWN
         );
     }
 }

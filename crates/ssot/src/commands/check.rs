@@ -8,9 +8,11 @@ use ssot_index::{collect_references, Resolver};
 use ssot_report::check::{render_check_concise, render_check_json, CheckReport};
 use ssot_rules::concepts::concept_reports;
 use ssot_rules::{
-    resolve_concepts, run_rules, CheckContext, ConceptDeclaration, Diagnostic, Rule, RuleSelection,
+    resolve_concepts, run_rules_with, CheckContext, ConceptDeclaration, Diagnostic, Rule,
+    RuleSelection,
 };
 
+use crate::commands::baseline::{baseline_path, read_baseline, RunScope};
 use crate::config::Config;
 use crate::output::{OutputArgs, OutputFormat};
 use crate::workspace::{load_project, ProjectArgs};
@@ -55,13 +57,19 @@ pub struct CheckArgs {
     /// Print the number of violations per rule instead of the violations.
     #[arg(long)]
     pub statistics: bool,
+    /// Report every violation, ignoring the baseline file.
+    #[arg(long)]
+    pub no_baseline: bool,
 }
 
 /// The diagnostics and concept figures of one run, before baseline filtering.
 pub struct CheckRun {
+    /// After per-file ignores and suppression comments, sorted, with fingerprints.
     pub diagnostics: Vec<Diagnostic>,
     pub concepts: Vec<ssot_rules::ConceptReport>,
     pub internal_error: bool,
+    /// Which baseline entries this run can judge.
+    pub scope: RunScope,
 }
 
 /// Converts the configured concepts to declarations, in name order.
@@ -85,6 +93,7 @@ pub fn run_check(
 ) -> Result<(crate::workspace::LoadedProject, CheckRun)> {
     let loaded = load_project(project_args)?;
     let declarations = declarations(&loaded.config);
+    let per_file_ignores = PerFileIgnores::from_config(&loaded.config)?;
     let (diagnostics, concepts) = {
         let mut resolver = Resolver::new(&loaded.project);
         let references = collect_references(&mut resolver);
@@ -109,12 +118,8 @@ pub fn run_check(
             concepts: &concepts,
             unreadable: &unreadable,
         };
-        let mut diagnostics = run_rules(&context, selection);
-        let ignores = per_file_ignores(&loaded.config)?;
-        diagnostics.retain(|d| {
-            !ignores
-                .iter()
-                .any(|(globs, rules)| rules.contains(&d.rule) && globs.is_match(&d.path))
+        let diagnostics = run_rules_with(&context, selection, &|path, rule| {
+            per_file_ignores.ignores(path, rule)
         });
         (
             diagnostics,
@@ -122,48 +127,81 @@ pub fn run_check(
         )
     };
     let internal_error = loaded.internal_error;
+    let scope = RunScope::new(&loaded, selection, per_file_ignores);
     Ok((
         loaded,
         CheckRun {
             diagnostics,
             concepts,
             internal_error,
+            scope,
         },
     ))
 }
 
-fn per_file_ignores(config: &Config) -> Result<Vec<(GlobSet, Vec<Rule>)>> {
-    config
-        .per_file_ignores
-        .iter()
-        .map(|(pattern, codes)| {
-            let mut builder = GlobSetBuilder::new();
-            builder.add(
-                Glob::new(pattern)
-                    .with_context(|| format!("per-file-ignores: invalid glob `{pattern}`"))?,
-            );
-            let rules = codes
-                .iter()
-                .map(|code| {
-                    Rule::from_code_or_name(code)
-                        .with_context(|| format!("per-file-ignores: unknown rule `{code}`"))
-                })
-                .collect::<Result<Vec<_>>>()?;
-            Ok((builder.build()?, rules))
-        })
-        .collect()
+/// `per-file-ignores`: rules left out in files matching a glob (relative to the project root).
+pub struct PerFileIgnores {
+    patterns: Vec<(GlobSet, Vec<Rule>)>,
+}
+
+impl PerFileIgnores {
+    pub fn from_config(config: &Config) -> Result<Self> {
+        let patterns = config
+            .per_file_ignores
+            .iter()
+            .map(|(pattern, codes)| {
+                let mut builder = GlobSetBuilder::new();
+                builder.add(
+                    Glob::new(pattern)
+                        .with_context(|| format!("per-file-ignores: invalid glob `{pattern}`"))?,
+                );
+                let rules = codes
+                    .iter()
+                    .map(|code| {
+                        Rule::from_code_or_name(code)
+                            .with_context(|| format!("per-file-ignores: unknown rule `{code}`"))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                Ok((builder.build()?, rules))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Self { patterns })
+    }
+
+    /// `rule` is ignored in the file at `path`.
+    pub fn ignores(&self, path: &str, rule: Rule) -> bool {
+        self.patterns
+            .iter()
+            .any(|(globs, rules)| rules.contains(&rule) && globs.is_match(path))
+    }
 }
 
 pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let selection = args.rules.selection()?;
     let (loaded, run) = run_check(&args.project, &selection)?;
+    let baseline = if args.no_baseline {
+        None
+    } else {
+        read_baseline(&baseline_path(&loaded).0)?
+    };
+    let (diagnostics, baselined, fixed_since_baseline) = match baseline {
+        Some(baseline) => {
+            let comparison = baseline.compare(run.diagnostics, &|e| run.scope.judges(e));
+            (
+                comparison.new,
+                comparison.baselined.len(),
+                comparison.fixed.len(),
+            )
+        }
+        None => (run.diagnostics, 0, 0),
+    };
     let root = loaded.root.clone();
     let read_source = move |path: &str| std::fs::read_to_string(Path::new(&root).join(path)).ok();
     let report = CheckReport {
-        diagnostics: &run.diagnostics,
+        diagnostics: &diagnostics,
         concepts: &run.concepts,
-        baselined: 0,
-        fixed_since_baseline: 0,
+        baselined,
+        fixed_since_baseline,
         source: &read_source,
     };
     let format = args.output.format.unwrap_or(OutputFormat::Full);
@@ -172,17 +210,24 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
             return ssot_report::check::render_statistics(&report, out);
         }
         match format {
+            OutputFormat::Full => ssot_report::check::render_check_full(
+                &report,
+                ssot_report::Style {
+                    color: args.output.color(),
+                },
+                out,
+            ),
+            OutputFormat::Concise => render_check_concise(&report, out),
             OutputFormat::Json => render_check_json(&report, out),
-            OutputFormat::Concise | OutputFormat::Full => render_check_concise(&report, out),
-            other => Err(std::io::Error::other(format!(
-                "`--output-format {}` is not available yet",
-                other.name()
-            ))),
+            OutputFormat::Github => ssot_report::check::render_check_github(&report, out),
+            OutputFormat::Sarif => ssot_report::check::render_check_sarif(&report, out),
+            OutputFormat::Junit => ssot_report::check::render_check_junit(&report, out),
+            OutputFormat::Gitlab => ssot_report::check::render_check_gitlab(&report, out),
         }
     })?;
     Ok(if run.internal_error {
         ExitStatus::Error
-    } else if !run.diagnostics.is_empty() && !args.exit_zero {
+    } else if !diagnostics.is_empty() && !args.exit_zero {
         ExitStatus::Failure
     } else {
         ExitStatus::Success

@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod baseline;
 pub mod check;
 pub mod explain;
 pub mod scan;

@@ -3,6 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
+use ssot_index::concept_discovery::discover_concepts;
 use ssot_index::{census, collect_references, Resolver};
 use ssot_report::{render_scan_json, render_scan_text, ScanReport, Style};
 
@@ -23,17 +24,21 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     let loaded = load_project(&args.project)?;
     crate::timing::note_memory("after load");
     let analysis_started = std::time::Instant::now();
-    let census = {
+    let (census, concepts, discovery) = {
         // The resolver's memo and the references are not needed once counted.
         let mut resolver = Resolver::new(&loaded.project);
         let references = collect_references(&mut resolver);
-        census(&loaded.project, &references)
+        let census = census(&loaded.project, &references);
+        let discovery_started = std::time::Instant::now();
+        let concepts = discover_concepts(&mut resolver, &references);
+        (census, concepts, discovery_started.elapsed())
     };
     let analysis = analysis_started.elapsed();
     crate::timing::note_memory("after census");
     let report = ScanReport {
         project: &loaded.project,
         census: &census,
+        concepts: &concepts,
         problems: &loaded.problems,
     };
     let format = args.output.format.unwrap_or(OutputFormat::Full);
@@ -54,11 +59,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     if std::env::var_os("SSOT_TIMINGS").is_some() {
         let _ = writeln!(
             std::io::stderr(),
-            "timings: walk {:.3}s, read+parse {:.3}s, module table {:.3}s, resolve+census {:.3}s",
+            "timings: walk {:.3}s, read+parse {:.3}s, module table {:.3}s, resolve+census {:.3}s, of which concept discovery {:.3}s",
             loaded.timings.walk.as_secs_f64(),
             loaded.timings.parse.as_secs_f64(),
             loaded.timings.index.as_secs_f64(),
-            analysis.as_secs_f64()
+            analysis.as_secs_f64(),
+            discovery.as_secs_f64()
         );
     }
     Ok(if loaded.internal_error {

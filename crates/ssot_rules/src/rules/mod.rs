@@ -24,7 +24,7 @@ pub(crate) fn check(rule: Rule, context: &CheckContext<'_>, out: &mut Vec<Diagno
         Rule::DanglingImport => dangling_import::check(context, out),
         Rule::ReExportCycle => re_export_cycle::check(context, out),
         Rule::CompetingDefinition => competing_definition::check(context, out),
-        // Needs every other rule's result: run by `apply_suppressions`.
+        // Needs every other rule's result: run by `run_rules_with` after suppressions.
         Rule::UnusedSuppression => {}
     }
 }

@@ -1,0 +1,287 @@
+//! `ssot check` in every output format, run as the real binary on a temporary project with a
+//! declared concept: one snapshot per format, exit codes, `--exit-zero` and `--output-file`.
+
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+fn ssot() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ssot"));
+    command
+        .env_remove("SSOT_FAULT_UNREADABLE")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Exit code, standard output, standard error.
+fn run(command: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("ssot runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8(stdout).unwrap(),
+        String::from_utf8(stderr).unwrap(),
+    )
+}
+
+fn project(files: &[(&str, &str)]) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, contents) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    dir
+}
+
+const PYPROJECT: &str = r#"[project]
+name = "demo"
+
+[tool.ssot.concepts.manager]
+canonical = "pkg.core:Manager"
+members = ["pkg.simple:SimpleManager"]
+"#;
+
+/// A concept `manager` reached through its canonical path, a package re-export and an alias in
+/// a compat module, with a competing definition, a dangling import inside `try`, and a file
+/// whose name holds a comma, a space and an ampersand (for the formats' escaping).
+fn violating_project() -> TempDir {
+    project(&[
+        ("pyproject.toml", PYPROJECT),
+        ("pkg/core.py", "class Manager:\n    pass\n"),
+        (
+            "pkg/__init__.py",
+            "from pkg.core import Manager\n\n__all__ = [\"Manager\"]\n",
+        ),
+        (
+            "pkg/compat.py",
+            "from pkg.core import Manager as LegacyManager\n",
+        ),
+        ("pkg/simple.py", "class SimpleManager:\n    pass\n"),
+        (
+            "app/main.py",
+            "from pkg.core import Manager\nfrom pkg.compat import LegacyManager\n\ntry:\n\tfrom pkg.old import Thing\nexcept ImportError:\n    Thing = None\n",
+        ),
+        (
+            "app/admin.py",
+            "from pkg.simple import SimpleManager\nfrom pkg import Manager\n",
+        ),
+        (
+            "scripts/odd, name&co.py",
+            "from pkg.core import Manager\nfrom pkg import Missing\n",
+        ),
+        (
+            "tests/test_core.py",
+            "from pkg.core import Manager\n\n\ndef test_manager():\n    assert Manager\n",
+        ),
+    ])
+}
+
+/// A concept with no competing member, used only through its canonical path.
+fn clean_project() -> TempDir {
+    project(&[
+        (
+            "pyproject.toml",
+            "[tool.ssot.concepts.manager]\ncanonical = \"pkg.core:Manager\"\n",
+        ),
+        ("pkg/__init__.py", ""),
+        ("pkg/core.py", "class Manager:\n    pass\n"),
+        ("app/main.py", "from pkg.core import Manager\n\nManager()\n"),
+    ])
+}
+
+/// `ssot check DIR --output-format FORMAT`: exit code and standard output, checked to hold no
+/// temporary path (output paths are relative to the project root).
+fn check(dir: &TempDir, format: &str, extra: &[&str]) -> (i32, String) {
+    let (code, stdout, stderr) = run(ssot()
+        .arg("check")
+        .arg(dir.path())
+        .args(["--output-format", format])
+        .args(extra));
+    let root = dir.path().to_str().unwrap();
+    assert!(
+        !stdout.contains(root),
+        "{format}: the temporary path leaks into the output:\n{stdout}"
+    );
+    assert!(!stderr.contains("not available"), "{format}: {stderr}");
+    (code, stdout.replace(env!("CARGO_PKG_VERSION"), "[VERSION]"))
+}
+
+/// SARIF with the rule documentation replaced by a marker: the snapshot follows the format,
+/// not edits to rule docs (ssot_report's tests check the docs are carried).
+fn sarif_without_rule_docs(output: &str) -> String {
+    let mut log: serde_json::Value = serde_json::from_str(output).unwrap();
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array_mut()
+        .unwrap()
+    {
+        rule["shortDescription"]["text"] = "[doc]".into();
+        rule["fullDescription"]["text"] = "[doc]".into();
+        rule["help"]["text"] = "[doc]".into();
+        rule["help"]["markdown"] = "[doc]".into();
+    }
+    serde_json::to_string_pretty(&log).unwrap()
+}
+
+#[test]
+fn full_format_snapshot() {
+    let dir = violating_project();
+    let (code, stdout) = check(&dir, "full", &[]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn full_is_the_default_format() {
+    let dir = violating_project();
+    let (_, full) = check(&dir, "full", &[]);
+    let (code, stdout, _) = run(ssot().arg("check").arg(dir.path()));
+    assert_eq!(code, 1);
+    assert_eq!(stdout, full);
+}
+
+#[test]
+fn concise_format_snapshot() {
+    let dir = violating_project();
+    let (code, stdout) = check(&dir, "concise", &[]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn json_format_snapshot() {
+    let dir = violating_project();
+    let (code, stdout) = check(&dir, "json", &[]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn github_format_snapshot() {
+    let dir = violating_project();
+    let (code, stdout) = check(&dir, "github", &[]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn sarif_format_snapshot() {
+    let dir = violating_project();
+    let (code, stdout) = check(&dir, "sarif", &[]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(sarif_without_rule_docs(&stdout));
+}
+
+#[test]
+fn junit_format_snapshot() {
+    let dir = violating_project();
+    let (code, stdout) = check(&dir, "junit", &[]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn gitlab_format_snapshot() {
+    let dir = violating_project();
+    let (code, stdout) = check(&dir, "gitlab", &[]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stdout);
+}
+
+#[test]
+fn statistics_snapshot() {
+    let dir = violating_project();
+    let (code, stdout) = check(&dir, "full", &["--statistics"]);
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(stdout);
+}
+
+const FORMATS: [&str; 7] = [
+    "full", "concise", "json", "github", "sarif", "junit", "gitlab",
+];
+
+#[test]
+fn every_format_exits_1_on_violations_and_0_with_exit_zero() {
+    let dir = violating_project();
+    for format in FORMATS {
+        let (code, with_violations) = check(&dir, format, &[]);
+        assert_eq!(code, 1, "{format}");
+        let (code, exit_zero) = check(&dir, format, &["--exit-zero"]);
+        assert_eq!(code, 0, "{format} --exit-zero");
+        assert_eq!(
+            exit_zero, with_violations,
+            "{format}: --exit-zero changes only the code"
+        );
+    }
+}
+
+#[test]
+fn clean_project_exits_0_in_every_format() {
+    let dir = clean_project();
+    let outputs: String = FORMATS
+        .iter()
+        .map(|format| {
+            let (code, stdout) = check(&dir, format, &[]);
+            assert_eq!(code, 0, "{format}:\n{stdout}");
+            let stdout = if *format == "sarif" {
+                sarif_without_rule_docs(&stdout)
+            } else {
+                stdout
+            };
+            format!("--- {format}\n{stdout}")
+        })
+        .collect();
+    insta::assert_snapshot!(outputs);
+}
+
+#[test]
+fn output_file_gets_what_stdout_would() {
+    let dir = violating_project();
+    let out_dir = tempfile::tempdir().unwrap();
+    for format in FORMATS {
+        let (_, expected) = check(&dir, format, &[]);
+        let file = out_dir.path().join(format!("report.{format}"));
+        let (code, stdout, stderr) = run(ssot()
+            .arg("check")
+            .arg(dir.path())
+            .args(["--output-format", format, "--output-file"])
+            .arg(&file));
+        assert_eq!(code, 1, "{format}: {stderr}");
+        assert_eq!(stdout, "", "{format}: nothing on standard output");
+        let written = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+        assert_eq!(written, expected, "{format}");
+    }
+}
+
+#[test]
+fn no_colour_when_not_a_terminal() {
+    let dir = violating_project();
+    // NO_COLOR unset: standard output is a pipe, so still no escape codes.
+    let (_, stdout, _) = run(ssot().env_remove("NO_COLOR").arg("check").arg(dir.path()));
+    assert!(stdout.contains("SSOT101"));
+    assert!(!stdout.contains('\x1b'), "{stdout}");
+}
+
+#[test]
+fn output_is_the_same_whatever_the_thread_count() {
+    let dir = violating_project();
+    for format in ["full", "sarif", "junit"] {
+        let (_, default_threads) = check(&dir, format, &[]);
+        let (code, one_thread, _) = run(ssot()
+            .env("RAYON_NUM_THREADS", "1")
+            .arg("check")
+            .arg(dir.path())
+            .args(["--output-format", format]));
+        assert_eq!(code, 1);
+        assert_eq!(
+            one_thread.replace(env!("CARGO_PKG_VERSION"), "[VERSION]"),
+            default_threads,
+            "{format}"
+        );
+    }
+}

@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-/// Directories never worth analysing.
+/// Directories never worth analysing. `build`, `dist` and `_build` are excluded only at the
+/// project root: deeper down they are often real packages (`pip/_internal/operations/build`),
+/// and excluding a package makes every import of it look dangling.
 pub const DEFAULT_EXCLUDES: &[&str] = &[
     ".bzr",
     ".direnv",
@@ -26,9 +28,9 @@ pub const DEFAULT_EXCLUDES: &[&str] = &[
     ".venv",
     "__pycache__",
     "__pypackages__",
-    "_build",
-    "build",
-    "dist",
+    "/_build",
+    "/build",
+    "/dist",
     "node_modules",
     "site-packages",
     "venv",
@@ -56,16 +58,21 @@ pub struct Excludes {
 
 impl Excludes {
     /// `patterns` are matched against root-relative paths and, for patterns without a `/`,
-    /// against every path component (so `build` excludes any directory named build).
+    /// against every path component (so `venv` excludes any directory named venv); a leading
+    /// `/` anchors a pattern at the project root (`/build` excludes only `build/`).
     pub fn new(patterns: &[String]) -> Result<Self> {
         let mut builder = GlobSetBuilder::new();
         for pattern in patterns {
-            let pattern = pattern.trim_end_matches('/');
+            let trimmed = pattern.trim_end_matches('/');
+            let (pattern, anchored) = match trimmed.strip_prefix('/') {
+                Some(rest) => (rest, true),
+                None => (trimmed, false),
+            };
             let glob = |p: &str| {
                 Glob::new(p).with_context(|| format!("invalid exclude pattern `{pattern}`"))
             };
             builder.add(glob(pattern)?);
-            if !pattern.contains('/') {
+            if !anchored && !pattern.contains('/') {
                 builder.add(glob(&format!("**/{pattern}"))?);
             }
             builder.add(glob(&format!("{pattern}/**"))?);

@@ -40,6 +40,12 @@ pub struct FileFacts {
     pub dunder_all: DunderAll,
     /// The module defines a module-level `__getattr__` (PEP 562): any name may resolve at run time.
     pub has_module_getattr: bool,
+    /// The module writes its own namespace at run time (`globals()[name] = ...`,
+    /// `locals().update(...)`): names it does not bind visibly may still exist.
+    pub dynamic_namespace: bool,
+    /// The module registers modules at run time (`sys.modules[...] = ...`, an import hook on
+    /// `sys.meta_path`): submodules that have no file may still import.
+    pub registers_modules: bool,
     /// Syntax errors; the other facts are what the parser recovered.
     pub syntax_errors: Vec<SyntaxErrorFact>,
     /// `# ssot: ignore[...]` comments, in source order (at most one per comment).

@@ -147,7 +147,10 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
                 .entry((&reference.path, DanglingKind::BeyondTopLevel))
                 .or_default()
                 .add(project, reference),
-            Resolution::Module(_) | Resolution::External { .. } | Resolution::Open(_) => {}
+            Resolution::Module(_)
+            | Resolution::ModuleAttribute
+            | Resolution::External { .. }
+            | Resolution::Open(_) => {}
         }
     }
 

@@ -12,6 +12,9 @@
 //! - **wrapper**: a class whose public methods all forward to one attribute, joined to the
 //!   family whose methods cover what it forwards to.
 //!
+//! Classes in vendored trees (`_vendor`, `vendor`, `third_party`, ...) are left out: they are
+//! copies of other projects, not the project's own concepts.
+//!
 //! Siblings under one first-party base implement an interface rather than copy each other,
 //! and a name defined by more than [`NAMING_CONVENTION`] production classes is a convention:
 //! neither counts as name or method evidence.
@@ -35,6 +38,8 @@ use crate::FileId;
 pub const METHOD_SIMILARITY: f64 = 0.7;
 /// Public methods a class needs before its method set counts as evidence.
 pub const MIN_METHODS: usize = 4;
+/// Public methods a class must forward before it counts as a wrapper.
+pub const MIN_WRAPPER_METHODS: usize = 3;
 /// More production classes of one name than this make the name a convention.
 pub const NAMING_CONVENTION: usize = 8;
 /// A method shared by more classes than this is too common to find similar classes by.
@@ -200,6 +205,10 @@ pub fn discover_concepts(
         if modules.module(module).file != Some(file_id as FileId) {
             continue;
         }
+        // Vendored copies are somebody else's code, not the project's concepts.
+        if is_vendored(&modules.module(module).name) {
+            continue;
+        }
         for (index, definition) in file.facts.definitions.iter().enumerate() {
             let Some(class) = &definition.class else {
                 continue;
@@ -359,7 +368,8 @@ pub fn discover_concepts(
             continue;
         };
         let public: Vec<_> = class.methods.iter().filter(|m| m.is_public()).collect();
-        if public.len() < 2 {
+        // Two forwarding methods are a decorator or a codec shim more often than a layer.
+        if public.len() < MIN_WRAPPER_METHODS {
             continue;
         }
         let Some(Some((attribute, _))) = public.first().map(|m| m.forwards_to.as_ref()) else {
@@ -609,7 +619,8 @@ fn build_candidate(
             references: references(member),
         });
         for alias in aliases.get(&member).into_iter().flatten() {
-            if *alias == canonical_path {
+            // `X = X` compatibility lines re-bind a class under its own symbol.
+            if *alias == canonical_path || *alias == format!("{}:{}", class.module, class.name) {
                 continue;
             }
             candidate_members.push(CandidateMember {
@@ -697,4 +708,14 @@ fn canonical_path(
         }
     }
     format!("{}:{}", info.module, info.name)
+}
+
+/// A module inside a vendored tree (`pip._vendor.urllib3`, `pkg.third_party.x`).
+fn is_vendored(module: &str) -> bool {
+    module.split('.').any(|segment| {
+        matches!(
+            segment,
+            "_vendor" | "vendor" | "vendored" | "_vendored" | "third_party" | "externals"
+        )
+    })
 }

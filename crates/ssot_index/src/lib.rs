@@ -18,6 +18,7 @@ pub mod modules;
 pub mod namespace;
 pub mod references;
 pub mod resolve;
+pub mod stdlib;
 
 pub use census::{
     census, Census, CensusPath, CensusSymbol, DanglingKind, DanglingPath, Location, PathCounts,

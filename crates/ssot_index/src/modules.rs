@@ -1,14 +1,18 @@
 //! Files to module names.
 //!
-//! A file belongs to the deepest import root that contains it; its module name is its path
-//! below that root with `/` turned into `.`, `.py`/`.pyi` dropped and `__init__` naming the
-//! package. A path with a segment that is not an identifier (`my-script.py`) is a script:
-//! analysed, never importable. Directories above modules that have no `__init__.py` are PEP 420
-//! namespace packages. When two files claim one module name the one Python would import wins
-//! (earlier root, then package over module, then `.py` over `.pyi`) and the clash is recorded.
+//! A file's module name is its path below the deepest import root that contains it, with `/`
+//! turned into `.`, `.py`/`.pyi` dropped and `__init__` naming the package; below shallower
+//! roots it has further names that reach the same file. A segment that is not an identifier
+//! (`0002_initial.py`, `run-server.py`) still makes a module, one only `importlib` can load;
+//! a segment with a dot cannot, and such a file is a script. Directories above modules that
+//! have no `__init__.py` are PEP 420 namespace packages, except that one named like a
+//! standard-library module never shadows it. When two files claim one module name the one
+//! Python would import wins (earlier root, then package over module, then `.py` over `.pyi`)
+//! and the clash is recorded.
 
 use rustc_hash::FxHashMap;
 
+use crate::stdlib::is_stdlib_module;
 use crate::FileId;
 
 /// Index of a module in [`ModuleTable::modules`].
@@ -72,12 +76,50 @@ impl ModuleTable {
     pub fn build<'a>(paths: impl Iterator<Item = &'a str>, roots: &[String]) -> Self {
         let mut table = ModuleTable::default();
         let mut claims = Vec::new();
-        for (file, path) in paths.enumerate() {
+        let mut aliases = Vec::new();
+        let paths: Vec<&str> = paths.collect();
+        let package_dirs: FxHashMap<&str, ()> = paths
+            .iter()
+            .filter_map(|path| {
+                path.strip_suffix("/__init__.py")
+                    .or_else(|| path.strip_suffix("/__init__.pyi"))
+            })
+            .map(|dir| (dir, ()))
+            .collect();
+        for (file, path) in paths.iter().enumerate() {
             table.file_roles.push(FileRole::Script);
-            if let Some(claim) = claim_for(file as FileId, path, roots) {
-                claims.push(claim);
+            let mut file_claims = claims_for(file as FileId, path, roots).into_iter();
+            if let Some(primary) = file_claims.next() {
+                claims.push(primary);
             }
+            // A further name only through regular packages (`setuptools/_vendor` below `.`),
+            // not through namespace directories such as `src/`.
+            aliases.extend(file_claims.filter(|claim| {
+                let depth = claim.name.split('.').count() - usize::from(!claim.is_package);
+                let mut directory = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+                if claim.is_package {
+                    directory = directory.rsplit_once('/').map_or("", |(dir, _)| dir);
+                }
+                (0..depth.saturating_sub(usize::from(claim.is_package))).all(|_| {
+                    let is_package = package_dirs.contains_key(directory);
+                    directory = directory.rsplit_once('/').map_or("", |(dir, _)| dir);
+                    is_package
+                })
+            }));
         }
+        // A directory without `__init__.py` named like a standard-library module is a
+        // namespace portion, and CPython prefers the regular standard module over it.
+        let regular_tops: FxHashMap<String, ()> = claims
+            .iter()
+            .filter(|claim| !claim.name.contains('.'))
+            .map(|claim| (claim.name.clone(), ()))
+            .collect();
+        let shadowed_by_stdlib = |claim: &Claim| {
+            let top = claim.name.split('.').next().unwrap_or_default();
+            is_stdlib_module(top) && !regular_tops.contains_key(top)
+        };
+        claims.retain(|claim| !shadowed_by_stdlib(claim));
+        aliases.retain(|claim| !shadowed_by_stdlib(claim));
         // Python's preference: earlier root, then package, then `.py`, then path order.
         claims.sort_by(|a, b| {
             a.name
@@ -103,6 +145,18 @@ impl ModuleTable {
                         shadowed: claim.file,
                     });
                 }
+            }
+        }
+        // Names a file also has under a shallower root (`setuptools._vendor.packaging` for
+        // `packaging` when both `.` and `setuptools/_vendor` are roots) reach the same file.
+        for alias in aliases {
+            let id = table.ensure_module(&alias.name);
+            let module = &mut table.modules[id as usize];
+            module.is_package |= alias.is_package;
+            match (alias.is_stub, module.file, module.stub) {
+                (false, None, _) => module.file = Some(alias.file),
+                (true, _, None) => module.stub = Some(alias.file),
+                _ => {}
             }
         }
         // A stub with no `.py` beside it is the module's namespace.
@@ -172,8 +226,9 @@ impl ModuleTable {
     }
 }
 
-fn claim_for(file: FileId, path: &str, roots: &[String]) -> Option<Claim> {
-    let (root_rank, relative) = roots
+/// The module names a file has, one per import root containing it, deepest root first.
+fn claims_for(file: FileId, path: &str, roots: &[String]) -> Vec<Claim> {
+    let mut containing: Vec<(usize, &str)> = roots
         .iter()
         .enumerate()
         .filter_map(|(rank, root)| {
@@ -182,10 +237,22 @@ fn claim_for(file: FileId, path: &str, roots: &[String]) -> Option<Claim> {
             } else {
                 path.strip_prefix(root.as_str())?.strip_prefix('/')?
             };
-            Some((rank, root.len(), relative))
+            Some((rank, relative))
         })
-        .max_by_key(|&(rank, depth, _)| (depth, std::cmp::Reverse(rank)))
-        .map(|(rank, _, relative)| (rank, relative))?;
+        .collect();
+    // Deepest root first (shortest relative path), then earlier root.
+    containing.sort_by_key(|&(rank, relative)| (relative.len(), rank));
+    containing
+        .into_iter()
+        .filter_map(|(root_rank, relative)| claim_below_root(file, relative, root_rank))
+        .collect()
+}
+
+/// The module a file is below one root. Every segment must be free of dots; segments that
+/// are not identifiers (`0002_initial.py`, `to-dvorak.py`, a directory named `async`) still
+/// make a module that `importlib` can load and whose relative imports work, though no
+/// `import` statement can name it.
+fn claim_below_root(file: FileId, relative: &str, root_rank: usize) -> Option<Claim> {
     let (stem, is_stub) = if let Some(stem) = relative.strip_suffix(".pyi") {
         (stem, true)
     } else {
@@ -196,7 +263,7 @@ fn claim_for(file: FileId, path: &str, roots: &[String]) -> Option<Claim> {
     if is_package {
         segments.pop();
     }
-    if segments.is_empty() || !segments.iter().all(|s| is_identifier(s)) {
+    if segments.is_empty() || !segments.iter().all(|s| is_module_segment(s)) {
         return None;
     }
     Some(Claim {
@@ -206,6 +273,11 @@ fn claim_for(file: FileId, path: &str, roots: &[String]) -> Option<Claim> {
         is_stub,
         root_rank,
     })
+}
+
+/// A path segment that can be part of a module name: non-empty, no dot, no space.
+pub fn is_module_segment(segment: &str) -> bool {
+    !segment.is_empty() && !segment.contains(['.', ' '])
 }
 
 /// A Python identifier that can name a module (ASCII rules plus any non-ASCII letter).
@@ -285,7 +357,7 @@ mod tests {
             &[
                 "ns/pkg/__init__.py",
                 "ns/pkg/mod.py",
-                "run-me.py",
+                "tools-1.2/run.py",
                 "src/lib/a.py",
             ],
             &["", "src"],
@@ -333,5 +405,64 @@ mod tests {
         let table = table(&["lib/x.py", "src/lib/x.py"], &["src", ""]);
         assert_eq!(table.module(table.get("lib.x").unwrap()).file, Some(1));
         assert_eq!(table.conflicts.len(), 1);
+    }
+}
+
+#[cfg(test)]
+mod naming_tests {
+    use super::*;
+
+    fn table(paths: &[&str], roots: &[&str]) -> ModuleTable {
+        let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
+        ModuleTable::build(paths.iter().copied(), &roots)
+    }
+
+    #[test]
+    fn names_only_importlib_can_load_are_modules() {
+        let table = table(
+            &[
+                "app/__init__.py",
+                "app/migrations/0002_initial.py",
+                "tests/async/test_x.py",
+                "run-server.py",
+            ],
+            &[""],
+        );
+        for name in [
+            "app.migrations.0002_initial",
+            "tests.async.test_x",
+            "run-server",
+        ] {
+            assert!(table.get(name).is_some(), "{name}");
+        }
+    }
+
+    #[test]
+    fn namespace_directory_named_like_stdlib_does_not_shadow_it() {
+        let table = table(&["logging/test_logs.py", "io/__init__.py"], &[""]);
+        assert!(table.get("logging").is_none());
+        assert!(!table.is_first_party("logging"));
+        // A regular package does shadow the standard module, as in CPython.
+        assert!(table.is_first_party("io"));
+    }
+
+    #[test]
+    fn a_file_below_nested_roots_has_every_name() {
+        let table = table(
+            &[
+                "setuptools/__init__.py",
+                "setuptools/_vendor/__init__.py",
+                "setuptools/_vendor/packaging/__init__.py",
+            ],
+            &["", "setuptools/_vendor"],
+        );
+        let short = table.get("packaging").unwrap();
+        let long = table.get("setuptools._vendor.packaging").unwrap();
+        assert_eq!(table.module(short).file, table.module(long).file);
+        assert_eq!(table.module_of_file(2), Some(short));
+        assert!(table
+            .module(table.get("setuptools._vendor").unwrap())
+            .file
+            .is_some());
     }
 }

@@ -49,12 +49,20 @@ pub struct Reference {
 }
 
 /// All first-party references of the project, in file order then source order.
-pub fn collect_references(resolver: &mut Resolver<'_>) -> Vec<Reference> {
-    let project: &Project = resolver.project();
+///
+/// Imports written in `.pyi` stubs are resolved against stubs first, as type checkers do.
+pub fn collect_references<'p>(module_resolver: &mut Resolver<'p>) -> Vec<Reference> {
+    let project: &'p Project = module_resolver.project();
+    let mut stub_resolver = Resolver::for_stubs(project);
     let mut references = Vec::new();
     for (file_id, file) in project.files.iter().enumerate() {
         let file_id = file_id as FileId;
         let facts = &file.facts;
+        let resolver = if file.path.ends_with(".pyi") {
+            &mut stub_resolver
+        } else {
+            &mut *module_resolver
+        };
         for (statement_index, import) in facts.imports.iter().enumerate() {
             for (name_index, imported) in import.names.iter().enumerate() {
                 let reference = |path: ImportPath, resolution: Resolution| Reference {
@@ -74,7 +82,21 @@ pub fn collect_references(resolver: &mut Resolver<'_>) -> Vec<Reference> {
                         }
                         match resolver.absolute_module(file_id, *level, module.as_deref()) {
                             Some(absolute) => {
-                                let resolution = resolver.resolve_from(&absolute, &imported.name);
+                                let own_module = project
+                                    .modules
+                                    .module_of_file(file_id)
+                                    .filter(|&id| project.modules.module(id).name == absolute);
+                                let own_submodule = own_module.and_then(|id| {
+                                    resolver.own_submodule_import(
+                                        id,
+                                        statement_index as u32,
+                                        &imported.name,
+                                    )
+                                });
+                                let resolution = match own_submodule {
+                                    Some(submodule) => Resolution::Module(submodule),
+                                    None => resolver.resolve_from(&absolute, &imported.name),
+                                };
                                 if !matches!(resolution, Resolution::External { .. }) {
                                     let path = ImportPath {
                                         module: absolute,

@@ -48,6 +48,11 @@ pub enum OpenReason {
     DynamicAll(ModuleId),
     /// A star import from a module outside the project.
     ExternalStar(String),
+    /// The module writes its namespace through `globals()`/`locals()`/`vars()`.
+    DynamicNamespace(ModuleId),
+    /// A submodule without a file, under a module that registers modules at run time
+    /// (`sys.modules[...] = ...`, an import hook).
+    DynamicModules(ModuleId),
 }
 
 /// Where a path leads.
@@ -57,6 +62,9 @@ pub enum Resolution {
     Definition(Origin),
     /// A first-party module.
     Module(ModuleId),
+    /// An attribute every module has (`__name__`, `__file__`, `__path__` of a package,
+    /// `__all__` when defined).
+    ModuleAttribute,
     /// Something outside the project (standard library or third party).
     External {
         module: String,
@@ -98,6 +106,9 @@ pub struct Resolver<'p> {
     /// The shallowest in-progress depth met since the current path started.
     cycle_floor: u32,
     depth: u32,
+    /// Read a module's namespace from its `.pyi` stub when it has one, as imports written in
+    /// stubs are resolved by type checkers.
+    prefer_stubs: bool,
 }
 
 impl<'p> Resolver<'p> {
@@ -110,6 +121,25 @@ impl<'p> Resolver<'p> {
             in_progress: FxHashMap::default(),
             cycle_floor: u32::MAX,
             depth: 0,
+            prefer_stubs: false,
+        }
+    }
+
+    /// A resolver that reads stubs before modules: for the imports written in `.pyi` files.
+    pub fn for_stubs(project: &'p Project) -> Self {
+        Self {
+            prefer_stubs: true,
+            ..Self::new(project)
+        }
+    }
+
+    /// The file whose top level is `module`'s namespace for this resolver.
+    fn namespace_file(&self, module: ModuleId) -> Option<FileId> {
+        let module = self.project.modules.module(module);
+        if self.prefer_stubs {
+            module.stub.or(module.file)
+        } else {
+            module.file
         }
     }
 
@@ -152,15 +182,7 @@ impl<'p> Resolver<'p> {
     pub fn resolve_from(&mut self, module: &str, name: &'p str) -> Resolution {
         match self.project.modules.get(module) {
             Some(id) => self.resolve_member(id, name),
-            None if self.project.modules.is_first_party(module) => Resolution::Dangling {
-                reason: DanglingReason::MissingModule,
-                module: module.to_string(),
-                name: Some(name.to_string()),
-            },
-            None => Resolution::External {
-                module: module.to_string(),
-                name: Some(name.to_string()),
-            },
+            None => self.missing_module(module, Some(name)),
         }
     }
 
@@ -168,15 +190,40 @@ impl<'p> Resolver<'p> {
     pub fn resolve_module(&self, module: &str) -> Resolution {
         match self.project.modules.get(module) {
             Some(id) => Resolution::Module(id),
-            None if self.project.modules.is_first_party(module) => Resolution::Dangling {
-                reason: DanglingReason::MissingModule,
-                module: module.to_string(),
-                name: None,
-            },
-            None => Resolution::External {
-                module: module.to_string(),
-                name: None,
-            },
+            None => self.missing_module(module, None),
+        }
+    }
+
+    /// A module path the project has no file for. Outside the project it is external. Below a
+    /// namespace package another distribution may provide it (external too); below a module
+    /// that registers modules at run time it is open; otherwise it dangles.
+    fn missing_module(&self, module: &str, name: Option<&str>) -> Resolution {
+        let modules = &self.project.modules;
+        let external = || Resolution::External {
+            module: module.to_string(),
+            name: name.map(str::to_string),
+        };
+        if !modules.is_first_party(module) {
+            return external();
+        }
+        let mut ancestor = module;
+        while let Some((parent, _)) = ancestor.rsplit_once('.') {
+            ancestor = parent;
+            let Some(id) = modules.get(ancestor) else {
+                continue;
+            };
+            match modules.module(id).file {
+                None => return external(),
+                Some(file) if self.project.file(file).facts.registers_modules => {
+                    return Resolution::Open(OpenReason::DynamicModules(id));
+                }
+                Some(_) => {}
+            }
+        }
+        Resolution::Dangling {
+            reason: DanglingReason::MissingModule,
+            module: module.to_string(),
+            name: name.map(str::to_string),
         }
     }
 
@@ -229,7 +276,7 @@ impl<'p> Resolver<'p> {
     }
 
     fn namespace(&mut self, module: ModuleId) -> Option<&Namespace<'p>> {
-        let file = self.project.modules.module(module).file?;
+        let file = self.namespace_file(module)?;
         let project = self.project;
         Some(
             self.namespaces
@@ -324,7 +371,7 @@ impl<'p> Resolver<'p> {
     /// Whether the star import `imports[statement]` of `module` brings `name`.
     fn star_import(&mut self, module: ModuleId, statement: u32, name: &'p str) -> StarExport {
         let project = self.project;
-        let Some(file) = project.modules.module(module).file else {
+        let Some(file) = self.namespace_file(module) else {
             return StarExport::No;
         };
         let import = &project.file(file).facts.imports[statement as usize];
@@ -354,16 +401,23 @@ impl<'p> Resolver<'p> {
         open: Option<OpenReason>,
     ) -> Resolution {
         let project = self.project;
-        let file = project.modules.module(module).file;
+        let file = self.namespace_file(module);
         if let Some(submodule) = project.modules.submodule(module, name) {
             return Resolution::Module(submodule);
         }
         if let Some(reason) = open {
             return Resolution::Open(reason);
         }
+        if is_module_attribute(project, module, name) {
+            return Resolution::ModuleAttribute;
+        }
         if let Some(file) = file {
-            if project.file(file).facts.has_module_getattr {
+            let facts = &project.file(file).facts;
+            if facts.has_module_getattr {
                 return Resolution::Open(OpenReason::ModuleGetattr(module));
+            }
+            if facts.dynamic_namespace {
+                return Resolution::Open(OpenReason::DynamicNamespace(module));
             }
         }
         Resolution::Dangling {
@@ -376,7 +430,7 @@ impl<'p> Resolver<'p> {
     /// Whether `from source import *` brings `name`, and where it leads.
     fn star_export(&mut self, source: ModuleId, name: &'p str) -> StarExport {
         let project = self.project;
-        let Some(file) = project.modules.module(source).file else {
+        let Some(file) = self.namespace_file(source) else {
             return StarExport::No;
         };
         match &project.file(file).facts.dunder_all {
@@ -419,7 +473,7 @@ impl<'p> Resolver<'p> {
     fn imports_own_submodule(&self, package: ModuleId, name: &str) -> bool {
         let project = self.project;
         let module = project.modules.module(package);
-        let Some(file) = module.file else {
+        let Some(file) = self.namespace_file(package) else {
             return false;
         };
         let submodule = format!("{}.{name}", module.name);
@@ -454,10 +508,8 @@ impl<'p> Resolver<'p> {
         name: &'p str,
     ) -> Resolution {
         let project = self.project;
-        let file = project
-            .modules
-            .module(module)
-            .file
+        let file = self
+            .namespace_file(module)
             .expect("a module with bindings has a file");
         let facts = &project.file(file).facts;
         match source {
@@ -490,7 +542,16 @@ impl<'p> Resolver<'p> {
                         module: from,
                         level,
                     } => match self.absolute_module(file, *level, from.as_deref()) {
-                        Some(absolute) => self.resolve_from(&absolute, &imported.name),
+                        Some(absolute) => {
+                            if absolute == project.modules.module(module).name {
+                                if let Some(submodule) =
+                                    self.own_submodule_import(module, statement, &imported.name)
+                                {
+                                    return Resolution::Module(submodule);
+                                }
+                            }
+                            self.resolve_from(&absolute, &imported.name)
+                        }
                         None => Resolution::BeyondTopLevel,
                     },
                 }
@@ -574,6 +635,35 @@ impl<'p> Resolver<'p> {
         current
     }
 
+    /// `from . import sub` in a package's own `__init__`: Python looks the name up on the
+    /// package being initialised, finds it unbound unless an earlier statement bound it, and
+    /// imports the submodule. A later binding of the same name (`from .x import f as sub`)
+    /// does not change what this statement bound.
+    pub fn own_submodule_import(
+        &mut self,
+        module: ModuleId,
+        statement: u32,
+        name: &'p str,
+    ) -> Option<ModuleId> {
+        let project = self.project;
+        let submodule = project.modules.submodule(module, name)?;
+        let file = self.namespace_file(module)?;
+        let facts = &project.file(file).facts;
+        let this_start = facts.imports[statement as usize].span.start;
+        let start_of = |source: &BindingSource| match source {
+            BindingSource::Definition(index) => facts.definitions[*index as usize].span.start,
+            BindingSource::Import { statement, .. } => {
+                facts.imports[*statement as usize].span.start
+            }
+        };
+        let bound_earlier = self.namespace(module).is_some_and(|namespace| {
+            namespace
+                .candidates(name)
+                .any(|source| start_of(&source) < this_start)
+        });
+        (!bound_earlier).then_some(submodule)
+    }
+
     /// `X = X`: resolves the latest binding of `X` written before this definition. Only
     /// strictly earlier bindings qualify, so a file with several `X = X` lines cannot loop.
     fn resolve_earlier_binding(
@@ -583,7 +673,7 @@ impl<'p> Resolver<'p> {
         definition: u32,
     ) -> Resolution {
         let project = self.project;
-        let Some(file) = project.modules.module(module).file else {
+        let Some(file) = self.namespace_file(module) else {
             return Resolution::Cycle;
         };
         let facts = &project.file(file).facts;
@@ -602,8 +692,28 @@ impl<'p> Resolver<'p> {
         });
         match earlier {
             Some(source) => self.resolve_binding(module, source, name),
-            None => self.resolve_unbound(module, name),
+            // Nothing earlier in the module: a builtin (`str = str`), its own definition.
+            None => match self.resolve_unbound(module, name) {
+                Resolution::Dangling { .. } => Resolution::Definition(Origin { file, definition }),
+                found => found,
+            },
         }
+    }
+}
+
+/// Attributes the import system gives every module (and `__path__` every package, `__all__`
+/// every module that defines it).
+fn is_module_attribute(project: &Project, module: ModuleId, name: &str) -> bool {
+    match name {
+        "__name__" | "__file__" | "__doc__" | "__spec__" | "__loader__" | "__package__"
+        | "__builtins__" | "__dict__" | "__cached__" | "__annotations__" => true,
+        "__path__" => project.modules.module(module).is_package,
+        "__all__" => project
+            .modules
+            .module(module)
+            .file
+            .is_some_and(|file| project.file(file).facts.dunder_all != DunderAll::Absent),
+        _ => false,
     }
 }
 

@@ -24,6 +24,7 @@ const FIXTURES: &[&str] = &[
     "conditional_imports",
     "cycles",
     "dangling",
+    "dynamic_namespaces",
     "namespace_packages",
     "reexport_chain",
     "relative_beyond_top",
@@ -118,6 +119,13 @@ fn render_resolution(project: &Project, resolution: &Resolution) -> String {
         Resolution::Open(OpenReason::ExternalStar(module)) => {
             format!("open external-star {module}")
         }
+        Resolution::Open(OpenReason::DynamicNamespace(id)) => {
+            format!("open dynamic-namespace {}", module_name(*id))
+        }
+        Resolution::Open(OpenReason::DynamicModules(id)) => {
+            format!("open dynamic-modules {}", module_name(*id))
+        }
+        Resolution::ModuleAttribute => "module-attribute".to_string(),
         Resolution::BeyondTopLevel => "beyond-top-level".to_string(),
     }
 }
@@ -348,6 +356,7 @@ fixture_tests!(
     conditional_imports,
     cycles,
     dangling,
+    dynamic_namespaces,
     namespace_packages,
     reexport_chain,
     relative_beyond_top,

@@ -36,6 +36,7 @@ pub(crate) fn extract_module(
             kind: ScopeKind::Module,
             imports: FxHashMap::default(),
             globals: Vec::new(),
+            locals: Vec::new(),
         }],
         current_scope: 0,
         qualname: Vec::new(),
@@ -56,6 +57,8 @@ struct ScopeNode<'a> {
     imports: FxHashMap<&'a str, Vec<(u32, u32)>>,
     /// Names declared `global` in this function.
     globals: Vec<&'a str>,
+    /// Names a function binds itself (parameters, assignments): they hide module imports.
+    locals: Vec<&'a str>,
 }
 
 struct PendingRef<'a> {
@@ -121,6 +124,7 @@ impl<'a> Extractor<'a, '_> {
             kind,
             imports: FxHashMap::default(),
             globals: Vec::new(),
+            locals: Vec::new(),
         });
         self.current_scope = self.scopes.len() - 1;
         self.context.scope = kind;
@@ -213,6 +217,9 @@ impl<'a> Extractor<'a, '_> {
         match target {
             Expr::Name(name) => {
                 let id = name.id.as_str();
+                if self.context.scope == ScopeKind::Function && !self.declared_global(id) {
+                    self.scopes[self.current_scope].locals.push(id);
+                }
                 match self.context.scope {
                     ScopeKind::Module => {
                         self.record_definition(id, DefinitionKind::Variable, name.range, alias_of)
@@ -372,6 +379,7 @@ impl<'a> Extractor<'a, '_> {
         }
         let saved = self.enter_scope(ScopeKind::Function);
         self.scopes[self.current_scope].globals = global_names(&function.body);
+        self.scopes[self.current_scope].locals = parameter_names(&function.parameters);
         self.qualname.push(name);
         // Statements in a function run only when it is called: conditions around the
         // definition no longer describe them, but the scope does.
@@ -574,7 +582,15 @@ impl<'a> Extractor<'a, '_> {
         while let Some(index) = scope {
             let node = &self.scopes[index];
             if first || node.kind != ScopeKind::Class {
-                if let Some(bindings) = node.imports.get(reference.root) {
+                let imported = node.imports.get(reference.root);
+                // A parameter or local assignment of the same name hides the module.
+                if imported.is_none()
+                    && node.kind == ScopeKind::Function
+                    && node.locals.contains(&reference.root)
+                {
+                    return None;
+                }
+                if let Some(bindings) = imported {
                     // The last binding before the use, or the first one when all come later
                     // (a function body that runs after the module finished importing).
                     let use_start = reference.range.start().to_u32();
@@ -636,7 +652,65 @@ impl<'a> Extractor<'a, '_> {
         self.max_depth = self.max_depth.max(self.depth);
     }
 
+    /// Notes statements that change namespaces in ways no binding shows: `__getattr__ = f`,
+    /// `globals()[k] = v`, `globals().update(...)`, `sys.modules[k] = m`,
+    /// `sys.meta_path.append(hook)`.
+    fn note_dynamic_namespace(&mut self, stmt: &Stmt) {
+        let targets: &[Expr] = match stmt {
+            Stmt::Assign(assign) => &assign.targets,
+            Stmt::AugAssign(assign) => std::slice::from_ref(assign.target.as_ref()),
+            Stmt::AnnAssign(assign) => std::slice::from_ref(assign.target.as_ref()),
+            Stmt::Expr(expr) => {
+                if let Expr::Call(call) = expr.value.as_ref() {
+                    if let Expr::Attribute(method) = call.func.as_ref() {
+                        let receiver = dotted_name(&method.value).unwrap_or_default();
+                        let mutates = matches!(
+                            method.attr.id.as_str(),
+                            "update"
+                                | "setdefault"
+                                | "append"
+                                | "insert"
+                                | "extend"
+                                | "__setitem__"
+                        );
+                        if mutates && is_namespace_call(&method.value) {
+                            self.facts.dynamic_namespace = true;
+                        }
+                        if mutates
+                            && (receiver.ends_with("sys.modules")
+                                || receiver.ends_with("sys.meta_path")
+                                || receiver == "modules"
+                                || receiver == "meta_path")
+                        {
+                            self.facts.registers_modules = true;
+                        }
+                    }
+                }
+                return;
+            }
+            _ => return,
+        };
+        for target in targets {
+            match target {
+                Expr::Name(name) if name.id.as_str() == "__getattr__" && self.at_module_level() => {
+                    self.facts.has_module_getattr = true;
+                }
+                Expr::Subscript(subscript) => {
+                    if is_namespace_call(&subscript.value) {
+                        self.facts.dynamic_namespace = true;
+                    }
+                    let receiver = dotted_name(&subscript.value).unwrap_or_default();
+                    if receiver.ends_with("sys.modules") || receiver == "modules" {
+                        self.facts.registers_modules = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
     fn visit_stmt_inner(&mut self, stmt: &'a Stmt) {
+        self.note_dynamic_namespace(stmt);
         match stmt {
             Stmt::Import(_) | Stmt::ImportFrom(_) => self.record_import(stmt),
             Stmt::ClassDef(class) => self.visit_class(class),
@@ -834,6 +908,18 @@ fn required_params(parameters: &Parameters, skip_first: bool) -> Vec<String> {
         .collect()
 }
 
+fn parameter_names(parameters: &Parameters) -> Vec<&str> {
+    parameters
+        .posonlyargs
+        .iter()
+        .chain(&parameters.args)
+        .chain(&parameters.kwonlyargs)
+        .map(|p| p.parameter.name.id.as_str())
+        .chain(parameters.vararg.iter().map(|p| p.name.id.as_str()))
+        .chain(parameters.kwarg.iter().map(|p| p.name.id.as_str()))
+        .collect()
+}
+
 fn global_names(body: &[Stmt]) -> Vec<&str> {
     let mut names = Vec::new();
     collect_globals(body, &mut names);
@@ -892,6 +978,12 @@ pub(crate) fn dotted_name(expr: &Expr) -> Option<String> {
         Expr::Subscript(subscript) => dotted_name(&subscript.value),
         _ => None,
     }
+}
+
+/// `globals()`, `locals()` or `vars()`: the module namespace as a dictionary.
+fn is_namespace_call(expr: &Expr) -> bool {
+    matches!(expr, Expr::Call(call)
+        if matches!(call.func.as_ref(), Expr::Name(name) if matches!(name.id.as_str(), "globals" | "locals" | "vars")))
 }
 
 /// A plain name or attribute chain: the forms that make `X = Y` an alias.

@@ -94,17 +94,32 @@ pub fn relative_path(root: &Path, path: &Path) -> String {
     }
 }
 
+/// A compiled or Cython extension module (`speedups.pyx`, `_c.cpython-311-x86_64-linux-gnu.so`):
+/// importable, but with no source ssot can read.
+fn is_extension_module(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|extension| extension == "pyx" || extension == "so" || extension == "pyd")
+}
+
 fn is_python(path: &Path) -> bool {
     path.extension()
         .is_some_and(|extension| extension == "py" || extension == "pyi")
 }
 
-/// Walks `targets` (absolute) below `root` and returns the Python files, sorted, and problems.
-pub fn discover(
-    root: &Path,
-    targets: &[PathBuf],
-    excludes: &Excludes,
-) -> (Vec<FoundFile>, Vec<WalkProblem>) {
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Discovered {
+    /// Python sources (`.py`, `.pyi`), sorted.
+    pub files: Vec<FoundFile>,
+    /// Extension modules (relative paths), sorted: modules whose namespace cannot be read.
+    pub extension_modules: Vec<String>,
+    pub problems: Vec<WalkProblem>,
+}
+
+/// Walks `targets` (absolute) below `root` and returns the Python files, extension modules and
+/// problems.
+pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discovered {
+    let mut extension_modules = Vec::new();
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for target in targets {
@@ -151,6 +166,8 @@ pub fn discover(
                             absolute: path.to_path_buf(),
                             relative: relative_path(root, path),
                         });
+                    } else if is_file && is_extension_module(path) {
+                        extension_modules.push(relative_path(root, path));
                     } else if entry.file_type().is_some_and(|t| t.is_dir()) && is_python(path) {
                         // A directory named `x.py` is not a module; say so once.
                         problems.push(WalkProblem {
@@ -166,7 +183,13 @@ pub fn discover(
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     files.dedup_by(|a, b| a.relative == b.relative);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
-    (files, problems)
+    extension_modules.sort();
+    extension_modules.dedup();
+    Discovered {
+        files,
+        extension_modules,
+        problems,
+    }
 }
 
 fn walk_problem(root: &Path, err: &ignore::Error) -> WalkProblem {

@@ -32,6 +32,8 @@ enum Command {
     /// Discover, with no configuration: symbols imported through several paths, dangling
     /// first-party imports.
     Scan(commands::scan::ScanArgs),
+    /// Write a starting `[tool.ssot]` section from `scan`'s concept candidates, to review.
+    Init(commands::init::InitArgs),
     /// Enforce declared concepts and rules; exit 1 on violations not in the baseline.
     Check(commands::check::CheckArgs),
     /// Record the current violations so `check` fails only on new ones; later runs only
@@ -76,6 +78,7 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         Command::Scan(args) => commands::scan::run(args),
+        Command::Init(args) => commands::init::run(args),
         Command::Check(args) => commands::check::run(args),
         Command::Baseline(args) => commands::baseline::run(args),
         Command::Explain(args) => commands::explain::run(args),

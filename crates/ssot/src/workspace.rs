@@ -138,11 +138,19 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
             .unwrap_or_else(|| DEFAULT_TEST_PATHS.to_vec()),
     )?;
 
-    let (found, walk_problems) = discovery::discover(&root, &targets, &excludes);
+    let discovery::Discovered {
+        files: found,
+        extension_modules,
+        problems: walk_problems,
+    } = discovery::discover(&root, &targets, &excludes);
     let walked = started.elapsed();
     let import_roots = import_roots(&root, &config, &found);
     // Which modules are first-party follows from file paths alone, before any file is parsed.
-    let first_party = ModuleTable::build(found.iter().map(|f| f.relative.as_str()), &import_roots);
+    let first_party = ModuleTable::build(
+        found.iter().map(|f| f.relative.as_str()),
+        &extension_modules,
+        &import_roots,
+    );
     let is_first_party = |module: &str| first_party.is_first_party(module);
     let fs = RealFileSystem::from_env();
     let max_file_size = config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
@@ -169,7 +177,7 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
         }))
         .collect();
     problems.sort();
-    let project = Project::new(files, &import_roots);
+    let project = Project::with_extension_modules(files, &extension_modules, &import_roots);
     let targets = targets
         .iter()
         .map(|target| discovery::relative_path(&root, target))

@@ -30,6 +30,8 @@ pub struct Module {
     pub stub: Option<FileId>,
     /// A package (`__init__.py` or a namespace directory), so relative imports start here.
     pub is_package: bool,
+    /// A compiled or Cython extension module without Python source: its names are unknown.
+    pub is_extension: bool,
 }
 
 /// Two files that claim one module name.
@@ -72,8 +74,13 @@ struct Claim {
 }
 
 impl ModuleTable {
-    /// Builds the table from file paths (relative, `/`-separated, sorted) and import roots.
-    pub fn build<'a>(paths: impl Iterator<Item = &'a str>, roots: &[String]) -> Self {
+    /// Builds the table from file paths (relative, `/`-separated, sorted), extension module
+    /// paths and import roots.
+    pub fn build<'a>(
+        paths: impl Iterator<Item = &'a str>,
+        extension_modules: &[String],
+        roots: &[String],
+    ) -> Self {
         let mut table = ModuleTable::default();
         let mut claims = Vec::new();
         let mut aliases = Vec::new();
@@ -92,19 +99,20 @@ impl ModuleTable {
             if let Some(primary) = file_claims.next() {
                 claims.push(primary);
             }
-            // A further name only through regular packages (`setuptools/_vendor` below `.`),
-            // not through namespace directories such as `src/`.
+            // A further name only below a regular top-level package (`setuptools._vendor.x`
+            // below `.`), not below a plain directory such as `src/`.
             aliases.extend(file_claims.filter(|claim| {
                 let depth = claim.name.split('.').count() - usize::from(!claim.is_package);
                 let mut directory = path.rsplit_once('/').map_or("", |(dir, _)| dir);
                 if claim.is_package {
                     directory = directory.rsplit_once('/').map_or("", |(dir, _)| dir);
                 }
-                (0..depth.saturating_sub(usize::from(claim.is_package))).all(|_| {
-                    let is_package = package_dirs.contains_key(directory);
+                // Walk up to the directory of the alias's top-level package: it must be a
+                // regular package, so that `src/` and other plain directories give no names.
+                for _ in 1..depth.saturating_sub(usize::from(claim.is_package)) {
                     directory = directory.rsplit_once('/').map_or("", |(dir, _)| dir);
-                    is_package
-                })
+                }
+                package_dirs.contains_key(directory)
             }));
         }
         // A directory without `__init__.py` named like a standard-library module is a
@@ -159,6 +167,25 @@ impl ModuleTable {
                 _ => {}
             }
         }
+        // Extension modules (`processors.pyx`, `_speedups.cpython-311-x86_64-linux-gnu.so`)
+        // exist under the name before the first dot, unless a source file claims it.
+        for path in extension_modules {
+            let (directory, file_name) = path
+                .rsplit_once('/')
+                .map_or(("", path.as_str()), |(d, f)| (d, f));
+            let stem = file_name.split('.').next().unwrap_or_default();
+            let as_source = if directory.is_empty() {
+                format!("{stem}.py")
+            } else {
+                format!("{directory}/{stem}.py")
+            };
+            if let Some(claim) = claims_for(0, &as_source, roots).into_iter().next() {
+                if table.get(&claim.name).is_none() {
+                    let id = table.ensure_module(&claim.name);
+                    table.modules[id as usize].is_extension = true;
+                }
+            }
+        }
         // A stub with no `.py` beside it is the module's namespace.
         for module in &mut table.modules {
             if module.file.is_none() {
@@ -187,6 +214,7 @@ impl ModuleTable {
             file: None,
             stub: None,
             is_package: false,
+            is_extension: false,
         });
         self.by_name.insert(name.to_string(), id);
         id
@@ -338,7 +366,7 @@ mod tests {
 
     fn table(paths: &[&str], roots: &[&str]) -> ModuleTable {
         let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
-        ModuleTable::build(paths.iter().copied(), &roots)
+        ModuleTable::build(paths.iter().copied(), &[], &roots)
     }
 
     fn names(table: &ModuleTable) -> Vec<(String, Option<FileId>, bool)> {
@@ -414,7 +442,7 @@ mod naming_tests {
 
     fn table(paths: &[&str], roots: &[&str]) -> ModuleTable {
         let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
-        ModuleTable::build(paths.iter().copied(), &roots)
+        ModuleTable::build(paths.iter().copied(), &[], &roots)
     }
 
     #[test]

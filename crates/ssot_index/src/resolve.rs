@@ -53,6 +53,8 @@ pub enum OpenReason {
     /// A submodule without a file, under a module that registers modules at run time
     /// (`sys.modules[...] = ...`, an import hook).
     DynamicModules(ModuleId),
+    /// A compiled or Cython extension module: no source to read.
+    Extension(ModuleId),
 }
 
 /// Where a path leads.
@@ -194,9 +196,11 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    /// A module path the project has no file for. Outside the project it is external. Below a
-    /// namespace package another distribution may provide it (external too); below a module
-    /// that registers modules at run time it is open; otherwise it dangles.
+    /// A module path the project has no file for. Outside the project it is external; below a
+    /// module that registers modules at run time (or an extension module) it may exist: open.
+    /// Otherwise it dangles, also below a namespace package: another installed distribution
+    /// could provide that portion, but ssot judges the tree it is given, as CPython would
+    /// with only that tree on the path.
     fn missing_module(&self, module: &str, name: Option<&str>) -> Resolution {
         let modules = &self.project.modules;
         let external = || Resolution::External {
@@ -213,7 +217,10 @@ impl<'p> Resolver<'p> {
                 continue;
             };
             match modules.module(id).file {
-                None => return external(),
+                None if modules.module(id).is_extension => {
+                    return Resolution::Open(OpenReason::Extension(id));
+                }
+                None => {}
                 Some(file) if self.project.file(file).facts.registers_modules => {
                     return Resolution::Open(OpenReason::DynamicModules(id));
                 }
@@ -411,6 +418,11 @@ impl<'p> Resolver<'p> {
         if is_module_attribute(project, module, name) {
             return Resolution::ModuleAttribute;
         }
+        let info = project.modules.module(module);
+        if info.is_extension {
+            return Resolution::Open(OpenReason::Extension(module));
+        }
+
         if let Some(file) = file {
             let facts = &project.file(file).facts;
             if facts.has_module_getattr {

@@ -89,7 +89,25 @@ fn load_fixture(name: &str) -> Project {
             }
         })
         .collect();
-    Project::new(files, &["".to_string()])
+    let mut extension_modules = Vec::new();
+    extension_files(&root, &root, &mut extension_modules);
+    extension_modules.sort();
+    Project::with_extension_modules(files, &extension_modules, &["".to_string()])
+}
+
+/// Cython sources in a fixture: modules with no namespace ssot can read.
+fn extension_files(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in fs::read_dir(dir).expect("fixture directory") {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            extension_files(root, &path, out);
+        } else if path.extension().is_some_and(|ext| ext == "pyx") {
+            let relative = path
+                .strip_prefix(root)
+                .expect("path under the fixture root");
+            out.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+    }
 }
 
 fn render_resolution(project: &Project, resolution: &Resolution) -> String {
@@ -124,6 +142,9 @@ fn render_resolution(project: &Project, resolution: &Resolution) -> String {
         }
         Resolution::Open(OpenReason::DynamicModules(id)) => {
             format!("open dynamic-modules {}", module_name(*id))
+        }
+        Resolution::Open(OpenReason::Extension(id)) => {
+            format!("open extension {}", module_name(*id))
         }
         Resolution::ModuleAttribute => "module-attribute".to_string(),
         Resolution::BeyondTopLevel => "beyond-top-level".to_string(),

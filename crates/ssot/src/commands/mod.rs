@@ -3,4 +3,5 @@
 pub mod baseline;
 pub mod check;
 pub mod explain;
+pub mod init;
 pub mod scan;

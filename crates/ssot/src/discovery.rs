@@ -139,11 +139,7 @@ pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discov
             continue;
         }
         let mut builder = ignore::WalkBuilder::new(target);
-        builder
-            .follow_links(true)
-            .require_git(false)
-            .hidden(true)
-            .threads(1);
+        builder.follow_links(true).require_git(false).hidden(true);
         let filter_root = root.to_path_buf();
         let excludes_set = excludes.set.clone();
         let target_dir = target.clone();
@@ -154,29 +150,29 @@ pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discov
             let relative = relative_path(&filter_root, entry.path());
             !excludes_set.is_match(&relative)
         });
-        for entry in builder.build() {
-            match entry {
-                Ok(entry) => {
-                    let path = entry.path();
-                    let is_file = entry
-                        .file_type()
-                        .is_some_and(|t| t.is_file() || t.is_symlink());
-                    if is_file && is_python(path) {
-                        files.push(FoundFile {
-                            absolute: path.to_path_buf(),
-                            relative: relative_path(root, path),
-                        });
-                    } else if is_file && is_extension_module(path) {
-                        extension_modules.push(relative_path(root, path));
-                    } else if entry.file_type().is_some_and(|t| t.is_dir()) && is_python(path) {
-                        // A directory named `x.py` is not a module; say so once.
-                        problems.push(WalkProblem {
-                            path: relative_path(root, path),
-                            message: "a directory with a Python file name; not analysed".into(),
-                        });
-                    }
-                }
-                Err(err) => problems.push(walk_problem(root, &err)),
+        // Directories are read on every core; each thread collects its own findings, merged
+        // (and sorted) afterwards.
+        let found = std::sync::Mutex::new(Vec::new());
+        builder.build_parallel().run(|| {
+            let mut collector = Collector {
+                local: Vec::new(),
+                shared: &found,
+            };
+            Box::new(move |entry| {
+                collector.local.push(classify_entry(root, entry));
+                ignore::WalkState::Continue
+            })
+        });
+        for finding in found
+            .into_inner()
+            .expect("walk results lock")
+            .into_iter()
+            .flatten()
+        {
+            match finding {
+                Finding::Source(file) => files.push(file),
+                Finding::Extension(path) => extension_modules.push(path),
+                Finding::Problem(problem) => problems.push(problem),
             }
         }
     }
@@ -189,6 +185,53 @@ pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discov
         files,
         extension_modules,
         problems,
+    }
+}
+
+/// One walking thread's findings, handed over when the thread's visitor is dropped.
+struct Collector<'a> {
+    local: Vec<Option<Finding>>,
+    shared: &'a std::sync::Mutex<Vec<Option<Finding>>>,
+}
+
+impl Drop for Collector<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut shared) = self.shared.lock() {
+            shared.append(&mut self.local);
+        }
+    }
+}
+
+/// What one walked entry is.
+enum Finding {
+    Source(FoundFile),
+    Extension(String),
+    Problem(WalkProblem),
+}
+
+fn classify_entry(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -> Option<Finding> {
+    let entry = match entry {
+        Ok(entry) => entry,
+        Err(err) => return Some(Finding::Problem(walk_problem(root, &err))),
+    };
+    let path = entry.path();
+    let file_type = entry.file_type()?;
+    let is_file = file_type.is_file() || file_type.is_symlink();
+    if is_file && is_python(path) {
+        Some(Finding::Source(FoundFile {
+            absolute: path.to_path_buf(),
+            relative: relative_path(root, path),
+        }))
+    } else if is_file && is_extension_module(path) {
+        Some(Finding::Extension(relative_path(root, path)))
+    } else if file_type.is_dir() && is_python(path) {
+        // A directory named `x.py` is not a module; say so once.
+        Some(Finding::Problem(WalkProblem {
+            path: relative_path(root, path),
+            message: "a directory with a Python file name; not analysed".into(),
+        }))
+    } else {
+        None
     }
 }
 

@@ -56,7 +56,7 @@ const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Decodes Python source bytes.
 pub fn decode_source(bytes: &[u8]) -> Result<DecodedSource<'_>, DecodeError> {
-    if let Some(offset) = memchr_nul(bytes) {
+    if let Some(offset) = memchr::memchr(0, bytes) {
         return Err(DecodeError::NulByte { offset });
     }
     let (body, had_bom) = match bytes.strip_prefix(UTF8_BOM) {
@@ -97,10 +97,6 @@ pub fn decode_source(bytes: &[u8]) -> Result<DecodedSource<'_>, DecodeError> {
             Err(err) => Err(invalid_bytes(body, "UTF-8", err.valid_up_to())),
         },
     }
-}
-
-fn memchr_nul(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == 0)
 }
 
 fn invalid_bytes(body: &[u8], encoding: &str, offset: usize) -> DecodeError {

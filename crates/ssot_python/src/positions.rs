@@ -10,17 +10,14 @@ pub(crate) struct LineIndex<'a> {
 
 impl<'a> LineIndex<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        let mut line_starts = vec![0u32];
         let bytes = text.as_bytes();
-        let mut index = 0;
-        while index < bytes.len() {
-            match bytes[index] {
-                b'\n' => line_starts.push(index as u32 + 1),
-                // A lone CR ends a line too (old Mac line endings); CRLF is handled by the LF.
-                b'\r' if bytes.get(index + 1) != Some(&b'\n') => line_starts.push(index as u32 + 1),
-                _ => {}
+        let mut line_starts = Vec::with_capacity(bytes.len() / 32 + 1);
+        line_starts.push(0u32);
+        for index in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            // A lone CR ends a line too (old Mac line endings); CRLF ends at its LF.
+            if bytes[index] == b'\n' || bytes.get(index + 1) != Some(&b'\n') {
+                line_starts.push(index as u32 + 1);
             }
-            index += 1;
         }
         Self { text, line_starts }
     }

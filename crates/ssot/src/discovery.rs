@@ -57,6 +57,11 @@ pub struct Excludes {
 }
 
 impl Excludes {
+    /// Whether a root-relative path is excluded.
+    pub fn matches(&self, relative: &str) -> bool {
+        self.set.is_match(relative)
+    }
+
     /// `patterns` are matched against root-relative paths and, for patterns without a `/`,
     /// against every path component (so `venv` excludes any directory named venv); a leading
     /// `/` anchors a pattern at the project root (`/build` excludes only `build/`).

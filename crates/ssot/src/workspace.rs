@@ -32,6 +32,20 @@ pub struct ProjectArgs {
     pub no_cache: bool,
 }
 
+impl LoadedProject {
+    /// Whether a root-relative path is one the command was asked about (the whole project
+    /// is analysed either way).
+    pub fn in_targets(&self, path: &str) -> bool {
+        self.targets.iter().any(|target| {
+            target.is_empty()
+                || path == target
+                || path
+                    .strip_prefix(target.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+    }
+}
+
 /// A project ready for analysis.
 pub struct LoadedProject {
     /// The project root: paths in output are relative to it.
@@ -142,7 +156,7 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
         files: found,
         extension_modules,
         problems: walk_problems,
-    } = discovery::discover(&root, &targets, &excludes);
+    } = discovery::discover(&root, &walk_targets(&root, &targets, &excludes), &excludes);
     let walked = started.elapsed();
     let import_roots = import_roots(&root, &config, &found);
     // Which modules are first-party follows from file paths alone, before any file is parsed.
@@ -195,6 +209,22 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
             index: started.elapsed() - parsed,
         },
     })
+}
+
+/// What to walk: the whole project, because resolution needs every module whatever the
+/// command reports on, plus the paths given that the project walk would not reach (outside
+/// the root, or excluded but named explicitly).
+fn walk_targets(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Vec<PathBuf> {
+    let mut walk = vec![root.to_path_buf()];
+    for target in targets {
+        let inside = target.starts_with(root);
+        let relative = discovery::relative_path(root, target);
+        if target.is_file() || !inside || excludes.matches(&relative) {
+            walk.push(target.clone());
+        }
+    }
+    walk.dedup();
+    walk
 }
 
 /// Import roots relative to the project root: configured, or else the root itself, `src/` when

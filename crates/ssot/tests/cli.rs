@@ -529,3 +529,38 @@ fn example_compliance_agrees_with_a_cpython_oracle() {
         }
     }
 }
+
+/// The whole project is resolved whatever paths are given; only the paths given are reported.
+#[test]
+fn check_on_a_subdirectory_resolves_the_whole_project() {
+    let dir = example_with_concept();
+    let (code, stdout, stderr) = run(ssot().current_dir(dir.path()).args([
+        "check",
+        "--output-format",
+        "json",
+        "app/routes",
+    ]));
+    assert_eq!(code, 1, "{stderr}");
+    let check: Value = serde_json::from_str(&stdout).unwrap();
+    let paths: std::collections::BTreeSet<&str> = check["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths.into_iter().collect::<Vec<_>>(),
+        vec!["app/routes/admin.py", "app/routes/chat.py"]
+    );
+    // app/routes: chat.py's `as WSM` import is canonical; admin.py has two non-canonical
+    // paths and SimpleWebSocketManager, chat.py one non-canonical path (EXPECTED.md (a), (e)).
+    assert_eq!(check["concepts"][0]["references"], 5);
+    assert_eq!(check["concepts"][0]["canonical_references"], 1);
+    let (code, stdout, _) =
+        run(ssot()
+            .current_dir(dir.path())
+            .args(["scan", "--output-format", "json", "app/routes"]));
+    assert_eq!(code, 0);
+    let scan: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(scan["dangling"].as_array().unwrap().len(), 1);
+}

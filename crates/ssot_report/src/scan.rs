@@ -17,6 +17,9 @@ pub struct ScanReport<'a> {
     pub concepts: &'a [ConceptCandidate],
     /// Files that could not be analysed and walk problems, sorted.
     pub problems: &'a [Problem],
+    /// Whether a file is in the paths the user asked about (the summary counts the whole
+    /// project, which is always analysed; lists show only these files).
+    pub in_scope: &'a dyn Fn(&str) -> bool,
 }
 
 impl ScanReport<'_> {
@@ -39,12 +42,16 @@ impl ScanReport<'_> {
     }
 
     fn parse_errors(&self) -> impl Iterator<Item = (&str, &ssot_facts::SyntaxErrorFact)> {
-        self.project.files.iter().flat_map(|file| {
-            file.facts
-                .syntax_errors
-                .iter()
-                .map(move |error| (file.path.as_str(), error))
-        })
+        self.project
+            .files
+            .iter()
+            .filter(|file| (self.in_scope)(&file.path))
+            .flat_map(|file| {
+                file.facts
+                    .syntax_errors
+                    .iter()
+                    .map(move |error| (file.path.as_str(), error))
+            })
     }
 
     fn files_with_parse_errors(&self) -> usize {

@@ -118,12 +118,18 @@ pub fn run_check(
             concepts: &concepts,
             unreadable: &unreadable,
         };
-        let diagnostics = run_rules_with(&context, selection, &|path, rule| {
+        let mut diagnostics = run_rules_with(&context, selection, &|path, rule| {
             per_file_ignores.ignores(path, rule)
         });
+        // The whole project was resolved; report on the paths asked about.
+        diagnostics.retain(|d| loaded.in_targets(&d.path));
+        let targeted: Vec<_> = references
+            .into_iter()
+            .filter(|r| loaded.in_targets(&loaded.project.file(r.file).path))
+            .collect();
         (
             diagnostics,
-            concept_reports(&loaded.project, &references, &concepts),
+            concept_reports(&loaded.project, &targeted, &concepts),
         )
     };
     let internal_error = loaded.internal_error;

@@ -27,7 +27,9 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     let (census, concepts, discovery) = {
         // The resolver's memo and the references are not needed once counted.
         let mut resolver = Resolver::new(&loaded.project);
-        let references = collect_references(&mut resolver);
+        let mut references = collect_references(&mut resolver);
+        // The whole project was resolved; count the references in the paths asked about.
+        references.retain(|r| loaded.in_targets(&loaded.project.file(r.file).path));
         let census = census(&loaded.project, &references);
         let discovery_started = std::time::Instant::now();
         let concepts = discover_concepts(&mut resolver, &references);
@@ -35,11 +37,18 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     };
     let analysis = analysis_started.elapsed();
     crate::timing::note_memory("after census");
+    let problems: Vec<_> = loaded
+        .problems
+        .iter()
+        .filter(|p| loaded.in_targets(&p.path))
+        .cloned()
+        .collect();
     let report = ScanReport {
         project: &loaded.project,
         census: &census,
         concepts: &concepts,
-        problems: &loaded.problems,
+        problems: &problems,
+        in_scope: &|path: &str| loaded.in_targets(path),
     };
     let format = args.output.format.unwrap_or(OutputFormat::Full);
     args.output.write_with(|out| match format {

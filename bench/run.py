@@ -14,6 +14,7 @@ Progress goes to stderr, the report to stdout, so `... --markdown > section.md` 
 from __future__ import annotations
 
 import argparse
+import re
 import hashlib
 import json
 import os
@@ -642,8 +643,27 @@ def render_text(ctx: dict) -> str:
     return "\n".join(out)
 
 
+def ssot_phases(ssot, timeout: float) -> str | None:
+    """One more `ssot scan` with SSOT_TIMINGS=1: the phases of a run, and concept discovery's
+    share of the whole scan (the issue's budget is 15%)."""
+    env = dict(tool_env(), SSOT_TIMINGS="1")
+    started = time.monotonic()
+    proc = subprocess.run([str(ssot), "scan", str(CORPUS), "--output-format", "json"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          env=env, timeout=timeout, cwd=CACHE)
+    wall = time.monotonic() - started
+    line = next((l for l in proc.stderr.splitlines() if l.startswith("timings:")), None)
+    if line is None:
+        return None
+    found = re.search(r"of which concept discovery ([0-9.]+)s", line)
+    share = f"; concept discovery {float(found.group(1)):.3f} s = {100 * float(found.group(1)) / wall:.1f}% of the scan's {wall:.3f} s" if found else ""
+    return line.removeprefix("timings: ") + share
+
+
 def detail_lines(ctx: dict) -> list[str]:
     out = []
+    if ctx.get("phases"):
+        out.append(f"  ssot scan phases (one extra run with SSOT_TIMINGS=1): {ctx['phases']}")
     if ctx["floor_kib"] is not None:
         out.append(f"  peak RSS is measured by a launcher whose own floor is "
                    f"{ctx['floor_kib'] / 1024:.1f} MiB (a command using less shows the floor)")
@@ -810,6 +830,7 @@ def main(argv: list[str] | None = None) -> int:
             run_tool(t, args.timeout, warmup=False)
     measure_secs = time.monotonic() - phase
 
+    phases = ssot_phases(ssot, args.timeout) if ssot else None
     for t in tools:
         if t.files_seen is not None and t.files_seen != manifest["files"]:
             t.notes.append(f"processed {t.files_seen:,} files, the corpus has "
@@ -819,7 +840,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ctx = {"rows": summarize(tools, manifest["files"], ruff_tool), "tools": tools,
            "manifest": manifest, "runs": args.runs, "machine": machine_info(),
-           "corpus": CORPUS.relative_to(REPO), "floor_kib": floor_kib}
+           "corpus": CORPUS.relative_to(REPO), "floor_kib": floor_kib, "phases": phases}
     print(render_markdown(ctx) if args.markdown else render_text(ctx))
     total = time.monotonic() - started
     log(f"done in {fmt_secs(total)} (preparation {fmt_secs(prep_secs)}, "

@@ -355,6 +355,10 @@ pub fn discover_concepts(
                         .entry(b)
                         .or_default()
                         .push(Evidence::Methods(symbol(&classes[a]), percent));
+                    evidence
+                        .entry(a)
+                        .or_default()
+                        .push(Evidence::Methods(symbol(&classes[b]), percent));
                 }
             }
         }

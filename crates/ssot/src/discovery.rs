@@ -101,7 +101,7 @@ pub fn relative_path(root: &Path, path: &Path) -> String {
 
 /// A compiled or Cython extension module (`speedups.pyx`, `_c.cpython-311-x86_64-linux-gnu.so`):
 /// importable, but with no source ssot can read.
-fn is_extension_module(path: &Path) -> bool {
+fn is_unread_module(path: &Path) -> bool {
     path.extension()
         .is_some_and(|extension| extension == "pyx" || extension == "so" || extension == "pyd")
 }
@@ -116,15 +116,16 @@ fn is_python(path: &Path) -> bool {
 pub struct Discovered {
     /// Python sources (`.py`, `.pyi`), sorted.
     pub files: Vec<FoundFile>,
-    /// Extension modules (relative paths), sorted: modules whose namespace cannot be read.
-    pub extension_modules: Vec<String>,
+    /// Modules that exist but are not read (relative paths), sorted: extension modules, and
+    /// git-ignored or excluded sources in analysed packages.
+    pub unread_modules: Vec<String>,
     pub problems: Vec<WalkProblem>,
 }
 
 /// Walks `targets` (absolute) below `root` and returns the Python files, extension modules and
 /// problems.
 pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discovered {
-    let mut extension_modules = Vec::new();
+    let mut unread_modules = Vec::new();
     let mut files = Vec::new();
     let mut problems = Vec::new();
     for target in targets {
@@ -176,7 +177,7 @@ pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discov
         {
             match finding {
                 Finding::Source(file) => files.push(file),
-                Finding::Extension(path) => extension_modules.push(path),
+                Finding::Extension(path) => unread_modules.push(path),
                 Finding::Problem(problem) => problems.push(problem),
             }
         }
@@ -184,13 +185,43 @@ pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discov
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     files.dedup_by(|a, b| a.relative == b.relative);
     problems.sort_by(|a, b| a.path.cmp(&b.path).then(a.message.cmp(&b.message)));
-    extension_modules.sort();
-    extension_modules.dedup();
+    unread_modules.extend(unread_package_modules(root, &files));
+    unread_modules.sort();
+    unread_modules.dedup();
     Discovered {
         files,
-        extension_modules,
+        unread_modules,
         problems,
     }
+}
+
+/// Python files that sit in an analysed package but were not walked: git-ignored generated
+/// modules (`_version.py` written by setuptools-scm) or excluded ones. They exist at run time,
+/// so they are modules whose names ssot does not know, like extension modules, rather than
+/// missing ones.
+fn unread_package_modules(root: &Path, files: &[FoundFile]) -> Vec<String> {
+    let walked: std::collections::HashSet<&str> =
+        files.iter().map(|f| f.relative.as_str()).collect();
+    let mut unread = Vec::new();
+    for package in files
+        .iter()
+        .filter_map(|f| f.relative.strip_suffix("/__init__.py"))
+    {
+        let Ok(entries) = std::fs::read_dir(root.join(package)) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if !is_python(&path) || !entry.file_type().is_ok_and(|t| t.is_file()) {
+                continue;
+            }
+            let relative = relative_path(root, &path);
+            if !walked.contains(relative.as_str()) {
+                unread.push(relative);
+            }
+        }
+    }
+    unread
 }
 
 /// One walking thread's findings, handed over when the thread's visitor is dropped.
@@ -227,7 +258,7 @@ fn classify_entry(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -
             absolute: path.to_path_buf(),
             relative: relative_path(root, path),
         }))
-    } else if is_file && is_extension_module(path) {
+    } else if is_file && is_unread_module(path) {
         Some(Finding::Extension(relative_path(root, path)))
     } else if file_type.is_dir() && is_python(path) {
         // A directory named `x.py` is not a module; say so once.

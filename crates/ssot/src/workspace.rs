@@ -154,7 +154,7 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
 
     let discovery::Discovered {
         files: found,
-        extension_modules,
+        unread_modules,
         problems: walk_problems,
     } = discovery::discover(&root, &walk_targets(&root, &targets, &excludes), &excludes);
     let walked = started.elapsed();
@@ -162,7 +162,7 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
     // Which modules are first-party follows from file paths alone, before any file is parsed.
     let first_party = ModuleTable::build(
         found.iter().map(|f| f.relative.as_str()),
-        &extension_modules,
+        &unread_modules,
         &import_roots,
     );
     let is_first_party = |module: &str| first_party.is_first_party(module);
@@ -191,7 +191,7 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
         }))
         .collect();
     problems.sort();
-    let project = Project::with_extension_modules(files, &extension_modules, &import_roots);
+    let project = Project::with_unread_modules(files, &unread_modules, &import_roots);
     let targets = targets
         .iter()
         .map(|target| discovery::relative_path(&root, target))

@@ -564,3 +564,24 @@ fn check_on_a_subdirectory_resolves_the_whole_project() {
     let scan: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(scan["dangling"].as_array().unwrap().len(), 1);
 }
+
+/// A git-ignored generated module (`_version.py` from setuptools-scm) exists at run time: its
+/// imports are open, not dangling.
+#[test]
+fn git_ignored_module_in_a_package_is_not_dangling() {
+    let dir = project(&[
+        (".gitignore", b"pkg/_version.py\n"),
+        ("pkg/__init__.py", b"from pkg._version import version\n"),
+        ("pkg/_version.py", b"version = '1.0'\n"),
+        ("pkg/gone.py", b"from pkg._missing import version\n"),
+    ]);
+    let (_, scan, _) = scan_json(dir.path());
+    assert_eq!(scan["summary"]["files"], 2);
+    let dangling: Vec<&str> = scan["dangling"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(dangling, vec!["pkg._missing:version"]);
+}

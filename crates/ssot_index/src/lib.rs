@@ -53,22 +53,19 @@ impl Project {
     /// Builds the module table for `files` under the import `roots` (relative directories,
     /// `""` for the project root, in `sys.path` order).
     pub fn new(files: Vec<ProjectFile>, roots: &[String]) -> Self {
-        Self::with_extension_modules(files, &[], roots)
+        Self::with_unread_modules(files, &[], roots)
     }
 
-    /// Like [`Project::new`], with the paths of extension modules (`.pyx`, `.so`, `.pyd`):
-    /// modules that exist but whose namespace ssot cannot read.
-    pub fn with_extension_modules(
+    /// Like [`Project::new`], with the paths of modules that exist but are not read: extension
+    /// modules (`.pyx`, `.so`, `.pyd`) and git-ignored or excluded sources in analysed packages.
+    pub fn with_unread_modules(
         mut files: Vec<ProjectFile>,
-        extension_modules: &[String],
+        unread_modules: &[String],
         roots: &[String],
     ) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let modules = ModuleTable::build(
-            files.iter().map(|f| f.path.as_str()),
-            extension_modules,
-            roots,
-        );
+        let modules =
+            ModuleTable::build(files.iter().map(|f| f.path.as_str()), unread_modules, roots);
         Self { files, modules }
     }
 

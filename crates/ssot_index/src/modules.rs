@@ -30,8 +30,9 @@ pub struct Module {
     pub stub: Option<FileId>,
     /// A package (`__init__.py` or a namespace directory), so relative imports start here.
     pub is_package: bool,
-    /// A compiled or Cython extension module without Python source: its names are unknown.
-    pub is_extension: bool,
+    /// A module that exists but is not read (an extension module, or a git-ignored or excluded
+    /// source file in an analysed package): its names are unknown.
+    pub is_unread: bool,
 }
 
 /// Two files that claim one module name.
@@ -78,7 +79,7 @@ impl ModuleTable {
     /// paths and import roots.
     pub fn build<'a>(
         paths: impl Iterator<Item = &'a str>,
-        extension_modules: &[String],
+        unread_modules: &[String],
         roots: &[String],
     ) -> Self {
         let mut table = ModuleTable::default();
@@ -169,7 +170,7 @@ impl ModuleTable {
         }
         // Extension modules (`processors.pyx`, `_speedups.cpython-311-x86_64-linux-gnu.so`)
         // exist under the name before the first dot, unless a source file claims it.
-        for path in extension_modules {
+        for path in unread_modules {
             let (directory, file_name) = path
                 .rsplit_once('/')
                 .map_or(("", path.as_str()), |(d, f)| (d, f));
@@ -182,7 +183,7 @@ impl ModuleTable {
             if let Some(claim) = claims_for(0, &as_source, roots).into_iter().next() {
                 if table.get(&claim.name).is_none() {
                     let id = table.ensure_module(&claim.name);
-                    table.modules[id as usize].is_extension = true;
+                    table.modules[id as usize].is_unread = true;
                 }
             }
         }
@@ -214,7 +215,7 @@ impl ModuleTable {
             file: None,
             stub: None,
             is_package: false,
-            is_extension: false,
+            is_unread: false,
         });
         self.by_name.insert(name.to_string(), id);
         id

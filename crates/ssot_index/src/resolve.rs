@@ -53,8 +53,9 @@ pub enum OpenReason {
     /// A submodule without a file, under a module that registers modules at run time
     /// (`sys.modules[...] = ...`, an import hook).
     DynamicModules(ModuleId),
-    /// A compiled or Cython extension module: no source to read.
-    Extension(ModuleId),
+    /// A module ssot does not read: a compiled or Cython extension module, or a source file
+    /// that is git-ignored or excluded (a generated `_version.py`).
+    Unread(ModuleId),
 }
 
 /// Where a path leads.
@@ -217,8 +218,8 @@ impl<'p> Resolver<'p> {
                 continue;
             };
             match modules.module(id).file {
-                None if modules.module(id).is_extension => {
-                    return Resolution::Open(OpenReason::Extension(id));
+                None if modules.module(id).is_unread => {
+                    return Resolution::Open(OpenReason::Unread(id));
                 }
                 None => {}
                 Some(file) if self.project.file(file).facts.registers_modules => {
@@ -419,8 +420,8 @@ impl<'p> Resolver<'p> {
             return Resolution::ModuleAttribute;
         }
         let info = project.modules.module(module);
-        if info.is_extension {
-            return Resolution::Open(OpenReason::Extension(module));
+        if info.is_unread {
+            return Resolution::Open(OpenReason::Unread(module));
         }
 
         if let Some(file) = file {

@@ -89,10 +89,10 @@ fn load_fixture(name: &str) -> Project {
             }
         })
         .collect();
-    let mut extension_modules = Vec::new();
-    extension_files(&root, &root, &mut extension_modules);
-    extension_modules.sort();
-    Project::with_extension_modules(files, &extension_modules, &["".to_string()])
+    let mut unread_modules = Vec::new();
+    extension_files(&root, &root, &mut unread_modules);
+    unread_modules.sort();
+    Project::with_unread_modules(files, &unread_modules, &["".to_string()])
 }
 
 /// Cython sources in a fixture: modules with no namespace ssot can read.
@@ -143,8 +143,8 @@ fn render_resolution(project: &Project, resolution: &Resolution) -> String {
         Resolution::Open(OpenReason::DynamicModules(id)) => {
             format!("open dynamic-modules {}", module_name(*id))
         }
-        Resolution::Open(OpenReason::Extension(id)) => {
-            format!("open extension {}", module_name(*id))
+        Resolution::Open(OpenReason::Unread(id)) => {
+            format!("open unread {}", module_name(*id))
         }
         Resolution::ModuleAttribute => "module-attribute".to_string(),
         Resolution::BeyondTopLevel => "beyond-top-level".to_string(),

@@ -132,9 +132,7 @@ impl<'a> ReferenceLines<'a> {
             ));
         }
         if !self.text.is_char_boundary(start) || !self.text.is_char_boundary(end) {
-            return Err(format!(
-                "{what}: span {start}..{end} splits a character"
-            ));
+            return Err(format!("{what}: span {start}..{end} splits a character"));
         }
         Ok(())
     }
@@ -145,7 +143,9 @@ impl<'a> ReferenceLines<'a> {
             return Err(format!("{what}: position {position:?} is not 1-based"));
         }
         let start = span.start as usize;
-        let line = self.line_starts.partition_point(|&line_start| line_start <= start);
+        let line = self
+            .line_starts
+            .partition_point(|&line_start| line_start <= start);
         let column = self.text[self.line_starts[line - 1]..start].chars().count() + 1;
         let expected = Position {
             line: line as u32,

@@ -98,7 +98,9 @@ impl<'p> Namespace<'p> {
                     name.bound_name(&statement.kind),
                     RankedBinding {
                         rank: rank(&statement.context, false),
-                        order: statement.span.start,
+                        // The name's own position: `from a import A as B, B` binds `B` twice,
+                        // and the later one wins.
+                        order: name.span.start,
                         source: BindingSource::Import {
                             statement: statement_index as u32,
                             name: name_index as u32,

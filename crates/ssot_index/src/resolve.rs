@@ -621,11 +621,16 @@ impl<'p> Resolver<'p> {
         let own_name = self.project.file(file).facts.definitions[definition as usize]
             .name
             .as_str();
+        // The alias captures the binding in force when it runs: the preferred one written
+        // before it (`from a import X; Y = X; from b import X` makes `Y` a's `X`).
         let mut current = if first == own_name {
             // `X = X` rebinds an earlier binding of the same name.
             self.resolve_earlier_binding(module, first, definition)
         } else {
-            self.resolve_member(module, first)
+            match self.resolve_binding_before(module, first, definition) {
+                Some(found) => found,
+                None => self.resolve_member(module, first),
+            }
         };
         for segment in segments {
             current = match current {
@@ -685,32 +690,56 @@ impl<'p> Resolver<'p> {
         name: &'p str,
         definition: u32,
     ) -> Resolution {
-        let project = self.project;
-        let Some(file) = self.namespace_file(module) else {
-            return Resolution::Cycle;
-        };
-        let facts = &project.file(file).facts;
-        let start_of = |source: &BindingSource| match source {
-            BindingSource::Definition(index) => facts.definitions[*index as usize].span.start,
-            BindingSource::Import { statement, .. } => {
-                facts.imports[*statement as usize].span.start
-            }
-        };
-        let this_start = facts.definitions[definition as usize].span.start;
-        let earlier = self.namespace(module).and_then(|namespace| {
-            namespace
-                .candidates(name)
-                .filter(|source| start_of(source) < this_start)
-                .max_by_key(start_of)
-        });
-        match earlier {
-            Some(source) => self.resolve_binding(module, source, name),
+        match self.resolve_binding_before(module, name, definition) {
+            Some(found) => found,
             // Nothing earlier in the module: a builtin (`str = str`), its own definition.
             None => match self.resolve_unbound(module, name) {
-                Resolution::Dangling { .. } => Resolution::Definition(Origin { file, definition }),
+                Resolution::Dangling { .. } => {
+                    let file = self.namespace_file(module).expect("an alias has a file");
+                    Resolution::Definition(Origin { file, definition })
+                }
                 found => found,
             },
         }
+    }
+
+    /// Where `name` leads through the bindings written before `definitions[definition]`, in
+    /// the usual preference (plain before fallbacks, later before earlier), trying the next
+    /// when one dangles; `None` when no binding comes before it. Only strictly earlier
+    /// bindings qualify, so a file with several `X = X` lines cannot loop.
+    fn resolve_binding_before(
+        &mut self,
+        module: ModuleId,
+        name: &'p str,
+        definition: u32,
+    ) -> Option<Resolution> {
+        let project = self.project;
+        let file = self.namespace_file(module)?;
+        let facts = &project.file(file).facts;
+        let start_of = |source: &BindingSource| match source {
+            BindingSource::Definition(index) => facts.definitions[*index as usize].span.start,
+            BindingSource::Import { statement, name } => {
+                facts.imports[*statement as usize].names[*name as usize]
+                    .span
+                    .start
+            }
+        };
+        let this_start = facts.definitions[definition as usize].span.start;
+        let earlier: Vec<BindingSource> = self
+            .namespace(module)?
+            .candidates(name)
+            .filter(|source| start_of(source) < this_start)
+            .collect();
+        let mut first_failure = None;
+        for source in earlier {
+            match self.resolve_binding(module, source, name) {
+                failure @ (Resolution::Dangling { .. } | Resolution::Cycle) => {
+                    first_failure.get_or_insert(failure);
+                }
+                found => return Some(found),
+            }
+        }
+        first_failure
     }
 }
 

@@ -101,8 +101,15 @@ impl KnownGaps {
     fn from_env() -> Self {
         let enabled = std::env::var("SSOT_ORACLE_KNOWN_GAPS").is_ok_and(|v| v == "1");
         KnownGaps {
+            // ssot now resolves an alias through the binding written before it (see the
+            // `binding_order` fixture); the generator can still produce aliases of module
+            // attributes that raise AttributeError at run time, which the comparison does not
+            // model yet, so the construct stays behind the switch.
             alias_then_rebinding: enabled,
             self_alias_after_star: enabled,
+            // ssot now gives each name of an import statement its own position (see the
+            // `binding_order` fixture); generated trees with it also produce module-attribute
+            // aliases that fail at run time, which the comparison does not model yet.
             one_name_twice_in_one_statement: enabled,
             star_of_star_module_name: enabled,
             submodule_loop_through_star: enabled,

@@ -21,6 +21,7 @@ use ssot_python::SourceKind;
 
 /// Every fixture directory; a test below fails when one exists on disk but is not listed here.
 const FIXTURES: &[&str] = &[
+    "binding_order",
     "conditional_imports",
     "cycles",
     "dangling",
@@ -374,6 +375,7 @@ macro_rules! fixture_tests {
 }
 
 fixture_tests!(
+    binding_order,
     conditional_imports,
     cycles,
     dangling,

@@ -202,7 +202,19 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         None => (run.diagnostics, 0, 0),
     };
     let root = loaded.root.clone();
-    let read_source = move |path: &str| std::fs::read_to_string(Path::new(&root).join(path)).ok();
+    let max_file_size = loaded
+        .config
+        .max_file_size
+        .unwrap_or(crate::config::DEFAULT_MAX_FILE_SIZE);
+    // Snippets go through the same file-system layer and size limit as analysis, and are
+    // decoded the way the analysis decoded them.
+    let fs = crate::fs::RealFileSystem::from_env();
+    let read_source = move |path: &str| {
+        use crate::fs::FileSystem;
+        let bytes = fs.read(&Path::new(&root).join(path), max_file_size).ok()?;
+        let decoded = ssot_python::decode_source(&bytes).ok()?;
+        Some(decoded.text.into_owned())
+    };
     let report = CheckReport {
         diagnostics: &diagnostics,
         concepts: &run.concepts,

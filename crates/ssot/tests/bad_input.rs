@@ -5,34 +5,14 @@
 //! the pipe early. Each run reports the problem clearly, goes on with the other files, exits
 //! with the right code and never panics.
 
+mod common;
+
+use common::{run, ssot};
+
 use std::io::Read;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
-
-fn ssot() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ssot"));
-    command
-        .env_remove("SSOT_FAULT_UNREADABLE")
-        .env("NO_COLOR", "1");
-    command
-}
-
-/// Exit code, standard output and standard error of a run that must not panic.
-fn run(command: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("ssot runs");
-    let stderr = String::from_utf8(stderr).unwrap();
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8(stdout).unwrap(),
-        stderr,
-    )
-}
 
 fn json_of(command: &mut Command) -> (i32, Value) {
     let (code, stdout, stderr) = run(command.args(["--output-format", "json"]));

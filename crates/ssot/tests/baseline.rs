@@ -1,8 +1,11 @@
 //! End-to-end tests of suppression comments, `per-file-ignores` and the baseline ratchet: the
 //! real `ssot` binary on temporary projects.
 
+mod common;
+
+use common::{run, ssot};
+
 use std::path::Path;
-use std::process::{Command, Output};
 
 use serde_json::Value;
 
@@ -11,14 +14,6 @@ const CONCEPT: &str = "[tool.ssot.concepts.manager]\ncanonical = \"pkg.core:Mana
 const NON_CANONICAL: &str = "from pkg.compat import Manager\n";
 const CANONICAL: &str = "from pkg.core import Manager\n";
 const DANGLING: &str = "from pkg.core import Missing\n";
-
-fn ssot() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ssot"));
-    command
-        .env_remove("SSOT_FAULT_UNREADABLE")
-        .env("NO_COLOR", "1");
-    command
-}
 
 /// A temporary project: the concept's package, the config (`[tool.ssot]` with `extra_config`,
 /// and the concept), and `files`.
@@ -43,19 +38,6 @@ fn write(root: &Path, path: &str, text: &str) {
     let path = root.join(path);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
-}
-
-fn run(command: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("ssot runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
 }
 
 /// `ssot check --output-format json`: exit code and the document.

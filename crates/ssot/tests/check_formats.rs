@@ -1,31 +1,11 @@
 //! `ssot check` in every output format, run as the real binary on a temporary project with a
 //! declared concept: one snapshot per format, exit codes, `--exit-zero` and `--output-file`.
 
-use std::process::{Command, Output};
+mod common;
+
+use common::{run, ssot};
 
 use tempfile::TempDir;
-
-fn ssot() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ssot"));
-    command
-        .env_remove("SSOT_FAULT_UNREADABLE")
-        .env("NO_COLOR", "1");
-    command
-}
-
-/// Exit code, standard output, standard error.
-fn run(command: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("ssot runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
 
 fn project(files: &[(&str, &str)]) -> TempDir {
     let dir = tempfile::tempdir().unwrap();

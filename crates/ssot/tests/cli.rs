@@ -1,34 +1,13 @@
 //! End-to-end tests: the real `ssot` binary on temporary projects and on the bundled example.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{copy_tree, example_dir, run, ssot};
+
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
-
-fn ssot() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ssot"));
-    command
-        .env_remove("SSOT_FAULT_UNREADABLE")
-        .env("NO_COLOR", "1");
-    command
-}
-
-fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/chat_backend")
-}
-
-fn run(command: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("ssot runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
 
 fn scan_json(dir: &Path) -> (i32, Value, String) {
     let (code, stdout, stderr) = run(ssot().args(["scan", "--output-format", "json"]).arg(dir));
@@ -405,19 +384,6 @@ fn example_with_concept() -> tempfile::TempDir {
     );
     std::fs::write(pyproject, text).unwrap();
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -1,55 +1,20 @@
 //! End-to-end tests of `ssot init`: the real binary on temporary copies of the bundled example.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
+
+use common::{copy_tree, example_dir, run, ssot};
+
+use std::path::Path;
 
 use serde_json::Value;
 
 const CANONICAL: &str = "app.websocket_core.unified_manager:UnifiedWebSocketManager";
-
-fn ssot() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ssot"));
-    command
-        .env_remove("SSOT_FAULT_UNREADABLE")
-        .env("NO_COLOR", "1");
-    command
-}
-
-fn example_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/chat_backend")
-}
-
-fn run(command: &mut Command) -> (i32, String, String) {
-    let Output {
-        status,
-        stdout,
-        stderr,
-    } = command.output().expect("ssot runs");
-    (
-        status.code().unwrap_or(-1),
-        String::from_utf8(stdout).unwrap(),
-        String::from_utf8(stderr).unwrap(),
-    )
-}
 
 /// A temporary copy of the bundled example.
 fn example() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     copy_tree(&example_dir(), dir.path());
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 fn init(dir: &Path, extra: &[&str]) -> (i32, String, String) {

@@ -1,0 +1,51 @@
+//! Helpers shared by the CLI test binaries: running the real `ssot` binary and copying the
+//! bundled example.
+// Each test binary uses a different subset of these helpers.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The real binary, without test hooks from the environment and without colour.
+pub fn ssot() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ssot"));
+    command
+        .env_remove("SSOT_FAULT_UNREADABLE")
+        .env("NO_COLOR", "1");
+    command
+}
+
+/// Runs a command: (exit code, stdout, stderr). Whatever the test, ssot must never panic.
+pub fn run(command: &mut Command) -> (i32, String, String) {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = command.output().expect("ssot runs");
+    let stderr = String::from_utf8(stderr).unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8(stdout).unwrap(),
+        stderr,
+    )
+}
+
+/// `examples/chat_backend`.
+pub fn example_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/chat_backend")
+}
+
+/// Copies a directory tree.
+pub fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -46,6 +46,9 @@ pub struct FileFacts {
     /// The module registers modules at run time (`sys.modules[...] = ...`, an import hook on
     /// `sys.meta_path`): submodules that have no file may still import.
     pub registers_modules: bool,
+    /// Module-level assignments to an attribute of a name (`base.dialect = X`): when the name
+    /// is a module, they bind a name in that module from outside it. Dotted, root first.
+    pub attribute_assignments: Vec<String>,
     /// Syntax errors; the other facts are what the parser recovered.
     pub syntax_errors: Vec<SyntaxErrorFact>,
     /// `# ssot: ignore[...]` comments, in source order (at most one per comment).

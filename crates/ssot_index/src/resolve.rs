@@ -7,7 +7,7 @@
 //! top-level package. Nothing is guessed. Results per `(module, name)` are memoised, so every
 //! chain is walked once however many files import through it.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use ssot_facts::{DunderAll, ImportKind, ScopeKind};
 
 use crate::modules::ModuleId;
@@ -53,6 +53,8 @@ pub enum OpenReason {
     /// A submodule without a file, under a module that registers modules at run time
     /// (`sys.modules[...] = ...`, an import hook).
     DynamicModules(ModuleId),
+    /// Another module assigns the name (`base.dialect = X` in a sibling module).
+    AssignedElsewhere(ModuleId),
     /// A module ssot does not read: a compiled or Cython extension module, or a source file
     /// that is git-ignored or excluded (a generated `_version.py`).
     Unread(ModuleId),
@@ -112,10 +114,18 @@ pub struct Resolver<'p> {
     /// Read a module's namespace from its `.pyi` stub when it has one, as imports written in
     /// stubs are resolved by type checkers.
     prefer_stubs: bool,
+    /// `(module, name)` pairs that some module assigns from outside (`base.dialect = X`).
+    assigned_elsewhere: FxHashSet<(ModuleId, String)>,
 }
 
 impl<'p> Resolver<'p> {
     pub fn new(project: &'p Project) -> Self {
+        let mut resolver = Self::without_assignments(project);
+        resolver.find_assignments_elsewhere();
+        resolver
+    }
+
+    fn without_assignments(project: &'p Project) -> Self {
         Self {
             project,
             namespaces: FxHashMap::default(),
@@ -125,15 +135,18 @@ impl<'p> Resolver<'p> {
             cycle_floor: u32::MAX,
             depth: 0,
             prefer_stubs: false,
+            assigned_elsewhere: FxHashSet::default(),
         }
     }
 
     /// A resolver that reads stubs before modules: for the imports written in `.pyi` files.
     pub fn for_stubs(project: &'p Project) -> Self {
-        Self {
+        let mut resolver = Self {
             prefer_stubs: true,
-            ..Self::new(project)
-        }
+            ..Self::without_assignments(project)
+        };
+        resolver.find_assignments_elsewhere();
+        resolver
     }
 
     /// The file whose top level is `module`'s namespace for this resolver.
@@ -419,6 +432,9 @@ impl<'p> Resolver<'p> {
         if is_module_attribute(project, module, name) {
             return Resolution::ModuleAttribute;
         }
+        if self.is_assigned_elsewhere(module, name) {
+            return Resolution::Open(OpenReason::AssignedElsewhere(module));
+        }
         let info = project.modules.module(module);
         if info.is_unread {
             return Resolution::Open(OpenReason::Unread(module));
@@ -651,6 +667,37 @@ impl<'p> Resolver<'p> {
             };
         }
         current
+    }
+
+    /// Finds the `(module, name)` pairs that a module-level `M.name = value` binds from
+    /// outside `M`, by resolving each assignment's target. Results memoised meanwhile did not
+    /// know them, so the memo starts afresh afterwards.
+    fn find_assignments_elsewhere(&mut self) {
+        let project = self.project;
+        let mut assigned = FxHashSet::default();
+        for (file_id, file) in project.files.iter().enumerate() {
+            let Some(writer) = project.modules.module_of_file(file_id as FileId) else {
+                continue;
+            };
+            for dotted in &file.facts.attribute_assignments {
+                let Some((target, attribute)) = dotted.rsplit_once('.') else {
+                    continue;
+                };
+                if let Some(Resolution::Module(target)) = self.resolve_dotted(writer, target) {
+                    assigned.insert((target, attribute.to_string()));
+                }
+            }
+        }
+        self.memo.clear();
+        self.provisional.clear();
+        self.assigned_elsewhere = assigned;
+    }
+
+    fn is_assigned_elsewhere(&self, module: ModuleId, name: &str) -> bool {
+        !self.assigned_elsewhere.is_empty()
+            && self
+                .assigned_elsewhere
+                .contains(&(module, name.to_string()))
     }
 
     /// `from . import sub` in a package's own `__init__`: Python looks the name up on the

@@ -147,6 +147,9 @@ fn render_resolution(project: &Project, resolution: &Resolution) -> String {
         Resolution::Open(OpenReason::Unread(id)) => {
             format!("open unread {}", module_name(*id))
         }
+        Resolution::Open(OpenReason::AssignedElsewhere(id)) => {
+            format!("open assigned-elsewhere {}", module_name(*id))
+        }
         Resolution::ModuleAttribute => "module-attribute".to_string(),
         Resolution::BeyondTopLevel => "beyond-top-level".to_string(),
     }

@@ -817,7 +817,14 @@ impl<'a> Extractor<'a, '_> {
                 }
             }
             Expr::Starred(starred) => self.visit_target_expressions(&starred.value),
-            Expr::Attribute(attribute) => self.visit_expr(&attribute.value),
+            Expr::Attribute(attribute) => {
+                if self.at_module_level() {
+                    if let Some(dotted) = dotted_name(target).filter(|_| is_reference(target)) {
+                        self.facts.attribute_assignments.push(dotted);
+                    }
+                }
+                self.visit_expr(&attribute.value)
+            }
             Expr::Subscript(subscript) => {
                 self.visit_expr(&subscript.value);
                 self.visit_expr(&subscript.slice);

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{run, ssot};
+use common::{project, run, ssot};
 
 use std::io::Read;
 use std::process::{Command, Stdio};
@@ -27,17 +27,6 @@ fn scan_json(dir: &tempfile::TempDir) -> (i32, Value) {
 
 fn check_json(dir: &tempfile::TempDir) -> (i32, Value) {
     json_of(ssot().arg("check").arg(dir.path()))
-}
-
-/// A temporary project from `(path, contents)` pairs.
-fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, contents) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-    }
-    dir
 }
 
 /// `check` diagnostics as `path:line:column-end_column CODE message`, in output order.

@@ -3,19 +3,9 @@
 
 mod common;
 
-use common::{run, ssot};
+use common::{run, ssot, text_project};
 
 use tempfile::TempDir;
-
-fn project(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, contents) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-    }
-    dir
-}
 
 const PYPROJECT: &str = r#"[project]
 name = "demo"
@@ -29,7 +19,7 @@ members = ["pkg.simple:SimpleManager"]
 /// a compat module, with a competing definition, a dangling import inside `try`, and a file
 /// whose name holds a comma, a space and an ampersand (for the formats' escaping).
 fn violating_project() -> TempDir {
-    project(&[
+    text_project(&[
         ("pyproject.toml", PYPROJECT),
         ("pkg/core.py", "class Manager:\n    pass\n"),
         (
@@ -62,7 +52,7 @@ fn violating_project() -> TempDir {
 
 /// A concept with no competing member, used only through its canonical path.
 fn clean_project() -> TempDir {
-    project(&[
+    text_project(&[
         (
             "pyproject.toml",
             "[tool.ssot.concepts.manager]\ncanonical = \"pkg.core:Manager\"\n",

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{copy_tree, example_dir, run, ssot};
+use common::{copy_tree, count_per_code, example_dir, project, run, ssot};
 
 use std::path::Path;
 use std::process::Command;
@@ -14,17 +14,6 @@ fn scan_json(dir: &Path) -> (i32, Value, String) {
     let value = serde_json::from_str(&stdout)
         .unwrap_or_else(|err| panic!("invalid JSON ({err}):\n{stdout}\n{stderr}"));
     (code, value, stderr)
-}
-
-/// A temporary project from `(path, contents)` pairs.
-fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, contents) in files {
-        let path = dir.path().join(path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-    }
-    dir
 }
 
 fn path_counts(symbol: &Value) -> Vec<(String, u64, u64, u64)> {
@@ -404,12 +393,7 @@ fn example_check_matches_the_hand_count() {
     assert_eq!(concept["production"]["canonical_references"], 9);
     assert_eq!(concept["tests"]["references"], 10);
     assert_eq!(concept["tests"]["canonical_references"], 2);
-    let mut per_code = std::collections::BTreeMap::new();
-    for diagnostic in check["diagnostics"].as_array().unwrap() {
-        *per_code
-            .entry(diagnostic["code"].as_str().unwrap().to_string())
-            .or_insert(0) += 1;
-    }
+    let per_code = count_per_code(&check);
     // 16 non-canonical bindings, 2 competing-member imports, 7 dangling paths, the broken
     // script, and the competing class itself (EXPECTED.md (a), (b), (e)).
     let expected: std::collections::BTreeMap<String, i32> = [

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{copy_tree, example_dir, run, ssot};
+use common::{copy_tree, count_per_code, example_dir, run, ssot};
 
 use std::path::Path;
 
@@ -197,12 +197,7 @@ fn check_accepts_the_written_config_and_reports_the_example_compliance() {
     assert_eq!(concept["production"]["canonical_references"], 6);
     assert_eq!(concept["tests"]["references"], 10);
     assert_eq!(concept["tests"]["canonical_references"], 2);
-    let mut per_code = std::collections::BTreeMap::new();
-    for diagnostic in report["diagnostics"].as_array().unwrap() {
-        *per_code
-            .entry(diagnostic["code"].as_str().unwrap().to_string())
-            .or_insert(0) += 1;
-    }
+    let per_code = count_per_code(&report);
     // The same findings as the hand-written config of EXPECTED.md: references through the
     // shims are still non-canonical (reported as legacy).
     let expected: std::collections::BTreeMap<String, i32> = [

@@ -49,3 +49,31 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// A temporary project from `(path, bytes)` pairs.
+pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (path, contents) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+    dir
+}
+
+/// A temporary project from `(path, text)` pairs.
+pub fn text_project(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let files: Vec<(&str, &[u8])> = files.iter().map(|(p, t)| (*p, t.as_bytes())).collect();
+    project(&files)
+}
+
+/// Diagnostics per rule code in `ssot.check/1` JSON.
+pub fn count_per_code(check: &serde_json::Value) -> std::collections::BTreeMap<String, i32> {
+    let mut per_code = std::collections::BTreeMap::new();
+    for diagnostic in check["diagnostics"].as_array().unwrap() {
+        *per_code
+            .entry(diagnostic["code"].as_str().unwrap().to_string())
+            .or_insert(0) += 1;
+    }
+    per_code
+}

@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::{copy_tree, count_per_code, example_dir, project, run, ssot};
+use common::{
+    copy_tree, count_per_code, example_dir, example_findings_per_code, project, run, ssot,
+};
 
 use std::path::Path;
 use std::process::Command;
@@ -394,19 +396,7 @@ fn example_check_matches_the_hand_count() {
     assert_eq!(concept["tests"]["references"], 10);
     assert_eq!(concept["tests"]["canonical_references"], 2);
     let per_code = count_per_code(&check);
-    // 16 non-canonical bindings, 2 competing-member imports, 7 dangling paths, the broken
-    // script, and the competing class itself (EXPECTED.md (a), (b), (e)).
-    let expected: std::collections::BTreeMap<String, i32> = [
-        ("SSOT001", 1),
-        ("SSOT101", 16),
-        ("SSOT102", 2),
-        ("SSOT103", 7),
-        ("SSOT201", 1),
-    ]
-    .into_iter()
-    .map(|(code, count)| (code.to_string(), count))
-    .collect();
-    assert_eq!(per_code, expected);
+    assert_eq!(per_code, example_findings_per_code());
 }
 
 #[test]

@@ -77,3 +77,19 @@ pub fn count_per_code(check: &serde_json::Value) -> std::collections::BTreeMap<S
     }
     per_code
 }
+
+/// What `check` reports on the bundled example with the concept of DESIGN.md §3 declared:
+/// 16 non-canonical bindings, 2 competing-member imports, 7 dangling paths, the broken script
+/// and the competing class itself (EXPECTED.md (a), (b), (e)).
+pub fn example_findings_per_code() -> std::collections::BTreeMap<String, i32> {
+    [
+        ("SSOT001", 1),
+        ("SSOT101", 16),
+        ("SSOT102", 2),
+        ("SSOT103", 7),
+        ("SSOT201", 1),
+    ]
+    .into_iter()
+    .map(|(code, count)| (code.to_string(), count))
+    .collect()
+}

@@ -47,18 +47,7 @@ pub(crate) fn escape_data(text: &str) -> String {
 
 /// A property value: as [`escape_data`], plus `:` and `,`, which separate the properties.
 pub(crate) fn escape_property(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '%' => escaped.push_str("%25"),
-            '\r' => escaped.push_str("%0D"),
-            '\n' => escaped.push_str("%0A"),
-            ':' => escaped.push_str("%3A"),
-            ',' => escaped.push_str("%2C"),
-            _ => escaped.push(character),
-        }
-    }
-    escaped
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ pub trait FileSystem: Sync {
 }
 
 /// The real disk. `SSOT_FAULT_UNREADABLE` (a `:`-separated list of file-name suffixes) makes
-/// matching files fail with "permission denied": a test hook, documented in CONTRIBUTING.md.
+/// matching files fail with "permission denied": a test hook, documented in the README ("Development").
 pub struct RealFileSystem {
     unreadable_suffixes: Vec<String>,
 }
@@ -80,5 +80,76 @@ fn human_size(bytes: u64) -> String {
         format!("{:.1} KiB", value / KIB)
     } else {
         format!("{:.1} MiB", value / (KIB * KIB))
+    }
+}
+
+/// What [`replace_if_unchanged`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WriteOutcome {
+    Written,
+    /// The file no longer holds the bytes the fix was computed from: left alone.
+    ChangedSinceRead,
+}
+
+/// Replaces the file at `path` with `bytes`, atomically (a temporary file in the same
+/// directory, flushed to disk, then renamed over the file), keeping its permissions, and only
+/// while it still holds `expected`. A symbolic link is followed, so the link stays a link.
+///
+/// `SSOT_FAULT_CHANGE_BEFORE_WRITE` (a `:`-separated list of file-name suffixes) appends a line
+/// to matching files just before the final check: a test hook for the changed-file path,
+/// documented in the README ("Development").
+pub fn replace_if_unchanged(path: &Path, expected: &[u8], bytes: &[u8]) -> io::Result<WriteOutcome> {
+    let real = std::fs::canonicalize(path)?;
+    let directory = real
+        .parent()
+        .ok_or_else(|| io::Error::other("the file has no parent directory"))?;
+    let name = real
+        .file_name()
+        .ok_or_else(|| io::Error::other("the path names no file"))?
+        .to_string_lossy()
+        .into_owned();
+    let permissions = std::fs::metadata(&real)?.permissions();
+    let temporary = directory.join(format!(".{name}.ssot-{}.tmp", std::process::id()));
+    let write = || -> io::Result<()> {
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&temporary)?;
+        io::Write::write_all(&mut file, bytes)?;
+        file.set_permissions(permissions.clone())?;
+        file.sync_all()
+    };
+    if let Err(err) = write() {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(err);
+    }
+    fault_change_before_write(&real);
+    if std::fs::read(&real)? != expected {
+        let _ = std::fs::remove_file(&temporary);
+        return Ok(WriteOutcome::ChangedSinceRead);
+    }
+    if let Err(err) = std::fs::rename(&temporary, &real) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(err);
+    }
+    // Make the rename itself durable; not every file system can sync a directory.
+    if let Ok(dir) = std::fs::File::open(directory) {
+        let _ = dir.sync_all();
+    }
+    Ok(WriteOutcome::Written)
+}
+
+fn fault_change_before_write(path: &Path) {
+    let Ok(suffixes) = std::env::var("SSOT_FAULT_CHANGE_BEFORE_WRITE") else {
+        return;
+    };
+    let text = path.to_string_lossy();
+    if suffixes
+        .split(':')
+        .any(|s| !s.is_empty() && text.ends_with(s))
+    {
+        if let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(path) {
+            let _ = io::Write::write_all(&mut file, b"# edited by someone else\n");
+        }
     }
 }

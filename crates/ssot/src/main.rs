@@ -36,6 +36,9 @@ enum Command {
     Init(commands::init::InitArgs),
     /// Enforce declared concepts and rules; exit 1 on violations not in the baseline.
     Check(commands::check::CheckArgs),
+    /// Apply fixes (import rewrites to the canonical path, removal of unused suppressions),
+    /// verified in memory before anything is written.
+    Fix(commands::fix::FixArgs),
     /// Record the current violations so `check` fails only on new ones; later runs only
     /// remove entries that no longer occur (unless `--grow`).
     Baseline(commands::baseline::BaselineArgs),
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => commands::scan::run(args),
         Command::Init(args) => commands::init::run(args),
         Command::Check(args) => commands::check::run(args),
+        Command::Fix(args) => commands::fix::run(args),
         Command::Baseline(args) => commands::baseline::run(args),
         Command::Explain(args) => commands::explain::run(args),
     };

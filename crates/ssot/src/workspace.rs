@@ -36,14 +36,19 @@ impl LoadedProject {
     /// Whether a root-relative path is one the command was asked about (the whole project
     /// is analysed either way).
     pub fn in_targets(&self, path: &str) -> bool {
-        self.targets.iter().any(|target| {
-            target.is_empty()
-                || path == target
-                || path
-                    .strip_prefix(target.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-        })
+        path_in_targets(&self.targets, path)
     }
+}
+
+/// Whether a root-relative path is one of `targets` or below one (`""` is the whole project).
+pub fn path_in_targets(targets: &[String], path: &str) -> bool {
+    targets.iter().any(|target| {
+        target.is_empty()
+            || path == target
+            || path
+                .strip_prefix(target.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// A project ready for analysis.

@@ -8,10 +8,12 @@
 
 mod decode;
 mod extract;
+mod names;
 mod positions;
 mod suppressions;
 
 pub use decode::{decode_source, DecodeError, DecodedSource};
+pub use names::{name_occurrences, NameOccurrence};
 use ruff_python_ast::PySourceType;
 use ssot_facts::{FileFacts, SyntaxErrorFact};
 

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use ssot_index::{collect_references, Resolver};
+use ssot_index::{collect_references, Project, Resolver};
 use ssot_report::check::{render_check_concise, render_check_json, CheckReport};
 use ssot_rules::concepts::concept_reports;
 use ssot_rules::{
@@ -86,18 +86,48 @@ pub fn declarations(config: &Config) -> Vec<ConceptDeclaration> {
         .collect()
 }
 
-/// Loads the project and runs the selected rules: what `check`, `baseline` and `fix` share.
-pub fn run_check(
-    project_args: &ProjectArgs,
-    selection: &RuleSelection,
-) -> Result<(crate::workspace::LoadedProject, CheckRun)> {
-    let loaded = load_project(project_args)?;
-    let declarations = declarations(&loaded.config);
-    let per_file_ignores = PerFileIgnores::from_config(&loaded.config)?;
-    let (diagnostics, concepts) = {
-        let mut resolver = Resolver::new(&loaded.project);
+/// Everything needed to run the rules on a loaded project (or on a changed copy of its facts,
+/// as `fix` does between passes).
+pub struct Analyser {
+    declarations: Vec<ConceptDeclaration>,
+    per_file_ignores: PerFileIgnores,
+    selection: RuleSelection,
+    unreadable: Vec<(String, String)>,
+    targets: Vec<String>,
+}
+
+/// What one analysis found.
+pub struct Analysis {
+    /// After per-file ignores and suppression comments, in the targets, sorted, with
+    /// fingerprints.
+    pub diagnostics: Vec<Diagnostic>,
+    pub concepts: Vec<ssot_rules::ConceptReport>,
+}
+
+impl Analyser {
+    pub fn new(loaded: &crate::workspace::LoadedProject, selection: &RuleSelection) -> Result<Self> {
+        Ok(Self {
+            declarations: declarations(&loaded.config),
+            per_file_ignores: PerFileIgnores::from_config(&loaded.config)?,
+            selection: selection.clone(),
+            unreadable: loaded
+                .problems
+                .iter()
+                .map(|p| (p.path.clone(), p.message.clone()))
+                .collect(),
+            targets: loaded.targets.clone(),
+        })
+    }
+
+    fn in_targets(&self, path: &str) -> bool {
+        crate::workspace::path_in_targets(&self.targets, path)
+    }
+
+    /// Resolves the project and runs the selected rules.
+    pub fn analyse(&self, project: &Project) -> Result<Analysis> {
+        let mut resolver = Resolver::new(project);
         let references = collect_references(&mut resolver);
-        let concepts = match resolve_concepts(&mut resolver, &declarations) {
+        let concepts = match resolve_concepts(&mut resolver, &self.declarations) {
             Ok(concepts) => concepts,
             Err(errors) => {
                 let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
@@ -107,38 +137,43 @@ pub fn run_check(
                 );
             }
         };
-        let unreadable: Vec<(String, String)> = loaded
-            .problems
-            .iter()
-            .map(|p| (p.path.clone(), p.message.clone()))
-            .collect();
         let context = CheckContext {
-            project: &loaded.project,
+            project,
             references: &references,
             concepts: &concepts,
-            unreadable: &unreadable,
+            unreadable: &self.unreadable,
         };
-        let mut diagnostics = run_rules_with(&context, selection, &|path, rule| {
-            per_file_ignores.ignores(path, rule)
+        let mut diagnostics = run_rules_with(&context, &self.selection, &|path, rule| {
+            self.per_file_ignores.ignores(path, rule)
         });
         // The whole project was resolved; report on the paths asked about.
-        diagnostics.retain(|d| loaded.in_targets(&d.path));
+        diagnostics.retain(|d| self.in_targets(&d.path));
         let targeted: Vec<_> = references
             .into_iter()
-            .filter(|r| loaded.in_targets(&loaded.project.file(r.file).path))
+            .filter(|r| self.in_targets(&project.file(r.file).path))
             .collect();
-        (
+        Ok(Analysis {
             diagnostics,
-            concept_reports(&loaded.project, &targeted, &concepts),
-        )
-    };
+            concepts: concept_reports(project, &targeted, &concepts),
+        })
+    }
+}
+
+/// Loads the project and runs the selected rules: what `check`, `baseline` and `fix` share.
+pub fn run_check(
+    project_args: &ProjectArgs,
+    selection: &RuleSelection,
+) -> Result<(crate::workspace::LoadedProject, CheckRun)> {
+    let loaded = load_project(project_args)?;
+    let analysis = Analyser::new(&loaded, selection)?.analyse(&loaded.project)?;
     let internal_error = loaded.internal_error;
+    let per_file_ignores = PerFileIgnores::from_config(&loaded.config)?;
     let scope = RunScope::new(&loaded, selection, per_file_ignores);
     Ok((
         loaded,
         CheckRun {
-            diagnostics,
-            concepts,
+            diagnostics: analysis.diagnostics,
+            concepts: analysis.concepts,
             internal_error,
             scope,
         },

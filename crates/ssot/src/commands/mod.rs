@@ -3,5 +3,6 @@
 pub mod baseline;
 pub mod check;
 pub mod explain;
+pub mod fix;
 pub mod init;
 pub mod scan;

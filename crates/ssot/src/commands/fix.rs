@@ -1,0 +1,363 @@
+//! `ssot fix`: apply fixes, verified in memory before anything is written.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use ssot_fix::session::{run_fixes, FixHost, FixOptions, FixOutcome};
+use ssot_index::Project;
+use ssot_rules::{ConceptReport, Diagnostic, Rule};
+
+use crate::commands::check::{Analyser, SelectionArgs};
+use crate::fs::{replace_if_unchanged, FileSystem, RealFileSystem, WriteOutcome};
+use crate::output::{OutputArgs, OutputFormat};
+use crate::workspace::{load_project, ProjectArgs};
+use crate::ExitStatus;
+
+/// Arguments of `ssot fix`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct FixArgs {
+    #[command(flatten)]
+    pub project: ProjectArgs,
+    #[command(flatten)]
+    pub rules: SelectionArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Print a unified diff of what would change and write nothing; exit 1 when something
+    /// would change.
+    #[arg(long)]
+    pub diff: bool,
+    /// Apply unsafe fixes too (rewrites that may change behaviour; see `ssot explain`).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Report what was fixed, not the violations that remain; exit 0 unless a fix failed.
+    #[arg(long)]
+    pub fix_only: bool,
+    /// Exit 0 even when violations remain.
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+/// Reads files and runs the rules for the fix session.
+struct CliHost<'a> {
+    analyser: &'a Analyser,
+    root: &'a Path,
+    fs: RealFileSystem,
+    max_file_size: u64,
+    /// The first analysis error (a concept that stopped resolving): the run stops with it.
+    error: RefCell<Option<anyhow::Error>>,
+}
+
+impl FixHost for CliHost<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.fs
+            .read(&self.root.join(path), self.max_file_size)
+            .map_err(|err| err.to_string())
+    }
+
+    fn diagnose(&self, project: &Project) -> Vec<Diagnostic> {
+        match self.analyser.analyse(project) {
+            Ok(analysis) => analysis.diagnostics,
+            Err(err) => {
+                self.error.borrow_mut().get_or_insert(err);
+                Vec::new()
+            }
+        }
+    }
+}
+
+pub fn run(args: &FixArgs) -> Result<ExitStatus> {
+    let format = args.output.format.unwrap_or(OutputFormat::Full);
+    if !matches!(
+        format,
+        OutputFormat::Full | OutputFormat::Concise | OutputFormat::Json
+    ) {
+        bail!(
+            "`ssot fix` reports in `full`, `concise` or `json`, not `{}`",
+            format.name()
+        );
+    }
+    let selection = args.rules.selection()?;
+    let mut loaded = load_project(&args.project)?;
+    let analyser = Analyser::new(&loaded, &selection)?;
+    let before = analyser.analyse(&loaded.project)?.concepts;
+    let host = CliHost {
+        analyser: &analyser,
+        root: &loaded.root,
+        fs: RealFileSystem::from_env(),
+        max_file_size: loaded
+            .config
+            .max_file_size
+            .unwrap_or(crate::config::DEFAULT_MAX_FILE_SIZE),
+        error: RefCell::new(None),
+    };
+    let options = FixOptions {
+        unsafe_fixes: args.unsafe_fixes,
+        ..FixOptions::default()
+    };
+    let outcome = run_fixes(&mut loaded.project, &host, options);
+    if let Some(err) = host.error.into_inner() {
+        return Err(err.context("the project stopped analysing cleanly during the fix"));
+    }
+    let after = analyser.analyse(&loaded.project)?.concepts;
+
+    let mut not_written = Vec::new();
+    if !args.diff {
+        for changed in &outcome.changed {
+            let path = loaded.root.join(&changed.path);
+            let bytes = changed.source.encode(&changed.new_text);
+            match replace_if_unchanged(&path, &changed.source.original, &bytes) {
+                Ok(WriteOutcome::Written) => {}
+                Ok(WriteOutcome::ChangedSinceRead) => not_written.push((
+                    changed.path.clone(),
+                    "the file changed while ssot was fixing it; it was left alone".to_string(),
+                )),
+                Err(err) => not_written.push((changed.path.clone(), format!("cannot write: {err}"))),
+            }
+        }
+    }
+    let report = FixReport {
+        outcome: &outcome,
+        not_written: &not_written,
+        before: &before,
+        after: &after,
+        dry_run: args.diff,
+        fix_only: args.fix_only,
+        unsafe_fixes: args.unsafe_fixes,
+    };
+    args.output.write_with(|out| {
+        if args.diff {
+            for changed in &outcome.changed {
+                let diff = ssot_fix::diff::unified_diff(
+                    &changed.path,
+                    &changed.source.text,
+                    &changed.new_text,
+                );
+                out.write_all(diff.as_bytes())?;
+            }
+        }
+        match format {
+            OutputFormat::Json => report.render_json(out),
+            _ if args.diff => report.render_text(&mut std::io::stderr().lock()),
+            _ => report.render_text(out),
+        }
+    })?;
+    Ok(if !outcome.failures.is_empty() || loaded.internal_error {
+        ExitStatus::Error
+    } else if args.diff {
+        if outcome.changed.is_empty() {
+            ExitStatus::Success
+        } else {
+            ExitStatus::Failure
+        }
+    } else if !not_written.is_empty()
+        || (!outcome.remaining.is_empty() && !args.fix_only && !args.exit_zero)
+    {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// What `ssot fix` prints.
+struct FixReport<'a> {
+    outcome: &'a FixOutcome,
+    not_written: &'a [(String, String)],
+    before: &'a [ConceptReport],
+    after: &'a [ConceptReport],
+    dry_run: bool,
+    fix_only: bool,
+    unsafe_fixes: bool,
+}
+
+impl FixReport<'_> {
+    /// Fixed diagnostics per rule, over the files written (or that would be).
+    fn fixed(&self) -> BTreeMap<Rule, u32> {
+        let mut fixed = BTreeMap::new();
+        for changed in &self.outcome.changed {
+            if self.not_written.iter().any(|(path, _)| path == &changed.path) {
+                continue;
+            }
+            for (rule, count) in &changed.fixed {
+                *fixed.entry(*rule).or_default() += count;
+            }
+        }
+        fixed
+    }
+
+    fn files(&self) -> usize {
+        self.outcome.changed.len() - self.not_written.len()
+    }
+
+    fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let fixed = self.fixed();
+        let total: u32 = fixed.values().sum();
+        let verb = if self.dry_run { "Would fix" } else { "Fixed" };
+        let per_rule: Vec<String> = fixed
+            .iter()
+            .map(|(rule, count)| format!("{} ×{count}", rule.code()))
+            .collect();
+        if total == 0 {
+            writeln!(out, "No fixes applied.")?;
+        } else {
+            writeln!(
+                out,
+                "{verb} {total} violation{} in {} file{} ({}), verified before writing.",
+                plural(total as usize),
+                self.files(),
+                plural(self.files()),
+                per_rule.join(", ")
+            )?;
+        }
+        if let Some(bindings) = fixed.get(&Rule::NonCanonicalImport) {
+            writeln!(
+                out,
+                "  {bindings} import binding{} now use{} the canonical path.",
+                plural(*bindings as usize),
+                if *bindings == 1 { "s" } else { "" }
+            )?;
+        }
+        for (path, reason) in self.not_written {
+            writeln!(out, "Not written: {path}: {reason}")?;
+        }
+        for failure in &self.outcome.failures {
+            writeln!(out, "error: {}: {}", failure.path, failure.message)?;
+        }
+        if self.outcome.hit_pass_cap {
+            writeln!(
+                out,
+                "warning: stopped after {} passes with fixes still applicable",
+                self.outcome.passes
+            )?;
+        }
+        if !self.outcome.skipped.is_empty() {
+            let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+            for skipped in &self.outcome.skipped {
+                *reasons.entry(skipped.reason.as_str()).or_default() += 1;
+            }
+            writeln!(
+                out,
+                "Skipped {} fix{}:",
+                self.outcome.skipped.len(),
+                if self.outcome.skipped.len() == 1 { "" } else { "es" }
+            )?;
+            for (reason, count) in &reasons {
+                writeln!(out, "  {count} × {reason}")?;
+            }
+            if !self.fix_only {
+                for skipped in &self.outcome.skipped {
+                    let d = &skipped.diagnostic;
+                    writeln!(
+                        out,
+                        "  {}:{}:{}: {} {}",
+                        d.path,
+                        d.start.line,
+                        d.start.column,
+                        d.rule.code(),
+                        skipped.reason
+                    )?;
+                }
+            }
+            if !self.unsafe_fixes
+                && self
+                    .outcome
+                    .skipped
+                    .iter()
+                    .any(|s| s.reason.contains("--unsafe-fixes"))
+            {
+                writeln!(out, "  (review them with `ssot fix --diff --unsafe-fixes`)")?;
+            }
+        }
+        for (before, after) in self.before.iter().zip(self.after) {
+            let (b, a) = (before.total(), after.total());
+            writeln!(
+                out,
+                "Concept `{}`: compliance {} → {}{}",
+                after.name,
+                figure(b),
+                figure(a),
+                if self.dry_run { " (after the fix)" } else { "" }
+            )?;
+        }
+        if !self.fix_only && !self.outcome.remaining.is_empty() {
+            writeln!(
+                out,
+                "{} violation{} remain{} (`ssot check` lists them).",
+                self.outcome.remaining.len(),
+                plural(self.outcome.remaining.len()),
+                if self.outcome.remaining.len() == 1 { "s" } else { "" }
+            )?;
+        }
+        Ok(())
+    }
+
+    fn render_json(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        use serde_json::json;
+        let fixed = self.fixed();
+        let compliance = |c: ssot_rules::Compliance| {
+            json!({
+                "references": c.references,
+                "canonical_references": c.canonical_references,
+                "compliance": c.ratio(),
+            })
+        };
+        let document = json!({
+            "schema": "ssot.fix/1",
+            "written": !self.dry_run,
+            "files": self.outcome.changed.iter()
+                .filter(|c| !self.not_written.iter().any(|(p, _)| p == &c.path))
+                .map(|c| json!({
+                    "path": c.path,
+                    "fixed": c.fixed.iter().map(|(r, n)| (r.code().to_string(), json!(n)))
+                        .collect::<serde_json::Map<_, _>>(),
+                }))
+                .collect::<Vec<_>>(),
+            "fixed": fixed.iter().map(|(r, n)| (r.code().to_string(), json!(n)))
+                .collect::<serde_json::Map<_, _>>(),
+            "skipped": self.outcome.skipped.iter().map(|s| json!({
+                "code": s.diagnostic.rule.code(),
+                "path": s.diagnostic.path,
+                "line": s.diagnostic.start.line,
+                "column": s.diagnostic.start.column,
+                "reason": s.reason,
+            })).collect::<Vec<_>>(),
+            "not_written": self.not_written.iter()
+                .map(|(path, reason)| json!({"path": path, "reason": reason}))
+                .collect::<Vec<_>>(),
+            "failures": self.outcome.failures.iter()
+                .map(|f| json!({"path": f.path, "message": f.message}))
+                .collect::<Vec<_>>(),
+            "remaining": self.outcome.remaining.len(),
+            "concepts": self.before.iter().zip(self.after).map(|(b, a)| json!({
+                "name": a.name,
+                "canonical": a.canonical,
+                "before": compliance(b.total()),
+                "after": compliance(a.total()),
+            })).collect::<Vec<_>>(),
+        });
+        serde_json::to_writer_pretty(&mut *out, &document)?;
+        writeln!(out)
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+fn figure(c: ssot_rules::Compliance) -> String {
+    match c.ratio() {
+        Some(ratio) => format!(
+            "{}/{} ({:.1}%)",
+            c.canonical_references,
+            c.references,
+            ratio * 100.0
+        ),
+        None => "no references".to_string(),
+    }
+}

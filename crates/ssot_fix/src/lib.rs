@@ -1,0 +1,23 @@
+//! ssot's fixes: the edit engine, SSOT101's import rewriter, deprecation shims, and the
+//! verification that runs before anything is written.
+//!
+//! Everything here works in memory on one snapshot of the project: texts in, new texts and a
+//! verdict per file out. The command line reads and writes the files (atomically, and only
+//! files whose bytes are still the ones read).
+//!
+//! - [`apply`]: applies non-overlapping fixes to a text;
+//! - [`import_rewrite`]: plans SSOT101's rewrites from a file's facts and text;
+//! - [`verify`]: what each file's bindings resolve to, before and after;
+//! - [`session`]: the passes (plan, apply, re-parse, re-index) until nothing changes;
+//! - [`diff`]: unified diffs for `--diff`.
+
+pub mod apply;
+pub mod diff;
+pub mod import_rewrite;
+mod import_text;
+pub mod session;
+pub mod source;
+pub mod verify;
+
+pub use apply::{apply_fixes, Applied};
+pub use source::{NotFixable, SourceFile};

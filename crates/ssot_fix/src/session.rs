@@ -1,0 +1,432 @@
+//! A fix run: plan, apply, re-parse and re-index, pass after pass until nothing changes, then
+//! verify every file's bindings against the snapshot taken before the first edit.
+//!
+//! The project is changed in place (facts of rewritten files); a file whose rewrite fails any
+//! check gets its original text and facts back and is reported as a failure. Nothing here
+//! touches the disk: the [`FixHost`] reads files and runs the rules.
+
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap;
+use ssot_facts::FileFacts;
+use ssot_index::{FileId, Project, Resolver};
+use ssot_python::SourceKind;
+use ssot_rules::{Applicability, Diagnostic, Rule};
+
+use crate::apply::apply_fixes;
+use crate::import_rewrite::{plan_import_fixes, PlannedFix};
+use crate::source::SourceFile;
+use crate::verify::{binding_summaries, describe_difference};
+
+/// What a fix run needs from outside: file contents and the rules.
+pub trait FixHost {
+    /// The current bytes of a file, read for fixing.
+    fn read(&self, path: &str) -> Result<Vec<u8>, String>;
+    /// The diagnostics of the selected rules on `project` (after per-file ignores,
+    /// suppressions and the command's path filter), sorted.
+    fn diagnose(&self, project: &Project) -> Vec<Diagnostic>;
+}
+
+/// Options of a run.
+#[derive(Clone, Copy, Debug)]
+pub struct FixOptions {
+    /// Apply unsafe fixes too.
+    pub unsafe_fixes: bool,
+    /// Stop after this many passes even if fixes remain.
+    pub max_passes: u32,
+}
+
+impl Default for FixOptions {
+    fn default() -> Self {
+        Self {
+            unsafe_fixes: false,
+            max_passes: 10,
+        }
+    }
+}
+
+/// A file the run rewrote.
+#[derive(Clone, Debug)]
+pub struct ChangedFile {
+    pub file: FileId,
+    pub path: String,
+    pub source: SourceFile,
+    pub new_text: String,
+    /// Diagnostics fixed in this file, per rule.
+    pub fixed: BTreeMap<Rule, u32>,
+}
+
+/// A diagnostic left unfixed, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SkippedFix {
+    pub diagnostic: Diagnostic,
+    pub reason: String,
+}
+
+/// A file whose rewrite failed verification: it keeps its original bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FixFailure {
+    pub path: String,
+    pub message: String,
+}
+
+/// The result of a run.
+#[derive(Debug, Default)]
+pub struct FixOutcome {
+    /// Sorted by path.
+    pub changed: Vec<ChangedFile>,
+    /// Fixable-kind diagnostics that remain, with the reason they were not fixed.
+    pub skipped: Vec<SkippedFix>,
+    /// Every diagnostic that remains after the run (the ones in `skipped` included).
+    pub remaining: Vec<Diagnostic>,
+    pub failures: Vec<FixFailure>,
+    /// Passes that applied something.
+    pub passes: u32,
+    /// Fixes were still available when the pass cap was reached.
+    pub hit_pass_cap: bool,
+}
+
+/// Per-file state while the run goes on.
+struct Working {
+    source: SourceFile,
+    text: String,
+    original_facts: FileFacts,
+    fixed: BTreeMap<Rule, u32>,
+}
+
+/// Runs fixes on `project` until none applies (or the pass cap), then verifies.
+pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions) -> FixOutcome {
+    let before = binding_summaries(project);
+    let mut working: FxHashMap<FileId, Working> = FxHashMap::default();
+    let mut blocked: FxHashMap<FileId, String> = FxHashMap::default();
+    let mut failures = Vec::new();
+    let mut passes = 0;
+    let mut hit_pass_cap = false;
+    let mut diagnostics = host.diagnose(project);
+    loop {
+        for file in candidate_files(project, &diagnostics, options) {
+            if working.contains_key(&file) || blocked.contains_key(&file) {
+                continue;
+            }
+            match open_for_fixing(project, file, host) {
+                Ok(state) => {
+                    working.insert(file, state);
+                }
+                Err(reason) => {
+                    blocked.insert(file, reason);
+                }
+            }
+        }
+        let plans = plan_all(project, &diagnostics, &working, options);
+        let mut applied_any = false;
+        for (file, plan) in plans {
+            if blocked.contains_key(&file) || plan.fixes.is_empty() {
+                continue;
+            }
+            if passes == options.max_passes {
+                hit_pass_cap = true;
+                break;
+            }
+            let Some(state) = working.get_mut(&file) else {
+                continue;
+            };
+            let fixes: Vec<_> = plan.fixes.iter().map(|p| p.fix.clone()).collect();
+            let applied = apply_fixes(&state.text, &fixes);
+            if applied.applied.is_empty() {
+                continue;
+            }
+            let path = project.file(file).path.clone();
+            let facts = reextract(project, &path, &applied.text);
+            if !facts.syntax_errors.is_empty() {
+                failures.push(FixFailure {
+                    path: path.clone(),
+                    message: format!(
+                        "internal error: the fixed text does not parse ({}); the file keeps its \
+                         original bytes",
+                        facts.syntax_errors[0].message
+                    ),
+                });
+                restore(project, file, &mut working);
+                blocked.insert(file, "an earlier fix of this file failed".to_string());
+                continue;
+            }
+            for &index in &applied.applied {
+                for &diagnostic in &plan.fixes[index].diagnostics {
+                    *state.fixed.entry(diagnostics[diagnostic].rule).or_default() += 1;
+                }
+            }
+            state.text = applied.text;
+            project.files[file as usize].facts = facts;
+            applied_any = true;
+        }
+        if !applied_any || hit_pass_cap {
+            break;
+        }
+        passes += 1;
+        diagnostics = host.diagnose(project);
+    }
+
+    // Verify: every file's bindings resolve as before. A changed file that differs is
+    // restored; a difference in a file the run did not change means a rewritten module serves
+    // its importers differently, which cannot be pinned on one file, so all are restored.
+    loop {
+        let after = binding_summaries(project);
+        let differing: Vec<FileId> = (0..project.files.len() as FileId)
+            .filter(|&f| before[f as usize] != after[f as usize])
+            .collect();
+        if differing.is_empty() {
+            break;
+        }
+        let culprits: Vec<FileId> = if differing.iter().all(|f| working.contains_key(f)) {
+            differing.clone()
+        } else {
+            working.keys().copied().collect()
+        };
+        for &file in &differing {
+            let path = &project.file(file).path;
+            let detail = describe_difference(&before[file as usize], &after[file as usize])
+                .unwrap_or_default();
+            failures.push(FixFailure {
+                path: path.clone(),
+                message: format!(
+                    "internal error: after the fix, {detail}; every rewritten file involved \
+                     keeps its original bytes"
+                ),
+            });
+        }
+        for file in culprits {
+            restore(project, file, &mut working);
+            blocked.insert(file, "its fix failed verification".to_string());
+        }
+        diagnostics = host.diagnose(project);
+    }
+    if passes > 0 || !failures.is_empty() {
+        diagnostics = host.diagnose(project);
+    }
+
+    let skipped = explain_remaining(project, &diagnostics, &working, &blocked, options);
+    let mut changed: Vec<ChangedFile> = working
+        .into_iter()
+        .filter(|(_, state)| state.text != state.source.text)
+        .map(|(file, state)| ChangedFile {
+            file,
+            path: project.file(file).path.clone(),
+            source: state.source,
+            new_text: state.text,
+            fixed: state.fixed,
+        })
+        .collect();
+    changed.sort_by(|a, b| a.path.cmp(&b.path));
+    failures.sort_by(|a, b| (&a.path, &a.message).cmp(&(&b.path, &b.message)));
+    failures.dedup();
+    FixOutcome {
+        changed,
+        skipped,
+        remaining: diagnostics,
+        failures,
+        passes,
+        hit_pass_cap,
+    }
+}
+
+/// One file's fixes for a pass.
+#[derive(Default)]
+struct FilePlan {
+    fixes: Vec<PlannedFix>,
+}
+
+/// Plans every file's fixes from the current project and diagnostics.
+fn plan_all(
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    working: &FxHashMap<FileId, Working>,
+    options: FixOptions,
+) -> BTreeMap<FileId, FilePlan> {
+    let resolver = Resolver::new(project);
+    let mut by_file: BTreeMap<FileId, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
+    for (index, diagnostic) in diagnostics.iter().enumerate() {
+        if let Some(file) = file_id(project, &diagnostic.path) {
+            by_file.entry(file).or_default().push((index, diagnostic));
+        }
+    }
+    let mut plans = BTreeMap::new();
+    for (file, diagnostics) in by_file {
+        let Some(state) = working.get(&file) else {
+            continue;
+        };
+        let mut plan = FilePlan::default();
+        let imports: Vec<(usize, &Diagnostic)> = diagnostics
+            .iter()
+            .copied()
+            .filter(|(_, d)| d.rule == Rule::NonCanonicalImport)
+            .collect();
+        if !imports.is_empty() {
+            let line_ending = state.source.line_ending;
+            let (fixes, _) = plan_import_fixes(&resolver, file, &state.text, line_ending, &imports);
+            plan.fixes.extend(fixes);
+        }
+        for &(index, diagnostic) in &diagnostics {
+            if diagnostic.rule == Rule::NonCanonicalImport {
+                continue;
+            }
+            if let Some(fix) = &diagnostic.fix {
+                plan.fixes.push(PlannedFix {
+                    fix: fix.clone(),
+                    diagnostics: vec![index],
+                });
+            }
+        }
+        plan.fixes.retain(|p| allowed(p.fix.applicability, options));
+        plans.insert(file, plan);
+    }
+    plans
+}
+
+/// Files with something `fix` may change: an SSOT101 diagnostic, or a fix it may apply.
+fn candidate_files(
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    options: FixOptions,
+) -> Vec<FileId> {
+    let mut files: Vec<FileId> = diagnostics
+        .iter()
+        .filter(|d| {
+            d.rule == Rule::NonCanonicalImport
+                || d.fix.as_ref().is_some_and(|f| allowed(f.applicability, options))
+        })
+        .filter_map(|d| file_id(project, &d.path))
+        .collect();
+    files.dedup();
+    files
+}
+
+fn allowed(applicability: Applicability, options: FixOptions) -> bool {
+    match applicability {
+        Applicability::Safe => true,
+        Applicability::Unsafe => options.unsafe_fixes,
+        Applicability::DisplayOnly => false,
+    }
+}
+
+fn file_id(project: &Project, path: &str) -> Option<FileId> {
+    project
+        .files
+        .binary_search_by(|f| f.path.as_str().cmp(path))
+        .ok()
+        .map(|i| i as FileId)
+}
+
+fn reextract(project: &Project, path: &str, text: &str) -> FileFacts {
+    let modules = &project.modules;
+    ssot_python::extract_facts_with(text, SourceKind::from_path(path), &|module| {
+        modules.is_first_party(module)
+    })
+}
+
+/// Reads a file for fixing: UTF-8, free of syntax errors, and still what was analysed.
+fn open_for_fixing(project: &Project, file: FileId, host: &dyn FixHost) -> Result<Working, String> {
+    let project_file = project.file(file);
+    if !project_file.facts.syntax_errors.is_empty() {
+        return Err("the file has syntax errors, so it is never rewritten".to_string());
+    }
+    let bytes = host.read(&project_file.path)?;
+    let source = SourceFile::from_bytes(bytes).map_err(|e| e.to_string())?;
+    if reextract(project, &project_file.path, &source.text) != project_file.facts {
+        return Err("the file changed since it was analysed; run `ssot fix` again".to_string());
+    }
+    Ok(Working {
+        text: source.text.clone(),
+        original_facts: project_file.facts.clone(),
+        source,
+        fixed: BTreeMap::new(),
+    })
+}
+
+fn restore(project: &mut Project, file: FileId, working: &mut FxHashMap<FileId, Working>) {
+    if let Some(state) = working.remove(&file) {
+        project.files[file as usize].facts = state.original_facts;
+    }
+}
+
+/// Why each remaining diagnostic of a fixable kind was not fixed.
+fn explain_remaining(
+    project: &Project,
+    diagnostics: &[Diagnostic],
+    working: &FxHashMap<FileId, Working>,
+    blocked: &FxHashMap<FileId, String>,
+    options: FixOptions,
+) -> Vec<SkippedFix> {
+    let resolver = Resolver::new(project);
+    let mut skipped = Vec::new();
+    let mut by_file: BTreeMap<FileId, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
+    for (index, diagnostic) in diagnostics.iter().enumerate() {
+        if diagnostic.rule == Rule::NonCanonicalImport || diagnostic.fix.is_some() {
+            if let Some(file) = file_id(project, &diagnostic.path) {
+                by_file.entry(file).or_default().push((index, diagnostic));
+            }
+        }
+    }
+    for (file, list) in by_file {
+        if let Some(reason) = blocked.get(&file) {
+            skipped.extend(list.iter().map(|(_, d)| SkippedFix {
+                diagnostic: (*d).clone(),
+                reason: reason.clone(),
+            }));
+            continue;
+        }
+        let mut reasons: FxHashMap<usize, String> = FxHashMap::default();
+        let imports: Vec<(usize, &Diagnostic)> = list
+            .iter()
+            .copied()
+            .filter(|(_, d)| d.rule == Rule::NonCanonicalImport)
+            .collect();
+        if !imports.is_empty() {
+            let text = working.get(&file).map(|s| s.text.as_str());
+            match text {
+                Some(text) => {
+                    let line_ending = crate::source::detect_line_ending(text);
+                    let (fixes, unfixable) =
+                        plan_import_fixes(&resolver, file, text, line_ending, &imports);
+                    for u in unfixable {
+                        reasons.insert(u.diagnostic, u.reason);
+                    }
+                    for fix in fixes {
+                        let reason = fix_reason(fix.fix.applicability, options);
+                        for d in fix.diagnostics {
+                            reasons.insert(d, reason.clone());
+                        }
+                    }
+                }
+                None => {
+                    for (index, _) in &imports {
+                        reasons.insert(*index, "the file was not read".to_string());
+                    }
+                }
+            }
+        }
+        for (index, diagnostic) in list {
+            if let Some(fix) = &diagnostic.fix {
+                reasons
+                    .entry(index)
+                    .or_insert_with(|| fix_reason(fix.applicability, options));
+            }
+            skipped.push(SkippedFix {
+                diagnostic: diagnostic.clone(),
+                reason: reasons
+                    .remove(&index)
+                    .unwrap_or_else(|| "no fix is available".to_string()),
+            });
+        }
+    }
+    skipped
+}
+
+fn fix_reason(applicability: Applicability, options: FixOptions) -> String {
+    match applicability {
+        Applicability::Unsafe if !options.unsafe_fixes => {
+            "the fix is unsafe (apply it with `--unsafe-fixes`)".to_string()
+        }
+        Applicability::DisplayOnly => "the fix is shown, never applied".to_string(),
+        _ => "the fix overlapped another one and the pass cap was reached".to_string(),
+    }
+}

@@ -98,7 +98,11 @@ pub enum WriteOutcome {
 /// `SSOT_FAULT_CHANGE_BEFORE_WRITE` (a `:`-separated list of file-name suffixes) appends a line
 /// to matching files just before the final check: a test hook for the changed-file path,
 /// documented in the README ("Development").
-pub fn replace_if_unchanged(path: &Path, expected: &[u8], bytes: &[u8]) -> io::Result<WriteOutcome> {
+pub fn replace_if_unchanged(
+    path: &Path,
+    expected: &[u8],
+    bytes: &[u8],
+) -> io::Result<WriteOutcome> {
     let real = std::fs::canonicalize(path)?;
     let directory = real
         .parent()

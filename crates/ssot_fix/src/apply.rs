@@ -33,7 +33,9 @@ pub fn apply_fixes(text: &str, fixes: &[Fix]) -> Applied {
         let valid = edits.iter().all(|e| is_valid_span(text, e.span));
         let clashes = edits.iter().enumerate().any(|(i, edit)| {
             taken.iter().any(|t| overlaps(t.span, edit.span))
-                || edits[..i].iter().any(|other| overlaps(other.span, edit.span))
+                || edits[..i]
+                    .iter()
+                    .any(|other| overlaps(other.span, edit.span))
         });
         if !valid || clashes || edits.is_empty() {
             overlapping.push(index);
@@ -125,7 +127,11 @@ mod tests {
         let text = "ab";
         let same_point = [fix(&[(1, 1, "X")]), fix(&[(1, 1, "Y")])];
         assert_eq!(apply_fixes(text, &same_point).text, "aXb");
-        let touching = [fix(&[(0, 1, "X")]), fix(&[(1, 2, "Y")]), fix(&[(2, 2, "!")])];
+        let touching = [
+            fix(&[(0, 1, "X")]),
+            fix(&[(1, 2, "Y")]),
+            fix(&[(2, 2, "!")]),
+        ];
         assert_eq!(apply_fixes(text, &touching).text, "XY!");
     }
 

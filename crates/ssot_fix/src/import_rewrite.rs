@@ -259,7 +259,10 @@ impl FileContext<'_, '_> {
         let mut edits = Vec::new();
         // A name that reaches the canonical object through an alias in the canonical module
         // itself only needs its imported name changed.
-        let ImportKind::From { module: written, .. } = &statement.kind else {
+        let ImportKind::From {
+            module: written, ..
+        } = &statement.kind
+        else {
             unreachable!("checked above");
         };
         let own_module = self
@@ -276,6 +279,7 @@ impl FileContext<'_, '_> {
         }
         let movers = &movers[..];
         if movers.is_empty() {
+            // Only aliases of the canonical module itself: done above.
         } else if statement.names.len() == movers.len() {
             // Every name moves: the statement itself is rewritten for one module (which keeps
             // it, and any block it is alone in, non-empty); names bound for other modules are
@@ -285,8 +289,10 @@ impl FileContext<'_, '_> {
                 .map(|m| m.module.as_str())
                 .min()
                 .unwrap_or_default();
-            let (stay, leave): (Vec<Mover>, Vec<Mover>) =
-                movers.iter().cloned().partition(|m| m.module == first_module);
+            let (stay, leave): (Vec<Mover>, Vec<Mover>) = movers
+                .iter()
+                .cloned()
+                .partition(|m| m.module == first_module);
             let module = self.module_text(level, first_module);
             if self.text(parts.module) != module {
                 edits.push(Self::edit(parts.module, module));
@@ -322,7 +328,8 @@ impl FileContext<'_, '_> {
         let mut appended = String::new();
         for module in modules {
             let group: Vec<&Mover> = movers.iter().filter(|m| m.module == module).collect();
-            let local = |m: &Mover| statement.names[m.name_index as usize].bound_name(&statement.kind);
+            let local =
+                |m: &Mover| statement.names[m.name_index as usize].bound_name(&statement.kind);
             let item = |m: &Mover| {
                 let alias = &statement.names[m.name_index as usize];
                 if alias.asname.is_some() || m.name != local(m) {
@@ -411,8 +418,10 @@ impl FileContext<'_, '_> {
                         .absolute_module(self.file, *level, m.as_deref())
                         .is_some_and(|absolute| absolute == module)
                     && locals.iter().all(|local| {
-                        let in_target =
-                            other.names.iter().any(|n| n.bound_name(&other.kind) == *local);
+                        let in_target = other
+                            .names
+                            .iter()
+                            .any(|n| n.bound_name(&other.kind) == *local);
                         self.bindings_of(local) == 1 + usize::from(in_target)
                     })
             })
@@ -451,9 +460,11 @@ impl FileContext<'_, '_> {
                     start: alias.start,
                     end: end.min(statement.span.end),
                 });
-            } else if k > 0 {
+            } else if let Some(kept) = (0..k).rev().find(|i| !removed.contains(i)) {
+                // The last alias, without a trailing comma: delete from the end of the last
+                // alias that stays, so no dangling comma is left.
                 ranges.push(Span {
-                    start: names[k as usize - 1].span.end,
+                    start: names[kept as usize].span.end,
                     end: alias.end,
                 });
             } else {

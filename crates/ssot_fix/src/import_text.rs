@@ -130,7 +130,10 @@ pub fn next_line_start(source: &str, offset: u32) -> u32 {
 pub fn own_lines_indent(source: &str, statement: Span) -> Option<&str> {
     let start = line_start(source, statement.start);
     let indent = &source[start as usize..statement.start as usize];
-    if !indent.bytes().all(|b| b == b' ' || b == b'\t' || b == b'\x0c') {
+    if !indent
+        .bytes()
+        .all(|b| b == b' ' || b == b'\t' || b == b'\x0c')
+    {
         return None;
     }
     let rest = &source[statement.end as usize..line_end(source, statement.end) as usize];
@@ -166,12 +169,18 @@ mod tests {
         let source = "from a import (  # one\n    b,  # two\r\n)\n";
         let comments = comments_in(source, Span { start: 0, end: 40 });
         assert_eq!(comments.len(), 2);
-        assert_eq!(&source[comments[1].start as usize..comments[1].end as usize], "# two");
+        assert_eq!(
+            &source[comments[1].start as usize..comments[1].end as usize],
+            "# two"
+        );
         assert_eq!(next_line_start(source, 30), 38);
         assert_eq!(
             own_lines_indent("    from a import b  # c\n", Span { start: 4, end: 19 }),
             Some("    ")
         );
-        assert_eq!(own_lines_indent("x = 1; from a import b\n", Span { start: 7, end: 22 }), None);
+        assert_eq!(
+            own_lines_indent("x = 1; from a import b\n", Span { start: 7, end: 22 }),
+            None
+        );
     }
 }

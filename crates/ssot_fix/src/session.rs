@@ -292,7 +292,9 @@ fn candidate_files(
         .iter()
         .filter(|d| {
             d.rule == Rule::NonCanonicalImport
-                || d.fix.as_ref().is_some_and(|f| allowed(f.applicability, options))
+                || d.fix
+                    .as_ref()
+                    .is_some_and(|f| allowed(f.applicability, options))
         })
         .filter_map(|d| file_id(project, &d.path))
         .collect();

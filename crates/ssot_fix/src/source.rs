@@ -87,7 +87,8 @@ mod tests {
 
     #[test]
     fn keeps_bom_and_line_endings() {
-        let file = SourceFile::from_bytes(b"\xEF\xBB\xBFimport a\r\nimport b\r\n".to_vec()).unwrap();
+        let file =
+            SourceFile::from_bytes(b"\xEF\xBB\xBFimport a\r\nimport b\r\n".to_vec()).unwrap();
         assert!(file.bom);
         assert_eq!(file.line_ending, "\r\n");
         assert_eq!(file.text, "import a\r\nimport b\r\n");

@@ -25,7 +25,11 @@ pub fn binding_summaries(project: &Project) -> Vec<Vec<BindingFact>> {
         } else {
             let file = project.file(reference.file);
             let import = &file.facts.imports[reference.statement as usize];
-            Some(import.names[reference.name as usize].bound_name(&import.kind).to_string())
+            Some(
+                import.names[reference.name as usize]
+                    .bound_name(&import.kind)
+                    .to_string(),
+            )
         };
         summaries[reference.file as usize].push(BindingFact {
             local,

@@ -105,7 +105,10 @@ pub struct Analysis {
 }
 
 impl Analyser {
-    pub fn new(loaded: &crate::workspace::LoadedProject, selection: &RuleSelection) -> Result<Self> {
+    pub fn new(
+        loaded: &crate::workspace::LoadedProject,
+        selection: &RuleSelection,
+    ) -> Result<Self> {
         Ok(Self {
             declarations: declarations(&loaded.config),
             per_file_ignores: PerFileIgnores::from_config(&loaded.config)?,

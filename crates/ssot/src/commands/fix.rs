@@ -114,7 +114,9 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
                     changed.path.clone(),
                     "the file changed while ssot was fixing it; it was left alone".to_string(),
                 )),
-                Err(err) => not_written.push((changed.path.clone(), format!("cannot write: {err}"))),
+                Err(err) => {
+                    not_written.push((changed.path.clone(), format!("cannot write: {err}")))
+                }
             }
         }
     }
@@ -177,7 +179,11 @@ impl FixReport<'_> {
     fn fixed(&self) -> BTreeMap<Rule, u32> {
         let mut fixed = BTreeMap::new();
         for changed in &self.outcome.changed {
-            if self.not_written.iter().any(|(path, _)| path == &changed.path) {
+            if self
+                .not_written
+                .iter()
+                .any(|(path, _)| path == &changed.path)
+            {
                 continue;
             }
             for (rule, count) in &changed.fixed {
@@ -241,7 +247,11 @@ impl FixReport<'_> {
                 out,
                 "Skipped {} fix{}:",
                 self.outcome.skipped.len(),
-                if self.outcome.skipped.len() == 1 { "" } else { "es" }
+                if self.outcome.skipped.len() == 1 {
+                    ""
+                } else {
+                    "es"
+                }
             )?;
             for (reason, count) in &reasons {
                 writeln!(out, "  {count} × {reason}")?;
@@ -287,7 +297,11 @@ impl FixReport<'_> {
                 "{} violation{} remain{} (`ssot check` lists them).",
                 self.outcome.remaining.len(),
                 plural(self.outcome.remaining.len()),
-                if self.outcome.remaining.len() == 1 { "s" } else { "" }
+                if self.outcome.remaining.len() == 1 {
+                    "s"
+                } else {
+                    ""
+                }
             )?;
         }
         Ok(())

@@ -59,10 +59,27 @@ fn context_key(context: StmtContext) -> (u8, bool, bool, bool, bool) {
 }
 
 /// The first difference between two summaries of one file, described for a person.
-pub fn describe_difference(before: &[BindingFact], after: &[BindingFact]) -> Option<String> {
+pub fn describe_difference(
+    project: &Project,
+    before: &[BindingFact],
+    after: &[BindingFact],
+) -> Option<String> {
+    let target = |resolution: &Resolution| match resolution {
+        Resolution::Definition(origin) => {
+            let file = project.file(origin.file);
+            let qualname = file
+                .facts
+                .definitions
+                .get(origin.definition as usize)
+                .map_or("?", |d| d.qualname.as_str());
+            format!("`{}` defined in {}", qualname, file.path)
+        }
+        Resolution::Module(id) => format!("module `{}`", project.modules.module(*id).name),
+        other => format!("{other:?}"),
+    };
     let describe = |fact: &BindingFact| match &fact.local {
-        Some(local) => format!("`{local}` ({:?})", fact.resolution),
-        None => format!("an attribute use ({:?})", fact.resolution),
+        Some(local) => format!("`{local}` bound to {}", target(&fact.resolution)),
+        None => format!("an attribute use reaching {}", target(&fact.resolution)),
     };
     for fact in before {
         if !after.contains(fact) {

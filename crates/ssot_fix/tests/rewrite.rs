@@ -67,32 +67,6 @@ fn read_fixture(path: &Path) -> Fixture {
     }
 }
 
-/// Lines (0-based) of `text` that belong to an import statement, use a module bound by
-/// `import`, or carry a suppression comment: the only lines a fix may change.
-fn editable_lines(path: &str, text: &str) -> Vec<bool> {
-    let facts = ssot_python::extract_facts(text, ssot_python::SourceKind::from_path(path));
-    let line_of = |offset: u32| text[..offset as usize].matches('\n').count();
-    let mut editable = vec![false; text.split_inclusive('\n').count() + 1];
-    for import in &facts.imports {
-        editable[line_of(import.span.start)..=line_of(import.span.end)].fill(true);
-    }
-    // `import M` then `M.N`: the unsafe rewrite renames the uses.
-    for import in &facts.imports {
-        if import.kind != ssot_facts::ImportKind::Import {
-            continue;
-        }
-        for name in &import.names {
-            for use_site in ssot_python::name_occurrences(text, name.bound_name(&import.kind)) {
-                editable[line_of(use_site.span.start)] = true;
-            }
-        }
-    }
-    for suppression in &facts.suppressions {
-        editable[suppression.position.line as usize - 1] = true;
-    }
-    editable
-}
-
 fn run_case(path: &Path) -> String {
     let fixture = read_fixture(path);
     let outcome = fixture.project.fix(fixture.unsafe_fixes);
@@ -123,70 +97,8 @@ fn run_case(path: &Path) -> String {
         outcome.failures
     );
 
-    // The fix contract.
-    let after = fixture.project.after(&outcome);
-    for changed in &outcome.changed {
-        let facts = ssot_python::extract_facts(
-            &changed.new_text,
-            ssot_python::SourceKind::from_path(&changed.path),
-        );
-        assert!(
-            facts.syntax_errors.is_empty(),
-            "{}: {:?}",
-            changed.path,
-            facts.syntax_errors
-        );
-        let editable = editable_lines(&changed.path, &changed.source.text);
-        let diff = similar::TextDiff::from_lines(&changed.source.text, &changed.new_text);
-        for op in diff.ops() {
-            let old = op.old_range();
-            let touched = match op.tag() {
-                similar::DiffTag::Equal => continue,
-                // An insertion sits right after an import line.
-                similar::DiffTag::Insert => old.start.saturating_sub(1)..old.start,
-                _ => old,
-            };
-            for line in touched {
-                assert!(
-                    editable[line],
-                    "{}: line {} changed but is not an import line",
-                    changed.path,
-                    line + 1
-                );
-            }
-        }
-    }
-    let second = after.fix(fixture.unsafe_fixes);
-    assert!(
-        second.changed.is_empty(),
-        "{}: a second run changed {:?}",
-        path.display(),
-        second.changed.iter().map(|c| &c.path).collect::<Vec<_>>()
-    );
-    let changed: Vec<&str> = outcome.changed.iter().map(|c| c.path.as_str()).collect();
-    compile_with_python(&after, &changed);
+    common::check_fix_contract(&fixture.project, &outcome, fixture.unsafe_fixes);
     out
-}
-
-/// `python3 -m py_compile` on the rewritten files.
-fn compile_with_python(project: &MemoryProject, changed: &[&str]) {
-    if changed.is_empty() {
-        return;
-    }
-    let dir = std::env::temp_dir().join(format!("ssot-fix-compile-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    for (path, bytes) in &project.files {
-        let target = dir.join(path);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(&target, bytes).unwrap();
-    }
-    let status = std::process::Command::new("python3")
-        .args(["-B", "-m", "py_compile"])
-        .args(changed.iter().map(|path| dir.join(path)))
-        .status()
-        .expect("python3 runs");
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(status.success(), "python3 could not compile the fixed tree");
 }
 
 #[test]

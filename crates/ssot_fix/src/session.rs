@@ -184,8 +184,9 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
         };
         for &file in &differing {
             let path = &project.file(file).path;
-            let detail = describe_difference(project, &before[file as usize], &after[file as usize])
-                .unwrap_or_default();
+            let detail =
+                describe_difference(project, &before[file as usize], &after[file as usize])
+                    .unwrap_or_default();
             failures.push(FixFailure {
                 path: path.clone(),
                 message: format!(

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use ssot_fix::session::{run_fixes, FixHost, FixOptions, FixOutcome};
@@ -105,11 +105,24 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
 
     let mut not_written = Vec::new();
     if !args.diff {
+        // Two paths may name one file (a symbolic link): it is written once, and only when
+        // both paths want the same bytes.
+        let mut written: Vec<(PathBuf, Vec<u8>)> = Vec::new();
         for changed in &outcome.changed {
             let path = loaded.root.join(&changed.path);
             let bytes = changed.source.encode(&changed.new_text);
+            let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+            if let Some((_, earlier)) = written.iter().find(|(p, _)| *p == real) {
+                if *earlier != bytes {
+                    not_written.push((
+                        changed.path.clone(),
+                        "another path to the same file was rewritten differently".to_string(),
+                    ));
+                }
+                continue;
+            }
             match replace_if_unchanged(&path, &changed.source.original, &bytes) {
-                Ok(WriteOutcome::Written) => {}
+                Ok(WriteOutcome::Written) => written.push((real, bytes)),
                 Ok(WriteOutcome::ChangedSinceRead) => not_written.push((
                     changed.path.clone(),
                     "the file changed while ssot was fixing it; it was left alone".to_string(),

@@ -11,6 +11,7 @@ pub fn ssot() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ssot"));
     command
         .env_remove("SSOT_FAULT_UNREADABLE")
+        .env_remove("SSOT_FAULT_CHANGE_BEFORE_WRITE")
         .env("NO_COLOR", "1");
     command
 }

@@ -1,0 +1,268 @@
+//! `ssot fix` end to end: the real binary on temporary projects.
+
+mod common;
+
+use std::path::Path;
+
+use common::{copy_tree, example_dir, run, ssot, text_project};
+
+const CONCEPT: &str = "[tool.ssot.concepts.manager]\ncanonical = \"pkg.core:Manager\"\n";
+
+/// A package with a canonical `pkg.core:Manager`, a legacy re-export, and `app.py` importing
+/// through the legacy path.
+fn legacy_project(app: &str) -> tempfile::TempDir {
+    text_project(&[
+        ("pyproject.toml", &format!("[tool.ssot]\n\n{CONCEPT}")),
+        ("pkg/__init__.py", ""),
+        ("pkg/core.py", "class Manager:\n    pass\n"),
+        ("pkg/legacy.py", "from pkg.core import Manager\n"),
+        ("app.py", app),
+    ])
+}
+
+fn read(dir: &Path, path: &str) -> String {
+    std::fs::read_to_string(dir.join(path)).unwrap()
+}
+
+fn python_compiles(dir: &Path, files: &[&str]) -> bool {
+    std::process::Command::new("python3")
+        .args(["-B", "-m", "py_compile"])
+        .args(files.iter().map(|f| dir.join(f)))
+        .status()
+        .expect("python3 runs")
+        .success()
+}
+
+#[test]
+fn fix_rewrites_the_example_and_a_second_run_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&example_dir(), dir.path());
+    let pyproject = dir.path().join("pyproject.toml");
+    let mut text = std::fs::read_to_string(&pyproject).unwrap();
+    text.push_str(
+        "\n[tool.ssot]\n\n[tool.ssot.concepts.websocket-manager]\n\
+         canonical = \"app.websocket_core.unified_manager:UnifiedWebSocketManager\"\n\
+         members = [\"app.websocket_core.simple:SimpleWebSocketManager\"]\n",
+    );
+    std::fs::write(pyproject, text).unwrap();
+
+    let (code, stdout, stderr) = run(ssot().arg("fix").arg(dir.path()));
+    // Violations other than SSOT101 remain (dangling imports, competing definitions...).
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    // EXPECTED.md: 16 non-canonical bindings; the one reached as `app.websocket_core.
+    // websocket_manager.WebSocketManager` through `import app...` is an unsafe fix that is
+    // refused because `app` is also bound by other imports in that file.
+    assert!(
+        stdout.contains("Fixed 15 violations in 14 files (SSOT101 ×15)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("compliance 11/29 (37.9%) → 26/29 (89.7%)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("app/routes/admin.py:14:12: SSOT101"),
+        "{stdout}"
+    );
+
+    let (code, stdout, _) = run(ssot()
+        .args(["fix", "--output-format", "json"])
+        .arg(dir.path()));
+    assert_eq!(code, 1);
+    let second: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(second["schema"], "ssot.fix/1");
+    assert_eq!(second["files"].as_array().unwrap().len(), 0, "{stdout}");
+    assert_eq!(second["concepts"][0]["after"]["canonical_references"], 26);
+
+    let (code, stdout, _) = run(ssot()
+        .args(["check", "--select", "SSOT101", "--output-format", "concise"])
+        .arg(dir.path()));
+    assert_eq!(code, 1);
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains("SSOT101")).count(),
+        1,
+        "{stdout}"
+    );
+
+    let status = std::process::Command::new("python3")
+        .args(["-B", "-m", "compileall", "-q", "-x", "broken_migration"])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn diff_prints_a_unified_diff_and_writes_nothing() {
+    let dir = legacy_project("from pkg.legacy import Manager\n");
+    let (code, stdout, stderr) = run(ssot().args(["fix", "--diff"]).arg(dir.path()));
+    assert_eq!(code, 1, "changes pending: exit 1\n{stderr}");
+    assert_eq!(
+        stdout,
+        "--- a/app.py\n+++ b/app.py\n@@ -1 +1 @@\n-from pkg.legacy import Manager\n\
+         +from pkg.core import Manager\n"
+    );
+    assert!(
+        stderr.contains("Would fix 1 violation in 1 file"),
+        "{stderr}"
+    );
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "from pkg.legacy import Manager\n"
+    );
+
+    let (code, _, _) = run(ssot().arg("fix").arg(dir.path()));
+    assert_eq!(code, 0);
+    let (code, stdout, _) = run(ssot().args(["fix", "--diff"]).arg(dir.path()));
+    assert_eq!((code, stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn select_limits_the_fixes_to_the_chosen_rules() {
+    let dir =
+        legacy_project("from pkg.legacy import Manager\nimport os  # ssot: ignore[SSOT101]\n");
+    // SSOT101 does not run, so the suppression is not known to be unused: nothing to do.
+    let (code, stdout, _) = run(ssot().args(["fix", "--select", "SSOT900"]).arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("No fixes applied."), "{stdout}");
+    // SSOT101 alone: the import is rewritten, the suppression stays.
+    let (code, stdout, _) = run(ssot().args(["fix", "--select", "SSOT101"]).arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "from pkg.core import Manager\nimport os  # ssot: ignore[SSOT101]\n"
+    );
+    // Every rule: the unused suppression goes too.
+    let (code, stdout, _) = run(ssot().arg("fix").arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "from pkg.core import Manager\nimport os\n"
+    );
+}
+
+#[test]
+fn unsafe_fixes_are_opt_in() {
+    let app = "from pkg.legacy import (  # the manager\n    Manager,\n)\n";
+    let dir = legacy_project(app);
+    let (code, stdout, _) = run(ssot().arg("fix").arg(dir.path()));
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("the fix is unsafe (apply it with `--unsafe-fixes`)"),
+        "{stdout}"
+    );
+    assert_eq!(read(dir.path(), "app.py"), app);
+    let (code, _, _) = run(ssot().args(["fix", "--unsafe-fixes"]).arg(dir.path()));
+    assert_eq!(code, 0);
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "from pkg.core import (  # the manager\n    Manager,\n)\n"
+    );
+}
+
+#[test]
+fn fix_only_exits_zero_when_only_unfixable_violations_remain() {
+    let dir = legacy_project("from pkg.legacy import Manager\nfrom pkg.gone import Thing\n");
+    let (code, stdout, _) = run(ssot().args(["fix", "--fix-only"]).arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(!stdout.contains("remain"), "{stdout}");
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "from pkg.core import Manager\nfrom pkg.gone import Thing\n"
+    );
+}
+
+#[test]
+fn a_file_changed_before_the_write_is_left_alone() {
+    let dir = legacy_project("from pkg.legacy import Manager\n");
+    let (code, stdout, _) = run(ssot()
+        .arg("fix")
+        .arg(dir.path())
+        .env("SSOT_FAULT_CHANGE_BEFORE_WRITE", "app.py"));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("Not written: app.py: the file changed"),
+        "{stdout}"
+    );
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "from pkg.legacy import Manager\n# edited by someone else\n"
+    );
+    // No temporary file is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".ssot-"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn writes_keep_permissions_and_symbolic_links() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = legacy_project("from pkg.legacy import Manager\n");
+    std::fs::set_permissions(
+        dir.path().join("app.py"),
+        std::fs::Permissions::from_mode(0o640),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("shared")).unwrap();
+    std::fs::write(
+        dir.path().join("shared/real_tool.py"),
+        "from pkg.legacy import Manager\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("shared/real_tool.py", dir.path().join("tool.py")).unwrap();
+    let (code, stdout, _) = run(ssot().arg("fix").arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}");
+    let mode = std::fs::metadata(dir.path().join("app.py"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o640);
+    assert!(std::fs::symlink_metadata(dir.path().join("tool.py"))
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        read(dir.path(), "shared/real_tool.py"),
+        "from pkg.core import Manager\n"
+    );
+    assert!(python_compiles(dir.path(), &["app.py"]));
+}
+
+#[test]
+fn files_that_cannot_be_rewritten_are_reported_and_untouched() {
+    let latin1: &[u8] =
+        b"# -*- coding: latin-1 -*-\nfrom pkg.legacy import Manager\nname = '\xe9'\n";
+    let dir = legacy_project("from pkg.legacy import Manager\n");
+    std::fs::write(dir.path().join("latin.py"), latin1).unwrap();
+    std::fs::write(
+        dir.path().join("broken.py"),
+        "from pkg.legacy import Manager\nprint 'py2'\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = run(ssot().arg("fix").arg(dir.path()));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("latin.py:2:24: SSOT101 the file is not UTF-8"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("broken.py:1:24: SSOT101 the file has syntax errors"),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read(dir.path().join("latin.py")).unwrap(), latin1);
+    assert_eq!(read(dir.path(), "app.py"), "from pkg.core import Manager\n");
+}
+
+#[test]
+fn fix_refuses_ci_only_formats() {
+    let dir = legacy_project("from pkg.legacy import Manager\n");
+    let (code, _, stderr) = run(ssot()
+        .args(["fix", "--output-format", "sarif"])
+        .arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("`ssot fix` reports in"), "{stderr}");
+}

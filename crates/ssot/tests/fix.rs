@@ -266,3 +266,81 @@ fn fix_refuses_ci_only_formats() {
     assert_eq!(code, 2);
     assert!(stderr.contains("`ssot fix` reports in"), "{stderr}");
 }
+
+#[test]
+fn shims_become_deprecation_shims_that_still_serve_old_callers() {
+    let dir = text_project(&[
+        (
+            "pyproject.toml",
+            &format!("[tool.ssot]\n\n{CONCEPT}shims = [\"pkg.legacy\"]\n"),
+        ),
+        ("pkg/__init__.py", ""),
+        (
+            "pkg/core.py",
+            "class Manager:\n    pass\n\n\nclass Other:\n    pass\n",
+        ),
+        (
+            "pkg/legacy.py",
+            "import os\nfrom pkg.core import Manager, Other as O2\n\n__all__ = [\"Manager\"]\n",
+        ),
+        ("app.py", "from pkg.legacy import Manager\n"),
+    ]);
+    // Unsafe: without --unsafe-fixes only the import is rewritten.
+    let (code, stdout, _) = run(ssot().args(["fix", "--shims"]).arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("Shim `pkg.legacy` not rewritten: the fix is unsafe"),
+        "{stdout}"
+    );
+    assert_eq!(read(dir.path(), "app.py"), "from pkg.core import Manager\n");
+
+    let (code, stdout, _) = run(ssot()
+        .args(["fix", "--shims", "--unsafe-fixes"])
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("Shim `pkg.legacy` now serves `Manager`"),
+        "{stdout}"
+    );
+    let shim = read(dir.path(), "pkg/legacy.py");
+    assert!(
+        shim.starts_with("import os\nfrom pkg.core import Other as O2\n"),
+        "{shim}"
+    );
+    assert!(shim.contains("def __getattr__(name):"), "{shim}");
+
+    // Old callers get the same class, with a DeprecationWarning naming the canonical path.
+    let probe = "import warnings\n\
+        import pkg.core\n\
+        with warnings.catch_warnings(record=True) as caught:\n\
+        \x20   warnings.simplefilter('always')\n\
+        \x20   from pkg.legacy import Manager\n\
+        assert Manager is pkg.core.Manager\n\
+        assert caught[0].category is DeprecationWarning, caught\n\
+        print(caught[0].message)\n\
+        import pkg.legacy\n\
+        try:\n\
+        \x20   pkg.legacy.Missing\n\
+        except AttributeError:\n\
+        \x20   print('missing ok')\n";
+    let output = std::process::Command::new("python3")
+        .args(["-B", "-c", probe])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        printed,
+        "pkg.legacy.Manager is deprecated; use pkg.core.Manager\nmissing ok\n"
+    );
+    // Converged: a second run changes nothing.
+    let (code, stdout, _) = run(ssot()
+        .args(["fix", "--shims", "--unsafe-fixes", "--diff"])
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{stdout}");
+}

@@ -446,64 +446,8 @@ impl FileContext<'_, '_> {
         imports + definitions
     }
 
-    /// Deletions that take the aliases `removed` (and their commas) out of `statement`,
-    /// keeping every comment, and whole lines an alias had to itself.
     fn removals(&self, statement: &ImportStmt, removed: &[u32]) -> Vec<Edit> {
-        let names = &statement.names;
-        let mut ranges: Vec<Span> = Vec::new();
-        for &k in removed {
-            let alias = names[k as usize].span;
-            let after = skip_blanks_and_newlines(self.source, alias.end, statement.span.end);
-            if self.source.as_bytes().get(after as usize) == Some(&b',') {
-                let end = skip_spaces(self.source, after + 1, statement.span.end);
-                ranges.push(Span {
-                    start: alias.start,
-                    end: end.min(statement.span.end),
-                });
-            } else if let Some(kept) = (0..k).rev().find(|i| !removed.contains(i)) {
-                // The last alias, without a trailing comma: delete from the end of the last
-                // alias that stays, so no dangling comma is left.
-                ranges.push(Span {
-                    start: names[kept as usize].span.end,
-                    end: alias.end,
-                });
-            } else {
-                ranges.push(alias);
-            }
-        }
-        ranges.sort();
-        let mut merged: Vec<Span> = Vec::new();
-        for range in ranges {
-            match merged.last_mut() {
-                Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
-                _ => merged.push(range),
-            }
-        }
-        let comments = comments_in(self.source, statement.span);
-        let mut edits = Vec::new();
-        for range in merged {
-            for piece in subtract_comments(self.source, range, &comments) {
-                edits.push(Self::edit(self.whole_line_if_alone(piece), ""));
-            }
-        }
-        edits
-    }
-
-    /// Widens a deletion to its whole line when nothing but blanks would remain on it.
-    fn whole_line_if_alone(&self, piece: Span) -> Span {
-        let start = line_start(self.source, piece.start);
-        let end = line_end(self.source, piece.end);
-        let before = &self.source[start as usize..piece.start as usize];
-        let after = &self.source[piece.end as usize..end as usize];
-        let blank = |s: &str| s.bytes().all(|b| b == b' ' || b == b'\t' || b == b'\x0c');
-        if blank(before) && blank(after) && line_start(self.source, piece.end) == start {
-            Span {
-                start,
-                end: next_line_start(self.source, piece.end),
-            }
-        } else {
-            piece
-        }
+        removal_edits(self.source, statement, removed)
     }
 
     /// `import legacy` (or `import a.legacy as lg`) used only as `legacy.Name` for names that
@@ -596,6 +540,69 @@ impl FileContext<'_, '_> {
             applicability: Applicability::Unsafe,
             edits,
         })
+    }
+}
+
+/// Deletions that take the aliases `removed` (and their commas) out of `statement`,
+/// keeping every comment, and whole lines an alias had to itself.
+pub(crate) fn removal_edits(source: &str, statement: &ImportStmt, removed: &[u32]) -> Vec<Edit> {
+    let names = &statement.names;
+    let mut ranges: Vec<Span> = Vec::new();
+    for &k in removed {
+        let alias = names[k as usize].span;
+        let after = skip_blanks_and_newlines(source, alias.end, statement.span.end);
+        if source.as_bytes().get(after as usize) == Some(&b',') {
+            let end = skip_spaces(source, after + 1, statement.span.end);
+            ranges.push(Span {
+                start: alias.start,
+                end: end.min(statement.span.end),
+            });
+        } else if let Some(kept) = (0..k).rev().find(|i| !removed.contains(i)) {
+            // The last alias, without a trailing comma: delete from the end of the last
+            // alias that stays, so no dangling comma is left.
+            ranges.push(Span {
+                start: names[kept as usize].span.end,
+                end: alias.end,
+            });
+        } else {
+            ranges.push(alias);
+        }
+    }
+    ranges.sort();
+    let mut merged: Vec<Span> = Vec::new();
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    let comments = comments_in(source, statement.span);
+    let mut edits = Vec::new();
+    for range in merged {
+        for piece in subtract_comments(source, range, &comments) {
+            edits.push(Edit {
+                span: whole_line_if_alone(source, piece),
+                content: String::new(),
+            });
+        }
+    }
+    edits
+}
+
+/// Widens a deletion to its whole line when nothing but blanks would remain on it.
+fn whole_line_if_alone(source: &str, piece: Span) -> Span {
+    let start = line_start(source, piece.start);
+    let end = line_end(source, piece.end);
+    let before = &source[start as usize..piece.start as usize];
+    let after = &source[piece.end as usize..end as usize];
+    let blank = |s: &str| s.bytes().all(|b| b == b' ' || b == b'\t' || b == b'\x0c');
+    if blank(before) && blank(after) && line_start(source, piece.end) == start {
+        Span {
+            start,
+            end: next_line_start(source, piece.end),
+        }
+    } else {
+        piece
     }
 }
 

@@ -16,6 +16,7 @@ pub mod diff;
 pub mod import_rewrite;
 mod import_text;
 pub mod session;
+pub mod shims;
 pub mod source;
 pub mod verify;
 

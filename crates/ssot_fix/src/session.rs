@@ -9,12 +9,13 @@ use std::collections::BTreeMap;
 
 use rustc_hash::FxHashMap;
 use ssot_facts::FileFacts;
-use ssot_index::{FileId, Project, Resolver};
+use ssot_index::{FileId, ModuleId, Origin, Project, Resolution, Resolver};
 use ssot_python::SourceKind;
 use ssot_rules::{Applicability, Diagnostic, Rule};
 
 use crate::apply::apply_fixes;
 use crate::import_rewrite::{plan_import_fixes, PlannedFix};
+use crate::shims::{plan_shim, ShimRequest};
 use crate::source::SourceFile;
 use crate::verify::{binding_summaries, describe_difference};
 
@@ -25,6 +26,10 @@ pub trait FixHost {
     /// The diagnostics of the selected rules on `project` (after per-file ignores,
     /// suppressions and the command's path filter), sorted.
     fn diagnose(&self, project: &Project) -> Vec<Diagnostic>;
+    /// The declared shims to turn into deprecation shims (`--shims`).
+    fn shim_requests(&self, _project: &Project) -> Vec<ShimRequest> {
+        Vec::new()
+    }
 }
 
 /// Options of a run.
@@ -34,6 +39,8 @@ pub struct FixOptions {
     pub unsafe_fixes: bool,
     /// Stop after this many passes even if fixes remain.
     pub max_passes: u32,
+    /// Turn declared shims into deprecation shims (an unsafe fix) once imports are rewritten.
+    pub shims: bool,
 }
 
 impl Default for FixOptions {
@@ -41,6 +48,7 @@ impl Default for FixOptions {
         Self {
             unsafe_fixes: false,
             max_passes: 10,
+            shims: false,
         }
     }
 }
@@ -80,6 +88,9 @@ pub struct FixOutcome {
     /// Every diagnostic that remains after the run (the ones in `skipped` included).
     pub remaining: Vec<Diagnostic>,
     pub failures: Vec<FixFailure>,
+    /// What became of each shim request (`--shims`): the names now served with a
+    /// deprecation warning, or why the shim was not rewritten.
+    pub shims: Vec<(String, Result<Vec<String>, String>)>,
     /// Passes that applied something.
     pub passes: u32,
     /// Fixes were still available when the pass cap was reached.
@@ -166,11 +177,58 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
         diagnostics = host.diagnose(project);
     }
 
+    // Shims last: while a shim still re-exports, its importers are rewritten above; once it
+    // serves names through `__getattr__`, they would resolve to it as open.
+    let mut shims = Vec::new();
+    let mut served_by_shim: FxHashMap<ModuleId, Origin> = FxHashMap::default();
+    let mut shim_files: FxHashMap<FileId, (Vec<String>, Origin)> = FxHashMap::default();
+    if options.shims {
+        for request in host.shim_requests(project) {
+            let result = apply_shim(project, host, &request, options, &mut working, &blocked);
+            match &result {
+                Ok((file, served)) => {
+                    if let Some(module) = project.modules.get(&request.module) {
+                        served_by_shim.insert(module, request.canonical);
+                    }
+                    shim_files.insert(*file, (served.clone(), request.canonical));
+                }
+                Err(reason) if reason.starts_with("internal error") => failures.push(FixFailure {
+                    path: request.module.clone(),
+                    message: reason.clone(),
+                }),
+                Err(_) => {}
+            }
+            shims.push((request.module.clone(), result.map(|(_, served)| served)));
+        }
+    }
+
     // Verify: every file's bindings resolve as before. A changed file that differs is
     // restored; a difference in a file the run did not change means a rewritten module serves
     // its importers differently, which cannot be pinned on one file, so all are restored.
+    // A deprecation shim serves its names through `__getattr__`, which the index reports as
+    // open: such a binding counts as the origin the shim serves, and the shim's own removed
+    // re-exports are expected to be gone.
+    let mut before = before;
+    for (file, (served, origin)) in &shim_files {
+        before[*file as usize].retain(|fact| {
+            !(fact.resolution == Resolution::Definition(*origin)
+                && fact.local.as_ref().is_some_and(|l| served.contains(l)))
+        });
+    }
     loop {
-        let after = binding_summaries(project);
+        let mut after = binding_summaries(project);
+        for summary in &mut after {
+            for fact in summary.iter_mut() {
+                if let Resolution::Open(ssot_index::OpenReason::ModuleGetattr(module)) =
+                    fact.resolution
+                {
+                    if let Some(origin) = served_by_shim.get(&module) {
+                        fact.resolution = Resolution::Definition(*origin);
+                    }
+                }
+            }
+            summary.sort();
+        }
         let differing: Vec<FileId> = (0..project.files.len() as FileId)
             .filter(|&f| before[f as usize] != after[f as usize])
             .collect();
@@ -201,7 +259,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
         }
         diagnostics = host.diagnose(project);
     }
-    if passes > 0 || !failures.is_empty() {
+    if passes > 0 || !failures.is_empty() || !shim_files.is_empty() {
         diagnostics = host.diagnose(project);
     }
 
@@ -225,9 +283,59 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
         skipped,
         remaining: diagnostics,
         failures,
+        shims,
         passes,
         hit_pass_cap,
     }
+}
+
+/// Rewrites one declared shim: returns its file and the names it now serves.
+fn apply_shim(
+    project: &mut Project,
+    host: &dyn FixHost,
+    request: &ShimRequest,
+    options: FixOptions,
+    working: &mut FxHashMap<FileId, Working>,
+    blocked: &FxHashMap<FileId, String>,
+) -> Result<(FileId, Vec<String>), String> {
+    let file = project
+        .modules
+        .get(&request.module)
+        .and_then(|m| project.modules.module(m).file)
+        .ok_or_else(|| format!("the shim module `{}` has no file", request.module))?;
+    if let Some(reason) = blocked.get(&file) {
+        return Err(reason.clone());
+    }
+    if !working.contains_key(&file) {
+        let state = open_for_fixing(project, file, host)?;
+        working.insert(file, state);
+    }
+    let state = working.get_mut(&file).expect("inserted above");
+    let mut resolver = Resolver::new(project);
+    let plan = plan_shim(
+        &mut resolver,
+        request,
+        &state.text,
+        state.source.line_ending,
+    )?;
+    if !allowed(plan.fix.applicability, options) {
+        return Err(fix_reason(plan.fix.applicability, options));
+    }
+    let applied = apply_fixes(&state.text, std::slice::from_ref(&plan.fix));
+    if applied.applied.is_empty() {
+        return Err("the shim's edits overlap".to_string());
+    }
+    let path = project.file(file).path.clone();
+    let facts = reextract(project, &path, &applied.text);
+    if !facts.syntax_errors.is_empty() {
+        return Err(format!(
+            "internal error: the shim does not parse ({}); the file keeps its original bytes",
+            facts.syntax_errors[0].message
+        ));
+    }
+    state.text = applied.text;
+    project.files[file as usize].facts = facts;
+    Ok((file, plan.served))
 }
 
 /// One file's fixes for a pass.

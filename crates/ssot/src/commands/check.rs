@@ -122,6 +122,11 @@ impl Analyser {
         })
     }
 
+    /// The declared concepts.
+    pub fn declarations(&self) -> &[ConceptDeclaration] {
+        &self.declarations
+    }
+
     fn in_targets(&self, path: &str) -> bool {
         crate::workspace::path_in_targets(&self.targets, path)
     }

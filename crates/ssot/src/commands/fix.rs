@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Result};
 use ssot_fix::session::{run_fixes, FixHost, FixOptions, FixOutcome};
+use ssot_fix::shims::ShimRequest;
 use ssot_index::Project;
 use ssot_rules::{ConceptReport, Diagnostic, Rule};
 
@@ -38,6 +39,11 @@ pub struct FixArgs {
     /// Exit 0 even when violations remain.
     #[arg(long)]
     pub exit_zero: bool,
+    /// Turn each concept's declared `shims` into deprecation shims: the re-exports of the
+    /// canonical object are served by a module `__getattr__` that warns. An unsafe fix: needs
+    /// `--unsafe-fixes` too.
+    #[arg(long)]
+    pub shims: bool,
 }
 
 /// Reads files and runs the rules for the fix session.
@@ -65,6 +71,26 @@ impl FixHost for CliHost<'_> {
                 Vec::new()
             }
         }
+    }
+
+    fn shim_requests(&self, project: &Project) -> Vec<ShimRequest> {
+        let mut resolver = ssot_index::Resolver::new(project);
+        let Ok(concepts) =
+            ssot_rules::resolve_concepts(&mut resolver, self.analyser.declarations())
+        else {
+            return Vec::new();
+        };
+        concepts
+            .iter()
+            .flat_map(|concept| {
+                concept.shims.iter().map(|module| ShimRequest {
+                    concept: concept.name.clone(),
+                    module: module.clone(),
+                    canonical_path: concept.canonical_path.clone(),
+                    canonical: concept.canonical,
+                })
+            })
+            .collect()
     }
 }
 
@@ -95,6 +121,7 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
     };
     let options = FixOptions {
         unsafe_fixes: args.unsafe_fixes,
+        shims: args.shims,
         ..FixOptions::default()
     };
     let outcome = run_fixes(&mut loaded.project, &host, options);
@@ -238,6 +265,20 @@ impl FixReport<'_> {
                 if *bindings == 1 { "s" } else { "" }
             )?;
         }
+        for (module, result) in &self.outcome.shims {
+            match result {
+                Ok(served) => writeln!(
+                    out,
+                    "Shim `{module}` now serves {} with a DeprecationWarning.",
+                    served
+                        .iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )?,
+                Err(reason) => writeln!(out, "Shim `{module}` not rewritten: {reason}")?,
+            }
+        }
         for (path, reason) in self.not_written {
             writeln!(out, "Not written: {path}: {reason}")?;
         }
@@ -356,6 +397,10 @@ impl FixReport<'_> {
             "failures": self.outcome.failures.iter()
                 .map(|f| json!({"path": f.path, "message": f.message}))
                 .collect::<Vec<_>>(),
+            "shims": self.outcome.shims.iter().map(|(module, result)| match result {
+                Ok(served) => json!({"module": module, "served": served}),
+                Err(reason) => json!({"module": module, "skipped": reason}),
+            }).collect::<Vec<_>>(),
             "remaining": self.outcome.remaining.len(),
             "concepts": self.before.iter().zip(self.after).map(|(b, a)| json!({
                 "name": a.name,

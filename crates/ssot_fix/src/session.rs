@@ -306,11 +306,12 @@ fn apply_shim(
     if let Some(reason) = blocked.get(&file) {
         return Err(reason.clone());
     }
-    if !working.contains_key(&file) {
-        let state = open_for_fixing(project, file, host)?;
-        working.insert(file, state);
-    }
-    let state = working.get_mut(&file).expect("inserted above");
+    let state = match working.entry(file) {
+        std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+        std::collections::hash_map::Entry::Vacant(entry) => {
+            entry.insert(open_for_fixing(project, file, host)?)
+        }
+    };
     let mut resolver = Resolver::new(project);
     let plan = plan_shim(
         &mut resolver,

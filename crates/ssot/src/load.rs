@@ -30,7 +30,17 @@ pub struct FileProblem {
     pub message: String,
 }
 
-/// Loads every file; returns the analysed files and the problems, both sorted by path.
+/// A file's bytes, fingerprinted: `fix` refuses to rewrite a file whose bytes are no longer
+/// the ones analysed.
+pub fn content_hash(bytes: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = rustc_hash::FxHasher::default();
+    hasher.write(bytes);
+    hasher.finish() ^ (bytes.len() as u64).rotate_left(32)
+}
+
+/// Loads every file; returns the analysed files (each with the hash of its bytes) and the
+/// problems, both sorted by path.
 ///
 /// `is_first_party` says which imported modules belong to the project: attribute uses of other
 /// modules (`os.path.join`) are not recorded.
@@ -40,8 +50,8 @@ pub fn load_files(
     test_paths: &GlobSet,
     max_file_size: u64,
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
-) -> (Vec<ProjectFile>, Vec<FileProblem>) {
-    let results: Vec<Result<ProjectFile, FileProblem>> = found
+) -> (Vec<(ProjectFile, u64)>, Vec<FileProblem>) {
+    let results: Vec<Result<(ProjectFile, u64), FileProblem>> = found
         .par_iter()
         .map(|file| load_one(file, fs, test_paths, max_file_size, is_first_party))
         .collect();
@@ -63,7 +73,7 @@ fn load_one(
     test_paths: &GlobSet,
     max_file_size: u64,
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
-) -> Result<ProjectFile, FileProblem> {
+) -> Result<(ProjectFile, u64), FileProblem> {
     let problem = |kind, message: String| FileProblem {
         path: file.relative.clone(),
         kind,
@@ -88,9 +98,12 @@ fn load_one(
         )
     })?
     .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
-    Ok(ProjectFile {
-        is_test: test_paths.is_match(&file.relative),
-        path: file.relative.clone(),
-        facts,
-    })
+    Ok((
+        ProjectFile {
+            is_test: test_paths.is_match(&file.relative),
+            path: file.relative.clone(),
+            facts,
+        },
+        content_hash(&bytes),
+    ))
 }

@@ -17,3 +17,10 @@ pub fn note_memory(label: &str) {
         }
     }
 }
+
+/// Prints how long a phase took with a label when `SSOT_TIMINGS` is set.
+pub fn report(label: &str, elapsed: std::time::Duration) {
+    if std::env::var_os("SSOT_TIMINGS").is_some() {
+        eprintln!("timing {label}: {:.3} s", elapsed.as_secs_f64());
+    }
+}

@@ -64,6 +64,8 @@ pub struct LoadedProject {
     /// A file made ssot itself fail: exit code 2.
     pub internal_error: bool,
     pub timings: LoadTimings,
+    /// The hash of each analysed file's bytes ([`load::content_hash`]), sorted by path.
+    pub content_hashes: Vec<(String, u64)>,
 }
 
 /// How long loading took, phase by phase (`SSOT_TIMINGS=1` prints them).
@@ -196,6 +198,12 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
         }))
         .collect();
     problems.sort();
+    let mut content_hashes: Vec<(String, u64)> = files
+        .iter()
+        .map(|(f, hash)| (f.path.clone(), *hash))
+        .collect();
+    content_hashes.sort();
+    let files = files.into_iter().map(|(file, _)| file).collect();
     let project = Project::with_unread_modules(files, &unread_modules, &import_roots);
     let targets = targets
         .iter()
@@ -208,6 +216,7 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
         project,
         problems,
         internal_error,
+        content_hashes,
         timings: LoadTimings {
             walk: walked,
             parse: parsed - walked,

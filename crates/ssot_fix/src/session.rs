@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use ssot_facts::FileFacts;
 use ssot_index::{FileId, ModuleId, Origin, Project, Resolution, Resolver};
@@ -21,7 +22,8 @@ use crate::verify::{binding_summaries, describe_difference};
 
 /// What a fix run needs from outside: file contents and the rules.
 pub trait FixHost {
-    /// The current bytes of a file, read for fixing.
+    /// The bytes of a file, read for fixing: an error when they are no longer the bytes the
+    /// project's facts were extracted from (the file changed since it was analysed).
     fn read(&self, path: &str) -> Result<Vec<u8>, String>;
     /// The diagnostics of the selected rules on `project` (after per-file ignores,
     /// suppressions and the command's path filter), sorted.
@@ -115,11 +117,19 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
     let mut hit_pass_cap = false;
     let mut diagnostics = host.diagnose(project);
     loop {
-        for file in candidate_files(project, &diagnostics, options) {
-            if working.contains_key(&file) || blocked.contains_key(&file) {
-                continue;
-            }
-            match open_for_fixing(project, file, host) {
+        // Reading is cheap and sequential; decoding and re-parsing run in parallel.
+        let to_open: Vec<(FileId, Result<Vec<u8>, String>)> =
+            candidate_files(project, &diagnostics, options)
+                .into_iter()
+                .filter(|f| !working.contains_key(f) && !blocked.contains_key(f))
+                .map(|f| (f, host.read(&project.file(f).path)))
+                .collect();
+        let opened: Vec<(FileId, Result<Working, String>)> = to_open
+            .into_par_iter()
+            .map(|(file, bytes)| (file, bytes.and_then(|b| open_for_fixing(project, file, b))))
+            .collect();
+        for (file, state) in opened {
+            match state {
                 Ok(state) => {
                     working.insert(file, state);
                 }
@@ -129,28 +139,30 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
             }
         }
         let plans = plan_all(project, &diagnostics, &working, options);
+        if passes == options.max_passes && plans.values().any(|p| !p.fixes.is_empty()) {
+            hit_pass_cap = true;
+            break;
+        }
+        // Apply and re-parse every file's fixes in parallel; then update the project.
+        let results: Vec<(FileId, String, FileFacts, Vec<usize>)> = plans
+            .par_iter()
+            .filter(|(file, plan)| !plan.fixes.is_empty() && !blocked.contains_key(*file))
+            .filter_map(|(&file, plan)| {
+                let state = working.get(&file)?;
+                let fixes: Vec<_> = plan.fixes.iter().map(|p| p.fix.clone()).collect();
+                let applied = apply_fixes(&state.text, &fixes);
+                if applied.applied.is_empty() {
+                    return None;
+                }
+                let facts = reextract(project, &project.file(file).path, &applied.text);
+                Some((file, applied.text, facts, applied.applied))
+            })
+            .collect();
         let mut applied_any = false;
-        for (file, plan) in plans {
-            if blocked.contains_key(&file) || plan.fixes.is_empty() {
-                continue;
-            }
-            if passes == options.max_passes {
-                hit_pass_cap = true;
-                break;
-            }
-            let Some(state) = working.get_mut(&file) else {
-                continue;
-            };
-            let fixes: Vec<_> = plan.fixes.iter().map(|p| p.fix.clone()).collect();
-            let applied = apply_fixes(&state.text, &fixes);
-            if applied.applied.is_empty() {
-                continue;
-            }
-            let path = project.file(file).path.clone();
-            let facts = reextract(project, &path, &applied.text);
+        for (file, text, facts, applied) in results {
             if !facts.syntax_errors.is_empty() {
                 failures.push(FixFailure {
-                    path: path.clone(),
+                    path: project.file(file).path.clone(),
                     message: format!(
                         "internal error: the fixed text does not parse ({}); the file keeps its \
                          original bytes",
@@ -161,16 +173,17 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
                 blocked.insert(file, "an earlier fix of this file failed".to_string());
                 continue;
             }
-            for &index in &applied.applied {
-                for &diagnostic in &plan.fixes[index].diagnostics {
+            let state = working.get_mut(&file).expect("planned files are open");
+            for &index in &applied {
+                for &diagnostic in &plans[&file].fixes[index].diagnostics {
                     *state.fixed.entry(diagnostics[diagnostic].rule).or_default() += 1;
                 }
             }
-            state.text = applied.text;
+            state.text = text;
             project.files[file as usize].facts = facts;
             applied_any = true;
         }
-        if !applied_any || hit_pass_cap {
+        if !applied_any {
             break;
         }
         passes += 1;
@@ -259,7 +272,9 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
         }
         diagnostics = host.diagnose(project);
     }
-    if passes > 0 || !failures.is_empty() || !shim_files.is_empty() {
+    // The loops above end on a diagnosis of the current project; only the shims changed it
+    // since.
+    if !shim_files.is_empty() {
         diagnostics = host.diagnose(project);
     }
 
@@ -309,7 +324,8 @@ fn apply_shim(
     let state = match working.entry(file) {
         std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
         std::collections::hash_map::Entry::Vacant(entry) => {
-            entry.insert(open_for_fixing(project, file, host)?)
+            let bytes = host.read(&project.file(file).path)?;
+            entry.insert(open_for_fixing(project, file, bytes)?)
         }
     };
     let mut resolver = Resolver::new(project);
@@ -435,17 +451,13 @@ fn reextract(project: &Project, path: &str, text: &str) -> FileFacts {
     })
 }
 
-/// Reads a file for fixing: UTF-8, free of syntax errors, and still what was analysed.
-fn open_for_fixing(project: &Project, file: FileId, host: &dyn FixHost) -> Result<Working, String> {
+/// Takes a file for fixing: UTF-8 and free of syntax errors.
+fn open_for_fixing(project: &Project, file: FileId, bytes: Vec<u8>) -> Result<Working, String> {
     let project_file = project.file(file);
     if !project_file.facts.syntax_errors.is_empty() {
         return Err("the file has syntax errors, so it is never rewritten".to_string());
     }
-    let bytes = host.read(&project_file.path)?;
     let source = SourceFile::from_bytes(bytes).map_err(|e| e.to_string())?;
-    if reextract(project, &project_file.path, &source.text) != project_file.facts {
-        return Err("the file changed since it was analysed; run `ssot fix` again".to_string());
-    }
     Ok(Working {
         text: source.text.clone(),
         original_facts: project_file.facts.clone(),

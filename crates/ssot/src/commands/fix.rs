@@ -50,22 +50,45 @@ pub struct FixArgs {
 struct CliHost<'a> {
     analyser: &'a Analyser,
     root: &'a Path,
+    content_hashes: &'a [(String, u64)],
     fs: RealFileSystem,
     max_file_size: u64,
     /// The first analysis error (a concept that stopped resolving): the run stops with it.
     error: RefCell<Option<anyhow::Error>>,
+    /// Concept figures of the first analysis (before any fix) and of the latest one.
+    first_concepts: RefCell<Option<Vec<ConceptReport>>>,
+    last_concepts: RefCell<Vec<ConceptReport>>,
 }
 
 impl FixHost for CliHost<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
-        self.fs
+        let bytes = self
+            .fs
             .read(&self.root.join(path), self.max_file_size)
-            .map_err(|err| err.to_string())
+            .map_err(|err| err.to_string())?;
+        let analysed = self
+            .content_hashes
+            .binary_search_by(|(p, _)| p.as_str().cmp(path))
+            .ok()
+            .map(|i| self.content_hashes[i].1);
+        if analysed != Some(crate::load::content_hash(&bytes)) {
+            return Err("the file changed since it was analysed; run `ssot fix` again".to_string());
+        }
+        Ok(bytes)
     }
 
     fn diagnose(&self, project: &Project) -> Vec<Diagnostic> {
-        match self.analyser.analyse(project) {
-            Ok(analysis) => analysis.diagnostics,
+        let started = std::time::Instant::now();
+        let result = self.analyser.analyse(project);
+        crate::timing::report("fix: analysis", started.elapsed());
+        match result {
+            Ok(analysis) => {
+                self.first_concepts
+                    .borrow_mut()
+                    .get_or_insert_with(|| analysis.concepts.clone());
+                *self.last_concepts.borrow_mut() = analysis.concepts;
+                analysis.diagnostics
+            }
             Err(err) => {
                 self.error.borrow_mut().get_or_insert(err);
                 Vec::new()
@@ -106,29 +129,37 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
         );
     }
     let selection = args.rules.selection()?;
+    let started = std::time::Instant::now();
     let mut loaded = load_project(&args.project)?;
+    crate::timing::report("fix: load", started.elapsed());
     let analyser = Analyser::new(&loaded, &selection)?;
-    let before = analyser.analyse(&loaded.project)?.concepts;
     let host = CliHost {
         analyser: &analyser,
         root: &loaded.root,
+        content_hashes: &loaded.content_hashes,
         fs: RealFileSystem::from_env(),
         max_file_size: loaded
             .config
             .max_file_size
             .unwrap_or(crate::config::DEFAULT_MAX_FILE_SIZE),
         error: RefCell::new(None),
+        first_concepts: RefCell::new(None),
+        last_concepts: RefCell::new(Vec::new()),
     };
     let options = FixOptions {
         unsafe_fixes: args.unsafe_fixes,
         shims: args.shims,
         ..FixOptions::default()
     };
+    let started = std::time::Instant::now();
     let outcome = run_fixes(&mut loaded.project, &host, options);
+    crate::timing::report("fix: session", started.elapsed());
     if let Some(err) = host.error.into_inner() {
-        return Err(err.context("the project stopped analysing cleanly during the fix"));
+        return Err(err.context("the project could not be analysed"));
     }
-    let after = analyser.analyse(&loaded.project)?.concepts;
+    // The session analyses the project first and last: those are the figures before and after.
+    let before = host.first_concepts.into_inner().unwrap_or_default();
+    let after = host.last_concepts.into_inner();
 
     let mut not_written = Vec::new();
     if !args.diff {

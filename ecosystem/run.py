@@ -393,9 +393,86 @@ COMMANDS = [
     # exit 1 means "violations", which is what a project without a baseline has
     Command("check", ["check", "{dir}", "--output-format", "json"], "ssot.check/1", (0, 1),
             check_lines),
-    # `fix` goes here once it exists: run it on a scratch copy, py_compile every changed file,
-    # and check that a second run changes nothing.
 ]
+
+
+def fix_concepts(scan: dict, count: int = 2) -> list[str]:
+    """The symbols imported through the most statements other than their definition's path."""
+    ranked = []
+    for symbol in scan["symbols"]:
+        origin = symbol["origin"]
+        if "." in origin.split(":", 1)[1]:
+            continue  # nested in a class: not importable by name
+        if not any(p["path"] == origin for p in symbol["paths"]):
+            continue
+        other = sum(p["statements"] for p in symbol["paths"] if p["path"] != origin)
+        ranked.append((-other, origin))
+    return [origin for _, origin in sorted(ranked)[:count]]
+
+
+def run_fix(ssot: Path, tree: Path, key: str, timeout: float, result: "Result") -> list[str] | None:
+    """`ssot fix` on a scratch copy, with concepts declared from the project's own scan: the
+    symbols reached through the most non-canonical import statements, canonical at their
+    definition. Every rewritten file must compile, and a second run must change nothing."""
+    scan_out = OUT / f"{key}.scan.json"
+    try:
+        concepts = fix_concepts(json.loads(scan_out.read_text()))
+    except (OSError, ValueError, KeyError) as e:
+        result.errors.append(f"`ssot fix`: cannot read the scan output ({e})")
+        return None
+    scratch = OUT / f"{key}.fix-tree"
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(tree, scratch, symlinks=True)
+    # The tree's own ssot.toml (import roots) gets the concepts appended.
+    config = scratch / "ssot.toml"
+    existing = config.read_text() if config.exists() else ""
+    config.write_text(existing + "".join(f'\n[concepts.fix-{i}]\ncanonical = "{origin}"\n'
+                                         for i, origin in enumerate(concepts)))
+    argv = [str(ssot), "fix", str(scratch), "--output-format", "json", "--exit-zero"]
+    lines = []
+    t0 = time.monotonic()
+    for attempt in ("first", "second"):
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            result.errors.append(f"`ssot fix` timed out after {timeout:.0f} s")
+            return None
+        if proc.returncode != 0 or "panicked" in proc.stderr:
+            result.errors.append(f"`ssot fix` ({attempt} run): exit code {proc.returncode}\n"
+                                 f"    $ {shlex.join(argv)}\n{proc.stderr[-2000:]}")
+            return None
+        doc = json.loads(proc.stdout)
+        files = [f["path"] for f in doc["files"]]
+        if attempt == "second":
+            lines.append(f"fix second-run files={len(files)}")
+            break
+        for origin in concepts:
+            lines.append(f"fix concept canonical={origin}")
+        for c in doc["concepts"]:
+            lines.append(f"fix compliance {c['canonical']} "
+                         f"{c['before']['canonical_references']}/{c['before']['references']} -> "
+                         f"{c['after']['canonical_references']}/{c['after']['references']}")
+        fixed = " ".join(f"{code}={n}" for code, n in sorted(doc["fixed"].items()))
+        lines.append(f"fix fixed {fixed or 'nothing'} files={len(files)}")
+        reasons: dict[str, int] = {}
+        for skipped in doc["skipped"]:
+            reason = skipped["code"] + " " + skipped["reason"]
+            reasons[reason] = reasons.get(reason, 0) + 1
+        lines.extend(f"fix skipped {n} x {reason}" for reason, n in sorted(reasons.items()))
+        for failure in doc["failures"]:
+            result.errors.append(f"`ssot fix` failed to verify {failure['path']}: "
+                                 f"{failure['message']}")
+        for start in range(0, len(files), 200):
+            chunk = [str(scratch / f) for f in files[start:start + 200]]
+            compiled = subprocess.run([sys.executable, "-B", "-m", "py_compile", *chunk],
+                                      capture_output=True, text=True)
+            if compiled.returncode != 0:
+                result.errors.append(f"`ssot fix` left a file that does not compile:\n"
+                                     f"{compiled.stderr[-1500:]}")
+    result.ssot_secs["fix"] = time.monotonic() - t0
+    shutil.rmtree(scratch, ignore_errors=True)
+    return lines
 
 
 # --------------------------------------------------------------------------------------------
@@ -492,6 +569,10 @@ def run_project(p: Project, get_sdist: Callable[[Sdist], Path], ssot: Path,
         lines = run_command(ssot, cmd, tree, p.key, args.timeout, result)
         if lines is not None:
             sections[cmd.name] = lines
+    if "scan" in sections:
+        lines = run_fix(ssot, tree, p.key, args.timeout, result)
+        if lines is not None:
+            sections["fix"] = sorted(lines)
     if result.errors:
         return result  # never bless or diff a run that crashed
     actual = render_expected(p, sections)

@@ -513,13 +513,8 @@ impl FileContext<'_, '_> {
                     && chain[prefix.len()] == mover.written_name
             });
             let Some((prefix, mover)) = matched else {
-                let line = Span {
-                    start: line_start(self.source, occurrence.span.start),
-                    end: line_end(self.source, occurrence.span.start),
-                };
                 return Err(format!(
-                    "`{bound}` is used for more than the moving names: `{}`",
-                    self.text(line).trim()
+                    "`{bound}` is used for more than the moving names in this file"
                 ));
             };
             let name_span = occurrence.attributes[prefix.len()].1;

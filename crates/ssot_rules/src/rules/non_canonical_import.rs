@@ -34,9 +34,15 @@ from app.websocket_core.unified_manager import UnifiedWebSocketManager as WebSoc
 ```
 
 ## Fix safety
-Rewriting the import to the canonical path is safe when only the module path changes and
-the bound name still reaches the same object; ssot verifies that by re-resolving the whole
-project before writing anything.
+`ssot fix` rewrites the import to the canonical path, keeping the local name (`from canonical
+import Real as Local`), splitting a statement when only some of its names move and merging into
+an earlier import of the canonical module when that cannot change what a name holds. The fix is
+safe: every file is re-parsed and the whole project re-resolved before anything is written, and a
+file where any binding would reach another object keeps its bytes. Two forms are unsafe (applied
+only with `--unsafe-fixes`): a statement with a comment inside it (the comment is kept, but may
+end up beside other names), and `import legacy` used as `legacy.Name`, rewritten to the canonical
+module only when the module name is used for nothing else, which stops importing the legacy
+module (and its import-time side effects).
 ";
 
 pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {

@@ -244,6 +244,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         }
         None => (run.diagnostics, 0, 0),
     };
+    let mut diagnostics = diagnostics;
+    crate::commands::fix::attach_import_fixes(&loaded, &mut diagnostics);
     let root = loaded.root.clone();
     let max_file_size = loaded
         .config

@@ -467,11 +467,17 @@ fn figure(c: ssot_rules::Compliance) -> String {
 
 /// Gives `check`'s SSOT101 diagnostics the fix `ssot fix` would apply (unverified: `fix`
 /// verifies before writing), so reports can mark them fixable and JSON carries the edits.
-pub fn attach_import_fixes(loaded: &crate::workspace::LoadedProject, diagnostics: &mut [Diagnostic]) {
+pub fn attach_import_fixes(
+    loaded: &crate::workspace::LoadedProject,
+    diagnostics: &mut [Diagnostic],
+) {
     let mut by_path: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, diagnostic) in diagnostics.iter().enumerate() {
         if diagnostic.rule == Rule::NonCanonicalImport && diagnostic.fix.is_none() {
-            by_path.entry(diagnostic.path.as_str()).or_default().push(index);
+            by_path
+                .entry(diagnostic.path.as_str())
+                .or_default()
+                .push(index);
         }
     }
     if by_path.is_empty() {
@@ -509,7 +515,8 @@ pub fn attach_import_fixes(loaded: &crate::workspace::LoadedProject, diagnostics
         let Ok(source) = ssot_fix::SourceFile::from_bytes(bytes) else {
             continue;
         };
-        let pairs: Vec<(usize, &Diagnostic)> = indices.iter().map(|&i| (i, &diagnostics[i])).collect();
+        let pairs: Vec<(usize, &Diagnostic)> =
+            indices.iter().map(|&i| (i, &diagnostics[i])).collect();
         let (fixes, _) = ssot_fix::import_rewrite::plan_import_fixes(
             &resolver,
             file as ssot_index::FileId,

@@ -344,3 +344,23 @@ fn shims_become_deprecation_shims_that_still_serve_old_callers() {
         .arg(dir.path()));
     assert_eq!(code, 0, "{stdout}");
 }
+
+#[test]
+fn diff_in_json_is_one_document() {
+    let dir = legacy_project("from pkg.legacy import Manager\n");
+    let (code, stdout, _) = run(ssot()
+        .args(["fix", "--diff", "--output-format", "json"])
+        .arg(dir.path()));
+    assert_eq!(code, 1);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["written"], false);
+    assert_eq!(report["files"][0]["path"], "app.py");
+    assert!(report["files"][0]["diff"]
+        .as_str()
+        .unwrap()
+        .contains("+from pkg.core import Manager"));
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "from pkg.legacy import Manager\n"
+    );
+}

@@ -201,7 +201,7 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
         unsafe_fixes: args.unsafe_fixes,
     };
     args.output.write_with(|out| {
-        if args.diff {
+        if args.diff && format != OutputFormat::Json {
             for changed in &outcome.changed {
                 let diff = ssot_fix::diff::unified_diff(
                     &changed.path,
@@ -407,11 +407,21 @@ impl FixReport<'_> {
             "written": !self.dry_run,
             "files": self.outcome.changed.iter()
                 .filter(|c| !self.not_written.iter().any(|(p, _)| p == &c.path))
-                .map(|c| json!({
-                    "path": c.path,
-                    "fixed": c.fixed.iter().map(|(r, n)| (r.code().to_string(), json!(n)))
-                        .collect::<serde_json::Map<_, _>>(),
-                }))
+                .map(|c| {
+                    let mut file = json!({
+                        "path": c.path,
+                        "fixed": c.fixed.iter().map(|(r, n)| (r.code().to_string(), json!(n)))
+                            .collect::<serde_json::Map<_, _>>(),
+                    });
+                    if self.dry_run {
+                        file["diff"] = json!(ssot_fix::diff::unified_diff(
+                            &c.path,
+                            &c.source.text,
+                            &c.new_text,
+                        ));
+                    }
+                    file
+                })
                 .collect::<Vec<_>>(),
             "fixed": fixed.iter().map(|(r, n)| (r.code().to_string(), json!(n)))
                 .collect::<serde_json::Map<_, _>>(),

@@ -136,13 +136,19 @@ pub fn plan_shim(
     if !text.is_empty() && !text.ends_with(['\n', '\r']) {
         block.push_str(line_ending);
     }
-    block.push_str(&shim_block(
+    let block_text = shim_block(
         &request.concept,
         &served,
         canonical_module,
         canonical_name,
         line_ending,
-    ));
+    );
+    // Keep the file's quote style: the block's strings hold no quote characters.
+    if text.matches('\'').count() > text.matches('"').count() {
+        block.push_str(&block_text.replace('"', "'"));
+    } else {
+        block.push_str(&block_text);
+    }
     edits.push(Edit {
         span: Span { start: end, end },
         content: block,
@@ -167,7 +173,7 @@ fn shim_block(concept: &str, names: &[String], module: &str, name: &str, eol: &s
         "_SSOT_MOVED = {".to_string(),
     ];
     for served in names {
-        lines.push(format!("    {served:?}: ({module:?}, {name:?}),"));
+        lines.push(format!("    \"{served}\": (\"{module}\", \"{name}\"),"));
     }
     lines.extend(
         [

@@ -293,7 +293,11 @@ fn check(
         "verification failed: {:?}",
         outcome.failures
     );
-    let after = common::check_fix_contract(&project, &outcome, unsafe_fixes);
+    let options = ssot_fix::session::FixOptions {
+        unsafe_fixes,
+        ..Default::default()
+    };
+    let after = common::check_fix_contract(&project, &outcome, options);
     // Every safe rewrite was made: what is left is unsafe or not a fix's business.
     for skipped in &outcome.skipped {
         prop_assert!(

@@ -8,6 +8,7 @@
 //! ```text
 //! concept: pkg.core:Manager          the canonical symbol (several lines, several concepts)
 //! unsafe                             apply unsafe fixes too
+//! shim: pkg.compat                   declare a shim of the last concept and run with `--shims`
 //! crlf: app.py                       give this file CRLF line endings
 //! bom: app.py                        give this file a UTF-8 byte-order mark
 //! === pkg/core.py
@@ -25,6 +26,7 @@ use ssot_rules::ConceptDeclaration;
 struct Fixture {
     project: MemoryProject,
     unsafe_fixes: bool,
+    shims: bool,
 }
 
 fn read_fixture(path: &Path) -> Fixture {
@@ -32,6 +34,7 @@ fn read_fixture(path: &Path) -> Fixture {
     let (header, body) = text.split_once("=== ").expect("a fixture has files");
     let mut concepts = Vec::new();
     let mut unsafe_fixes = false;
+    let mut shims = false;
     let mut crlf = Vec::new();
     let mut bom = Vec::new();
     for line in header.lines().map(str::trim).filter(|l| !l.is_empty()) {
@@ -42,6 +45,11 @@ fn read_fixture(path: &Path) -> Fixture {
                 ..ConceptDeclaration::default()
             }),
             Some(("crlf", file)) => crlf.push(file.trim().to_string()),
+            Some(("shim", module)) => {
+                shims = true;
+                let concept: &mut ConceptDeclaration = concepts.last_mut().unwrap();
+                concept.shims.push(module.trim().to_string());
+            }
             Some(("bom", file)) => bom.push(file.trim().to_string()),
             None if line == "unsafe" => unsafe_fixes = true,
             _ => panic!("{}: unknown header line {line:?}", path.display()),
@@ -64,12 +72,18 @@ fn read_fixture(path: &Path) -> Fixture {
     Fixture {
         project: MemoryProject { files, concepts },
         unsafe_fixes,
+        shims,
     }
 }
 
 fn run_case(path: &Path) -> String {
     let fixture = read_fixture(path);
-    let outcome = fixture.project.fix(fixture.unsafe_fixes);
+    let options = ssot_fix::session::FixOptions {
+        unsafe_fixes: fixture.unsafe_fixes,
+        shims: fixture.shims,
+        ..Default::default()
+    };
+    let outcome = fixture.project.fix_with(options);
     let mut out = String::new();
     for changed in &outcome.changed {
         let bom = if changed.source.bom { "\u{feff}" } else { "" };
@@ -97,7 +111,7 @@ fn run_case(path: &Path) -> String {
         outcome.failures
     );
 
-    common::check_fix_contract(&fixture.project, &outcome, fixture.unsafe_fixes);
+    common::check_fix_contract(&fixture.project, &outcome, options);
     out
 }
 

@@ -104,6 +104,9 @@ fn run_case(path: &Path) -> String {
             skipped.reason
         ));
     }
+    for (module, result) in &outcome.shims {
+        out.push_str(&format!("shim {module}: {result:?}\n"));
+    }
     assert!(
         outcome.failures.is_empty(),
         "{}: {:?}",

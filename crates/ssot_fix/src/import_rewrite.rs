@@ -450,6 +450,29 @@ impl FileContext<'_, '_> {
         removal_edits(self.source, statement, removed)
     }
 
+    /// `root` names nothing in this file but the package `import root[.sub]` binds (or is
+    /// unused): another `import root.x` then rebinds it to the same package. Every occurrence
+    /// must be such an import, the module part of a `from` import, or a use `root.attr`.
+    fn root_is_only_a_package(&self, root: &str) -> bool {
+        let binds_package_only = |statement: &ImportStmt| {
+            statement.names.iter().all(|name| {
+                name.bound_name(&statement.kind) != root
+                    || (statement.kind == ImportKind::Import && name.asname.is_none())
+            })
+        };
+        ssot_python::name_occurrences(self.source, root)
+            .iter()
+            .filter(|o| !o.is_attribute)
+            .all(|occurrence| {
+                match self.facts.imports.iter().find(|s| {
+                    s.span.start <= occurrence.span.start && occurrence.span.end <= s.span.end
+                }) {
+                    Some(statement) => binds_package_only(statement),
+                    None => !occurrence.attributes.is_empty(),
+                }
+            })
+    }
+
     /// `import legacy` (or `import a.legacy as lg`) used only as `legacy.Name` for names that
     /// move: the binding is rewritten to the canonical module and every use renamed.
     fn rewrite_module_binding(
@@ -484,12 +507,7 @@ impl FileContext<'_, '_> {
             return Err("the attribute path could not be matched to the import".to_string());
         }
         let new_root = module.split('.').next().unwrap_or(module);
-        if alias.asname.is_none()
-            && new_root != bound
-            && ssot_python::name_occurrences(self.source, new_root)
-                .iter()
-                .any(|o| !o.is_attribute)
-        {
+        if alias.asname.is_none() && new_root != bound && !self.root_is_only_a_package(new_root) {
             return Err(format!(
                 "`{new_root}` is already used in this file, so `import {module}` would rebind it"
             ));

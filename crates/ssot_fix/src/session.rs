@@ -138,28 +138,55 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
                 }
             }
         }
-        let plans = plan_all(project, &diagnostics, &working, options);
+        let (plans, panics) = plan_all(project, &diagnostics, &working, options);
+        for (file, message) in panics {
+            failures.push(FixFailure {
+                path: project.file(file).path.clone(),
+                message: format!("internal error while planning fixes: {message}"),
+            });
+            restore(project, file, &mut working);
+            blocked.insert(file, "an earlier fix of this file failed".to_string());
+        }
         if passes == options.max_passes && plans.values().any(|p| !p.fixes.is_empty()) {
             hit_pass_cap = true;
             break;
         }
         // Apply and re-parse every file's fixes in parallel; then update the project.
-        let results: Vec<(FileId, String, FileFacts, Vec<usize>)> = plans
+        let results: Vec<(FileId, Result<(String, FileFacts, Vec<usize>), String>)> = plans
             .par_iter()
             .filter(|(file, plan)| !plan.fixes.is_empty() && !blocked.contains_key(*file))
             .filter_map(|(&file, plan)| {
                 let state = working.get(&file)?;
-                let fixes: Vec<_> = plan.fixes.iter().map(|p| p.fix.clone()).collect();
-                let applied = apply_fixes(&state.text, &fixes);
-                if applied.applied.is_empty() {
-                    return None;
+                let result = guarded(|| {
+                    let fixes: Vec<_> = plan.fixes.iter().map(|p| p.fix.clone()).collect();
+                    let applied = apply_fixes(&state.text, &fixes);
+                    if applied.applied.is_empty() {
+                        return None;
+                    }
+                    let facts = reextract(project, &project.file(file).path, &applied.text);
+                    Some((applied.text, facts, applied.applied))
+                });
+                match result {
+                    Ok(Some(done)) => Some((file, Ok(done))),
+                    Ok(None) => None,
+                    Err(message) => Some((file, Err(message))),
                 }
-                let facts = reextract(project, &project.file(file).path, &applied.text);
-                Some((file, applied.text, facts, applied.applied))
             })
             .collect();
         let mut applied_any = false;
-        for (file, text, facts, applied) in results {
+        for (file, result) in results {
+            let (text, facts, applied) = match result {
+                Ok(done) => done,
+                Err(message) => {
+                    failures.push(FixFailure {
+                        path: project.file(file).path.clone(),
+                        message: format!("internal error while applying fixes: {message}"),
+                    });
+                    restore(project, file, &mut working);
+                    blocked.insert(file, "an earlier fix of this file failed".to_string());
+                    continue;
+                }
+            };
             if !facts.syntax_errors.is_empty() {
                 failures.push(FixFailure {
                     path: project.file(file).path.clone(),
@@ -367,8 +394,9 @@ fn plan_all(
     diagnostics: &[Diagnostic],
     working: &FxHashMap<FileId, Working>,
     options: FixOptions,
-) -> BTreeMap<FileId, FilePlan> {
+) -> (BTreeMap<FileId, FilePlan>, Vec<(FileId, String)>) {
     let resolver = Resolver::new(project);
+    let mut panics = Vec::new();
     let mut by_file: BTreeMap<FileId, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
     for (index, diagnostic) in diagnostics.iter().enumerate() {
         if let Some(file) = file_id(project, &diagnostic.path) {
@@ -388,8 +416,14 @@ fn plan_all(
             .collect();
         if !imports.is_empty() {
             let line_ending = state.source.line_ending;
-            let (fixes, _) = plan_import_fixes(&resolver, file, &state.text, line_ending, &imports);
-            plan.fixes.extend(fixes);
+            match guarded(|| plan_import_fixes(&resolver, file, &state.text, line_ending, &imports))
+            {
+                Ok((fixes, _)) => plan.fixes.extend(fixes),
+                Err(message) => {
+                    panics.push((file, message));
+                    continue;
+                }
+            }
         }
         for &(index, diagnostic) in &diagnostics {
             if diagnostic.rule == Rule::NonCanonicalImport {
@@ -405,7 +439,19 @@ fn plan_all(
         plan.fixes.retain(|p| allowed(p.fix.applicability, options));
         plans.insert(file, plan);
     }
-    plans
+    (plans, panics)
+}
+
+/// Runs `work`, turning a panic (a bug in ssot) into an error message, so one file's trouble
+/// never loses the run.
+fn guarded<T>(work: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string())
+    })
 }
 
 /// Files with something `fix` may change: an SSOT101 diagnostic, or a fix it may apply.

@@ -99,6 +99,9 @@ pub struct FixOutcome {
     pub hit_pass_cap: bool,
 }
 
+/// A file's new text, its facts, and which of its planned fixes made it.
+type AppliedText = (String, FileFacts, Vec<usize>);
+
 /// Per-file state while the run goes on.
 struct Working {
     source: SourceFile,
@@ -152,7 +155,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
             break;
         }
         // Apply and re-parse every file's fixes in parallel; then update the project.
-        let results: Vec<(FileId, Result<(String, FileFacts, Vec<usize>), String>)> = plans
+        let results: Vec<(FileId, Result<AppliedText, String>)> = plans
             .par_iter()
             .filter(|(file, plan)| !plan.fixes.is_empty() && !blocked.contains_key(*file))
             .filter_map(|(&file, plan)| {

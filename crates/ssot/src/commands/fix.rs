@@ -217,6 +217,13 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
             _ => report.render_text(out),
         }
     })?;
+    // Loud whatever the format: a fix ssot could not verify is a bug in ssot.
+    for failure in &outcome.failures {
+        eprintln!(
+            "ssot: internal error: {}: {}",
+            failure.path, failure.message
+        );
+    }
     Ok(if !outcome.failures.is_empty() || loaded.internal_error {
         ExitStatus::Error
     } else if args.diff {

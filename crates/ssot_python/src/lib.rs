@@ -7,8 +7,10 @@
 //! directive inside a string does not count. Parser types never leave this crate.
 
 mod decode;
+mod calls;
 mod extract;
 mod positions;
+mod shared_instances;
 mod suppressions;
 
 pub use decode::{decode_source, DecodeError, DecodedSource};

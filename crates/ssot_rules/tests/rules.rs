@@ -1,6 +1,7 @@
 //! One fixture tree per rule (`tests/fixtures/<CODE>/`), run through the real parser and index,
 //! with a snapshot of the diagnostics. A fixture may declare concepts in `concepts.txt`, one per
-//! line: `NAME canonical=SYMBOL [members=SYMBOL,...] [shims=MODULE,...]`.
+//! line: `NAME canonical=SYMBOL [members=SYMBOL,...] [shims=MODULE,...] [accessors=SYMBOL,...]
+//! [factory=SYMBOL]`.
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +55,8 @@ fn declarations(dir: &Path) -> Vec<ConceptDeclaration> {
                     "canonical" => declaration.canonical = value.to_string(),
                     "members" => declaration.members = list(),
                     "shims" => declaration.shims = list(),
+                    "accessors" => declaration.accessors = list(),
+                    "factory" => declaration.factory = Some(value.to_string()),
                     other => panic!("unknown key {other} in concepts.txt"),
                 }
             }
@@ -156,6 +159,11 @@ rule_snapshot!(competing_definition_import, "SSOT102");
 rule_snapshot!(dangling_import, "SSOT103");
 rule_snapshot!(re_export_cycle, "SSOT104");
 rule_snapshot!(competing_definition, "SSOT201");
+rule_snapshot!(delegating_wrapper, "SSOT202");
+rule_snapshot!(interface_drift, "SSOT203");
+rule_snapshot!(shared_instance_accessor, "SSOT301");
+rule_snapshot!(module_level_instance, "SSOT302");
+rule_snapshot!(test_double_bypass, "SSOT401");
 rule_snapshot!(unused_suppression, "SSOT900");
 
 /// Every rule has a fixture tree and a snapshot, so a new rule cannot land untested.
@@ -191,7 +199,7 @@ fn canonical_symbol_that_does_not_exist_is_an_error() {
         name: "manager".into(),
         canonical: "pkg.core:Managr".into(),
         members: vec!["pkg.nowhere:Thing".into()],
-        shims: Vec::new(),
+        ..ConceptDeclaration::default()
     }];
     let mut resolver = Resolver::new(&project);
     let errors = resolve_concepts(&mut resolver, &declarations).unwrap_err();

@@ -93,8 +93,7 @@ pub(crate) fn strict_dotted(expr: &Expr) -> Option<String> {
 pub(crate) fn recorded_callee(call: &ExprCall) -> Option<String> {
     let callee = strict_dotted(&call.func)?;
     let root = callee.split('.').next().unwrap_or(&callee);
-    if matches!(root, "self" | "cls") || (root.len() == callee.len() && BUILTINS.contains(&root))
-    {
+    if matches!(root, "self" | "cls") || (root.len() == callee.len() && BUILTINS.contains(&root)) {
         return None;
     }
     Some(callee)

@@ -1159,7 +1159,8 @@ impl<'a> Extractor<'a, '_> {
         let Some(callee) = recorded_callee(call) else {
             return;
         };
-        let double = is_double_callee(&callee).then(|| Box::new(double_arguments(call, self.lines)));
+        let double =
+            is_double_callee(&callee).then(|| Box::new(double_arguments(call, self.lines)));
         let scope = if self.deferred_depth > 0 {
             ScopeKind::Function
         } else {

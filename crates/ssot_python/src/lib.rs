@@ -6,8 +6,8 @@
 //! comments are read from the parser's comment tokens, never by matching the text, so a
 //! directive inside a string does not count. Parser types never leave this crate.
 
-mod decode;
 mod calls;
+mod decode;
 mod extract;
 mod positions;
 mod shared_instances;

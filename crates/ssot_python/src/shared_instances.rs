@@ -78,19 +78,21 @@ fn tests_unset(test: &Expr, name: &str) -> bool {
 
 /// The callee of `target = callee(...)` assignments to a plain `target` in `body` (any depth).
 fn assigned_call<'a>(body: &'a [Stmt], matches_target: &dyn Fn(&Expr) -> bool) -> Option<&'a Expr> {
-    all_statements(body).into_iter().find_map(|stmt| match stmt {
-        Stmt::Assign(assign) if assign.targets.iter().any(matches_target) => {
-            Some(assign.value.as_ref())
-        }
-        Stmt::AnnAssign(assign) if matches_target(&assign.target) => assign.value.as_deref(),
-        _ => None,
-    })
+    all_statements(body)
+        .into_iter()
+        .find_map(|stmt| match stmt {
+            Stmt::Assign(assign) if assign.targets.iter().any(matches_target) => {
+                Some(assign.value.as_ref())
+            }
+            Stmt::AnnAssign(assign) if matches_target(&assign.target) => assign.value.as_deref(),
+            _ => None,
+        })
 }
 
 fn returns(body: &[Stmt], check: &dyn Fn(&Expr) -> bool) -> bool {
-    all_statements(body).into_iter().any(|stmt| {
-        matches!(stmt, Stmt::Return(ret) if ret.value.as_deref().is_some_and(check))
-    })
+    all_statements(body)
+        .into_iter()
+        .any(|stmt| matches!(stmt, Stmt::Return(ret) if ret.value.as_deref().is_some_and(check)))
 }
 
 fn call_callee(expr: &Expr) -> Option<String> {
@@ -112,12 +114,14 @@ fn lazy_global(function: &ast::StmtFunctionDef) -> Option<Shape> {
         .flatten()
         .collect();
     for name in globals {
-        let guarded = all_statements(body).into_iter().find_map(|stmt| match stmt {
-            Stmt::If(if_stmt) if tests_unset(&if_stmt.test, name) => {
-                assigned_call(&if_stmt.body, &|target| is_name(target, name))
-            }
-            _ => None,
-        });
+        let guarded = all_statements(body)
+            .into_iter()
+            .find_map(|stmt| match stmt {
+                Stmt::If(if_stmt) if tests_unset(&if_stmt.test, name) => {
+                    assigned_call(&if_stmt.body, &|target| is_name(target, name))
+                }
+                _ => None,
+            });
         let Some(value) = guarded else {
             continue;
         };
@@ -221,9 +225,10 @@ fn keyed_registry(function: &ast::StmtFunctionDef) -> Option<Shape> {
         return None;
     }
     if builds.is_none() {
-        builds = assigned_call(body, &|target| {
-            matches!(target, Expr::Subscript(s) if is_name(&s.value, &registry))
-        })
+        builds = assigned_call(
+            body,
+            &|target| matches!(target, Expr::Subscript(s) if is_name(&s.value, &registry)),
+        )
         .and_then(call_callee);
     }
     Some(Shape {
@@ -306,8 +311,8 @@ pub(crate) fn class_singleton(class: &ast::StmtClassDef) -> Option<Shape> {
             continue;
         }
         // `cls()`, `super().__new__(cls)`, `object.__new__(cls)`: the class itself.
-        let builds = call_callee(value)
-            .filter(|callee| callee != cls && !callee.ends_with("__new__"));
+        let builds =
+            call_callee(value).filter(|callee| callee != cls && !callee.ends_with("__new__"));
         return Some(Shape {
             kind: SharedInstanceKind::ClassSingleton {
                 method: name.to_string(),
@@ -368,6 +373,12 @@ pub(crate) fn attribute_types(class: &ast::StmtClassDef) -> Vec<AttributeType> {
         let Stmt::FunctionDef(method) = stmt else {
             continue;
         };
+        let bound_to_class = method.decorator_list.iter().any(|d| {
+            is_name(&d.expression, "classmethod") || is_name(&d.expression, "staticmethod")
+        });
+        if bound_to_class {
+            continue;
+        }
         let all: Vec<&ast::ParameterWithDefault> = method
             .parameters
             .posonlyargs

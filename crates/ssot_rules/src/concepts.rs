@@ -166,7 +166,8 @@ pub fn resolve_callable<'p>(
     if let (Some(method), Some(owner)) = (method, owner) {
         if let Ok(origin) = resolve_symbol(resolver, owner) {
             let project = resolver.project();
-            let definition = &project.file(origin.file).facts.definitions[origin.definition as usize];
+            let definition =
+                &project.file(origin.file).facts.definitions[origin.definition as usize];
             let has_method = definition
                 .class
                 .as_ref()

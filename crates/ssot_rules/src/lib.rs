@@ -21,8 +21,8 @@ mod symbols;
 
 pub use baseline::{Baseline, BaselineComparison, BaselineEntry, BaselineError};
 pub use concepts::{
-    resolve_concepts, Compliance, ConceptDeclaration, ConceptError, ConceptReport, DeclaredCallable,
-    ResolvedConcept,
+    resolve_concepts, Compliance, ConceptDeclaration, ConceptError, ConceptReport,
+    DeclaredCallable, ResolvedConcept,
 };
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix};
 pub use registry::{Rule, RuleSelection, RULES};

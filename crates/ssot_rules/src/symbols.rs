@@ -133,10 +133,7 @@ pub(crate) fn class_facts(project: &Project, origin: Origin) -> Option<&ssot_fac
 }
 
 /// The concept a class origin belongs to (canonical or member), with its role.
-pub(crate) fn concept_of(
-    concepts: &[ResolvedConcept],
-    origin: Origin,
-) -> Option<&ResolvedConcept> {
+pub(crate) fn concept_of(concepts: &[ResolvedConcept], origin: Origin) -> Option<&ResolvedConcept> {
     concepts.iter().find(|concept| concept.contains(origin))
 }
 

@@ -60,13 +60,19 @@ This rule needs a declared concept; without one it reports nothing.
 ";
 
 /// The canonical interface: public and private methods by name, own methods over bases'.
-fn interface(resolver: &mut DottedResolver<'_>, class: Origin, depth: u32, out: &mut FxHashMap<String, MethodFacts>) {
+fn interface(
+    resolver: &mut DottedResolver<'_>,
+    class: Origin,
+    depth: u32,
+    out: &mut FxHashMap<String, MethodFacts>,
+) {
     let project = resolver.project();
     let Some(facts) = class_facts(project, class) else {
         return;
     };
     for method in &facts.methods {
-        out.entry(method.name.clone()).or_insert_with(|| method.clone());
+        out.entry(method.name.clone())
+            .or_insert_with(|| method.clone());
     }
     if depth == 0 {
         return;
@@ -95,7 +101,10 @@ fn differences(methods: &[MethodFacts], canonical: &FxHashMap<String, MethodFact
             out.push(format!("adds `{}{}`", method.name, params(method)));
             continue;
         };
-        if !method.variadic && !expected.variadic && method.required_params != expected.required_params {
+        if !method.variadic
+            && !expected.variadic
+            && method.required_params != expected.required_params
+        {
             out.push(format!(
                 "`{}` requires {} where the canonical requires {}",
                 method.name,
@@ -104,8 +113,15 @@ fn differences(methods: &[MethodFacts], canonical: &FxHashMap<String, MethodFact
             ));
         }
         if method.is_async != expected.is_async {
-            let (this, that) = if method.is_async { ("async", "not") } else { ("not async", "async") };
-            out.push(format!("`{}` is {this} where the canonical's is {that}", method.name));
+            let (this, that) = if method.is_async {
+                ("async", "not")
+            } else {
+                ("not async", "async")
+            };
+            out.push(format!(
+                "`{}` is {this} where the canonical's is {that}",
+                method.name
+            ));
         }
     }
     out
@@ -125,14 +141,19 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             // A function or a variable: no interface to compare.
             continue;
         }
-        let members = concept.members.iter().map(|(_, origin)| (*origin, "competing member"));
+        let members = concept
+            .members
+            .iter()
+            .map(|(_, origin)| (*origin, "competing member"));
         let concept_doubles = doubles
             .iter()
             .filter(|double| double.concept == index)
             .map(|double| (double.origin, "test double"))
             .collect::<Vec<_>>();
         for (origin, role) in members.chain(concept_doubles) {
-            if role == "test double" && inherits_from(&mut resolver, origin, &[concept.canonical], 8) {
+            if role == "test double"
+                && inherits_from(&mut resolver, origin, &[concept.canonical], 8)
+            {
                 continue;
             }
             let Some(facts) = class_facts(project, origin) else {

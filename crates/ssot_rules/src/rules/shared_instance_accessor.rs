@@ -93,9 +93,11 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
     for (file_id, file) in project.files.iter().enumerate() {
         let file_id = file_id as u32;
         for shape in &file.facts.shared_instances {
-            let Some(index) = file.facts.definitions.iter().rposition(|d| {
-                d.module_level && d.name == shape.accessor && d.span == shape.span
-            }) else {
+            let Some(index) =
+                file.facts.definitions.iter().rposition(|d| {
+                    d.module_level && d.name == shape.accessor && d.span == shape.span
+                })
+            else {
                 continue;
             };
             let accessor = Origin {
@@ -112,7 +114,10 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             let Some(Target::Definition { origin, rest }) = built else {
                 continue;
             };
-            let method = rest.first().map(|m| m.to_string()).filter(|_| rest.len() == 1);
+            let method = rest
+                .first()
+                .map(|m| m.to_string())
+                .filter(|_| rest.len() == 1);
             let concept = context.concepts.iter().position(|concept| {
                 (rest.is_empty() && concept.contains(origin))
                     || concept.is_factory(origin, method.as_deref())

@@ -274,8 +274,7 @@ fn check_patch_target<'p>(
     };
     let name = segments[split];
     let rest = &segments[split + 1..];
-    let Resolution::Definition(origin) = resolver.resolver.resolve_member(module, name)
-    else {
+    let Resolution::Definition(origin) = resolver.resolver.resolve_member(module, name) else {
         return;
     };
     for concept in context.concepts {
@@ -330,8 +329,7 @@ fn check_patch_object<'p>(
     else {
         return;
     };
-    let Resolution::Definition(origin) =
-        resolver.resolver.resolve_member(module_id, &name.value)
+    let Resolution::Definition(origin) = resolver.resolver.resolve_member(module_id, &name.value)
     else {
         return;
     };

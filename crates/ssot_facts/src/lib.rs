@@ -53,8 +53,11 @@ pub struct FileFacts {
     pub syntax_errors: Vec<SyntaxErrorFact>,
     /// `# ssot: ignore[...]` comments, in source order (at most one per comment).
     pub suppressions: Vec<Suppression>,
-    /// Calls of a name or attribute chain (`f(...)`, `a.b.f(...)`), in source order; calls of
-    /// builtins and of methods of `self`, `cls` and `super()` are left out.
+    /// Calls of a name or attribute chain (`f(...)`, `a.b.f(...)`) whose root name is bound by
+    /// an import from a first-party module or by a module-level class, function or alias (or
+    /// may be bound by a first-party star import), and every `unittest.mock` call SSOT401
+    /// reads, in source order. Other calls (builtins,
+    /// standard-library and third-party names, local variables, `self.m()`) are left out.
     pub calls: Vec<CallFact>,
     /// Module-level functions and classes shaped like shared-instance accessors, in source
     /// order.
@@ -307,7 +310,7 @@ pub struct CallFact {
     pub scope: ScopeKind,
     /// Set when the call is the whole value of an assignment to a module-level name, a class
     /// attribute or a `global` name.
-    pub stored: Option<Storage>,
+    pub stored: Option<Box<Storage>>,
     /// The arguments test-double calls are judged by; only for callees whose last segment is
     /// `Mock`, `MagicMock`, `AsyncMock`, `NonCallableMock`, `NonCallableMagicMock`,
     /// `create_autospec`, `patch` or `object` (of `patch.object`).

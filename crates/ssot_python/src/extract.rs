@@ -651,6 +651,7 @@ impl<'a> Extractor<'a, '_> {
         self.facts
             .shared_instances
             .sort_by_key(|shape| shape.span.start);
+        self.keep_first_party_calls();
         self.facts.dunder_all = match self.dunder_all {
             AllState::Absent => DunderAll::Absent,
             AllState::Static(names) => DunderAll::Static(names),
@@ -1172,7 +1173,7 @@ impl<'a> Extractor<'a, '_> {
             span: Self::span(range),
             position: self.lines.position(range.start().to_u32()),
             scope,
-            stored: stored.filter(|_| self.deferred_depth == 0),
+            stored: stored.filter(|_| self.deferred_depth == 0).map(Box::new),
             double,
         });
     }
@@ -1203,4 +1204,54 @@ fn is_main_guard(test: &Expr) -> bool {
         && compare.comparators.len() == 1
         && ((is_name(&compare.left, "__name__") && is_main(&compare.comparators[0]))
             || (is_main(&compare.left) && is_name(&compare.comparators[0], "__name__")))
+}
+
+impl Extractor<'_, '_> {
+    /// Keeps the calls that can reach first-party code: those whose root name an import from
+    /// a first-party module (or a relative one) binds somewhere in the file, or that a
+    /// module-level class, function or alias binds, plus the `unittest.mock` calls. In a file
+    /// with a first-party star import, any name it does not import from elsewhere may come
+    /// from that import, so those calls are kept too. Calls of
+    /// standard-library and third-party names and of local variables are most call sites and
+    /// no rule needs them.
+    fn keep_first_party_calls(&mut self) {
+        let mut roots: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+        // Names bound only by imports from elsewhere: not kept even when a first-party star
+        // import could bind anything.
+        let mut foreign: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+        let mut first_party_star = false;
+        for import in &self.facts.imports {
+            for name in &import.names {
+                let first_party = match &import.kind {
+                    ImportKind::From { module, level } => {
+                        *level > 0 || module.as_deref().is_some_and(|m| (self.keep_module)(m))
+                    }
+                    ImportKind::Import => (self.keep_module)(&name.name),
+                };
+                if name.name == "*" {
+                    first_party_star |= first_party;
+                } else if first_party {
+                    roots.insert(name.bound_name(&import.kind));
+                } else {
+                    foreign.insert(name.bound_name(&import.kind));
+                }
+            }
+        }
+        for definition in &self.facts.definitions {
+            let binds_callable = matches!(
+                definition.kind,
+                DefinitionKind::Class | DefinitionKind::Function
+            ) || definition.alias_of.is_some();
+            if definition.module_level && binds_callable {
+                roots.insert(definition.name.as_str());
+            }
+        }
+        let roots: rustc_hash::FxHashSet<String> = roots.into_iter().map(str::to_string).collect();
+        self.facts.calls.retain(|call| {
+            let root = call.callee.split('.').next().unwrap_or(&call.callee);
+            call.double.is_some()
+                || roots.contains(root)
+                || (first_party_star && !foreign.contains(root))
+        });
+    }
 }

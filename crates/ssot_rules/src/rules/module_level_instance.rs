@@ -46,6 +46,8 @@ def broadcast_announcement(text, manager):
 - Instances built through a factory function or `functools.partial` at module level
   (`manager = create_manager()`): only calls that resolve to the class itself count.
 - Calls under `if __name__ == \"__main__\":` and in lambdas, which do not run at import time.
+- Instances built through a name that is neither imported from a first-party module nor a
+  module-level class or alias (`cls = registry.lookup(\"manager\"); cls()`).
 - Instances stored in globals by other means (`globals()[...]`, `module.attr = ...`,
   `setattr`), in mutable containers (`_registry[key] = Cls()`), or in class attributes from
   methods (`cls._instance = cls()`; see SSOT301).

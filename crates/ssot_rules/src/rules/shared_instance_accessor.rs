@@ -69,8 +69,10 @@ manager = create_websocket_manager(user_id)
   variable, `getattr`, a factory that is not the declared one), or whose cache is not one of
   the shapes above (a `threading.local`, a dependency-injection container, a metaclass
   singleton, a global set from outside the function).
-- Calls through another name bound at run time (`f = get_manager; f()`), through
-  `functools.partial`, or as callbacks passed without calling them (`Depends(get_manager)`).
+- Calls through another name bound at run time (`f = get_manager; f()`, a module-level
+  variable, a local variable), through `functools.partial`, or as callbacks passed without
+  calling them (`Depends(get_manager)`): ssot records only calls whose root name an import
+  from a first-party module, a module-level class or function, or an alias binds.
 - Methods of instances (`app.state.get_manager()`): only module-level functions, classes and
   classmethods are followed.
 ";

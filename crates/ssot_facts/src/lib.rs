@@ -305,8 +305,9 @@ pub struct CallFact {
     pub span: Span,
     pub position: Position,
     /// Where the call runs: at import time (module level or a class body, default argument
-    /// values included) or when a function runs (function bodies, lambdas, and the body of
-    /// `if __name__ == "__main__":`, which runs once as a script).
+    /// values included) or when a function runs (function bodies, lambdas, bodies of classes
+    /// defined in functions, and the body of `if __name__ == "__main__":`, which runs once as
+    /// a script).
     pub scope: ScopeKind,
     /// Set when the call is the whole value of an assignment to a module-level name, a class
     /// attribute or a `global` name.

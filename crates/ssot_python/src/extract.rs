@@ -304,11 +304,15 @@ impl<'a> Extractor<'a, '_> {
         if self.context.scope != ScopeKind::Function {
             self.record_class(class);
         }
+        // The body of a class defined in a function runs each time the function does.
+        let in_function = u32::from(self.context.scope == ScopeKind::Function);
+        self.deferred_depth += in_function;
         let saved = self.enter_scope(ScopeKind::Class);
         self.qualname.push(class.name.id.as_str());
         self.visit_body(&class.body);
         self.qualname.pop();
         self.leave_scope(saved);
+        self.deferred_depth -= in_function;
     }
 
     /// Records a class defined at module level or in a class body (a class local to a function

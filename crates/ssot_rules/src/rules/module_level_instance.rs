@@ -45,7 +45,8 @@ def broadcast_announcement(text, manager):
 ## What it does not detect
 - Instances built through a factory function or `functools.partial` at module level
   (`manager = create_manager()`): only calls that resolve to the class itself count.
-- Calls under `if __name__ == \"__main__\":` and in lambdas, which do not run at import time.
+- Calls under `if __name__ == \"__main__\":`, in lambdas and in the bodies of classes defined
+  inside functions, which do not run at import time (they are not reported).
 - Instances built through a name that is neither imported from a first-party module nor a
   module-level class or alias (`cls = registry.lookup(\"manager\"); cls()`).
 - Instances stored in globals by other means (`globals()[...]`, `module.attr = ...`,

@@ -59,6 +59,10 @@ pub struct FileFacts {
     /// reads, in source order. Other calls (builtins,
     /// standard-library and third-party names, local variables, `self.m()`) are left out.
     pub calls: Vec<CallFact>,
+    /// The distinct callees of [`FileFacts::calls`], dotted as written (`get_manager`,
+    /// `mock.patch.object`): calls refer to them by index, since large trees hold millions of
+    /// calls and far fewer distinct callees per file.
+    pub callees: Vec<String>,
     /// Module-level functions and classes shaped like shared-instance accessors, in source
     /// order.
     pub shared_instances: Vec<SharedInstanceShape>,
@@ -299,8 +303,8 @@ pub struct Storage {
 /// One call `f(...)` or `a.b.f(...)`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallFact {
-    /// The callee as written, dotted (`get_manager`, `mock.patch.object`).
-    pub callee: String,
+    /// Index into [`FileFacts::callees`].
+    pub callee: u32,
     /// The callee expression.
     pub span: Span,
     pub position: Position,
@@ -309,13 +313,45 @@ pub struct CallFact {
     /// defined in functions, and the body of `if __name__ == "__main__":`, which runs once as
     /// a script).
     pub scope: ScopeKind,
+    /// What only a few calls have: kept apart so that the common call stays small.
+    pub extras: Option<Box<CallExtras>>,
+}
+
+/// The rarer facts of a call.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallExtras {
     /// Set when the call is the whole value of an assignment to a module-level name, a class
     /// attribute or a `global` name.
-    pub stored: Option<Box<Storage>>,
+    pub stored: Option<Storage>,
     /// The arguments test-double calls are judged by; only for callees whose last segment is
     /// `Mock`, `MagicMock`, `AsyncMock`, `NonCallableMock`, `NonCallableMagicMock`,
     /// `create_autospec`, `patch` or `object` (of `patch.object`).
-    pub double: Option<Box<DoubleArguments>>,
+    pub double: Option<DoubleArguments>,
+}
+
+impl CallFact {
+    /// Where the call's result is stored, if it is.
+    pub fn stored(&self) -> Option<&Storage> {
+        self.extras
+            .as_ref()
+            .and_then(|extras| extras.stored.as_ref())
+    }
+
+    /// The arguments of a test-double call.
+    pub fn double(&self) -> Option<&DoubleArguments> {
+        self.extras
+            .as_ref()
+            .and_then(|extras| extras.double.as_ref())
+    }
+}
+
+impl FileFacts {
+    /// The callee of one of this file's calls, dotted as written.
+    pub fn callee(&self, call: &CallFact) -> &str {
+        self.callees
+            .get(call.callee as usize)
+            .map_or("", String::as_str)
+    }
 }
 
 /// The arguments of `Mock(spec=X)`, `create_autospec(X)`, `patch("a.b.C")`,

@@ -9,9 +9,9 @@ use ruff_python_ast::{self as ast, ExceptHandler, Expr, ExprContext, Parameters,
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use ssot_facts::{
-    AttributeRef, CallFact, ClassFacts, Definition, DefinitionKind, DunderAll, FileFacts,
-    ImportKind, ImportStmt, ImportedName, MethodFacts, ScopeKind, SharedInstanceShape, Span,
-    StmtContext, Storage, StorageKind,
+    AttributeRef, CallExtras, CallFact, ClassFacts, Definition, DefinitionKind, DunderAll,
+    FileFacts, ImportKind, ImportStmt, ImportedName, MethodFacts, ScopeKind, SharedInstanceShape,
+    Span, StmtContext, Storage, StorageKind,
 };
 
 use crate::calls::{double_arguments, is_double_callee, recorded_callee};
@@ -51,6 +51,7 @@ pub(crate) fn extract_module(
         deferred_depth: 0,
         module_dicts: Vec::new(),
         registry_shapes: Vec::new(),
+        pending_calls: Vec::new(),
     };
     extractor.visit_body(suite);
     let max_depth = extractor.max_depth;
@@ -106,6 +107,8 @@ struct Extractor<'a, 'l> {
     module_dicts: Vec<&'a str>,
     /// Keyed-registry shapes, kept once their registry is known to be a module-level dict.
     registry_shapes: Vec<(String, SharedInstanceShape)>,
+    /// Every recorded call with its callee, before `finish` keeps the first-party ones.
+    pending_calls: Vec<(String, CallFact)>,
 }
 
 impl<'a> Extractor<'a, '_> {
@@ -1164,22 +1167,26 @@ impl<'a> Extractor<'a, '_> {
         let Some(callee) = recorded_callee(call) else {
             return;
         };
-        let double =
-            is_double_callee(&callee).then(|| Box::new(double_arguments(call, self.lines)));
+        let double = is_double_callee(&callee).then(|| double_arguments(call, self.lines));
         let scope = if self.deferred_depth > 0 {
             ScopeKind::Function
         } else {
             self.context.scope
         };
+        let stored = stored.filter(|_| self.deferred_depth == 0);
+        let extras =
+            (stored.is_some() || double.is_some()).then(|| Box::new(CallExtras { stored, double }));
         let range = call.func.range();
-        self.facts.calls.push(CallFact {
+        self.pending_calls.push((
             callee,
-            span: Self::span(range),
-            position: self.lines.position(range.start().to_u32()),
-            scope,
-            stored: stored.filter(|_| self.deferred_depth == 0).map(Box::new),
-            double,
-        });
+            CallFact {
+                callee: 0,
+                span: Self::span(range),
+                position: self.lines.position(range.start().to_u32()),
+                scope,
+                extras,
+            },
+        ));
     }
 }
 
@@ -1251,11 +1258,31 @@ impl Extractor<'_, '_> {
             }
         }
         let roots: rustc_hash::FxHashSet<String> = roots.into_iter().map(str::to_string).collect();
-        self.facts.calls.retain(|call| {
-            let root = call.callee.split('.').next().unwrap_or(&call.callee);
-            call.double.is_some()
+        let foreign: rustc_hash::FxHashSet<String> =
+            foreign.into_iter().map(str::to_string).collect();
+        let pending = std::mem::take(&mut self.pending_calls);
+        // Every file's facts stay in memory until the whole project is resolved: exact
+        // capacities, and each distinct callee stored once.
+        let mut ids: FxHashMap<String, u32> = FxHashMap::default();
+        let mut calls = Vec::new();
+        let mut callees = Vec::new();
+        for (callee, mut call) in pending {
+            let root = callee.split('.').next().unwrap_or(&callee);
+            let keep = call.double().is_some()
                 || roots.contains(root)
-                || (first_party_star && !foreign.contains(root))
-        });
+                || (first_party_star && !foreign.contains(root));
+            if !keep {
+                continue;
+            }
+            call.callee = *ids.entry(callee).or_insert_with_key(|callee| {
+                callees.push(callee.clone());
+                (callees.len() - 1) as u32
+            });
+            calls.push(call);
+        }
+        calls.shrink_to_fit();
+        callees.shrink_to_fit();
+        self.facts.calls = calls;
+        self.facts.callees = callees;
     }
 }

@@ -139,6 +139,8 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             );
             diagnostic.concept = Some(concept.name.clone());
             diagnostic.symbol = Some(origin_path(project, origin));
+            // The fingerprint stays when the message's counts change.
+            diagnostic.import_path = Some(format!("self.{attribute}"));
             out.push(diagnostic);
         }
     }

@@ -180,6 +180,8 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             );
             diagnostic.concept = Some(concept.name.clone());
             diagnostic.symbol = Some(origin_path(project, origin));
+            // The fingerprint stays while the list of differences changes.
+            diagnostic.import_path = Some(concept.canonical_path.clone());
             out.push(diagnostic);
         }
     }

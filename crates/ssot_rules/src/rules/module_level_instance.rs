@@ -65,7 +65,8 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
     let mut resolver = DottedResolver::new(project);
     for (file_id, file) in project.files.iter().enumerate() {
         for call in &file.facts.calls {
-            let where_ = match (&call.stored, call.scope) {
+            let callee = file.facts.callee(call);
+            let where_ = match (call.stored(), call.scope) {
                 (Some(storage), _) if storage.kind == StorageKind::Global => {
                     format!(
                         "in a function and stored in the module global `{}`",
@@ -82,7 +83,7 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
                 (None, ScopeKind::Module) => "at module level".to_string(),
                 (None, ScopeKind::Class) => "in a class body".to_string(),
             };
-            let Some(origin) = resolver.definition(file_id as u32, &call.callee) else {
+            let Some(origin) = resolver.definition(file_id as u32, callee) else {
                 continue;
             };
             let Some(concept) = concept_of(context.concepts, origin) else {
@@ -102,11 +103,12 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
                      created {where_}{factory}",
                     origin_path(project, origin),
                     concept.name,
-                    call.callee
+                    callee
                 ),
             );
             diagnostic.concept = Some(concept.name.clone());
             diagnostic.symbol = Some(origin_path(project, origin));
+            diagnostic.import_path = Some(callee.to_string());
             out.push(diagnostic);
         }
     }

@@ -166,8 +166,9 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     for (file_id, file) in project.files.iter().enumerate() {
         for call in &file.facts.calls {
+            let callee = file.facts.callee(call);
             let Some(Target::Definition { origin, rest }) =
-                resolver.resolve(file_id as u32, &call.callee)
+                resolver.resolve(file_id as u32, callee)
             else {
                 continue;
             };
@@ -205,6 +206,7 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             );
             diagnostic.concept = Some(concept.name.clone());
             diagnostic.symbol = Some(accessor);
+            diagnostic.import_path = Some(callee.to_string());
             out.push(diagnostic);
         }
     }

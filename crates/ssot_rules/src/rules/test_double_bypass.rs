@@ -97,6 +97,7 @@ pub(crate) fn check<'p>(context: &CheckContext<'p>, out: &mut Vec<Diagnostic>) {
         );
         diagnostic.concept = Some(concept.name.clone());
         diagnostic.symbol = Some(origin_path(project, double.origin));
+        diagnostic.import_path = Some(concept.canonical_path.clone());
         out.push(diagnostic);
     }
     for (file_id, file) in project.files.iter().enumerate() {
@@ -105,10 +106,11 @@ pub(crate) fn check<'p>(context: &CheckContext<'p>, out: &mut Vec<Diagnostic>) {
         }
         let file_id = file_id as FileId;
         for call in &file.facts.calls {
-            let Some(arguments) = call.double.as_deref() else {
+            let Some(arguments) = call.double() else {
                 continue;
             };
-            let last = call.callee.rsplit('.').next().unwrap_or(&call.callee);
+            let callee = file.facts.callee(call);
+            let last = callee.rsplit('.').next().unwrap_or(callee);
             let spec = match last {
                 "create_autospec" => arguments.first_dotted.as_deref(),
                 _ => arguments.spec.as_deref(),
@@ -151,6 +153,11 @@ fn diagnostic(
     diagnostic.concept = Some(concept.name.clone());
     diagnostic.symbol = Some(concept.canonical_path.clone());
     diagnostic
+}
+
+/// The callee of a call of a file, as written.
+fn project_callee<'p>(context: &CheckContext<'p>, file_id: FileId, call: &CallFact) -> &'p str {
+    context.project.file(file_id).facts.callee(call)
 }
 
 /// The `module:name` path a dotted name written in a test file reaches its object through:
@@ -202,22 +209,26 @@ fn check_spec<'p>(
     };
     for concept in context.concepts {
         if let Some(member) = concept.member(origin) {
-            out.push(diagnostic(
+            let mut found = diagnostic(
                 context,
                 file_id,
                 call,
                 concept,
                 format!(
                     "`{}` specs the competing member `{member}` of concept `{}`; spec `{}`",
-                    call.callee, concept.name, concept.canonical_path
+                    project_callee(context, file_id, call),
+                    concept.name,
+                    concept.canonical_path
                 ),
-            ));
+            );
+            found.import_path = Some(spec.to_string());
+            out.push(found);
         } else if origin == concept.canonical {
             let Some(path) = import_path(resolver, file_id, spec) else {
                 continue;
             };
             if path != concept.canonical_path {
-                out.push(diagnostic(
+                let mut found = diagnostic(
                     context,
                     file_id,
                     call,
@@ -225,9 +236,13 @@ fn check_spec<'p>(
                     format!(
                         "`{}` specs concept `{}` through the non-canonical path `{path}`; \
                          spec `{}`",
-                        call.callee, concept.name, concept.canonical_path
+                        project_callee(context, file_id, call),
+                        concept.name,
+                        concept.canonical_path
                     ),
-                ));
+                );
+                found.import_path = Some(path);
+                out.push(found);
             }
         }
     }

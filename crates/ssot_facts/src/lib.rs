@@ -191,7 +191,8 @@ pub struct ClassFacts {
     pub decorators: Vec<String>,
     /// Methods defined in the class body, in source order.
     pub methods: Vec<MethodFacts>,
-    /// What the class's methods store in attributes of `self`, as far as the source says.
+    /// What the class's methods store in the attributes of `self` that some method forwards
+    /// to (see [`MethodFacts::forwards_to`]), as far as the source says.
     pub attribute_types: Vec<AttributeType>,
 }
 

@@ -341,6 +341,13 @@ impl<'a> Extractor<'a, '_> {
                 (bases, keywords)
             });
         let methods = class_methods(&class.body);
+        let mut forwarded: Vec<&str> = methods
+            .iter()
+            .filter_map(|method| method.forwards_to.as_ref())
+            .map(|(attribute, _)| attribute.as_str())
+            .collect();
+        forwarded.sort_unstable();
+        forwarded.dedup();
         if self.at_module_level() {
             if let Some(shape) = class_singleton(class) {
                 self.push_shape(&class.name.id, class.name.range, shape);
@@ -359,8 +366,8 @@ impl<'a> Extractor<'a, '_> {
                     .iter()
                     .filter_map(|d| dotted_name(&d.expression))
                     .collect(),
+                attribute_types: attribute_types(class, &forwarded),
                 methods,
-                attribute_types: attribute_types(class),
             })),
             decorators: Vec::new(),
             module_level: self.at_module_level(),

@@ -366,8 +366,13 @@ fn value_classes(value: &Expr, parameters: &[(&str, String)], out: &mut Vec<Stri
     }
 }
 
-/// What the methods of a class store in `self.attribute`, sorted and without duplicates.
-pub(crate) fn attribute_types(class: &ast::StmtClassDef) -> Vec<AttributeType> {
+/// What the methods of a class store in `self.attribute`, for the attributes in `wanted`
+/// (the ones some method forwards to: nothing else needs them, and classes hold many
+/// attributes), sorted and without duplicates.
+pub(crate) fn attribute_types(class: &ast::StmtClassDef, wanted: &[&str]) -> Vec<AttributeType> {
+    if wanted.is_empty() {
+        return Vec::new();
+    }
     let mut types = Vec::new();
     for stmt in &class.body {
         let Stmt::FunctionDef(method) = stmt else {
@@ -407,14 +412,21 @@ pub(crate) fn attribute_types(class: &ast::StmtClassDef) -> Vec<AttributeType> {
             let mut classes = Vec::new();
             let attribute = match stmt {
                 Stmt::Assign(assign) => {
-                    let Some(attribute) = assign.targets.iter().find_map(self_attribute) else {
+                    let Some(attribute) = assign
+                        .targets
+                        .iter()
+                        .filter_map(self_attribute)
+                        .find(|attribute| wanted.contains(&attribute.as_str()))
+                    else {
                         continue;
                     };
                     value_classes(&assign.value, &parameters, &mut classes);
                     attribute
                 }
                 Stmt::AnnAssign(assign) => {
-                    let Some(attribute) = self_attribute(&assign.target) else {
+                    let Some(attribute) = self_attribute(&assign.target)
+                        .filter(|attribute| wanted.contains(&attribute.as_str()))
+                    else {
                         continue;
                     };
                     classes.extend(annotated_class(&assign.annotation));

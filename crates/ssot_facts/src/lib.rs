@@ -63,6 +63,9 @@ pub struct FileFacts {
     /// `mock.patch.object`): calls refer to them by index, since large trees hold millions of
     /// calls and far fewer distinct callees per file.
     pub callees: Vec<String>,
+    /// What only a few calls have (a stored result, test-double arguments), by call index,
+    /// sorted: kept apart so that the common call stays small.
+    pub call_extras: Vec<CallExtras>,
     /// Module-level functions and classes shaped like shared-instance accessors, in source
     /// order.
     pub shared_instances: Vec<SharedInstanceShape>,
@@ -314,13 +317,13 @@ pub struct CallFact {
     /// defined in functions, and the body of `if __name__ == "__main__":`, which runs once as
     /// a script).
     pub scope: ScopeKind,
-    /// What only a few calls have: kept apart so that the common call stays small.
-    pub extras: Option<Box<CallExtras>>,
 }
 
 /// The rarer facts of a call.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CallExtras {
+    /// Index into [`FileFacts::calls`].
+    pub call: u32,
     /// Set when the call is the whole value of an assignment to a module-level name, a class
     /// attribute or a `global` name.
     pub stored: Option<Storage>,
@@ -330,28 +333,21 @@ pub struct CallExtras {
     pub double: Option<DoubleArguments>,
 }
 
-impl CallFact {
-    /// Where the call's result is stored, if it is.
-    pub fn stored(&self) -> Option<&Storage> {
-        self.extras
-            .as_ref()
-            .and_then(|extras| extras.stored.as_ref())
-    }
-
-    /// The arguments of a test-double call.
-    pub fn double(&self) -> Option<&DoubleArguments> {
-        self.extras
-            .as_ref()
-            .and_then(|extras| extras.double.as_ref())
-    }
-}
-
 impl FileFacts {
     /// The callee of one of this file's calls, dotted as written.
     pub fn callee(&self, call: &CallFact) -> &str {
         self.callees
             .get(call.callee as usize)
             .map_or("", String::as_str)
+    }
+
+    /// The rarer facts of `calls[call]`, if it has any.
+    pub fn call_extras(&self, call: usize) -> Option<&CallExtras> {
+        let index = self
+            .call_extras
+            .binary_search_by_key(&call, |extras| extras.call as usize)
+            .ok()?;
+        self.call_extras.get(index)
     }
 }
 

@@ -88,15 +88,33 @@ pub(crate) fn strict_dotted(expr: &Expr) -> Option<String> {
     }
 }
 
-/// The callee of a call worth recording, or `None` for builtins, `self.m()`, `cls.m()` and
-/// callees that are not name chains.
-pub(crate) fn recorded_callee(call: &ExprCall) -> Option<String> {
-    let callee = strict_dotted(&call.func)?;
-    let root = callee.split('.').next().unwrap_or(&callee);
-    if matches!(root, "self" | "cls") || (root.len() == callee.len() && BUILTINS.contains(&root)) {
-        return None;
+/// Writes `a` or `a.b.c` into `out` when `expr` is only names and attributes.
+fn write_dotted(expr: &Expr, out: &mut String) -> bool {
+    match expr {
+        Expr::Name(name) => {
+            out.push_str(&name.id);
+            true
+        }
+        Expr::Attribute(attribute) => {
+            if !write_dotted(&attribute.value, out) {
+                return false;
+            }
+            out.push('.');
+            out.push_str(&attribute.attr.id);
+            true
+        }
+        _ => false,
     }
-    Some(callee)
+}
+
+/// Writes the callee of a call worth recording into `out` (empty on entry); false for
+/// builtins, `self.m()`, `cls.m()` and callees that are not name chains.
+pub(crate) fn recorded_callee(call: &ExprCall, out: &mut String) -> bool {
+    if !write_dotted(&call.func, out) {
+        return false;
+    }
+    let root = out.split('.').next().unwrap_or(out);
+    !(matches!(root, "self" | "cls") || (root.len() == out.len() && BUILTINS.contains(&root)))
 }
 
 /// Whether the arguments of a call to `callee` are kept for SSOT401.

@@ -52,6 +52,8 @@ pub(crate) fn extract_module(
         module_dicts: Vec::new(),
         registry_shapes: Vec::new(),
         pending_calls: Vec::new(),
+        callee_ids: FxHashMap::default(),
+        callee_buffer: String::new(),
     };
     extractor.visit_body(suite);
     let max_depth = extractor.max_depth;
@@ -107,8 +109,13 @@ struct Extractor<'a, 'l> {
     module_dicts: Vec<&'a str>,
     /// Keyed-registry shapes, kept once their registry is known to be a module-level dict.
     registry_shapes: Vec<(String, SharedInstanceShape)>,
-    /// Every recorded call with its callee, before `finish` keeps the first-party ones.
-    pending_calls: Vec<(String, CallFact)>,
+    /// Every recorded call (its callee an index into `facts.callees`) with its rarer facts,
+    /// before `finish` keeps the first-party ones.
+    pending_calls: Vec<(CallFact, Option<CallExtras>)>,
+    /// Callee text → index into `facts.callees`.
+    callee_ids: FxHashMap<String, u32>,
+    /// Reused to spell each callee without allocating.
+    callee_buffer: String,
 }
 
 impl<'a> Extractor<'a, '_> {
@@ -1171,28 +1178,43 @@ impl<'a> Extractor<'a, '_> {
                 None
             }
         };
-        let Some(callee) = recorded_callee(call) else {
+        let mut buffer = std::mem::take(&mut self.callee_buffer);
+        buffer.clear();
+        if !recorded_callee(call, &mut buffer) {
+            self.callee_buffer = buffer;
             return;
+        }
+        let double = is_double_callee(&buffer).then(|| double_arguments(call, self.lines));
+        let callee = match self.callee_ids.get(buffer.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.facts.callees.len() as u32;
+                self.facts.callees.push(buffer.clone());
+                self.callee_ids.insert(buffer.clone(), id);
+                id
+            }
         };
-        let double = is_double_callee(&callee).then(|| double_arguments(call, self.lines));
+        self.callee_buffer = buffer;
         let scope = if self.deferred_depth > 0 {
             ScopeKind::Function
         } else {
             self.context.scope
         };
         let stored = stored.filter(|_| self.deferred_depth == 0);
-        let extras =
-            (stored.is_some() || double.is_some()).then(|| Box::new(CallExtras { stored, double }));
+        let extras = (stored.is_some() || double.is_some()).then_some(CallExtras {
+            call: 0,
+            stored,
+            double,
+        });
         let range = call.func.range();
         self.pending_calls.push((
-            callee,
             CallFact {
-                callee: 0,
+                callee,
                 span: Self::span(range),
                 position: self.lines.position(range.start().to_u32()),
                 scope,
-                extras,
             },
+            extras,
         ));
     }
 }
@@ -1267,29 +1289,43 @@ impl Extractor<'_, '_> {
         let roots: rustc_hash::FxHashSet<String> = roots.into_iter().map(str::to_string).collect();
         let foreign: rustc_hash::FxHashSet<String> =
             foreign.into_iter().map(str::to_string).collect();
-        let pending = std::mem::take(&mut self.pending_calls);
-        // Every file's facts stay in memory until the whole project is resolved: exact
-        // capacities, and each distinct callee stored once.
-        let mut ids: FxHashMap<String, u32> = FxHashMap::default();
-        let mut calls = Vec::new();
+        self.callee_ids = FxHashMap::default();
+        // Which callees to keep, then their new indices: every file's facts stay in memory
+        // until the whole project is resolved, so only kept callees stay, with exact
+        // capacities.
+        let all_callees = std::mem::take(&mut self.facts.callees);
+        let mut new_ids: Vec<Option<u32>> = vec![None; all_callees.len()];
         let mut callees = Vec::new();
-        for (callee, mut call) in pending {
-            let root = callee.split('.').next().unwrap_or(&callee);
-            let keep = call.double().is_some()
+        let pending = std::mem::take(&mut self.pending_calls);
+        let mut calls = Vec::new();
+        let mut call_extras = Vec::new();
+        for (mut call, extras) in pending {
+            let index = call.callee as usize;
+            let Some(text) = all_callees.get(index) else {
+                continue;
+            };
+            let root = text.split('.').next().unwrap_or(text);
+            let keep = extras.as_ref().is_some_and(|e| e.double.is_some())
                 || roots.contains(root)
                 || (first_party_star && !foreign.contains(root));
             if !keep {
                 continue;
             }
-            call.callee = *ids.entry(callee).or_insert_with_key(|callee| {
-                callees.push(callee.clone());
+            call.callee = *new_ids[index].get_or_insert_with(|| {
+                callees.push(text.clone());
                 (callees.len() - 1) as u32
             });
+            if let Some(mut extras) = extras {
+                extras.call = calls.len() as u32;
+                call_extras.push(extras);
+            }
             calls.push(call);
         }
         calls.shrink_to_fit();
         callees.shrink_to_fit();
+        call_extras.shrink_to_fit();
         self.facts.calls = calls;
         self.facts.callees = callees;
+        self.facts.call_extras = call_extras;
     }
 }

@@ -64,9 +64,13 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
     let project = context.project;
     let mut resolver = DottedResolver::new(project);
     for (file_id, file) in project.files.iter().enumerate() {
-        for call in &file.facts.calls {
+        for (index, call) in file.facts.calls.iter().enumerate() {
             let callee = file.facts.callee(call);
-            let where_ = match (call.stored(), call.scope) {
+            let stored = file
+                .facts
+                .call_extras(index)
+                .and_then(|extras| extras.stored.as_ref());
+            let where_ = match (stored, call.scope) {
                 (Some(storage), _) if storage.kind == StorageKind::Global => {
                     format!(
                         "in a function and stored in the module global `{}`",

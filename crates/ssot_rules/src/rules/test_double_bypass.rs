@@ -105,8 +105,11 @@ pub(crate) fn check<'p>(context: &CheckContext<'p>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         let file_id = file_id as FileId;
-        for call in &file.facts.calls {
-            let Some(arguments) = call.double() else {
+        for extras in &file.facts.call_extras {
+            let Some(arguments) = &extras.double else {
+                continue;
+            };
+            let Some(call) = file.facts.calls.get(extras.call as usize) else {
                 continue;
             };
             let callee = file.facts.callee(call);

@@ -111,7 +111,7 @@ struct Extractor<'a, 'l> {
     registry_shapes: Vec<(String, SharedInstanceShape)>,
     /// Every recorded call (its callee an index into `facts.callees`) with its rarer facts,
     /// before `finish` keeps the first-party ones.
-    pending_calls: Vec<(CallFact, Option<CallExtras>)>,
+    pending_calls: Vec<(CallFact, Option<Box<CallExtras>>)>,
     /// Callee text → index into `facts.callees`.
     callee_ids: FxHashMap<String, u32>,
     /// Reused to spell each callee without allocating.
@@ -1201,10 +1201,12 @@ impl<'a> Extractor<'a, '_> {
             self.context.scope
         };
         let stored = stored.filter(|_| self.deferred_depth == 0);
-        let extras = (stored.is_some() || double.is_some()).then_some(CallExtras {
-            call: 0,
-            stored,
-            double,
+        let extras = (stored.is_some() || double.is_some()).then(|| {
+            Box::new(CallExtras {
+                call: 0,
+                stored,
+                double,
+            })
         });
         let range = call.func.range();
         self.pending_calls.push((
@@ -1293,37 +1295,54 @@ impl Extractor<'_, '_> {
         // Which callees to keep, then their new indices: every file's facts stay in memory
         // until the whole project is resolved, so only kept callees stay, with exact
         // capacities.
-        let all_callees = std::mem::take(&mut self.facts.callees);
-        let mut new_ids: Vec<Option<u32>> = vec![None; all_callees.len()];
-        let mut callees = Vec::new();
+        let mut all_callees = std::mem::take(&mut self.facts.callees);
         let pending = std::mem::take(&mut self.pending_calls);
-        let mut calls = Vec::new();
-        let mut call_extras = Vec::new();
+        let mut keep_callee: Vec<bool> = all_callees
+            .iter()
+            .map(|text| {
+                let root = text.split('.').next().unwrap_or(text);
+                roots.contains(root) || (first_party_star && !foreign.contains(root))
+            })
+            .collect();
+        for (call, extras) in &pending {
+            if extras.as_deref().is_some_and(|e| e.double.is_some()) {
+                keep_callee[call.callee as usize] = true;
+            }
+        }
+        // Kept callees move (no copies) to their new indices, and every vector gets its exact
+        // size up front: the facts of every file stay in memory until the whole project is
+        // resolved, so neither slack nor fragments should.
+        let mut new_ids: Vec<u32> = vec![u32::MAX; all_callees.len()];
+        let mut callees = Vec::with_capacity(keep_callee.iter().filter(|k| **k).count());
+        for (index, text) in all_callees.iter_mut().enumerate() {
+            if keep_callee[index] {
+                new_ids[index] = callees.len() as u32;
+                callees.push(std::mem::take(text));
+            }
+        }
+        let kept = pending
+            .iter()
+            .filter(|(call, _)| keep_callee[call.callee as usize])
+            .count();
+        let extras_kept = pending
+            .iter()
+            .filter(|(call, extras)| keep_callee[call.callee as usize] && extras.is_some())
+            .count();
+        let mut calls = Vec::with_capacity(kept);
+        let mut call_extras = Vec::with_capacity(extras_kept);
         for (mut call, extras) in pending {
-            let index = call.callee as usize;
-            let Some(text) = all_callees.get(index) else {
-                continue;
-            };
-            let root = text.split('.').next().unwrap_or(text);
-            let keep = extras.as_ref().is_some_and(|e| e.double.is_some())
-                || roots.contains(root)
-                || (first_party_star && !foreign.contains(root));
-            if !keep {
+            let new_id = new_ids[call.callee as usize];
+            if new_id == u32::MAX {
                 continue;
             }
-            call.callee = *new_ids[index].get_or_insert_with(|| {
-                callees.push(text.clone());
-                (callees.len() - 1) as u32
-            });
-            if let Some(mut extras) = extras {
+            call.callee = new_id;
+            if let Some(extras) = extras {
+                let mut extras = *extras;
                 extras.call = calls.len() as u32;
                 call_extras.push(extras);
             }
             calls.push(call);
         }
-        calls.shrink_to_fit();
-        callees.shrink_to_fit();
-        call_extras.shrink_to_fit();
         self.facts.calls = calls;
         self.facts.callees = callees;
         self.facts.call_extras = call_extras;

@@ -1213,7 +1213,8 @@ impl<'a> Extractor<'a, '_> {
             CallFact {
                 callee,
                 span: Self::span(range),
-                position: self.lines.position(range.start().to_u32()),
+                // Computed in `finish` for the calls kept: most are dropped.
+                position: ssot_facts::Position::default(),
                 scope,
             },
             extras,
@@ -1336,6 +1337,7 @@ impl Extractor<'_, '_> {
                 continue;
             }
             call.callee = new_id;
+            call.position = self.lines.position(call.span.start);
             if let Some(extras) = extras {
                 let mut extras = *extras;
                 extras.call = calls.len() as u32;

@@ -110,11 +110,20 @@ fn write_dotted(expr: &Expr, out: &mut String) -> bool {
 /// Writes the callee of a call worth recording into `out` (empty on entry); false for
 /// builtins, `self.m()`, `cls.m()` and callees that are not name chains.
 pub(crate) fn recorded_callee(call: &ExprCall, out: &mut String) -> bool {
-    if !write_dotted(&call.func, out) {
+    // Decide from the root name before spelling anything: `self.x.y()` is most calls.
+    let mut root = call.func.as_ref();
+    while let Expr::Attribute(attribute) = root {
+        root = &attribute.value;
+    }
+    let Expr::Name(name) = root else {
+        return false;
+    };
+    let root = name.id.as_str();
+    let single = matches!(call.func.as_ref(), Expr::Name(_));
+    if matches!(root, "self" | "cls") || (single && BUILTINS.contains(&root)) {
         return false;
     }
-    let root = out.split('.').next().unwrap_or(out);
-    !(matches!(root, "self" | "cls") || (root.len() == out.len() && BUILTINS.contains(&root)))
+    write_dotted(&call.func, out)
 }
 
 /// Whether the arguments of a call to `callee` are kept for SSOT401.

@@ -165,11 +165,15 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     for (file_id, file) in project.files.iter().enumerate() {
+        // Each distinct callee of a file is resolved once, however often it is called.
+        let mut targets: Vec<Option<Option<Target<'_>>>> = vec![None; file.facts.callees.len()];
         for call in &file.facts.calls {
             let callee = file.facts.callee(call);
-            let Some(Target::Definition { origin, rest }) =
-                resolver.resolve(file_id as u32, callee)
-            else {
+            let Some(slot) = targets.get_mut(call.callee as usize) else {
+                continue;
+            };
+            let target = slot.get_or_insert_with(|| resolver.resolve(file_id as u32, callee));
+            let Some(Target::Definition { origin, rest }) = target.clone() else {
                 continue;
             };
             let method = match rest.as_slice() {

@@ -162,9 +162,11 @@ pub(crate) fn inherits_from(
     false
 }
 
-/// A test double of a concept: a class in a test file whose name, without test-double and
-/// decoration words (`Mock`, `Fake`, `Unified`, ...), is the name of one of the concept's
-/// classes or of a name they are imported as, and which is none of them.
+/// A test double of a concept: a class in a test file whose name carries a test-double word
+/// (`Mock`, `Fake`, `Stub`, `Dummy`, `Spy`) and, without those and decoration words
+/// (`Unified`, `Simple`, ...), is the name of one of the concept's classes, and which is none
+/// of them. A class named like the concept's class without such a word (a test tool's own
+/// `Display`) is a separate implementation, not a double.
 pub(crate) struct TestDouble {
     pub origin: Origin,
     pub concept: usize,
@@ -210,7 +212,11 @@ pub(crate) fn test_doubles(project: &Project, concepts: &[ResolvedConcept]) -> V
                 file: file_id as FileId,
                 definition: index as u32,
             };
-            let key = NameStem::of(&definition.name).key();
+            let stem = NameStem::of(&definition.name);
+            if !stem.test_double_word {
+                continue;
+            }
+            let key = stem.key();
             for (concept_index, concept) in concepts.iter().enumerate() {
                 if !concept.contains(origin) && stems[concept_index].contains(&key) {
                     doubles.push(TestDouble {

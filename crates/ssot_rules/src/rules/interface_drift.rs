@@ -20,9 +20,9 @@ and reports, once per drifting class, every difference:
   `self` left out; not compared when either side takes `*args` or `**kwargs`);
 - a method that is `async` on one side only.
 
-A test double is a class in a test file whose name, without words such as `Mock`, `Fake`,
-`Stub`, `Unified` or `Simple`, is the name of one of the concept's classes; one that
-subclasses the canonical class is not compared.
+A test double is a class in a test file whose name carries `Mock`, `Fake`, `Stub`, `Dummy`
+or `Spy` and, without those and words such as `Unified` or `Simple`, is the name of one of
+the concept's classes; one that subclasses the canonical class is not compared.
 
 ## Why is this bad?
 Copies of an interface drift apart. A mock that grew `send_json()` lets tests call a method
@@ -53,8 +53,9 @@ manager = create_autospec(UnifiedWebSocketManager, instance=True)
   with defaults, keyword-only defaults, annotations and return types.
 - Methods added at run time, through `__getattr__`, or inherited from bases outside the
   project (they are neither compared nor counted as missing).
-- Test doubles whose names do not echo the concept (`Recorder`, `DummySink`), and doubles in
-  files outside the configured test paths.
+- Test doubles whose names do not echo the concept (`Recorder`, `DummySink`) or carry no
+  test-double word (`InMemoryManager`, a test tool's own `Manager`), and doubles in files
+  outside the configured test paths.
 
 This rule needs a declared concept; without one it reports nothing.
 ";

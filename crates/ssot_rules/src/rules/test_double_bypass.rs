@@ -16,8 +16,9 @@ pub const DOC: &str = "# test-double-bypass (SSOT401)
 In test files (the configured `test-paths`), reports test doubles of a declared concept that
 are not tied to the real class:
 - a class that stands in for a concept's class by name (`FakeWebSocketManager`,
-  `MockWebSocketManager`: the name without test-double and decoration words is the name of
-  one of the concept's classes) but subclasses none of the concept's classes;
+  `MockWebSocketManager`: the name carries `Mock`, `Fake`, `Stub`, `Dummy` or `Spy`, and
+  without those and decoration words it is the name of one of the concept's classes) but
+  subclasses none of the concept's classes;
 - `Mock(spec=X)`, `MagicMock(spec_set=X)`, `create_autospec(X)`, `patch(..., spec=X)` whose
   `X` is a competing member rather than the canonical class, or the canonical class reached
   through a non-canonical import path;
@@ -62,6 +63,8 @@ using the real class. Review each test after applying it.
 ## What it does not detect
 - Doubles that stand in for a concept class by being passed where it is expected but whose
   names do not echo it (`Recorder()` passed as `manager=`): ssot has no types of parameters.
+  Classes in test paths named like the concept's class without a test-double word (a test
+  tool's own `Manager`) are taken for separate implementations and not reported.
 - Bare `Mock()`/`MagicMock()` without `spec` used as a concept instance.
 - `patch()` targets in consumer modules (`patch(\"app.routes.admin.WebSocketManager\")`):
   patching a name where it is looked up is the right practice and is not reported.

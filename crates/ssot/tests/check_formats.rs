@@ -59,7 +59,10 @@ fn clean_project() -> TempDir {
         ),
         ("pkg/__init__.py", ""),
         ("pkg/core.py", "class Manager:\n    pass\n"),
-        ("app/main.py", "from pkg.core import Manager\n\nManager()\n"),
+        (
+            "app/main.py",
+            "from pkg.core import Manager\n\n\ndef main():\n    return Manager()\n",
+        ),
     ])
 }
 

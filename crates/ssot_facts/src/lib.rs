@@ -53,6 +53,22 @@ pub struct FileFacts {
     pub syntax_errors: Vec<SyntaxErrorFact>,
     /// `# ssot: ignore[...]` comments, in source order (at most one per comment).
     pub suppressions: Vec<Suppression>,
+    /// Calls of a name or attribute chain (`f(...)`, `a.b.f(...)`) whose root name is bound by
+    /// an import from a first-party module or by a module-level class, function or alias (or
+    /// may be bound by a first-party star import), and every `unittest.mock` call SSOT401
+    /// reads, in source order. Other calls (builtins,
+    /// standard-library and third-party names, local variables, `self.m()`) are left out.
+    pub calls: Vec<CallFact>,
+    /// The distinct callees of [`FileFacts::calls`], dotted as written (`get_manager`,
+    /// `mock.patch.object`): calls refer to them by index, since large trees hold millions of
+    /// calls and far fewer distinct callees per file.
+    pub callees: Vec<String>,
+    /// What only a few calls have (a stored result, test-double arguments), by call index,
+    /// sorted: kept apart so that the common call stays small.
+    pub call_extras: Vec<CallExtras>,
+    /// Module-level functions and classes shaped like shared-instance accessors, in source
+    /// order.
+    pub shared_instances: Vec<SharedInstanceShape>,
 }
 
 /// Which kind of scope a statement sits in.
@@ -178,6 +194,18 @@ pub struct ClassFacts {
     pub decorators: Vec<String>,
     /// Methods defined in the class body, in source order.
     pub methods: Vec<MethodFacts>,
+    /// What the class's methods store in the attributes of `self` that some method forwards
+    /// to (see [`MethodFacts::forwards_to`]), as far as the source says.
+    pub attribute_types: Vec<AttributeType>,
+}
+
+/// `self.attribute = Cls(...)`, `self.attribute = param` with `param: Cls`, or
+/// `self.attribute: Cls = ...` in a method: a class the attribute may hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeType {
+    pub attribute: String,
+    /// The class (or factory) as a dotted name written in the class's module.
+    pub dotted: String,
 }
 
 /// A method's name and its required parameters (excluding `self`/`cls`).
@@ -189,6 +217,8 @@ pub struct MethodFacts {
     /// The body only forwards to a method of one attribute (`return self.inner.send(...)`,
     /// after an optional docstring): `(attribute, method)`.
     pub forwards_to: Option<(String, String)>,
+    /// Takes `*args` or `**kwargs`: its required parameters do not say what it accepts.
+    pub variadic: bool,
 }
 
 impl MethodFacts {
@@ -252,4 +282,133 @@ pub struct Suppression {
     pub removal: Span,
     /// The comment stands alone on its line, so it can apply to nothing.
     pub own_line: bool,
+}
+
+/// Where the result of a call is stored when the call is the whole right-hand side of an
+/// assignment to a plain name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StorageKind {
+    /// A module-level name.
+    ModuleName,
+    /// A name in a class body: a class attribute.
+    ClassAttribute,
+    /// A name a function declared `global`.
+    Global,
+}
+
+/// The name a call's result is bound to, and where that name lives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Storage {
+    pub kind: StorageKind,
+    pub name: String,
+}
+
+/// One call `f(...)` or `a.b.f(...)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallFact {
+    /// Index into [`FileFacts::callees`].
+    pub callee: u32,
+    /// The callee expression.
+    pub span: Span,
+    pub position: Position,
+    /// Where the call runs: at import time (module level or a class body, default argument
+    /// values included) or when a function runs (function bodies, lambdas, bodies of classes
+    /// defined in functions, and the body of `if __name__ == "__main__":`, which runs once as
+    /// a script).
+    pub scope: ScopeKind,
+}
+
+/// The rarer facts of a call.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallExtras {
+    /// Index into [`FileFacts::calls`].
+    pub call: u32,
+    /// Set when the call is the whole value of an assignment to a module-level name, a class
+    /// attribute or a `global` name.
+    pub stored: Option<Storage>,
+    /// The arguments test-double calls are judged by; only for callees whose last segment is
+    /// `Mock`, `MagicMock`, `AsyncMock`, `NonCallableMock`, `NonCallableMagicMock`,
+    /// `create_autospec`, `patch` or `object` (of `patch.object`).
+    pub double: Option<DoubleArguments>,
+}
+
+impl FileFacts {
+    /// The callee of one of this file's calls, dotted as written.
+    pub fn callee(&self, call: &CallFact) -> &str {
+        self.callees
+            .get(call.callee as usize)
+            .map_or("", String::as_str)
+    }
+
+    /// The rarer facts of `calls[call]`, if it has any.
+    pub fn call_extras(&self, call: usize) -> Option<&CallExtras> {
+        let index = self
+            .call_extras
+            .binary_search_by_key(&call, |extras| extras.call as usize)
+            .ok()?;
+        self.call_extras.get(index)
+    }
+}
+
+/// The arguments of `Mock(spec=X)`, `create_autospec(X)`, `patch("a.b.C")`,
+/// `patch.object(X, "name")`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoubleArguments {
+    /// The first positional argument, when it is a name or attribute chain.
+    pub first_dotted: Option<String>,
+    /// The first positional argument, when it is one string literal.
+    pub first_string: Option<StringArgument>,
+    /// The second positional argument, when it is one string literal.
+    pub second_string: Option<StringArgument>,
+    /// The value of `spec=` or `spec_set=` (or `new_callable`-free `autospec=X`), when it is a
+    /// name or attribute chain.
+    pub spec: Option<String>,
+    /// A `spec`, `spec_set` or `autospec` keyword is given with a value other than `None` or
+    /// `False`.
+    pub specced: bool,
+}
+
+/// A string literal argument.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StringArgument {
+    pub value: String,
+    /// The bytes between the quotes, when they spell `value` exactly (no escapes, one
+    /// literal): what an edit may replace.
+    pub contents: Option<Span>,
+    pub position: Position,
+}
+
+/// How an accessor keeps the one instance it hands out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SharedInstanceKind {
+    /// `global _x; if _x is None: _x = Cls(); return _x` in a module-level function.
+    LazyGlobal,
+    /// A `functools.lru_cache`/`cache`-decorated module-level function without required
+    /// parameters: the cache holds its one result.
+    CachedFactory,
+    /// A class that keeps its one instance in a class attribute, handed out by `__new__`
+    /// (so every `Cls()` call) or by a classmethod (`Cls.instance()`): `method` says which.
+    ClassSingleton { method: String },
+    /// A module-level function returning `registry[key]` (or `.get(key)`,
+    /// `.setdefault(key, ...)`) of a module-level dict: one instance per key for everybody.
+    KeyedRegistry,
+}
+
+/// A module-level function or class that hands out one shared instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SharedInstanceShape {
+    /// The function's or class's name (module-level only).
+    pub accessor: String,
+    pub kind: SharedInstanceKind,
+    /// Where the instance lives: the global's name, `cache`, `Cls._instance`, the registry.
+    pub state: String,
+    /// What builds the instance, dotted as written in the module (`Manager`,
+    /// `factory.create_manager`), when the source shows it; `None` for a class singleton
+    /// built by `cls()`/`super().__new__(cls)` (the class itself).
+    pub builds: Option<String>,
+    /// The name of the function or class.
+    pub span: Span,
+    pub position: Position,
 }

@@ -9,11 +9,14 @@ use ruff_python_ast::{self as ast, ExceptHandler, Expr, ExprContext, Parameters,
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use ssot_facts::{
-    AttributeRef, ClassFacts, Definition, DefinitionKind, DunderAll, FileFacts, ImportKind,
-    ImportStmt, ImportedName, MethodFacts, ScopeKind, Span, StmtContext,
+    AttributeRef, CallExtras, CallFact, ClassFacts, Definition, DefinitionKind, DunderAll,
+    FileFacts, ImportKind, ImportStmt, ImportedName, MethodFacts, ScopeKind, SharedInstanceShape,
+    Span, StmtContext, Storage, StorageKind,
 };
 
+use crate::calls::{double_arguments, is_double_callee, recorded_callee};
 use crate::positions::LineIndex;
+use crate::shared_instances::{attribute_types, class_singleton, function_shape};
 
 /// Stack headroom kept before recursing into a deeper node, and the size of each new segment.
 const STACK_RED_ZONE: usize = 128 * 1024;
@@ -44,6 +47,13 @@ pub(crate) fn extract_module(
         dunder_all: AllState::Absent,
         depth: 0,
         max_depth: 0,
+        pending_store: None,
+        deferred_depth: 0,
+        module_dicts: Vec::new(),
+        registry_shapes: Vec::new(),
+        pending_calls: Vec::new(),
+        callee_ids: FxHashMap::default(),
+        callee_buffer: String::new(),
     };
     extractor.visit_body(suite);
     let max_depth = extractor.max_depth;
@@ -89,6 +99,23 @@ struct Extractor<'a, 'l> {
     /// Current and deepest nesting of visited nodes.
     depth: usize,
     max_depth: usize,
+    /// The call that is the whole value of the assignment being visited (by address), and
+    /// where its result goes.
+    pending_store: Option<(usize, Storage)>,
+    /// Depth of lambdas and `if __name__ == "__main__":` blocks around the current node: calls
+    /// there do not run at import time.
+    deferred_depth: u32,
+    /// Module-level names bound to a dict (`{}`, `dict()`, `defaultdict(...)`).
+    module_dicts: Vec<&'a str>,
+    /// Keyed-registry shapes, kept once their registry is known to be a module-level dict.
+    registry_shapes: Vec<(String, SharedInstanceShape)>,
+    /// Every recorded call (its callee an index into `facts.callees`) with its rarer facts,
+    /// before `finish` keeps the first-party ones.
+    pending_calls: Vec<(CallFact, Option<Box<CallExtras>>)>,
+    /// Callee text → index into `facts.callees`.
+    callee_ids: FxHashMap<String, u32>,
+    /// Reused to spell each callee without allocating.
+    callee_buffer: String,
 }
 
 impl<'a> Extractor<'a, '_> {
@@ -287,11 +314,15 @@ impl<'a> Extractor<'a, '_> {
         if self.context.scope != ScopeKind::Function {
             self.record_class(class);
         }
+        // The body of a class defined in a function runs each time the function does.
+        let in_function = u32::from(self.context.scope == ScopeKind::Function);
+        self.deferred_depth += in_function;
         let saved = self.enter_scope(ScopeKind::Class);
         self.qualname.push(class.name.id.as_str());
         self.visit_body(&class.body);
         self.qualname.pop();
         self.leave_scope(saved);
+        self.deferred_depth -= in_function;
     }
 
     /// Records a class defined at module level or in a class body (a class local to a function
@@ -317,6 +348,18 @@ impl<'a> Extractor<'a, '_> {
                 (bases, keywords)
             });
         let methods = class_methods(&class.body);
+        let mut forwarded: Vec<&str> = methods
+            .iter()
+            .filter_map(|method| method.forwards_to.as_ref())
+            .map(|(attribute, _)| attribute.as_str())
+            .collect();
+        forwarded.sort_unstable();
+        forwarded.dedup();
+        if self.at_module_level() {
+            if let Some(shape) = class_singleton(class) {
+                self.push_shape(&class.name.id, class.name.range, shape);
+            }
+        }
         self.facts.definitions.push(Definition {
             name: class.name.id.to_string(),
             qualname: self.qualified(&class.name.id),
@@ -330,6 +373,7 @@ impl<'a> Extractor<'a, '_> {
                     .iter()
                     .filter_map(|d| dotted_name(&d.expression))
                     .collect(),
+                attribute_types: attribute_types(class, &forwarded),
                 methods,
             })),
             decorators: Vec::new(),
@@ -342,17 +386,21 @@ impl<'a> Extractor<'a, '_> {
 
     fn record_function(&mut self, function: &ast::StmtFunctionDef) {
         let name = function.name.id.as_str();
+        let decorators: Vec<String> = function
+            .decorator_list
+            .iter()
+            .filter_map(|d| dotted_name(&d.expression))
+            .collect();
+        if let Some(shape) = function_shape(function, &decorators) {
+            self.push_shape(name, function.name.range, shape);
+        }
         self.facts.definitions.push(Definition {
             name: name.to_string(),
             qualname: self.qualified(name),
             kind: DefinitionKind::Function,
             alias_of: None,
             class: None,
-            decorators: function
-                .decorator_list
-                .iter()
-                .filter_map(|d| dotted_name(&d.expression))
-                .collect(),
+            decorators,
             module_level: true,
             span: Self::span(function.name.range),
             position: self.lines.position(function.name.range.start().to_u32()),
@@ -424,6 +472,8 @@ impl<'a> Extractor<'a, '_> {
     fn visit_if(&mut self, if_stmt: &'a ast::StmtIf) {
         self.visit_expr(&if_stmt.test);
         let type_checking = is_type_checking(&if_stmt.test);
+        let main_guard = self.at_module_level() && is_main_guard(&if_stmt.test);
+        self.deferred_depth += u32::from(main_guard);
         self.visit_body_with(&if_stmt.body, |context| {
             if type_checking {
                 context.type_checking = true;
@@ -431,6 +481,7 @@ impl<'a> Extractor<'a, '_> {
                 context.conditional = true;
             }
         });
+        self.deferred_depth -= u32::from(main_guard);
         for clause in &if_stmt.elif_else_clauses {
             if let Some(test) = &clause.test {
                 self.visit_expr(test);
@@ -612,6 +663,16 @@ impl<'a> Extractor<'a, '_> {
 
     fn finish(mut self) -> FileFacts {
         self.resolve_attribute_refs();
+        let registries = std::mem::take(&mut self.registry_shapes);
+        for (registry, shape) in registries {
+            if self.module_dicts.contains(&registry.as_str()) {
+                self.facts.shared_instances.push(shape);
+            }
+        }
+        self.facts
+            .shared_instances
+            .sort_by_key(|shape| shape.span.start);
+        self.keep_first_party_calls();
         self.facts.dunder_all = match self.dunder_all {
             AllState::Absent => DunderAll::Absent,
             AllState::Static(names) => DunderAll::Static(names),
@@ -639,6 +700,15 @@ impl<'a> Visitor<'a> for Extractor<'a, '_> {
             Expr::Named(named) if self.context.scope != ScopeKind::Function => {
                 self.record_targets(&named.target, None);
                 self.visit_expr(&named.value);
+            }
+            Expr::Call(call) => {
+                self.record_call(expr, call);
+                walk_expr(self, expr);
+            }
+            Expr::Lambda(_) => {
+                self.deferred_depth += 1;
+                walk_expr(self, expr);
+                self.deferred_depth -= 1;
             }
             _ => walk_expr(self, expr),
         });
@@ -718,7 +788,9 @@ impl<'a> Extractor<'a, '_> {
             Stmt::Try(try_stmt) => self.visit_try(try_stmt),
             Stmt::If(if_stmt) => self.visit_if(if_stmt),
             Stmt::Assign(assign) => {
+                self.note_store(assign.targets.first(), &assign.value);
                 self.visit_expr(&assign.value);
+                self.pending_store = None;
                 if !self.record_dunder_all(stmt) {
                     let alias_of = if assign.targets.len() == 1 {
                         dotted_name(&assign.value).filter(|_| is_reference(&assign.value))
@@ -734,7 +806,9 @@ impl<'a> Extractor<'a, '_> {
             Stmt::AnnAssign(assign) => {
                 self.visit_expr(&assign.annotation);
                 if let Some(value) = &assign.value {
+                    self.note_store(Some(&assign.target), value);
                     self.visit_expr(value);
+                    self.pending_store = None;
                     if !self.record_dunder_all(stmt) {
                         let alias_of = dotted_name(value).filter(|_| is_reference(value));
                         self.record_targets(&assign.target, alias_of);
@@ -850,6 +924,8 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
                     required_params: required_params(&function.parameters, !is_static),
                     is_async: function.is_async,
                     forwards_to: forwarded_call(&function.body),
+                    variadic: function.parameters.vararg.is_some()
+                        || function.parameters.kwarg.is_some(),
                 });
             }
             Stmt::If(if_stmt) => {
@@ -1046,4 +1122,231 @@ fn string_sequence(expr: &Expr) -> Option<Vec<String>> {
             _ => None,
         })
         .collect()
+}
+
+impl<'a> Extractor<'a, '_> {
+    /// Records a shared-instance shape found in a module-level function or class.
+    fn push_shape(&mut self, name: &str, range: TextRange, shape: crate::shared_instances::Shape) {
+        let fact = SharedInstanceShape {
+            accessor: name.to_string(),
+            kind: shape.kind,
+            state: shape.state,
+            builds: shape.builds,
+            span: Self::span(range),
+            position: self.lines.position(range.start().to_u32()),
+        };
+        match shape.registry {
+            Some(registry) => self.registry_shapes.push((registry, fact)),
+            None => self.facts.shared_instances.push(fact),
+        }
+    }
+
+    /// Before visiting an assignment's value: when the value is a call and the target a plain
+    /// name at module level, in a class body or declared `global`, remembers where the call's
+    /// result goes; also notes module-level dicts.
+    fn note_store(&mut self, target: Option<&'a Expr>, value: &'a Expr) {
+        let Some(Expr::Name(name)) = target else {
+            return;
+        };
+        let id = name.id.as_str();
+        if self.at_module_level() && is_dict_value(value) {
+            self.module_dicts.push(id);
+        }
+        if !matches!(value, Expr::Call(_)) {
+            return;
+        }
+        let kind = match self.context.scope {
+            ScopeKind::Module => StorageKind::ModuleName,
+            ScopeKind::Class => StorageKind::ClassAttribute,
+            ScopeKind::Function if self.declared_global(id) => StorageKind::Global,
+            ScopeKind::Function => return,
+        };
+        self.pending_store = Some((
+            value as *const Expr as usize,
+            Storage {
+                kind,
+                name: id.to_string(),
+            },
+        ));
+    }
+
+    fn record_call(&mut self, expr: &'a Expr, call: &'a ast::ExprCall) {
+        let stored = match self.pending_store.take() {
+            Some((address, storage)) if address == expr as *const Expr as usize => Some(storage),
+            other => {
+                self.pending_store = other;
+                None
+            }
+        };
+        let mut buffer = std::mem::take(&mut self.callee_buffer);
+        buffer.clear();
+        if !recorded_callee(call, &mut buffer) {
+            self.callee_buffer = buffer;
+            return;
+        }
+        let double = is_double_callee(&buffer).then(|| double_arguments(call, self.lines));
+        let callee = match self.callee_ids.get(buffer.as_str()) {
+            Some(&id) => id,
+            None => {
+                let id = self.facts.callees.len() as u32;
+                self.facts.callees.push(buffer.clone());
+                self.callee_ids.insert(buffer.clone(), id);
+                id
+            }
+        };
+        self.callee_buffer = buffer;
+        let scope = if self.deferred_depth > 0 {
+            ScopeKind::Function
+        } else {
+            self.context.scope
+        };
+        let stored = stored.filter(|_| self.deferred_depth == 0);
+        let extras = (stored.is_some() || double.is_some()).then(|| {
+            Box::new(CallExtras {
+                call: 0,
+                stored,
+                double,
+            })
+        });
+        let range = call.func.range();
+        self.pending_calls.push((
+            CallFact {
+                callee,
+                span: Self::span(range),
+                // Computed in `finish` for the calls kept: most are dropped.
+                position: ssot_facts::Position::default(),
+                scope,
+            },
+            extras,
+        ));
+    }
+}
+
+/// `{}`, `{...: ...}`, `dict(...)`, `defaultdict(...)`, `WeakValueDictionary()`.
+fn is_dict_value(value: &Expr) -> bool {
+    match value {
+        Expr::Dict(_) => true,
+        Expr::Call(call) => dotted_name(&call.func).is_some_and(|callee| {
+            let last = callee.rsplit('.').next().unwrap_or(&callee);
+            matches!(
+                last,
+                "dict" | "defaultdict" | "OrderedDict" | "WeakValueDictionary"
+            )
+        }),
+        _ => false,
+    }
+}
+
+/// `__name__ == "__main__"` (either way round).
+fn is_main_guard(test: &Expr) -> bool {
+    let Expr::Compare(compare) = test else {
+        return false;
+    };
+    let is_main = |e: &Expr| matches!(e, Expr::StringLiteral(s) if s.value.to_str() == "__main__");
+    matches!(compare.ops.first(), Some(ast::CmpOp::Eq))
+        && compare.comparators.len() == 1
+        && ((is_name(&compare.left, "__name__") && is_main(&compare.comparators[0]))
+            || (is_main(&compare.left) && is_name(&compare.comparators[0], "__name__")))
+}
+
+impl Extractor<'_, '_> {
+    /// Keeps the calls that can reach first-party code: those whose root name an import from
+    /// a first-party module (or a relative one) binds somewhere in the file, or that a
+    /// module-level class, function or alias binds, plus the `unittest.mock` calls. In a file
+    /// with a first-party star import, any name it does not import from elsewhere may come
+    /// from that import, so those calls are kept too. Calls of
+    /// standard-library and third-party names and of local variables are most call sites and
+    /// no rule needs them.
+    fn keep_first_party_calls(&mut self) {
+        let mut roots: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+        // Names bound only by imports from elsewhere: not kept even when a first-party star
+        // import could bind anything.
+        let mut foreign: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
+        let mut first_party_star = false;
+        for import in &self.facts.imports {
+            for name in &import.names {
+                let first_party = match &import.kind {
+                    ImportKind::From { module, level } => {
+                        *level > 0 || module.as_deref().is_some_and(|m| (self.keep_module)(m))
+                    }
+                    ImportKind::Import => (self.keep_module)(&name.name),
+                };
+                if name.name == "*" {
+                    first_party_star |= first_party;
+                } else if first_party {
+                    roots.insert(name.bound_name(&import.kind));
+                } else {
+                    foreign.insert(name.bound_name(&import.kind));
+                }
+            }
+        }
+        for definition in &self.facts.definitions {
+            let binds_callable = matches!(
+                definition.kind,
+                DefinitionKind::Class | DefinitionKind::Function
+            ) || definition.alias_of.is_some();
+            if definition.module_level && binds_callable {
+                roots.insert(definition.name.as_str());
+            }
+        }
+        let roots: rustc_hash::FxHashSet<String> = roots.into_iter().map(str::to_string).collect();
+        let foreign: rustc_hash::FxHashSet<String> =
+            foreign.into_iter().map(str::to_string).collect();
+        self.callee_ids = FxHashMap::default();
+        // Which callees to keep, then their new indices: every file's facts stay in memory
+        // until the whole project is resolved, so only kept callees stay, with exact
+        // capacities.
+        let mut all_callees = std::mem::take(&mut self.facts.callees);
+        let pending = std::mem::take(&mut self.pending_calls);
+        let mut keep_callee: Vec<bool> = all_callees
+            .iter()
+            .map(|text| {
+                let root = text.split('.').next().unwrap_or(text);
+                roots.contains(root) || (first_party_star && !foreign.contains(root))
+            })
+            .collect();
+        for (call, extras) in &pending {
+            if extras.as_deref().is_some_and(|e| e.double.is_some()) {
+                keep_callee[call.callee as usize] = true;
+            }
+        }
+        // Kept callees move (no copies) to their new indices, and every vector gets its exact
+        // size up front: the facts of every file stay in memory until the whole project is
+        // resolved, so neither slack nor fragments should.
+        let mut new_ids: Vec<u32> = vec![u32::MAX; all_callees.len()];
+        let mut callees = Vec::with_capacity(keep_callee.iter().filter(|k| **k).count());
+        for (index, text) in all_callees.iter_mut().enumerate() {
+            if keep_callee[index] {
+                new_ids[index] = callees.len() as u32;
+                callees.push(std::mem::take(text));
+            }
+        }
+        let kept = pending
+            .iter()
+            .filter(|(call, _)| keep_callee[call.callee as usize])
+            .count();
+        let extras_kept = pending
+            .iter()
+            .filter(|(call, extras)| keep_callee[call.callee as usize] && extras.is_some())
+            .count();
+        let mut calls = Vec::with_capacity(kept);
+        let mut call_extras = Vec::with_capacity(extras_kept);
+        for (mut call, extras) in pending {
+            let new_id = new_ids[call.callee as usize];
+            if new_id == u32::MAX {
+                continue;
+            }
+            call.callee = new_id;
+            call.position = self.lines.position(call.span.start);
+            if let Some(extras) = extras {
+                let mut extras = *extras;
+                extras.call = calls.len() as u32;
+                call_extras.push(extras);
+            }
+            calls.push(call);
+        }
+        self.facts.calls = calls;
+        self.facts.callees = callees;
+        self.facts.call_extras = call_extras;
+    }
 }

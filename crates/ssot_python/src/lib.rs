@@ -6,10 +6,12 @@
 //! comments are read from the parser's comment tokens, never by matching the text, so a
 //! directive inside a string does not count. Parser types never leave this crate.
 
+mod calls;
 mod decode;
 mod extract;
 mod names;
 mod positions;
+mod shared_instances;
 mod suppressions;
 
 pub use decode::{decode_source, DecodeError, DecodedSource};

@@ -36,6 +36,10 @@ facts_snapshot!(crlf_line_endings, "crlf.py");
 facts_snapshot!(bom_is_skipped, "bom.py");
 facts_snapshot!(unterminated_string_at_end_of_file, "unterminated.py");
 facts_snapshot!(suppression_comments_not_strings, "suppressions.py");
+facts_snapshot!(
+    calls_and_shared_instance_shapes,
+    "calls_and_shared_instances.py"
+);
 
 #[test]
 fn deeply_nested_expression_does_not_overflow_the_stack() {

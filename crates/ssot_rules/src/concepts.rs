@@ -20,6 +20,21 @@ pub struct ConceptDeclaration {
     pub members: Vec<String>,
     /// Modules allowed to re-export the canonical object, reported as legacy.
     pub shims: Vec<String>,
+    /// Forbidden shared-instance accessors (`module:function` or `module:Class.method`).
+    pub accessors: Vec<String>,
+    /// The sanctioned constructor (`module:function` or `module:Class.method`).
+    pub factory: Option<String>,
+}
+
+/// A callable declared in a concept: a module-level function or class, or a method of a
+/// class (`module:Class.method`), which is not a definition of its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeclaredCallable {
+    /// The symbol as declared.
+    pub symbol: String,
+    /// The function or class, or the class owning `method`.
+    pub origin: Origin,
+    pub method: Option<String>,
 }
 
 /// A declared concept whose symbols exist.
@@ -33,6 +48,10 @@ pub struct ResolvedConcept {
     /// Competing definitions, with their declared symbols.
     pub members: Vec<(String, Origin)>,
     pub shims: Vec<String>,
+    /// Declared shared-instance accessors.
+    pub accessors: Vec<DeclaredCallable>,
+    /// The declared sanctioned constructor.
+    pub factory: Option<DeclaredCallable>,
 }
 
 impl ResolvedConcept {
@@ -51,6 +70,18 @@ impl ResolvedConcept {
         let module = project.modules.module(module).name.as_str();
         let canonical_module = self.canonical_path.split(':').next().unwrap_or_default();
         module == canonical_module || self.shims.iter().any(|shim| shim == module)
+    }
+
+    /// The canonical definition and every competing one.
+    pub fn classes(&self) -> impl Iterator<Item = Origin> + '_ {
+        std::iter::once(self.canonical).chain(self.members.iter().map(|(_, origin)| *origin))
+    }
+
+    /// Whether `origin` (with `method` of a class) is the declared factory.
+    pub fn is_factory(&self, origin: Origin, method: Option<&str>) -> bool {
+        self.factory
+            .as_ref()
+            .is_some_and(|f| f.origin == origin && f.method.as_deref() == method)
     }
 
     pub fn member(&self, origin: Origin) -> Option<&str> {
@@ -111,6 +142,53 @@ pub fn resolve_symbol<'p>(resolver: &mut Resolver<'p>, symbol: &'p str) -> Resul
     Ok(origin)
 }
 
+/// Resolves `module:function`, `module:Class` or `module:Class.method` (a method of a
+/// first-party class, which the index does not keep as a definition of its own).
+pub fn resolve_callable<'p>(
+    resolver: &mut Resolver<'p>,
+    symbol: &'p str,
+) -> Result<DeclaredCallable, String> {
+    let problem = match resolve_symbol(resolver, symbol) {
+        Ok(origin) => {
+            return Ok(DeclaredCallable {
+                symbol: symbol.to_string(),
+                origin,
+                method: None,
+            })
+        }
+        Err(problem) => problem,
+    };
+    let method = symbol
+        .split_once(':')
+        .and_then(|(_, qualname)| qualname.rsplit_once('.'))
+        .map(|(_, method)| method);
+    let owner = symbol.rsplit_once('.').map(|(owner, _)| owner);
+    if let (Some(method), Some(owner)) = (method, owner) {
+        if let Ok(origin) = resolve_symbol(resolver, owner) {
+            let project = resolver.project();
+            let definition =
+                &project.file(origin.file).facts.definitions[origin.definition as usize];
+            let has_method = definition
+                .class
+                .as_ref()
+                .is_some_and(|class| class.methods.iter().any(|m| m.name == method));
+            return if has_method {
+                Ok(DeclaredCallable {
+                    symbol: symbol.to_string(),
+                    origin,
+                    method: Some(method.to_string()),
+                })
+            } else {
+                Err(format!(
+                    "does not exist: `{}` has no method `{method}`",
+                    definition.qualname
+                ))
+            };
+        }
+    }
+    Err(problem)
+}
+
 /// Resolves every declared concept; every symbol that does not exist is an error.
 pub fn resolve_concepts<'p>(
     resolver: &mut Resolver<'p>,
@@ -144,12 +222,31 @@ pub fn resolve_concepts<'p>(
                 Err(problem) => errors.push(error("member", member, problem)),
             }
         }
+        let mut accessors = Vec::new();
+        for accessor in &declaration.accessors {
+            match resolve_callable(resolver, accessor) {
+                Ok(callable) => accessors.push(callable),
+                Err(problem) => errors.push(error("accessor", accessor, problem)),
+            }
+        }
+        let factory = match &declaration.factory {
+            Some(factory) => match resolve_callable(resolver, factory) {
+                Ok(callable) => Some(callable),
+                Err(problem) => {
+                    errors.push(error("factory", factory, problem));
+                    None
+                }
+            },
+            None => None,
+        };
         concepts.push(ResolvedConcept {
             name: declaration.name.clone(),
             canonical_path: declaration.canonical.clone(),
             canonical,
             members,
             shims: declaration.shims.clone(),
+            accessors,
+            factory,
         });
     }
     if errors.is_empty() {

@@ -17,10 +17,12 @@ pub mod diagnostic;
 pub mod registry;
 pub mod rules;
 mod suppression;
+mod symbols;
 
 pub use baseline::{Baseline, BaselineComparison, BaselineEntry, BaselineError};
 pub use concepts::{
-    resolve_concepts, Compliance, ConceptDeclaration, ConceptError, ConceptReport, ResolvedConcept,
+    resolve_concepts, Compliance, ConceptDeclaration, ConceptError, ConceptReport,
+    DeclaredCallable, ResolvedConcept,
 };
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix};
 pub use registry::{Rule, RuleSelection, RULES};

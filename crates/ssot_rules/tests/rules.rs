@@ -1,6 +1,7 @@
 //! One fixture tree per rule (`tests/fixtures/<CODE>/`), run through the real parser and index,
 //! with a snapshot of the diagnostics. A fixture may declare concepts in `concepts.txt`, one per
-//! line: `NAME canonical=SYMBOL [members=SYMBOL,...] [shims=MODULE,...]`.
+//! line: `NAME canonical=SYMBOL [members=SYMBOL,...] [shims=MODULE,...] [accessors=SYMBOL,...]
+//! [factory=SYMBOL]`.
 
 use std::path::{Path, PathBuf};
 
@@ -54,6 +55,8 @@ fn declarations(dir: &Path) -> Vec<ConceptDeclaration> {
                     "canonical" => declaration.canonical = value.to_string(),
                     "members" => declaration.members = list(),
                     "shims" => declaration.shims = list(),
+                    "accessors" => declaration.accessors = list(),
+                    "factory" => declaration.factory = Some(value.to_string()),
                     other => panic!("unknown key {other} in concepts.txt"),
                 }
             }
@@ -156,6 +159,11 @@ rule_snapshot!(competing_definition_import, "SSOT102");
 rule_snapshot!(dangling_import, "SSOT103");
 rule_snapshot!(re_export_cycle, "SSOT104");
 rule_snapshot!(competing_definition, "SSOT201");
+rule_snapshot!(delegating_wrapper, "SSOT202");
+rule_snapshot!(interface_drift, "SSOT203");
+rule_snapshot!(shared_instance_accessor, "SSOT301");
+rule_snapshot!(module_level_instance, "SSOT302");
+rule_snapshot!(test_double_bypass, "SSOT401");
 rule_snapshot!(unused_suppression, "SSOT900");
 
 /// Every rule has a fixture tree and a snapshot, so a new rule cannot land untested.
@@ -191,7 +199,7 @@ fn canonical_symbol_that_does_not_exist_is_an_error() {
         name: "manager".into(),
         canonical: "pkg.core:Managr".into(),
         members: vec!["pkg.nowhere:Thing".into()],
-        shims: Vec::new(),
+        ..ConceptDeclaration::default()
     }];
     let mut resolver = Resolver::new(&project);
     let errors = resolve_concepts(&mut resolver, &declarations).unwrap_err();
@@ -199,5 +207,128 @@ fn canonical_symbol_that_does_not_exist_is_an_error() {
     assert_eq!(
         messages,
         vec!["concept `manager`: canonical `pkg.core:Managr` does not exist: `pkg.core` does not bind `Managr`"]
+    );
+}
+
+/// The diagnostics of `code`'s fixture with the given concepts declared.
+fn diagnostics_with(
+    code: &str,
+    declarations: &[ConceptDeclaration],
+) -> Vec<ssot_rules::Diagnostic> {
+    let dir = fixtures().join(code);
+    let mut paths = Vec::new();
+    python_files(&dir, &dir, &mut paths);
+    let files = paths
+        .into_iter()
+        .map(|(relative, path)| ProjectFile {
+            facts: facts_from_bytes(&std::fs::read(path).unwrap(), SourceKind::Python).unwrap(),
+            is_test: relative.contains("tests/") || relative.contains("/test_"),
+            path: relative,
+        })
+        .collect();
+    let project = Project::new(files, &[String::new()]);
+    let mut resolver = Resolver::new(&project);
+    let references = collect_references(&mut resolver);
+    let concepts = resolve_concepts(&mut resolver, declarations).unwrap();
+    let context = CheckContext {
+        project: &project,
+        references: &references,
+        concepts: &concepts,
+        unreadable: &[],
+    };
+    let selection = RuleSelection::from_selectors(&[code.to_string()], &[], &[]).unwrap();
+    run_rules(&context, &selection)
+}
+
+/// Shared caches and registries are shared on purpose for settings and pools: the isolation
+/// rules judge only the classes of declared concepts, so without one they report nothing.
+#[test]
+fn isolation_rules_report_nothing_without_a_concept() {
+    for code in ["SSOT202", "SSOT203", "SSOT301", "SSOT302", "SSOT401"] {
+        assert_eq!(diagnostics_with(code, &[]), Vec::new(), "{code}");
+    }
+}
+
+#[test]
+fn patch_target_fix_rewrites_only_the_string_contents_and_keeps_the_quotes() {
+    let declarations = vec![ConceptDeclaration {
+        name: "manager".into(),
+        canonical: "pkg.core:Manager".into(),
+        members: vec!["pkg.simple:SimpleManager".into()],
+        shims: vec!["pkg.compat".into()],
+        ..ConceptDeclaration::default()
+    }];
+    let source = std::fs::read_to_string(fixtures().join("SSOT401/tests/test_service.py")).unwrap();
+    let mut fixed_lines = Vec::new();
+    for diagnostic in diagnostics_with("SSOT401", &declarations) {
+        let Some(fix) = diagnostic.fix else {
+            continue;
+        };
+        assert_eq!(fix.applicability, ssot_rules::Applicability::Unsafe);
+        let [edit] = fix.edits.as_slice() else {
+            panic!("one edit per patch target");
+        };
+        let mut fixed = source.clone();
+        fixed.replace_range(
+            edit.span.start as usize..edit.span.end as usize,
+            &edit.content,
+        );
+        let line = fixed
+            .lines()
+            .nth(diagnostic.start.line as usize - 1)
+            .unwrap();
+        fixed_lines.push(line.trim().to_string());
+        assert!(
+            ssot_python::facts_from_bytes(fixed.as_bytes(), SourceKind::Python)
+                .unwrap()
+                .syntax_errors
+                .is_empty()
+        );
+    }
+    assert_eq!(
+        fixed_lines,
+        vec![
+            "@patch(\"pkg.core.Manager\")",
+            "with patch('pkg.core.Manager.send'):",
+            "with mock.patch(\"pkg.core.Manager\"):",
+        ]
+    );
+}
+
+#[test]
+fn accessor_and_factory_that_do_not_exist_are_errors() {
+    let dir = fixtures().join("SSOT301");
+    let mut paths = Vec::new();
+    python_files(&dir, &dir, &mut paths);
+    let files = paths
+        .into_iter()
+        .map(|(relative, path)| ProjectFile {
+            facts: facts_from_bytes(&std::fs::read(path).unwrap(), SourceKind::Python).unwrap(),
+            path: relative,
+            is_test: false,
+        })
+        .collect();
+    let project = Project::new(files, &[String::new()]);
+    let declarations = vec![ConceptDeclaration {
+        name: "manager".into(),
+        canonical: "pkg.core:Manager".into(),
+        accessors: vec![
+            "pkg.lazy:get_manger".into(),
+            "pkg.singleton:ManagerHolder.instance".into(),
+            "pkg.singleton:ManagerHolder.shared".into(),
+        ],
+        factory: Some("pkg.nowhere:create".into()),
+        ..ConceptDeclaration::default()
+    }];
+    let mut resolver = Resolver::new(&project);
+    let errors = resolve_concepts(&mut resolver, &declarations).unwrap_err();
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        vec![
+            "concept `manager`: accessor `pkg.lazy:get_manger` does not exist: `pkg.lazy` does not bind `get_manger`",
+            "concept `manager`: accessor `pkg.singleton:ManagerHolder.shared` does not exist: `ManagerHolder` has no method `shared`",
+            "concept `manager`: factory `pkg.nowhere:create` does not exist: there is no module `pkg.nowhere` in the project",
+        ]
     );
 }

@@ -82,6 +82,8 @@ pub fn declarations(config: &Config) -> Vec<ConceptDeclaration> {
             canonical: concept.canonical.clone(),
             members: concept.members.clone(),
             shims: concept.shims.clone(),
+            accessors: concept.accessors.clone(),
+            factory: concept.factory.clone(),
         })
         .collect()
 }

@@ -3,9 +3,14 @@
 pub mod competing_definition;
 pub mod competing_definition_import;
 pub mod dangling_import;
+pub mod delegating_wrapper;
+pub mod interface_drift;
 pub mod invalid_syntax;
+pub mod module_level_instance;
 pub mod non_canonical_import;
 pub mod re_export_cycle;
+pub mod shared_instance_accessor;
+pub mod test_double_bypass;
 pub mod unreadable_file;
 pub mod unused_suppression;
 
@@ -24,6 +29,11 @@ pub(crate) fn check(rule: Rule, context: &CheckContext<'_>, out: &mut Vec<Diagno
         Rule::DanglingImport => dangling_import::check(context, out),
         Rule::ReExportCycle => re_export_cycle::check(context, out),
         Rule::CompetingDefinition => competing_definition::check(context, out),
+        Rule::DelegatingWrapper => delegating_wrapper::check(context, out),
+        Rule::InterfaceDrift => interface_drift::check(context, out),
+        Rule::SharedInstanceAccessor => shared_instance_accessor::check(context, out),
+        Rule::ModuleLevelInstance => module_level_instance::check(context, out),
+        Rule::TestDoubleBypass => test_double_bypass::check(context, out),
         // Needs every other rule's result: run by `run_rules_with` after suppressions.
         Rule::UnusedSuppression => {}
     }

@@ -1,0 +1,207 @@
+//! Call sites: which calls are worth a fact, and the arguments of test-double calls.
+//!
+//! Only calls of a name or attribute chain are kept, minus builtins and methods of
+//! `self`/`cls`: the rules look for calls of first-party accessors, classes and the
+//! `unittest.mock` helpers, and these filters keep the fact list short on large trees.
+
+use ruff_python_ast::{Expr, ExprCall};
+use ruff_text_size::Ranged;
+use ssot_facts::{DoubleArguments, Span, StringArgument};
+
+use crate::positions::LineIndex;
+
+/// Builtins called so often that recording them would only cost time; sorted, for a binary
+/// search per call.
+const BUILTINS: &[&str] = &[
+    "abs",
+    "all",
+    "any",
+    "bool",
+    "bytes",
+    "callable",
+    "chr",
+    "classmethod",
+    "dict",
+    "enumerate",
+    "filter",
+    "float",
+    "format",
+    "frozenset",
+    "getattr",
+    "hasattr",
+    "hash",
+    "id",
+    "int",
+    "isinstance",
+    "issubclass",
+    "iter",
+    "len",
+    "list",
+    "map",
+    "max",
+    "min",
+    "next",
+    "object",
+    "open",
+    "ord",
+    "print",
+    "property",
+    "range",
+    "repr",
+    "reversed",
+    "round",
+    "set",
+    "setattr",
+    "sorted",
+    "staticmethod",
+    "str",
+    "sum",
+    "super",
+    "tuple",
+    "type",
+    "vars",
+    "zip",
+];
+
+/// Last segments of the `unittest.mock` callables whose arguments SSOT401 reads.
+const DOUBLE_CALLEES: &[&str] = &[
+    "Mock",
+    "MagicMock",
+    "AsyncMock",
+    "NonCallableMock",
+    "NonCallableMagicMock",
+    "create_autospec",
+    "patch",
+];
+
+/// `a` or `a.b.c` when `expr` is only names and attributes (never through a call or
+/// subscript, unlike the looser `dotted_name` used for bases).
+pub(crate) fn strict_dotted(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Name(name) => Some(name.id.to_string()),
+        Expr::Attribute(attribute) => {
+            let mut base = strict_dotted(&attribute.value)?;
+            base.push('.');
+            base.push_str(&attribute.attr.id);
+            Some(base)
+        }
+        _ => None,
+    }
+}
+
+/// Writes `a` or `a.b.c` into `out` when `expr` is only names and attributes.
+fn write_dotted(expr: &Expr, out: &mut String) -> bool {
+    match expr {
+        Expr::Name(name) => {
+            out.push_str(&name.id);
+            true
+        }
+        Expr::Attribute(attribute) => {
+            if !write_dotted(&attribute.value, out) {
+                return false;
+            }
+            out.push('.');
+            out.push_str(&attribute.attr.id);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Writes the callee of a call worth recording into `out` (empty on entry); false for
+/// builtins, `self.m()`, `cls.m()` and callees that are not name chains.
+pub(crate) fn recorded_callee(call: &ExprCall, out: &mut String) -> bool {
+    // Decide from the root name before spelling anything: `self.x.y()` is most calls.
+    let mut root = call.func.as_ref();
+    while let Expr::Attribute(attribute) = root {
+        root = &attribute.value;
+    }
+    let Expr::Name(name) = root else {
+        return false;
+    };
+    let root = name.id.as_str();
+    let single = matches!(call.func.as_ref(), Expr::Name(_));
+    if matches!(root, "self" | "cls") || (single && BUILTINS.binary_search(&root).is_ok()) {
+        return false;
+    }
+    write_dotted(&call.func, out)
+}
+
+/// Whether the arguments of a call to `callee` are kept for SSOT401.
+pub(crate) fn is_double_callee(callee: &str) -> bool {
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    DOUBLE_CALLEES.contains(&last) || callee == "patch.object" || callee.ends_with(".patch.object")
+}
+
+/// The arguments of `Mock(spec=X)`, `create_autospec(X)`, `patch("a.b.C")`,
+/// `patch.object(X, "name")`.
+pub(crate) fn double_arguments(call: &ExprCall, lines: &LineIndex<'_>) -> DoubleArguments {
+    let mut arguments = DoubleArguments::default();
+    let mut positional = call.arguments.args.iter();
+    if let Some(first) = positional.next() {
+        arguments.first_dotted = strict_dotted(first);
+        arguments.first_string = string_argument(first, lines);
+    }
+    if let Some(second) = positional.next() {
+        arguments.second_string = string_argument(second, lines);
+    }
+    for keyword in &call.arguments.keywords {
+        let Some(name) = &keyword.arg else {
+            continue;
+        };
+        if !matches!(name.id.as_str(), "spec" | "spec_set" | "autospec") {
+            continue;
+        }
+        let disabled = match &keyword.value {
+            Expr::NoneLiteral(_) => true,
+            Expr::BooleanLiteral(literal) => !literal.value,
+            _ => false,
+        };
+        if disabled {
+            continue;
+        }
+        arguments.specced = true;
+        if arguments.spec.is_none() {
+            arguments.spec = strict_dotted(&keyword.value);
+        }
+    }
+    arguments
+}
+
+/// One string literal argument, with the span of its contents when they spell the value.
+fn string_argument(expr: &Expr, lines: &LineIndex<'_>) -> Option<StringArgument> {
+    let Expr::StringLiteral(literal) = expr else {
+        return None;
+    };
+    let value = literal.value.to_str().to_string();
+    let contents = match literal.value.as_slice() {
+        [part] => Some(part),
+        _ => None,
+    }
+    .and_then(|part| {
+        let range = part.content_range();
+        (range.len().to_u32() as usize == value.len()
+            && value
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '.'))
+        .then(|| Span {
+            start: range.start().to_u32(),
+            end: range.end().to_u32(),
+        })
+    });
+    Some(StringArgument {
+        value,
+        contents,
+        position: lines.position(expr.range().start().to_u32()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtins_are_sorted_for_binary_search() {
+        assert!(BUILTINS.windows(2).all(|pair| pair[0] < pair[1]));
+    }
+}

@@ -1,0 +1,189 @@
+//! SSOT203 interface-drift.
+
+use rustc_hash::FxHashMap;
+use ssot_facts::MethodFacts;
+use ssot_index::census::origin_path;
+use ssot_index::Origin;
+
+use crate::registry::Rule;
+use crate::symbols::{class_facts, inherits_from, test_doubles, DottedResolver};
+use crate::{CheckContext, Diagnostic};
+
+pub const DOC: &str = "# interface-drift (SSOT203)
+
+## What it does
+For each declared concept, compares the public methods of every competing member and every
+test double with the canonical class (its own methods and those of its first-party bases),
+and reports, once per drifting class, every difference:
+- a public method the canonical class lacks;
+- a method whose required parameters differ from the canonical one's (names and order,
+  `self` left out; not compared when either side takes `*args` or `**kwargs`);
+- a method that is `async` on one side only.
+
+A test double is a class in a test file whose name carries `Mock`, `Fake`, `Stub`, `Dummy`
+or `Spy` and, without those and words such as `Unified` or `Simple`, is the name of one of
+the concept's classes; one that subclasses the canonical class is not compared.
+
+## Why is this bad?
+Copies of an interface drift apart. A mock that grew `send_json()` lets tests call a method
+production never has; a member whose `connect()` takes other arguments breaks every caller
+the day the member is retired. Tests that pass against a drifted double prove nothing about
+the real class.
+
+## Example
+```python
+# the canonical class
+class UnifiedWebSocketManager:
+    def connect(self, user_id, connection_id, websocket): ...
+
+# tests/test_routes.py
+class MockWebSocketManager:
+    def connect(self, user_id, websocket): ...
+    def send_json(self, user_id, payload): ...
+```
+
+## Use instead
+Make the double follow the real interface, best by deriving it from the class:
+```python
+manager = create_autospec(UnifiedWebSocketManager, instance=True)
+```
+
+## What it does not detect
+- Methods the double or member lacks (a partial double is common and harmless), parameters
+  with defaults, keyword-only defaults, annotations and return types.
+- Methods added at run time, through `__getattr__`, or inherited from bases outside the
+  project (they are neither compared nor counted as missing).
+- Test doubles whose names do not echo the concept (`Recorder`, `DummySink`) or carry no
+  test-double word (`InMemoryManager`, a test tool's own `Manager`), and doubles in files
+  outside the configured test paths.
+
+This rule needs a declared concept; without one it reports nothing.
+";
+
+/// The canonical interface: public and private methods by name, own methods over bases'.
+fn interface(
+    resolver: &mut DottedResolver<'_>,
+    class: Origin,
+    depth: u32,
+    out: &mut FxHashMap<String, MethodFacts>,
+) {
+    let project = resolver.project();
+    let Some(facts) = class_facts(project, class) else {
+        return;
+    };
+    for method in &facts.methods {
+        out.entry(method.name.clone())
+            .or_insert_with(|| method.clone());
+    }
+    if depth == 0 {
+        return;
+    }
+    for base in &facts.bases {
+        if let Some(origin) = resolver.definition(class.file, base) {
+            interface(resolver, origin, depth - 1, out);
+        }
+    }
+}
+
+fn params(method: &MethodFacts) -> String {
+    format!("({})", method.required_params.join(", "))
+}
+
+/// The differences of `methods` from the canonical interface, in source order.
+fn differences(methods: &[MethodFacts], canonical: &FxHashMap<String, MethodFacts>) -> Vec<String> {
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for method in methods.iter().filter(|m| m.is_public()) {
+        if seen.contains(&method.name.as_str()) {
+            continue;
+        }
+        seen.push(method.name.as_str());
+        let Some(expected) = canonical.get(&method.name) else {
+            out.push(format!("adds `{}{}`", method.name, params(method)));
+            continue;
+        };
+        if !method.variadic
+            && !expected.variadic
+            && method.required_params != expected.required_params
+        {
+            out.push(format!(
+                "`{}` requires {} where the canonical requires {}",
+                method.name,
+                params(method),
+                params(expected)
+            ));
+        }
+        if method.is_async != expected.is_async {
+            let (this, that) = if method.is_async {
+                ("async", "not")
+            } else {
+                ("not async", "async")
+            };
+            out.push(format!(
+                "`{}` is {this} where the canonical's is {that}",
+                method.name
+            ));
+        }
+    }
+    out
+}
+
+pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
+    if context.concepts.is_empty() {
+        return;
+    }
+    let project = context.project;
+    let mut resolver = DottedResolver::new(project);
+    let doubles = test_doubles(project, context.concepts);
+    for (index, concept) in context.concepts.iter().enumerate() {
+        let mut canonical = FxHashMap::default();
+        interface(&mut resolver, concept.canonical, 8, &mut canonical);
+        if canonical.is_empty() {
+            // A function or a variable: no interface to compare.
+            continue;
+        }
+        let members = concept
+            .members
+            .iter()
+            .map(|(_, origin)| (*origin, "competing member"));
+        let concept_doubles = doubles
+            .iter()
+            .filter(|double| double.concept == index)
+            .map(|double| (double.origin, "test double"))
+            .collect::<Vec<_>>();
+        for (origin, role) in members.chain(concept_doubles) {
+            if role == "test double"
+                && inherits_from(&mut resolver, origin, &[concept.canonical], 8)
+            {
+                continue;
+            }
+            let Some(facts) = class_facts(project, origin) else {
+                continue;
+            };
+            let found = differences(&facts.methods, &canonical);
+            if found.is_empty() {
+                continue;
+            }
+            let file = project.file(origin.file);
+            let definition = &file.facts.definitions[origin.definition as usize];
+            let mut diagnostic = Diagnostic::new(
+                Rule::InterfaceDrift,
+                &file.path,
+                definition.span,
+                definition.position,
+                format!(
+                    "{role} `{}` drifts from `{}` (concept `{}`): {}",
+                    definition.qualname,
+                    concept.canonical_path,
+                    concept.name,
+                    found.join("; ")
+                ),
+            );
+            diagnostic.concept = Some(concept.name.clone());
+            diagnostic.symbol = Some(origin_path(project, origin));
+            // The fingerprint stays while the list of differences changes.
+            diagnostic.import_path = Some(concept.canonical_path.clone());
+            out.push(diagnostic);
+        }
+    }
+}

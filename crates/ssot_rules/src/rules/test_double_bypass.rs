@@ -1,0 +1,380 @@
+//! SSOT401 test-double-bypass.
+
+use ssot_facts::{CallFact, DunderAll, ImportKind, StringArgument};
+use ssot_index::census::origin_path;
+use ssot_index::{FileId, ModuleId, Origin, Resolution};
+
+use crate::concepts::ResolvedConcept;
+use crate::diagnostic::{Applicability, Edit, Fix};
+use crate::registry::Rule;
+use crate::symbols::{inherits_from, test_doubles, DottedResolver, Target};
+use crate::{CheckContext, Diagnostic};
+
+pub const DOC: &str = "# test-double-bypass (SSOT401)
+
+## What it does
+In test files (the configured `test-paths`), reports test doubles of a declared concept that
+are not tied to the real class:
+- a class that stands in for a concept's class by name (`FakeWebSocketManager`,
+  `MockWebSocketManager`: the name carries `Mock`, `Fake`, `Stub`, `Dummy` or `Spy`, and
+  without those and decoration words it is the name of one of the concept's classes) but
+  subclasses none of the concept's classes;
+- `Mock(spec=X)`, `MagicMock(spec_set=X)`, `create_autospec(X)`, `patch(..., spec=X)` whose
+  `X` is a competing member rather than the canonical class, or the canonical class reached
+  through a non-canonical import path;
+- `patch(\"legacy.path.Manager\")` string targets that reach the canonical class through a
+  re-exporting module (a declared shim, a module whose `__all__` lists the name, or a
+  package `__init__`) rather than the canonical path; `patch.object(module, \"Manager\")`
+  likewise.
+
+## Why is this bad?
+A hand-written double has nothing to do with the real class: it keeps passing when the real
+interface changes, so green tests prove nothing. A spec'd mock is checked against the class
+it specs, which must be the real one. A patch of a legacy path only works while the legacy
+module still re-exports the name and production code still looks it up there.
+
+## Example
+```python
+class FakeWebSocketManager:
+    def send_to_user(self, user_id, message): ...
+
+def test_routes():
+    with patch(\"app.websocket_core.websocket_manager.WebSocketManager\"):
+        ...
+```
+
+## Use instead
+```python
+manager = create_autospec(UnifiedWebSocketManager, instance=True)
+
+def test_routes():
+    with patch(\"app.websocket_core.unified_manager.UnifiedWebSocketManager\"):
+        ...
+```
+(or subclass the canonical class for a hand-written fake).
+
+## Fix safety
+The fix for a `patch()` string target rewrites the string's contents to the canonical
+dotted path and keeps the quote style. It is unsafe: `patch()` replaces the name in the
+module it names, so after the rewrite code that looks the class up through the legacy
+module (`legacy.Manager()` at call time) is no longer patched, and the test may start
+using the real class. Review each test after applying it.
+
+## What it does not detect
+- Doubles that stand in for a concept class by being passed where it is expected but whose
+  names do not echo it (`Recorder()` passed as `manager=`): ssot has no types of parameters.
+  Classes in test paths named like the concept's class without a test-double word (a test
+  tool's own `Manager`) are taken for separate implementations and not reported.
+- Bare `Mock()`/`MagicMock()` without `spec` used as a concept instance.
+- `patch()` targets in consumer modules (`patch(\"app.routes.admin.WebSocketManager\")`):
+  patching a name where it is looked up is the right practice and is not reported.
+- Targets built at run time (f-strings, concatenation), and `patch.dict`/`patch.multiple`.
+
+This rule needs a declared concept; without one it reports nothing.
+";
+
+pub(crate) fn check<'p>(context: &CheckContext<'p>, out: &mut Vec<Diagnostic>) {
+    if context.concepts.is_empty() {
+        return;
+    }
+    let project = context.project;
+    let mut resolver = DottedResolver::new(project);
+    for double in test_doubles(project, context.concepts) {
+        let concept = &context.concepts[double.concept];
+        let classes: Vec<Origin> = concept.classes().collect();
+        if inherits_from(&mut resolver, double.origin, &classes, 8) {
+            continue;
+        }
+        let file = project.file(double.origin.file);
+        let definition = &file.facts.definitions[double.origin.definition as usize];
+        let mut diagnostic = Diagnostic::new(
+            Rule::TestDoubleBypass,
+            &file.path,
+            definition.span,
+            definition.position,
+            format!(
+                "test double `{}` stands in for concept `{}` without subclassing or specing \
+                 `{}`; derive it with `create_autospec` or `Mock(spec=...)`, or subclass",
+                definition.qualname, concept.name, concept.canonical_path
+            ),
+        );
+        diagnostic.concept = Some(concept.name.clone());
+        diagnostic.symbol = Some(origin_path(project, double.origin));
+        diagnostic.import_path = Some(concept.canonical_path.clone());
+        out.push(diagnostic);
+    }
+    for (file_id, file) in project.files.iter().enumerate() {
+        if !file.is_test {
+            continue;
+        }
+        let file_id = file_id as FileId;
+        for extras in &file.facts.call_extras {
+            let Some(arguments) = &extras.double else {
+                continue;
+            };
+            let Some(call) = file.facts.calls.get(extras.call as usize) else {
+                continue;
+            };
+            let callee = file.facts.callee(call);
+            let last = callee.rsplit('.').next().unwrap_or(callee);
+            let spec = match last {
+                "create_autospec" => arguments.first_dotted.as_deref(),
+                _ => arguments.spec.as_deref(),
+            };
+            if let Some(spec) = spec {
+                check_spec(context, &mut resolver, file_id, call, spec, out);
+            }
+            match (last, &arguments.first_string) {
+                ("patch", Some(target)) => {
+                    check_patch_target(context, &mut resolver, file_id, call, target, out)
+                }
+                ("object", _) => {
+                    if let (Some(module), Some(name)) =
+                        (&arguments.first_dotted, &arguments.second_string)
+                    {
+                        check_patch_object(context, &mut resolver, file_id, call, module, name, out)
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn diagnostic(
+    context: &CheckContext<'_>,
+    file_id: FileId,
+    call: &CallFact,
+    concept: &ResolvedConcept,
+    message: String,
+) -> Diagnostic {
+    let file = context.project.file(file_id);
+    let mut diagnostic = Diagnostic::new(
+        Rule::TestDoubleBypass,
+        &file.path,
+        call.span,
+        call.position,
+        message,
+    );
+    diagnostic.concept = Some(concept.name.clone());
+    diagnostic.symbol = Some(concept.canonical_path.clone());
+    diagnostic
+}
+
+/// The callee of a call of a file, as written.
+fn project_callee<'p>(context: &CheckContext<'p>, file_id: FileId, call: &CallFact) -> &'p str {
+    context.project.file(file_id).facts.callee(call)
+}
+
+/// The `module:name` path a dotted name written in a test file reaches its object through:
+/// the from-import that binds its root, or `module:Name` for `module.Name`.
+fn import_path<'p>(
+    resolver: &mut DottedResolver<'p>,
+    file_id: FileId,
+    dotted: &'p str,
+) -> Option<String> {
+    let project = resolver.project();
+    match dotted.rsplit_once('.') {
+        None => {
+            let facts = &project.file(file_id).facts;
+            facts.imports.iter().rev().find_map(|import| {
+                let ImportKind::From { module, level } = &import.kind else {
+                    return None;
+                };
+                let imported = import
+                    .names
+                    .iter()
+                    .find(|n| n.bound_name(&import.kind) == dotted)?;
+                let absolute =
+                    resolver
+                        .resolver
+                        .absolute_module(file_id, *level, module.as_deref())?;
+                Some(format!("{absolute}:{}", imported.name))
+            })
+        }
+        Some((module, name)) => {
+            let module = match resolver.resolve(file_id, module)? {
+                Target::Other(Resolution::Module(id)) => id,
+                _ => return None,
+            };
+            Some(format!("{}:{name}", project.modules.module(module).name))
+        }
+    }
+}
+
+fn check_spec<'p>(
+    context: &CheckContext<'p>,
+    resolver: &mut DottedResolver<'p>,
+    file_id: FileId,
+    call: &CallFact,
+    spec: &'p str,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(origin) = resolver.definition(file_id, spec) else {
+        return;
+    };
+    for concept in context.concepts {
+        if let Some(member) = concept.member(origin) {
+            let mut found = diagnostic(
+                context,
+                file_id,
+                call,
+                concept,
+                format!(
+                    "`{}` specs the competing member `{member}` of concept `{}`; spec `{}`",
+                    project_callee(context, file_id, call),
+                    concept.name,
+                    concept.canonical_path
+                ),
+            );
+            found.import_path = Some(spec.to_string());
+            out.push(found);
+        } else if origin == concept.canonical {
+            let Some(path) = import_path(resolver, file_id, spec) else {
+                continue;
+            };
+            if path != concept.canonical_path {
+                let mut found = diagnostic(
+                    context,
+                    file_id,
+                    call,
+                    concept,
+                    format!(
+                        "`{}` specs concept `{}` through the non-canonical path `{path}`; \
+                         spec `{}`",
+                        project_callee(context, file_id, call),
+                        concept.name,
+                        concept.canonical_path
+                    ),
+                );
+                found.import_path = Some(path);
+                out.push(found);
+            }
+        }
+    }
+}
+
+/// Whether `module` re-exports `name` rather than using it: a declared shim, a module whose
+/// `__all__` lists the name, or a package `__init__`.
+fn re_exports(
+    context: &CheckContext<'_>,
+    concept: &ResolvedConcept,
+    module: ModuleId,
+    name: &str,
+) -> bool {
+    let project = context.project;
+    let module = project.modules.module(module);
+    if concept.shims.contains(&module.name) || module.is_package {
+        return true;
+    }
+    module.file.is_some_and(|file| {
+        matches!(&project.file(file).facts.dunder_all, DunderAll::Static(names) if names.iter().any(|n| n == name))
+    })
+}
+
+/// `patch("a.b.Name[.attr]")`: the longest module prefix, then the name in it.
+fn check_patch_target<'p>(
+    context: &CheckContext<'p>,
+    resolver: &mut DottedResolver<'p>,
+    file_id: FileId,
+    call: &CallFact,
+    target: &'p StringArgument,
+    out: &mut Vec<Diagnostic>,
+) {
+    let project = context.project;
+    let segments: Vec<&str> = target.value.split('.').collect();
+    let Some(split) = (1..segments.len())
+        .rev()
+        .find(|&i| project.modules.get(&segments[..i].join(".")).is_some())
+    else {
+        return;
+    };
+    let module_name = segments[..split].join(".");
+    let Some(module) = project.modules.get(&module_name) else {
+        return;
+    };
+    let name = segments[split];
+    let rest = &segments[split + 1..];
+    let Resolution::Definition(origin) = resolver.resolver.resolve_member(module, name) else {
+        return;
+    };
+    for concept in context.concepts {
+        if origin != concept.canonical {
+            continue;
+        }
+        let path = format!("{module_name}:{name}");
+        if path == concept.canonical_path || !re_exports(context, concept, module, name) {
+            continue;
+        }
+        let mut canonical = concept.canonical_path.replacen(':', ".", 1);
+        for attribute in rest {
+            canonical.push('.');
+            canonical.push_str(attribute);
+        }
+        let mut diagnostic = diagnostic(
+            context,
+            file_id,
+            call,
+            concept,
+            format!(
+                "`patch()` target `{}` reaches concept `{}` through the non-canonical path \
+                 `{path}`; patch `{canonical}`",
+                target.value, concept.name
+            ),
+        );
+        if let Some(contents) = target.contents {
+            diagnostic.fix = Some(Fix {
+                applicability: Applicability::Unsafe,
+                edits: vec![Edit {
+                    span: contents,
+                    content: canonical,
+                }],
+            });
+        }
+        diagnostic.import_path = Some(path);
+        out.push(diagnostic);
+    }
+}
+
+/// `patch.object(module, "Name")`.
+fn check_patch_object<'p>(
+    context: &CheckContext<'p>,
+    resolver: &mut DottedResolver<'p>,
+    file_id: FileId,
+    call: &CallFact,
+    module: &'p str,
+    name: &'p StringArgument,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some(Target::Other(Resolution::Module(module_id))) = resolver.resolve(file_id, module)
+    else {
+        return;
+    };
+    let Resolution::Definition(origin) = resolver.resolver.resolve_member(module_id, &name.value)
+    else {
+        return;
+    };
+    let module_name = &context.project.modules.module(module_id).name;
+    for concept in context.concepts {
+        let path = format!("{module_name}:{}", name.value);
+        if origin != concept.canonical
+            || path == concept.canonical_path
+            || !re_exports(context, concept, module_id, &name.value)
+        {
+            continue;
+        }
+        let mut diagnostic = diagnostic(
+            context,
+            file_id,
+            call,
+            concept,
+            format!(
+                "`patch.object()` target `{path}` reaches concept `{}` through a non-canonical \
+                 path; patch `{}`",
+                concept.name, concept.canonical_path
+            ),
+        );
+        diagnostic.import_path = Some(path);
+        out.push(diagnostic);
+    }
+}

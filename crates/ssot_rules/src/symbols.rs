@@ -1,0 +1,232 @@
+//! What a dotted expression written in a file leads to: the shared lookups of the isolation
+//! rules (SSOT202, SSOT203, SSOT301, SSOT302, SSOT401).
+//!
+//! A name is looked up in the file's module namespace first (module-level bindings, star
+//! imports, aliases), then among the file's imports at any depth (`from m import f` inside
+//! a function), so lazy imports count. The first segment's result is cached per file, so a
+//! large tree costs one hash lookup per call site.
+
+use rustc_hash::FxHashMap;
+use ssot_facts::ImportKind;
+use ssot_index::concept_names::NameStem;
+use ssot_index::{FileId, Origin, Project, Resolution, Resolver};
+
+use crate::concepts::ResolvedConcept;
+
+/// Where a dotted expression leads: a first-party definition plus the attributes written after
+/// it (`Cls.instance` gives `Cls` and `["instance"]`), or anything else the resolver says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Target<'p> {
+    Definition { origin: Origin, rest: Vec<&'p str> },
+    Other(Resolution),
+}
+
+/// Resolves dotted expressions written in project files, caching the first segment per file.
+pub(crate) struct DottedResolver<'p> {
+    pub resolver: Resolver<'p>,
+    roots: FxHashMap<(FileId, &'p str), Option<Resolution>>,
+}
+
+impl<'p> DottedResolver<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        Self {
+            resolver: Resolver::new(project),
+            roots: FxHashMap::default(),
+        }
+    }
+
+    pub fn project(&self) -> &'p Project {
+        self.resolver.project()
+    }
+
+    /// Where `dotted`, written in `file`, leads; `None` for names the file does not bind
+    /// (builtins, locals) and attributes of things that are not modules or definitions.
+    pub fn resolve(&mut self, file: FileId, dotted: &'p str) -> Option<Target<'p>> {
+        let mut segments = dotted.split('.');
+        let root = segments.next()?;
+        let mut current = match self.roots.get(&(file, root)) {
+            Some(cached) => cached.clone()?,
+            None => {
+                let found = self.resolve_root(file, root);
+                self.roots.insert((file, root), found.clone());
+                found?
+            }
+        };
+        let mut rest: Vec<&'p str> = Vec::new();
+        for segment in segments {
+            match current {
+                Resolution::Module(module) if rest.is_empty() => {
+                    current = self.resolver.resolve_member(module, segment);
+                }
+                Resolution::Definition(_) => rest.push(segment),
+                _ => return Some(Target::Other(current)),
+            }
+        }
+        Some(match current {
+            Resolution::Definition(origin) => Target::Definition { origin, rest },
+            other => Target::Other(other),
+        })
+    }
+
+    /// The origin `dotted` names when it is a definition itself (no attributes after it).
+    pub fn definition(&mut self, file: FileId, dotted: &'p str) -> Option<Origin> {
+        match self.resolve(file, dotted)? {
+            Target::Definition { origin, rest } if rest.is_empty() => Some(origin),
+            _ => None,
+        }
+    }
+
+    fn resolve_root(&mut self, file: FileId, root: &'p str) -> Option<Resolution> {
+        let project = self.resolver.project();
+        if let Some(module) = project.modules.module_of_file(file) {
+            if let Some(found) = self.resolver.resolve_dotted(module, root) {
+                return Some(found);
+            }
+        }
+        // A module-level definition of a script, or an import inside a function: the last
+        // import in the file that binds the name.
+        let facts = &project.file(file).facts;
+        if let Some(index) = facts
+            .definitions
+            .iter()
+            .rposition(|d| d.module_level && d.name == root && d.alias_of.is_none())
+        {
+            if project.modules.module_of_file(file).is_none() {
+                return Some(Resolution::Definition(Origin {
+                    file,
+                    definition: index as u32,
+                }));
+            }
+        }
+        for import in facts.imports.iter().rev() {
+            for imported in import.names.iter().rev() {
+                if imported.bound_name(&import.kind) != root || imported.name == "*" {
+                    continue;
+                }
+                return Some(match &import.kind {
+                    ImportKind::From { module, level } => {
+                        let absolute =
+                            self.resolver
+                                .absolute_module(file, *level, module.as_deref())?;
+                        self.resolver.resolve_from(&absolute, &imported.name)
+                    }
+                    ImportKind::Import => {
+                        let target = if imported.asname.is_some() {
+                            imported.name.as_str()
+                        } else {
+                            root
+                        };
+                        self.resolver.resolve_module(target)
+                    }
+                });
+            }
+        }
+        None
+    }
+}
+
+/// The class definition an origin names, with its facts.
+pub(crate) fn class_facts(project: &Project, origin: Origin) -> Option<&ssot_facts::ClassFacts> {
+    project.file(origin.file).facts.definitions[origin.definition as usize]
+        .class
+        .as_deref()
+}
+
+/// The concept a class origin belongs to (canonical or member), with its role.
+pub(crate) fn concept_of(concepts: &[ResolvedConcept], origin: Origin) -> Option<&ResolvedConcept> {
+    concepts.iter().find(|concept| concept.contains(origin))
+}
+
+/// Whether `class` (a class origin) has a base that resolves to `target`, directly or through
+/// first-party bases (at most `depth` levels).
+pub(crate) fn inherits_from(
+    resolver: &mut DottedResolver<'_>,
+    class: Origin,
+    targets: &[Origin],
+    depth: u32,
+) -> bool {
+    if depth == 0 {
+        return false;
+    }
+    let project = resolver.project();
+    let Some(facts) = class_facts(project, class) else {
+        return false;
+    };
+    for base in &facts.bases {
+        if let Some(origin) = resolver.definition(class.file, base) {
+            if targets.contains(&origin) || inherits_from(resolver, origin, targets, depth - 1) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+/// A test double of a concept: a class in a test file whose name carries a test-double word
+/// (`Mock`, `Fake`, `Stub`, `Dummy`, `Spy`) and, without those and decoration words
+/// (`Unified`, `Simple`, ...), is the name of one of the concept's classes, and which is none
+/// of them. A class named like the concept's class without such a word (a test tool's own
+/// `Display`) is a separate implementation, not a double.
+pub(crate) struct TestDouble {
+    pub origin: Origin,
+    pub concept: usize,
+}
+
+/// Every test double of every concept, in file order.
+pub(crate) fn test_doubles(project: &Project, concepts: &[ResolvedConcept]) -> Vec<TestDouble> {
+    let stems: Vec<Vec<String>> = concepts
+        .iter()
+        .map(|concept| {
+            let mut stems: Vec<String> = concept
+                .classes()
+                .map(|origin| {
+                    let name = &project.file(origin.file).facts.definitions
+                        [origin.definition as usize]
+                        .name;
+                    NameStem::of(name).key()
+                })
+                .chain(
+                    concept
+                        .canonical_path
+                        .rsplit([':', '.'])
+                        .next()
+                        .map(|name| NameStem::of(name).key()),
+                )
+                .filter(|key| !key.is_empty())
+                .collect();
+            stems.sort();
+            stems.dedup();
+            stems
+        })
+        .collect();
+    let mut doubles = Vec::new();
+    for (file_id, file) in project.files.iter().enumerate() {
+        if !file.is_test {
+            continue;
+        }
+        for (index, definition) in file.facts.definitions.iter().enumerate() {
+            if definition.class.is_none() || definition.name.starts_with("Test") {
+                continue;
+            }
+            let origin = Origin {
+                file: file_id as FileId,
+                definition: index as u32,
+            };
+            let stem = NameStem::of(&definition.name);
+            if !stem.test_double_word {
+                continue;
+            }
+            let key = stem.key();
+            for (concept_index, concept) in concepts.iter().enumerate() {
+                if !concept.contains(origin) && stems[concept_index].contains(&key) {
+                    doubles.push(TestDouble {
+                        origin,
+                        concept: concept_index,
+                    });
+                    break;
+                }
+            }
+        }
+    }
+    doubles
+}

@@ -36,8 +36,8 @@ enum Command {
     Init(commands::init::InitArgs),
     /// Enforce declared concepts and rules; exit 1 on violations not in the baseline.
     Check(commands::check::CheckArgs),
-    /// Apply fixes (import rewrites to the canonical path, removal of unused suppressions),
-    /// verified in memory before anything is written.
+    /// Apply fixes (import rewrites to the canonical path, removal of unused suppressions,
+    /// patch targets, deprecation shims), verified in memory before anything is written.
     Fix(commands::fix::FixArgs),
     /// Record the current violations so `check` fails only on new ones; later runs only
     /// remove entries that no longer occur (unless `--grow`).

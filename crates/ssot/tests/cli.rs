@@ -2,9 +2,7 @@
 
 mod common;
 
-use common::{
-    copy_tree, count_per_code, example_dir, example_findings_per_code, project, run, ssot,
-};
+use common::{count_per_code, example_dir, example_findings_per_code, project, run, ssot};
 
 use std::path::Path;
 use std::process::Command;
@@ -361,25 +359,9 @@ fn explicit_src_roots_and_excludes_from_config() {
     );
 }
 
-/// Copies the bundled example into a temporary directory and declares the concept of
-/// DESIGN.md §3 (canonical and one competing member) in its pyproject.toml.
-fn example_with_concept() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&example_dir(), dir.path());
-    let pyproject = dir.path().join("pyproject.toml");
-    let mut text = std::fs::read_to_string(&pyproject).unwrap();
-    text.push_str(
-        "\n[tool.ssot]\n\n[tool.ssot.concepts.websocket-manager]\n\
-         canonical = \"app.websocket_core.unified_manager:UnifiedWebSocketManager\"\n\
-         members = [\"app.websocket_core.simple:SimpleWebSocketManager\"]\n",
-    );
-    std::fs::write(pyproject, text).unwrap();
-    dir
-}
-
 #[test]
 fn example_check_matches_the_hand_count() {
-    let dir = example_with_concept();
+    let dir = common::example_with_concept();
     let (code, stdout, stderr) = run(ssot()
         .args(["check", "--output-format", "json"])
         .arg(dir.path()));
@@ -434,7 +416,7 @@ fn explain_prints_rule_documentation() {
 /// project and compares the identity of every imported name with the concept's objects.
 #[test]
 fn example_compliance_agrees_with_a_cpython_oracle() {
-    let dir = example_with_concept();
+    let dir = common::example_with_concept();
     let oracle = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/compliance.py");
     let output = Command::new("python3")
         .arg("-B")
@@ -473,7 +455,7 @@ fn example_compliance_agrees_with_a_cpython_oracle() {
 /// The whole project is resolved whatever paths are given; only the paths given are reported.
 #[test]
 fn check_on_a_subdirectory_resolves_the_whole_project() {
-    let dir = example_with_concept();
+    let dir = common::example_with_concept();
     let (code, stdout, stderr) = run(ssot().current_dir(dir.path()).args([
         "check",
         "--output-format",

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{copy_tree, example_dir, run, ssot, text_project};
+use common::{run, ssot, text_project};
 
 const CONCEPT: &str = "[tool.ssot.concepts.manager]\ncanonical = \"pkg.core:Manager\"\n";
 
@@ -35,16 +35,7 @@ fn python_compiles(dir: &Path, files: &[&str]) -> bool {
 
 #[test]
 fn fix_rewrites_the_example_and_a_second_run_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_tree(&example_dir(), dir.path());
-    let pyproject = dir.path().join("pyproject.toml");
-    let mut text = std::fs::read_to_string(&pyproject).unwrap();
-    text.push_str(
-        "\n[tool.ssot]\n\n[tool.ssot.concepts.websocket-manager]\n\
-         canonical = \"app.websocket_core.unified_manager:UnifiedWebSocketManager\"\n\
-         members = [\"app.websocket_core.simple:SimpleWebSocketManager\"]\n",
-    );
-    std::fs::write(pyproject, text).unwrap();
+    let dir = common::example_with_concept();
 
     let (code, stdout, stderr) = run(ssot().arg("fix").arg(dir.path()));
     // Violations other than SSOT101 remain (dangling imports, competing definitions...).

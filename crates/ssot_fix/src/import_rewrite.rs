@@ -132,35 +132,32 @@ pub fn plan_import_fixes(
         source,
         line_ending,
     };
+    // One statement (or `import M` binding) at a time: a fix for its names, or the reason none.
+    let mut record = |movers: &[Mover], result: Result<Fix, String>| match result {
+        Ok(fix) => planned.push(PlannedFix {
+            fix,
+            diagnostics: movers.iter().flat_map(|m| m.diagnostics.clone()).collect(),
+        }),
+        Err(reason) => unfixable.extend(movers.iter().flat_map(|m| {
+            m.diagnostics.iter().map(|&diagnostic| Unfixable {
+                diagnostic,
+                reason: reason.clone(),
+            })
+        })),
+    };
     for (statement, movers) in from_groups {
-        match context.rewrite_from(statement, &movers, &rewriting) {
-            Ok(fix) => planned.push(PlannedFix {
-                fix,
-                diagnostics: movers.iter().flat_map(|m| m.diagnostics.clone()).collect(),
-            }),
-            Err(reason) => unfixable.extend(movers.iter().flat_map(|m| {
-                m.diagnostics.iter().map(|&diagnostic| Unfixable {
-                    diagnostic,
-                    reason: reason.clone(),
-                })
-            })),
-        }
+        record(
+            &movers,
+            context.rewrite_from(statement, &movers, &rewriting),
+        );
     }
     let mut attribute_groups: Vec<_> = attribute_groups.into_iter().collect();
     attribute_groups.sort_by_key(|(key, _)| *key);
     for ((statement, alias), movers) in attribute_groups {
-        match context.rewrite_module_binding(statement, alias, &movers) {
-            Ok(fix) => planned.push(PlannedFix {
-                fix,
-                diagnostics: movers.iter().flat_map(|m| m.diagnostics.clone()).collect(),
-            }),
-            Err(reason) => unfixable.extend(movers.iter().flat_map(|m| {
-                m.diagnostics.iter().map(|&diagnostic| Unfixable {
-                    diagnostic,
-                    reason: reason.clone(),
-                })
-            })),
-        }
+        record(
+            &movers,
+            context.rewrite_module_binding(statement, alias, &movers),
+        );
     }
     for fix in &mut planned {
         fix.diagnostics.sort_unstable();

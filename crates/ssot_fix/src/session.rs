@@ -400,12 +400,7 @@ fn plan_all(
 ) -> (BTreeMap<FileId, FilePlan>, Vec<(FileId, String)>) {
     let resolver = Resolver::new(project);
     let mut panics = Vec::new();
-    let mut by_file: BTreeMap<FileId, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
-    for (index, diagnostic) in diagnostics.iter().enumerate() {
-        if let Some(file) = file_id(project, &diagnostic.path) {
-            by_file.entry(file).or_default().push((index, diagnostic));
-        }
-    }
+    let by_file = by_file(project, diagnostics, |_| true);
     let mut plans = BTreeMap::new();
     for (file, diagnostics) in by_file {
         let Some(state) = working.get(&file) else {
@@ -485,6 +480,24 @@ fn allowed(applicability: Applicability, options: FixOptions) -> bool {
     }
 }
 
+/// The diagnostics `keep` accepts, with their indices, grouped by file.
+fn by_file<'d>(
+    project: &Project,
+    diagnostics: &'d [Diagnostic],
+    keep: impl Fn(&Diagnostic) -> bool,
+) -> BTreeMap<FileId, Vec<(usize, &'d Diagnostic)>> {
+    let mut grouped: BTreeMap<FileId, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
+    for (index, diagnostic) in diagnostics.iter().enumerate() {
+        if !keep(diagnostic) {
+            continue;
+        }
+        if let Some(file) = file_id(project, &diagnostic.path) {
+            grouped.entry(file).or_default().push((index, diagnostic));
+        }
+    }
+    grouped
+}
+
 fn file_id(project: &Project, path: &str) -> Option<FileId> {
     project
         .files
@@ -531,15 +544,10 @@ fn explain_remaining(
 ) -> Vec<SkippedFix> {
     let resolver = Resolver::new(project);
     let mut skipped = Vec::new();
-    let mut by_file: BTreeMap<FileId, Vec<(usize, &Diagnostic)>> = BTreeMap::new();
-    for (index, diagnostic) in diagnostics.iter().enumerate() {
-        if diagnostic.rule == Rule::NonCanonicalImport || diagnostic.fix.is_some() {
-            if let Some(file) = file_id(project, &diagnostic.path) {
-                by_file.entry(file).or_default().push((index, diagnostic));
-            }
-        }
-    }
-    for (file, list) in by_file {
+    let fixable = by_file(project, diagnostics, |d| {
+        d.rule == Rule::NonCanonicalImport || d.fix.is_some()
+    });
+    for (file, list) in fixable {
         if let Some(reason) = blocked.get(&file) {
             skipped.extend(list.iter().map(|(_, d)| SkippedFix {
                 diagnostic: (*d).clone(),

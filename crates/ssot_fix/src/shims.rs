@@ -27,6 +27,21 @@ pub struct ShimRequest {
     pub canonical: Origin,
 }
 
+/// One request per declared shim of each concept.
+pub fn shim_requests(concepts: &[ssot_rules::ResolvedConcept]) -> Vec<ShimRequest> {
+    concepts
+        .iter()
+        .flat_map(|concept| {
+            concept.shims.iter().map(|module| ShimRequest {
+                concept: concept.name.clone(),
+                module: module.clone(),
+                canonical_path: concept.canonical_path.clone(),
+                canonical: concept.canonical,
+            })
+        })
+        .collect()
+}
+
 /// A planned shim rewrite.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ShimPlan {

@@ -103,17 +103,7 @@ impl FixHost for CliHost<'_> {
         else {
             return Vec::new();
         };
-        concepts
-            .iter()
-            .flat_map(|concept| {
-                concept.shims.iter().map(|module| ShimRequest {
-                    concept: concept.name.clone(),
-                    module: module.clone(),
-                    canonical_path: concept.canonical_path.clone(),
-                    canonical: concept.canonical,
-                })
-            })
-            .collect()
+        ssot_fix::shims::shim_requests(&concepts)
     }
 }
 

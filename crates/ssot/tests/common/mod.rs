@@ -101,3 +101,19 @@ pub fn example_findings_per_code() -> std::collections::BTreeMap<String, i32> {
     .map(|(code, count)| (code.to_string(), count))
     .collect()
 }
+
+/// Copies the bundled example into a temporary directory and declares the concept of
+/// DESIGN.md §3 (canonical and one competing member) in its pyproject.toml.
+pub fn example_with_concept() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(&example_dir(), dir.path());
+    let pyproject = dir.path().join("pyproject.toml");
+    let mut text = std::fs::read_to_string(&pyproject).unwrap();
+    text.push_str(
+        "\n[tool.ssot]\n\n[tool.ssot.concepts.websocket-manager]\n\
+         canonical = \"app.websocket_core.unified_manager:UnifiedWebSocketManager\"\n\
+         members = [\"app.websocket_core.simple:SimpleWebSocketManager\"]\n",
+    );
+    std::fs::write(pyproject, text).unwrap();
+    dir
+}

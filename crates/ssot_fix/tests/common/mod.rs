@@ -95,17 +95,7 @@ impl FixHost for MemoryProject {
     fn shim_requests(&self, project: &Project) -> Vec<ShimRequest> {
         let mut resolver = Resolver::new(project);
         let concepts = resolve_concepts(&mut resolver, &self.concepts).unwrap();
-        concepts
-            .iter()
-            .flat_map(|concept| {
-                concept.shims.iter().map(|module| ShimRequest {
-                    concept: concept.name.clone(),
-                    module: module.clone(),
-                    canonical_path: concept.canonical_path.clone(),
-                    canonical: concept.canonical,
-                })
-            })
-            .collect()
+        ssot_fix::shims::shim_requests(&concepts)
     }
 }
 

@@ -150,29 +150,26 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
             restore(project, file, &mut working);
             blocked.insert(file, "an earlier fix of this file failed".to_string());
         }
-        if passes == options.max_passes && plans.values().any(|p| !p.fixes.is_empty()) {
+        if passes == options.max_passes && plans.values().any(|fixes| !fixes.is_empty()) {
             hit_pass_cap = true;
             break;
         }
         // Apply and re-parse every file's fixes in parallel; then update the project.
         let results: Vec<(FileId, Result<AppliedText, String>)> = plans
             .par_iter()
-            .filter(|(file, plan)| !plan.fixes.is_empty() && !blocked.contains_key(*file))
-            .filter_map(|(&file, plan)| {
+            .filter(|(file, planned)| !planned.is_empty() && !blocked.contains_key(*file))
+            .filter_map(|(&file, planned)| {
                 let state = working.get(&file)?;
-                let result = guarded(|| {
-                    let fixes: Vec<_> = plan.fixes.iter().map(|p| p.fix.clone()).collect();
-                    let applied = apply_fixes(&state.text, &fixes);
-                    if applied.applied.is_empty() {
-                        return None;
-                    }
-                    let facts = reextract(project, &project.file(file).path, &applied.text);
-                    Some((applied.text, facts, applied.applied))
-                });
+                let fixes: Vec<_> = planned.iter().map(|p| p.fix.clone()).collect();
+                let result = guarded(|| apply_and_reparse(project, file, &state.text, &fixes));
                 match result {
-                    Ok(Some(done)) => Some((file, Ok(done))),
-                    Ok(None) => None,
-                    Err(message) => Some((file, Err(message))),
+                    Ok(Ok(None)) => None,
+                    Ok(Ok(Some(done))) => Some((file, Ok(done))),
+                    Ok(Err(message)) => Some((file, Err(message))),
+                    Err(panic) => Some((
+                        file,
+                        Err(format!("internal error while applying fixes: {panic}")),
+                    )),
                 }
             })
             .collect();
@@ -183,29 +180,16 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
                 Err(message) => {
                     failures.push(FixFailure {
                         path: project.file(file).path.clone(),
-                        message: format!("internal error while applying fixes: {message}"),
+                        message,
                     });
                     restore(project, file, &mut working);
                     blocked.insert(file, "an earlier fix of this file failed".to_string());
                     continue;
                 }
             };
-            if !facts.syntax_errors.is_empty() {
-                failures.push(FixFailure {
-                    path: project.file(file).path.clone(),
-                    message: format!(
-                        "internal error: the fixed text does not parse ({}); the file keeps its \
-                         original bytes",
-                        facts.syntax_errors[0].message
-                    ),
-                });
-                restore(project, file, &mut working);
-                blocked.insert(file, "an earlier fix of this file failed".to_string());
-                continue;
-            }
             let state = working.get_mut(&file).expect("planned files are open");
             for &index in &applied {
-                for &diagnostic in &plans[&file].fixes[index].diagnostics {
+                for &diagnostic in &plans[&file][index].diagnostics {
                     *state.fixed.entry(diagnostics[diagnostic].rule).or_default() += 1;
                 }
             }
@@ -334,6 +318,29 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
     }
 }
 
+/// Applies `fixes` to `text` and re-parses the result: `None` when no fix applies, an
+/// internal-error message when the new text does not parse.
+fn apply_and_reparse(
+    project: &Project,
+    file: FileId,
+    text: &str,
+    fixes: &[ssot_rules::Fix],
+) -> Result<Option<AppliedText>, String> {
+    let applied = apply_fixes(text, fixes);
+    if applied.applied.is_empty() {
+        return Ok(None);
+    }
+    let facts = reextract(project, &project.file(file).path, &applied.text);
+    if let Some(error) = facts.syntax_errors.first() {
+        return Err(format!(
+            "internal error: the fixed text does not parse ({}); the file keeps its original \
+             bytes",
+            error.message
+        ));
+    }
+    Ok(Some((applied.text, facts, applied.applied)))
+}
+
 /// Rewrites one declared shim: returns its file and the names it now serves.
 fn apply_shim(
     project: &mut Project,
@@ -368,36 +375,24 @@ fn apply_shim(
     if !allowed(plan.fix.applicability, options) {
         return Err(fix_reason(plan.fix.applicability, options));
     }
-    let applied = apply_fixes(&state.text, std::slice::from_ref(&plan.fix));
-    if applied.applied.is_empty() {
-        return Err("the shim's edits overlap".to_string());
-    }
-    let path = project.file(file).path.clone();
-    let facts = reextract(project, &path, &applied.text);
-    if !facts.syntax_errors.is_empty() {
-        return Err(format!(
-            "internal error: the shim does not parse ({}); the file keeps its original bytes",
-            facts.syntax_errors[0].message
-        ));
-    }
-    state.text = applied.text;
+    let (text, facts, _) = apply_and_reparse(project, file, &state.text, &[plan.fix])?
+        .ok_or_else(|| "the shim's edits overlap".to_string())?;
+    state.text = text;
     project.files[file as usize].facts = facts;
     Ok((file, plan.served))
 }
 
-/// One file's fixes for a pass.
-#[derive(Default)]
-struct FilePlan {
-    fixes: Vec<PlannedFix>,
-}
+/// Each file's fixes for one pass.
+type Plans = BTreeMap<FileId, Vec<PlannedFix>>;
 
-/// Plans every file's fixes from the current project and diagnostics.
+/// Plans every file's fixes from the current project and diagnostics, and the files whose
+/// planning panicked (with the message).
 fn plan_all(
     project: &Project,
     diagnostics: &[Diagnostic],
     working: &FxHashMap<FileId, Working>,
     options: FixOptions,
-) -> (BTreeMap<FileId, FilePlan>, Vec<(FileId, String)>) {
+) -> (Plans, Vec<(FileId, String)>) {
     let resolver = Resolver::new(project);
     let mut panics = Vec::new();
     let by_file = by_file(project, diagnostics, |_| true);
@@ -406,7 +401,7 @@ fn plan_all(
         let Some(state) = working.get(&file) else {
             continue;
         };
-        let mut plan = FilePlan::default();
+        let mut plan: Vec<PlannedFix> = Vec::new();
         let imports: Vec<(usize, &Diagnostic)> = diagnostics
             .iter()
             .copied()
@@ -416,7 +411,7 @@ fn plan_all(
             let line_ending = state.source.line_ending;
             match guarded(|| plan_import_fixes(&resolver, file, &state.text, line_ending, &imports))
             {
-                Ok((fixes, _)) => plan.fixes.extend(fixes),
+                Ok((fixes, _)) => plan.extend(fixes),
                 Err(message) => {
                     panics.push((file, message));
                     continue;
@@ -428,13 +423,13 @@ fn plan_all(
                 continue;
             }
             if let Some(fix) = &diagnostic.fix {
-                plan.fixes.push(PlannedFix {
+                plan.push(PlannedFix {
                     fix: fix.clone(),
                     diagnostics: vec![index],
                 });
             }
         }
-        plan.fixes.retain(|p| allowed(p.fix.applicability, options));
+        plan.retain(|p| allowed(p.fix.applicability, options));
         plans.insert(file, plan);
     }
     (plans, panics)

@@ -175,10 +175,10 @@ pub fn run_check(
     selection: &RuleSelection,
 ) -> Result<(crate::workspace::LoadedProject, CheckRun)> {
     let loaded = load_project(project_args)?;
-    let analysis = Analyser::new(&loaded, selection)?.analyse(&loaded.project)?;
+    let analyser = Analyser::new(&loaded, selection)?;
+    let analysis = analyser.analyse(&loaded.project)?;
     let internal_error = loaded.internal_error;
-    let per_file_ignores = PerFileIgnores::from_config(&loaded.config)?;
-    let scope = RunScope::new(&loaded, selection, per_file_ignores);
+    let scope = RunScope::new(&loaded, selection, analyser.per_file_ignores);
     Ok((
         loaded,
         CheckRun {

@@ -7,8 +7,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use globset::GlobSet;
 use rayon::prelude::*;
+use ssot_facts::FileFacts;
 use ssot_index::ProjectFile;
-use ssot_python::SourceKind;
+use ssot_python::{CallDetail, DecodeError, SourceKind};
 
 use crate::discovery::FoundFile;
 use crate::fs::FileSystem;
@@ -50,10 +51,11 @@ pub fn load_files(
     test_paths: &GlobSet,
     max_file_size: u64,
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
+    calls: CallDetail,
 ) -> (Vec<(ProjectFile, u64)>, Vec<FileProblem>) {
     let results: Vec<Result<(ProjectFile, u64), FileProblem>> = found
         .par_iter()
-        .map(|file| load_one(file, fs, test_paths, max_file_size, is_first_party))
+        .map(|file| load_one(file, fs, test_paths, max_file_size, is_first_party, calls))
         .collect();
     let mut files = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
@@ -73,6 +75,7 @@ fn load_one(
     test_paths: &GlobSet,
     max_file_size: u64,
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
+    calls: CallDetail,
 ) -> Result<(ProjectFile, u64), FileProblem> {
     let problem = |kind, message: String| FileProblem {
         path: file.relative.clone(),
@@ -82,22 +85,9 @@ fn load_one(
     let bytes = fs
         .read(&file.absolute, max_file_size)
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
-    let kind = SourceKind::from_path(&file.relative);
-    let facts = catch_unwind(AssertUnwindSafe(|| {
-        ssot_python::facts_from_bytes_with(&bytes, kind, is_first_party)
-    }))
-    .map_err(|panic| {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| panic.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
-        problem(
-            ProblemKind::Internal,
-            format!("internal error while analysing this file: {message}"),
-        )
-    })?
-    .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
+    let facts = extract_guarded(&bytes, &file.relative, is_first_party, calls)
+        .map_err(|message| problem(ProblemKind::Internal, message))?
+        .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
     Ok((
         ProjectFile {
             is_test: test_paths.is_match(&file.relative),
@@ -106,4 +96,25 @@ fn load_one(
         },
         content_hash(&bytes),
     ))
+}
+
+/// Decodes and extracts one file's facts; a panic becomes an internal-error message.
+pub fn extract_guarded(
+    bytes: &[u8],
+    path: &str,
+    is_first_party: &(dyn Fn(&str) -> bool + Sync),
+    calls: CallDetail,
+) -> Result<Result<FileFacts, DecodeError>, String> {
+    let kind = SourceKind::from_path(path);
+    catch_unwind(AssertUnwindSafe(|| {
+        ssot_python::facts_from_bytes_with(bytes, kind, is_first_party, calls)
+    }))
+    .map_err(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        format!("internal error while analysing this file: {message}")
+    })
 }

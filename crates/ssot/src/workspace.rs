@@ -9,11 +9,14 @@ use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ssot_index::modules::is_identifier;
 use ssot_index::{ModuleTable, Project};
+use ssot_python::CallDetail;
 use ssot_report::Problem;
+use ssot_rules::call_sites::call_detail_to_load;
+use ssot_rules::RuleSelection;
 
 use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_TEST_PATHS};
 use crate::discovery::{self, Excludes, FoundFile, DEFAULT_EXCLUDES};
-use crate::fs::RealFileSystem;
+use crate::fs::{FileSystem, RealFileSystem};
 use crate::load::{self, ProblemKind};
 
 /// Options every analysing command shares.
@@ -76,6 +79,43 @@ pub struct LoadTimings {
     pub index: Duration,
 }
 
+/// Reads a loaded project's files again, refusing bytes that are not the ones analysed.
+pub struct AnalysedFiles<'a> {
+    root: &'a Path,
+    content_hashes: &'a [(String, u64)],
+    fs: RealFileSystem,
+    max_file_size: u64,
+}
+
+impl<'a> AnalysedFiles<'a> {
+    pub fn new(root: &'a Path, content_hashes: &'a [(String, u64)], config: &Config) -> Self {
+        Self {
+            root,
+            content_hashes,
+            fs: RealFileSystem::from_env(),
+            max_file_size: config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        }
+    }
+
+    /// The bytes of a file (root-relative path); an error when they are no longer the bytes
+    /// its facts were extracted from.
+    pub fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        let bytes = self
+            .fs
+            .read(&self.root.join(path), self.max_file_size)
+            .map_err(|err| err.to_string())?;
+        let analysed = self
+            .content_hashes
+            .binary_search_by(|(p, _)| p.as_str().cmp(path))
+            .ok()
+            .map(|i| self.content_hashes[i].1);
+        if analysed != Some(load::content_hash(&bytes)) {
+            return Err("the file changed since it was analysed".to_string());
+        }
+        Ok(bytes)
+    }
+}
+
 fn absolute(path: &Path) -> Result<PathBuf> {
     if path.is_absolute() {
         Ok(path.to_path_buf())
@@ -101,8 +141,11 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// Finds the root and config, walks the targets and loads every file.
-pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
+/// Finds the root and config, walks the targets and loads every file. `rules` is the rule
+/// selection of a command that runs rules: with a concept declared and a rule selected that
+/// reads call sites, the names each file calls are recorded too (see
+/// [`ssot_rules::call_sites`]).
+pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result<LoadedProject> {
     let started = Instant::now();
     let targets: Vec<PathBuf> = args
         .paths
@@ -175,8 +218,17 @@ pub fn load_project(args: &ProjectArgs) -> Result<LoadedProject> {
     let is_first_party = |module: &str| first_party.is_first_party(module);
     let fs = RealFileSystem::from_env();
     let max_file_size = config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
-    let (files, file_problems) =
-        load::load_files(&found, &fs, &test_paths, max_file_size, &is_first_party);
+    let calls = rules.map_or(CallDetail::Nothing, |selection| {
+        call_detail_to_load(selection, !config.concepts.is_empty())
+    });
+    let (files, file_problems) = load::load_files(
+        &found,
+        &fs,
+        &test_paths,
+        max_file_size,
+        &is_first_party,
+        calls,
+    );
     let parsed = started.elapsed();
     let internal_error = file_problems
         .iter()

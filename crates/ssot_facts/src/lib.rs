@@ -66,9 +66,61 @@ pub struct FileFacts {
     /// What only a few calls have (a stored result, test-double arguments), by call index,
     /// sorted: kept apart so that the common call stays small.
     pub call_extras: Vec<CallExtras>,
+    /// How much of the file's calls was extracted: [`FileFacts::calls`] and its companions are
+    /// only filled at [`CallDetail::Sites`].
+    pub call_detail: CallDetail,
+    /// The [`call_name_hash`] of the last segment of every callee a full extraction would
+    /// consider (`get_manager` for `app.core.get_manager()`), and of every segment of the
+    /// names test-double calls spell in their arguments (`legacy` and `Manager` for
+    /// `Mock(spec=legacy.Manager)` or `patch("legacy.Manager")`), sorted and deduplicated;
+    /// empty at [`CallDetail::Nothing`]. A file whose call sites matter to a rule (it can
+    /// call a concept's class or accessor) is found by these names, then extracted again in
+    /// full.
+    pub call_names: Vec<u32>,
     /// Module-level functions and classes shaped like shared-instance accessors, in source
     /// order.
     pub shared_instances: Vec<SharedInstanceShape>,
+}
+
+/// How much of a file's calls an extraction records. Most runs need no call sites at all
+/// (`scan`, or `check` without a declared concept), and with concepts declared only the few
+/// files that can reach them do, so loading records names only and the rules' callers extract
+/// those files again in full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallDetail {
+    /// No call facts.
+    Nothing,
+    /// [`FileFacts::call_names`] only.
+    Names,
+    /// Call sites too: [`FileFacts::calls`], [`FileFacts::callees`],
+    /// [`FileFacts::call_extras`], and the names.
+    #[default]
+    Sites,
+}
+
+/// The last segments of the `unittest.mock` callables whose arguments are kept as
+/// [`DoubleArguments`] (`object` for `patch.object`).
+pub const DOUBLE_CALLEE_NAMES: &[&str] = &[
+    "Mock",
+    "MagicMock",
+    "AsyncMock",
+    "NonCallableMock",
+    "NonCallableMagicMock",
+    "create_autospec",
+    "patch",
+    "object",
+];
+
+/// A stable 32-bit hash of a callee's last segment (FNV-1a), as stored in
+/// [`FileFacts::call_names`].
+pub fn call_name_hash(name: &str) -> u32 {
+    let mut hash: u32 = 0x811c_9dc5;
+    for byte in name.bytes() {
+        hash ^= u32::from(byte);
+        hash = hash.wrapping_mul(0x0100_0193);
+    }
+    hash
 }
 
 /// Which kind of scope a statement sits in.

@@ -26,8 +26,9 @@ pub trait FixHost {
     /// project's facts were extracted from (the file changed since it was analysed).
     fn read(&self, path: &str) -> Result<Vec<u8>, String>;
     /// The diagnostics of the selected rules on `project` (after per-file ignores,
-    /// suppressions and the command's path filter), sorted.
-    fn diagnose(&self, project: &Project) -> Vec<Diagnostic>;
+    /// suppressions and the command's path filter), sorted. A host that loaded call names
+    /// only ([`ssot_facts::CallDetail::Names`]) completes the call sites the rules need here.
+    fn diagnose(&self, project: &mut Project) -> Vec<Diagnostic>;
     /// The declared shims to turn into deprecation shims (`--shims`).
     fn shim_requests(&self, _project: &Project) -> Vec<ShimRequest> {
         Vec::new()
@@ -503,9 +504,13 @@ fn file_id(project: &Project, path: &str) -> Option<FileId> {
 
 fn reextract(project: &Project, path: &str, text: &str) -> FileFacts {
     let modules = &project.modules;
-    ssot_python::extract_facts_with(text, SourceKind::from_path(path), &|module| {
-        modules.is_first_party(module)
-    })
+    // With every call site, so the host never has to read a changed file again for them.
+    ssot_python::extract_facts_with(
+        text,
+        SourceKind::from_path(path),
+        &|module| modules.is_first_party(module),
+        ssot_python::CallDetail::Sites,
+    )
 }
 
 /// Takes a file for fixing: UTF-8 and free of syntax errors.

@@ -26,7 +26,7 @@ impl FixHost for BuggyHost {
         self.inner.read(path)
     }
 
-    fn diagnose(&self, project: &Project) -> Vec<Diagnostic> {
+    fn diagnose(&self, project: &mut Project) -> Vec<Diagnostic> {
         let mut diagnostics = self.inner.diagnose(project);
         let bad = project.files.iter().find(|f| f.path == "bad.py").unwrap();
         // Only while the file still holds its original import (the fix applies once).

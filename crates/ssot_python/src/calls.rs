@@ -6,7 +6,7 @@
 
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
-use ssot_facts::{DoubleArguments, Span, StringArgument};
+use ssot_facts::{DoubleArguments, Span, StringArgument, DOUBLE_CALLEE_NAMES};
 
 use crate::positions::LineIndex;
 
@@ -63,17 +63,6 @@ const BUILTINS: &[&str] = &[
     "zip",
 ];
 
-/// Last segments of the `unittest.mock` callables whose arguments SSOT401 reads.
-const DOUBLE_CALLEES: &[&str] = &[
-    "Mock",
-    "MagicMock",
-    "AsyncMock",
-    "NonCallableMock",
-    "NonCallableMagicMock",
-    "create_autospec",
-    "patch",
-];
-
 /// `a` or `a.b.c` when `expr` is only names and attributes (never through a call or
 /// subscript, unlike the looser `dotted_name` used for bases).
 pub(crate) fn strict_dotted(expr: &Expr) -> Option<String> {
@@ -108,29 +97,39 @@ fn write_dotted(expr: &Expr, out: &mut String) -> bool {
     }
 }
 
-/// Writes the callee of a call worth recording into `out` (empty on entry); false for
+/// The last segment of the callee of a call worth recording (`f` of `a.b.f(...)`); `None` for
 /// builtins, `self.m()`, `cls.m()` and callees that are not name chains.
-pub(crate) fn recorded_callee(call: &ExprCall, out: &mut String) -> bool {
+pub(crate) fn recorded_last_segment(call: &ExprCall) -> Option<&str> {
     // Decide from the root name before spelling anything: `self.x.y()` is most calls.
     let mut root = call.func.as_ref();
     while let Expr::Attribute(attribute) = root {
         root = &attribute.value;
     }
     let Expr::Name(name) = root else {
-        return false;
+        return None;
     };
     let root = name.id.as_str();
-    let single = matches!(call.func.as_ref(), Expr::Name(_));
-    if matches!(root, "self" | "cls") || (single && BUILTINS.binary_search(&root).is_ok()) {
-        return false;
+    match call.func.as_ref() {
+        _ if matches!(root, "self" | "cls") => None,
+        Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
+        _ if BUILTINS.binary_search(&root).is_ok() => None,
+        _ => Some(root),
     }
-    write_dotted(&call.func, out)
+}
+
+/// Writes the callee of a call worth recording into `out` (empty on entry); false for the
+/// calls [`recorded_last_segment`] leaves out.
+pub(crate) fn recorded_callee(call: &ExprCall, out: &mut String) -> bool {
+    recorded_last_segment(call).is_some() && write_dotted(&call.func, out)
 }
 
 /// Whether the arguments of a call to `callee` are kept for SSOT401.
 pub(crate) fn is_double_callee(callee: &str) -> bool {
     let last = callee.rsplit('.').next().unwrap_or(callee);
-    DOUBLE_CALLEES.contains(&last) || callee == "patch.object" || callee.ends_with(".patch.object")
+    match last {
+        "object" => callee == "patch.object" || callee.ends_with(".patch.object"),
+        _ => DOUBLE_CALLEE_NAMES.contains(&last),
+    }
 }
 
 /// The arguments of `Mock(spec=X)`, `create_autospec(X)`, `patch("a.b.C")`,

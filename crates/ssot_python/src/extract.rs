@@ -9,12 +9,13 @@ use ruff_python_ast::{self as ast, ExceptHandler, Expr, ExprContext, Parameters,
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use ssot_facts::{
-    AttributeRef, CallExtras, CallFact, ClassFacts, Definition, DefinitionKind, DunderAll,
-    FileFacts, ImportKind, ImportStmt, ImportedName, MethodFacts, ScopeKind, SharedInstanceShape,
-    Span, StmtContext, Storage, StorageKind,
+    call_name_hash, AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition,
+    DefinitionKind, DoubleArguments, DunderAll, FileFacts, ImportKind, ImportStmt, ImportedName,
+    MethodFacts, ScopeKind, SharedInstanceShape, Span, StmtContext, Storage, StorageKind,
+    DOUBLE_CALLEE_NAMES,
 };
 
-use crate::calls::{double_arguments, is_double_callee, recorded_callee};
+use crate::calls::{double_arguments, is_double_callee, recorded_callee, recorded_last_segment};
 use crate::positions::LineIndex;
 use crate::shared_instances::{attribute_types, class_singleton, function_shape};
 
@@ -28,10 +29,13 @@ pub(crate) fn extract_module(
     suite: &[Stmt],
     lines: &LineIndex<'_>,
     keep_module: &dyn Fn(&str) -> bool,
+    call_detail: CallDetail,
 ) -> (FileFacts, usize) {
     let mut extractor = Extractor {
         lines,
         keep_module,
+        call_detail,
+        call_names: Vec::new(),
         facts: FileFacts::default(),
         context: StmtContext::default(),
         scopes: vec![ScopeNode {
@@ -88,6 +92,10 @@ struct Extractor<'a, 'l> {
     lines: &'l LineIndex<'l>,
     /// Whether `M.N` uses of a module bound by `import M` are worth recording (first-party).
     keep_module: &'l dyn Fn(&str) -> bool,
+    /// How much of the calls to record.
+    call_detail: CallDetail,
+    /// [`call_name_hash`] of every recorded callee's last segment, in call order.
+    call_names: Vec<u32>,
     facts: FileFacts,
     context: StmtContext,
     scopes: Vec<ScopeNode<'a>>,
@@ -672,7 +680,15 @@ impl<'a> Extractor<'a, '_> {
         self.facts
             .shared_instances
             .sort_by_key(|shape| shape.span.start);
-        self.keep_first_party_calls();
+        if self.call_detail == CallDetail::Sites {
+            self.keep_first_party_calls();
+        }
+        let mut names = std::mem::take(&mut self.call_names);
+        names.sort_unstable();
+        names.dedup();
+        names.shrink_to_fit();
+        self.facts.call_names = names;
+        self.facts.call_detail = self.call_detail;
         self.facts.dunder_all = match self.dunder_all {
             AllState::Absent => DunderAll::Absent,
             AllState::Static(names) => DunderAll::Static(names),
@@ -1178,13 +1194,32 @@ impl<'a> Extractor<'a, '_> {
                 None
             }
         };
+        if self.call_detail == CallDetail::Nothing {
+            return;
+        }
+        let Some(last) = recorded_last_segment(call) else {
+            return;
+        };
+        self.call_names.push(call_name_hash(last));
+        let maybe_double = DOUBLE_CALLEE_NAMES.contains(&last);
+        if self.call_detail == CallDetail::Names && !maybe_double {
+            return;
+        }
         let mut buffer = std::mem::take(&mut self.callee_buffer);
         buffer.clear();
         if !recorded_callee(call, &mut buffer) {
             self.callee_buffer = buffer;
             return;
         }
-        let double = is_double_callee(&buffer).then(|| double_arguments(call, self.lines));
+        let double =
+            (maybe_double && is_double_callee(&buffer)).then(|| double_arguments(call, self.lines));
+        if let Some(arguments) = &double {
+            self.note_argument_names(arguments);
+        }
+        if self.call_detail == CallDetail::Names {
+            self.callee_buffer = buffer;
+            return;
+        }
         let callee = match self.callee_ids.get(buffer.as_str()) {
             Some(&id) => id,
             None => {
@@ -1219,6 +1254,24 @@ impl<'a> Extractor<'a, '_> {
             },
             extras,
         ));
+    }
+}
+
+impl Extractor<'_, '_> {
+    /// Adds every segment of the names a test-double call's arguments spell
+    /// (`spec=legacy.Manager`, `patch("legacy.Manager.send")`) to the call names: the rules
+    /// judge those calls by the class the arguments lead to.
+    fn note_argument_names(&mut self, arguments: &DoubleArguments) {
+        let written = [
+            arguments.first_dotted.as_deref(),
+            arguments.spec.as_deref(),
+            arguments.first_string.as_ref().map(|s| s.value.as_str()),
+            arguments.second_string.as_ref().map(|s| s.value.as_str()),
+        ];
+        for text in written.into_iter().flatten() {
+            self.call_names
+                .extend(text.split(['.', ':']).map(call_name_hash));
+        }
     }
 }
 

@@ -17,6 +17,7 @@ mod suppressions;
 pub use decode::{decode_source, DecodeError, DecodedSource};
 pub use names::{name_occurrences, NameOccurrence};
 use ruff_python_ast::PySourceType;
+pub use ssot_facts::CallDetail;
 use ssot_facts::{FileFacts, SyntaxErrorFact};
 
 /// Whether a file is a regular module or a type stub (`.pyi`).
@@ -37,18 +38,21 @@ impl SourceKind {
     }
 }
 
-/// Facts of one decoded source text, keeping every attribute use of an imported module.
+/// Facts of one decoded source text, keeping every attribute use of an imported module and
+/// every call site.
 pub fn extract_facts(source: &str, kind: SourceKind) -> FileFacts {
-    extract_facts_with(source, kind, &|_| true)
+    extract_facts_with(source, kind, &|_| true, CallDetail::Sites)
 }
 
 /// Facts of one decoded source text, keeping `M.N` attribute uses only for modules for which
 /// `keep_module` (given the dotted module name of the `import` statement) is true: callers
-/// that know which modules are first-party skip recording `os.path.join` and the like.
+/// that know which modules are first-party skip recording `os.path.join` and the like. Calls
+/// are recorded to the given detail; every other fact is the same at every detail.
 pub fn extract_facts_with(
     source: &str,
     kind: SourceKind,
     keep_module: &dyn Fn(&str) -> bool,
+    calls: CallDetail,
 ) -> FileFacts {
     let source_type = match kind {
         SourceKind::Python => PySourceType::Python,
@@ -56,7 +60,8 @@ pub fn extract_facts_with(
     };
     let parsed = ruff_python_parser::parse_unchecked_source(source, source_type);
     let lines = positions::LineIndex::new(source);
-    let (mut facts, depth) = extract::extract_module(&parsed.syntax().body, &lines, keep_module);
+    let (mut facts, depth) =
+        extract::extract_module(&parsed.syntax().body, &lines, keep_module, calls);
     facts.syntax_errors = parsed
         .errors()
         .iter()
@@ -92,7 +97,7 @@ fn drop_deep_tree<T>(tree: T, depth: usize) {
 
 /// Decodes and extracts in one step.
 pub fn facts_from_bytes(bytes: &[u8], kind: SourceKind) -> Result<FileFacts, DecodeError> {
-    facts_from_bytes_with(bytes, kind, &|_| true)
+    facts_from_bytes_with(bytes, kind, &|_| true, CallDetail::Sites)
 }
 
 /// Decodes and extracts in one step, filtering attribute uses as [`extract_facts_with`] does.
@@ -100,7 +105,8 @@ pub fn facts_from_bytes_with(
     bytes: &[u8],
     kind: SourceKind,
     keep_module: &dyn Fn(&str) -> bool,
+    calls: CallDetail,
 ) -> Result<FileFacts, DecodeError> {
     let decoded = decode_source(bytes)?;
-    Ok(extract_facts_with(&decoded.text, kind, keep_module))
+    Ok(extract_facts_with(&decoded.text, kind, keep_module, calls))
 }

@@ -78,3 +78,51 @@ fn empty_file_has_no_facts() {
     let facts = facts_from_bytes(b"", SourceKind::Python).unwrap();
     assert_eq!(facts, ssot_facts::FileFacts::default());
 }
+
+#[test]
+fn call_detail_changes_only_the_call_facts() {
+    use ssot_facts::{call_name_hash, CallDetail};
+    for entry in
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")).unwrap()
+    {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let bytes = std::fs::read(&path).unwrap();
+        let at = |detail| {
+            ssot_python::facts_from_bytes_with(
+                &bytes,
+                SourceKind::from_path(&name),
+                &|_| true,
+                detail,
+            )
+            .unwrap()
+        };
+        let sites = at(CallDetail::Sites);
+        let names = at(CallDetail::Names);
+        let nothing = at(CallDetail::Nothing);
+        // Every callee a full extraction keeps ends in one of the recorded names.
+        for callee in &sites.callees {
+            let last = callee.rsplit('.').next().unwrap();
+            assert!(
+                sites.call_names.contains(&call_name_hash(last)),
+                "{name}: `{callee}` is kept but `{last}` is not among the call names"
+            );
+        }
+        assert_eq!(names.call_names, sites.call_names, "{name}");
+        assert!(nothing.call_names.is_empty(), "{name}");
+        let without_calls = |mut facts: ssot_facts::FileFacts| {
+            facts.calls.clear();
+            facts.callees.clear();
+            facts.call_extras.clear();
+            facts.call_names.clear();
+            facts.call_detail = CallDetail::Sites;
+            facts
+        };
+        assert!(names.calls.is_empty() && nothing.calls.is_empty(), "{name}");
+        assert_eq!(names.call_detail, CallDetail::Names);
+        assert_eq!(nothing.call_detail, CallDetail::Nothing);
+        let sites = without_calls(sites);
+        assert_eq!(without_calls(names), sites, "{name}");
+        assert_eq!(without_calls(nothing), sites, "{name}");
+    }
+}

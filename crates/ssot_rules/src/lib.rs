@@ -12,6 +12,7 @@
 //! depend on thread count or hash order.
 
 pub mod baseline;
+pub mod call_sites;
 pub mod concepts;
 pub mod diagnostic;
 pub mod registry;
@@ -27,6 +28,7 @@ pub use concepts::{
 pub use diagnostic::{Applicability, Diagnostic, Edit, Fix};
 pub use registry::{Rule, RuleSelection, RULES};
 
+use rayon::prelude::*;
 use ssot_index::{Project, Reference};
 
 /// Everything the rules read.
@@ -53,12 +55,19 @@ pub fn run_rules_with(
     selection: &RuleSelection,
     ignored_in_file: &dyn Fn(&str, Rule) -> bool,
 ) -> Vec<Diagnostic> {
-    let mut diagnostics = Vec::new();
-    for info in RULES {
-        if selection.is_selected(info.rule) {
-            rules::check(info.rule, context, &mut diagnostics);
-        }
-    }
+    // Rules are independent: they run in parallel, and their results join in registry order.
+    let mut diagnostics: Vec<Diagnostic> = RULES
+        .par_iter()
+        .filter(|info| selection.is_selected(info.rule))
+        .map(|info| {
+            let mut found = Vec::new();
+            rules::check(info.rule, context, &mut found);
+            found
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect();
     diagnostics.retain(|d| !ignored_in_file(&d.path, d.rule));
     let usage = suppression::apply_suppressions(context.project, &mut diagnostics);
     if selection.is_selected(Rule::UnusedSuppression) {

@@ -6,7 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use ssot_index::{collect_references, Project, ProjectFile, Resolver};
-use ssot_python::{facts_from_bytes, SourceKind};
+use ssot_python::{facts_from_bytes, facts_from_bytes_with, CallDetail, SourceKind};
+use ssot_rules::call_sites::files_needing_call_sites;
 use ssot_rules::{
     concepts::concept_reports, resolve_concepts, run_rules, CheckContext, ConceptDeclaration, Rule,
     RuleSelection, RULES,
@@ -67,33 +68,37 @@ fn declarations(dir: &Path) -> Vec<ConceptDeclaration> {
 
 /// Runs the rules on a fixture and renders diagnostics and compliance as sorted text.
 fn run_fixture(code: &str) -> String {
+    run_fixture_at(code, CallDetail::Sites).0
+}
+
+/// Runs the rules on a fixture whose files are loaded at `detail`; at
+/// [`CallDetail::Names`], the files [`files_needing_call_sites`] names are extracted again
+/// in full first, as `ssot check` does. Also returns those files.
+fn run_fixture_at(code: &str, detail: CallDetail) -> (String, Vec<String>) {
     let dir = fixtures().join(code);
     let mut paths = Vec::new();
     python_files(&dir, &dir, &mut paths);
     let mut files = Vec::new();
     let mut unreadable = Vec::new();
-    for (relative, path) in paths {
-        let bytes = std::fs::read(&path).unwrap();
-        match facts_from_bytes(&bytes, SourceKind::from_path(&relative)) {
+    for (relative, path) in &paths {
+        let bytes = std::fs::read(path).unwrap();
+        match facts_from_bytes_with(&bytes, SourceKind::from_path(relative), &|_| true, detail) {
             Ok(facts) => files.push(ProjectFile {
                 is_test: relative.contains("tests/") || relative.contains("/test_"),
-                path: relative,
+                path: relative.clone(),
                 facts,
             }),
-            Err(err) => unreadable.push((relative, err.to_string())),
+            Err(err) => unreadable.push((relative.clone(), err.to_string())),
         }
     }
-    let project = Project::new(files, &[String::new()]);
+    let mut project = Project::new(files, &[String::new()]);
     let declarations = declarations(&dir);
-    let mut resolver = Resolver::new(&project);
-    let references = collect_references(&mut resolver);
-    let concepts =
-        resolve_concepts(&mut resolver, &declarations).expect("fixture concepts resolve");
-    let context = CheckContext {
-        project: &project,
-        references: &references,
-        concepts: &concepts,
-        unreadable: &unreadable,
+    let (references, concepts) = {
+        let mut resolver = Resolver::new(&project);
+        let references = collect_references(&mut resolver);
+        let concepts =
+            resolve_concepts(&mut resolver, &declarations).expect("fixture concepts resolve");
+        (references, concepts)
     };
     let rule = Rule::from_code_or_name(code).unwrap();
     // SSOT900 judges what the other rules reported, so it runs with all of them.
@@ -101,6 +106,35 @@ fn run_fixture(code: &str) -> String {
         RuleSelection::from_selectors(&["ALL".into()], &[], &[]).unwrap()
     } else {
         RuleSelection::from_selectors(&[code.to_string()], &[], &[]).unwrap()
+    };
+    let needed = files_needing_call_sites(
+        &CheckContext {
+            project: &project,
+            references: &references,
+            concepts: &concepts,
+            unreadable: &unreadable,
+        },
+        &selection,
+    );
+    let mut completed = Vec::new();
+    for id in needed {
+        let file = &mut project.files[id as usize];
+        let (_, path) = paths
+            .iter()
+            .find(|(relative, _)| *relative == file.path)
+            .unwrap();
+        file.facts = facts_from_bytes(
+            &std::fs::read(path).unwrap(),
+            SourceKind::from_path(&file.path),
+        )
+        .unwrap();
+        completed.push(file.path.clone());
+    }
+    let context = CheckContext {
+        project: &project,
+        references: &references,
+        concepts: &concepts,
+        unreadable: &unreadable,
     };
     let diagnostics = run_rules(&context, &selection);
     let mut text = String::new();
@@ -140,16 +174,58 @@ fn run_fixture(code: &str) -> String {
             report.tests.references,
         ));
     }
-    text
+    (text, completed)
 }
 
+/// A snapshot per rule, and the same findings when loading records call names only.
 macro_rules! rule_snapshot {
     ($test:ident, $code:literal) => {
         #[test]
         fn $test() {
-            insta::assert_snapshot!($code, run_fixture($code));
+            let full = run_fixture($code);
+            let (lazy, _) = run_fixture_at($code, CallDetail::Names);
+            assert_eq!(
+                lazy, full,
+                "call sites extracted on demand change the findings"
+            );
+            insta::assert_snapshot!($code, full);
         }
     };
+}
+
+/// Only the files that can call a concept's class or accessor, or test files that call
+/// `unittest.mock`, have their call sites extracted again.
+#[test]
+fn call_sites_are_extracted_again_only_where_rules_read_them() {
+    let (_, completed) = run_fixture_at("SSOT301", CallDetail::Names);
+    for path in [
+        "app/views.py",
+        "app/renamed.py",
+        "app/star.py",
+        "app/module_attr.py",
+        "pkg/cached.py",
+    ] {
+        assert!(completed.iter().any(|p| p == path), "{path}: {completed:?}");
+    }
+    for path in ["app/unrelated.py", "pkg/core.py", "pkg/context.py"] {
+        assert!(
+            !completed.iter().any(|p| p == path),
+            "{path}: {completed:?}"
+        );
+    }
+    let (_, completed) = run_fixture_at("SSOT401", CallDetail::Names);
+    assert!(
+        completed.iter().any(|p| p == "tests/test_service.py"),
+        "{completed:?}"
+    );
+    for path in ["pkg/core.py", "pkg/legacy.py", "pkg/simple.py"] {
+        assert!(
+            !completed.iter().any(|p| p == path),
+            "{path}: {completed:?}"
+        );
+    }
+    let (_, completed) = run_fixture_at("SSOT101", CallDetail::Names);
+    assert!(completed.is_empty(), "{completed:?}");
 }
 
 rule_snapshot!(invalid_syntax, "SSOT001");

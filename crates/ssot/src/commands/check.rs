@@ -4,8 +4,12 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use ssot_index::{collect_references, Project, Resolver};
+use rayon::prelude::*;
+use ssot_facts::FileFacts;
+use ssot_index::{collect_references, FileId, Project, Resolver};
+use ssot_python::CallDetail;
 use ssot_report::check::{render_check_concise, render_check_json, CheckReport};
+use ssot_rules::call_sites::files_needing_call_sites;
 use ssot_rules::concepts::concept_reports;
 use ssot_rules::{
     resolve_concepts, run_rules_with, CheckContext, ConceptDeclaration, Diagnostic, Rule,
@@ -14,8 +18,9 @@ use ssot_rules::{
 
 use crate::commands::baseline::{baseline_path, read_baseline, RunScope};
 use crate::config::Config;
+use crate::load::extract_guarded;
 use crate::output::{OutputArgs, OutputFormat};
-use crate::workspace::{load_project, ProjectArgs};
+use crate::workspace::{load_project, AnalysedFiles, ProjectArgs};
 use crate::ExitStatus;
 
 /// Rule selection options shared by `check`, `fix` and `baseline`.
@@ -133,20 +138,45 @@ impl Analyser {
         crate::workspace::path_in_targets(&self.targets, path)
     }
 
-    /// Resolves the project and runs the selected rules.
-    pub fn analyse(&self, project: &Project) -> Result<Analysis> {
-        let mut resolver = Resolver::new(project);
-        let references = collect_references(&mut resolver);
-        let concepts = match resolve_concepts(&mut resolver, &self.declarations) {
-            Ok(concepts) => concepts,
-            Err(errors) => {
-                let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                bail!(
-                    "invalid concept configuration:\n  {}",
-                    messages.join("\n  ")
-                );
+    /// Resolves the project and runs the selected rules. Files whose call sites the rules
+    /// read but whose facts hold only call names are read again (through `files`) and
+    /// extracted in full first.
+    pub fn analyse(&self, project: &mut Project, files: &AnalysedFiles<'_>) -> Result<Analysis> {
+        let started = std::time::Instant::now();
+        let (references, concepts) = {
+            let mut resolver = Resolver::new(project);
+            let references = collect_references(&mut resolver);
+            match resolve_concepts(&mut resolver, &self.declarations) {
+                Ok(concepts) => (references, concepts),
+                Err(errors) => {
+                    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+                    bail!(
+                        "invalid concept configuration:\n  {}",
+                        messages.join("\n  ")
+                    );
+                }
             }
         };
+        crate::timing::report("check: resolve", started.elapsed());
+        let started = std::time::Instant::now();
+        let needed = files_needing_call_sites(
+            &CheckContext {
+                project,
+                references: &references,
+                concepts: &concepts,
+                unreadable: &self.unreadable,
+            },
+            &self.selection,
+        );
+        if !needed.is_empty() {
+            complete_call_sites(project, &needed, files);
+        }
+        crate::timing::report(
+            &format!("check: call sites of {} files", needed.len()),
+            started.elapsed(),
+        );
+        let started = std::time::Instant::now();
+        let project: &Project = project;
         let context = CheckContext {
             project,
             references: &references,
@@ -156,6 +186,7 @@ impl Analyser {
         let mut diagnostics = run_rules_with(&context, &self.selection, &|path, rule| {
             self.per_file_ignores.ignores(path, rule)
         });
+        crate::timing::report("check: rules", started.elapsed());
         // The whole project was resolved; report on the paths asked about.
         diagnostics.retain(|d| self.in_targets(&d.path));
         let targeted: Vec<_> = references
@@ -169,14 +200,50 @@ impl Analyser {
     }
 }
 
+/// Extracts the call sites of `needed` files (in parallel) into their facts. A file that
+/// changed since it was loaded, or cannot be read or extracted again, keeps its facts; a
+/// warning says its calls were not checked.
+fn complete_call_sites(project: &mut Project, needed: &[FileId], files: &AnalysedFiles<'_>) {
+    let modules = &project.modules;
+    let is_first_party = |module: &str| modules.is_first_party(module);
+    let extracted: Vec<(FileId, Result<FileFacts, String>)> = needed
+        .par_iter()
+        .map(|&id| {
+            let path = &project.file(id).path;
+            let facts = files.read(path).and_then(|bytes| {
+                extract_guarded(&bytes, path, &is_first_party, CallDetail::Sites)?
+                    .map_err(|err| err.to_string())
+            });
+            (id, facts)
+        })
+        .collect();
+    for (id, result) in extracted {
+        let facts = &mut project.files[id as usize].facts;
+        match result {
+            Ok(full) => {
+                facts.calls = full.calls;
+                facts.callees = full.callees;
+                facts.call_extras = full.call_extras;
+                facts.call_names = full.call_names;
+                facts.call_detail = full.call_detail;
+            }
+            Err(message) => eprintln!(
+                "warning: {}: its calls were not checked: {message}",
+                project.files[id as usize].path
+            ),
+        }
+    }
+}
+
 /// Loads the project and runs the selected rules: what `check`, `baseline` and `fix` share.
 pub fn run_check(
     project_args: &ProjectArgs,
     selection: &RuleSelection,
 ) -> Result<(crate::workspace::LoadedProject, CheckRun)> {
-    let loaded = load_project(project_args)?;
+    let mut loaded = load_project(project_args, Some(selection))?;
     let analyser = Analyser::new(&loaded, selection)?;
-    let analysis = analyser.analyse(&loaded.project)?;
+    let files = AnalysedFiles::new(&loaded.root, &loaded.content_hashes, &loaded.config);
+    let analysis = analyser.analyse(&mut loaded.project, &files)?;
     let internal_error = loaded.internal_error;
     let scope = RunScope::new(&loaded, selection, analyser.per_file_ignores);
     Ok((

@@ -3,7 +3,7 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::{bail, Result};
 use ssot_fix::session::{run_fixes, FixHost, FixOptions, FixOutcome};
@@ -14,7 +14,7 @@ use ssot_rules::{ConceptReport, Diagnostic, Rule};
 use crate::commands::check::{Analyser, SelectionArgs};
 use crate::fs::{replace_if_unchanged, FileSystem, RealFileSystem, WriteOutcome};
 use crate::output::{OutputArgs, OutputFormat};
-use crate::workspace::{load_project, ProjectArgs};
+use crate::workspace::{load_project, AnalysedFiles, ProjectArgs};
 use crate::ExitStatus;
 
 /// Arguments of `ssot fix`.
@@ -49,10 +49,7 @@ pub struct FixArgs {
 /// Reads files and runs the rules for the fix session.
 struct CliHost<'a> {
     analyser: &'a Analyser,
-    root: &'a Path,
-    content_hashes: &'a [(String, u64)],
-    fs: RealFileSystem,
-    max_file_size: u64,
+    files: AnalysedFiles<'a>,
     /// The first analysis error (a concept that stopped resolving): the run stops with it.
     error: RefCell<Option<anyhow::Error>>,
     /// Concept figures of the first analysis (before any fix) and of the latest one.
@@ -62,24 +59,14 @@ struct CliHost<'a> {
 
 impl FixHost for CliHost<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
-        let bytes = self
-            .fs
-            .read(&self.root.join(path), self.max_file_size)
-            .map_err(|err| err.to_string())?;
-        let analysed = self
-            .content_hashes
-            .binary_search_by(|(p, _)| p.as_str().cmp(path))
-            .ok()
-            .map(|i| self.content_hashes[i].1);
-        if analysed != Some(crate::load::content_hash(&bytes)) {
-            return Err("the file changed since it was analysed; run `ssot fix` again".to_string());
-        }
-        Ok(bytes)
+        self.files
+            .read(path)
+            .map_err(|err| format!("{err}; run `ssot fix` again"))
     }
 
-    fn diagnose(&self, project: &Project) -> Vec<Diagnostic> {
+    fn diagnose(&self, project: &mut Project) -> Vec<Diagnostic> {
         let started = std::time::Instant::now();
-        let result = self.analyser.analyse(project);
+        let result = self.analyser.analyse(project, &self.files);
         crate::timing::report("fix: analysis", started.elapsed());
         match result {
             Ok(analysis) => {
@@ -120,18 +107,12 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
     }
     let selection = args.rules.selection()?;
     let started = std::time::Instant::now();
-    let mut loaded = load_project(&args.project)?;
+    let mut loaded = load_project(&args.project, Some(&selection))?;
     crate::timing::report("fix: load", started.elapsed());
     let analyser = Analyser::new(&loaded, &selection)?;
     let host = CliHost {
         analyser: &analyser,
-        root: &loaded.root,
-        content_hashes: &loaded.content_hashes,
-        fs: RealFileSystem::from_env(),
-        max_file_size: loaded
-            .config
-            .max_file_size
-            .unwrap_or(crate::config::DEFAULT_MAX_FILE_SIZE),
+        files: AnalysedFiles::new(&loaded.root, &loaded.content_hashes, &loaded.config),
         error: RefCell::new(None),
         first_concepts: RefCell::new(None),
         last_concepts: RefCell::new(Vec::new()),

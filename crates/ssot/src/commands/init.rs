@@ -128,11 +128,14 @@ pub fn run(args: &InitArgs) -> Result<ExitStatus> {
         );
     }
     let settings = SettingsFile::create(&toml::to_string(&carried)?)?;
-    let loaded = load_project(&ProjectArgs {
-        paths: vec![root.clone()],
-        config: Some(settings.path.clone()),
-        ..ProjectArgs::default()
-    })?;
+    let loaded = load_project(
+        &ProjectArgs {
+            paths: vec![root.clone()],
+            config: Some(settings.path.clone()),
+            ..ProjectArgs::default()
+        },
+        None,
+    )?;
     drop(settings);
     let candidates = {
         let mut resolver = Resolver::new(&loaded.project);

@@ -21,7 +21,7 @@ pub struct ScanArgs {
 }
 
 pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
-    let loaded = load_project(&args.project)?;
+    let loaded = load_project(&args.project, None)?;
     crate::timing::note_memory("after load");
     let analysis_started = std::time::Instant::now();
     let (census, concepts, discovery) = {

@@ -33,6 +33,7 @@ impl MemoryProject {
                     bytes,
                     SourceKind::from_path(path),
                     &|m| first_party.is_first_party(m),
+                    ssot_python::CallDetail::Sites,
                 )
                 .unwrap_or_default(),
                 is_test: path.starts_with("tests/") || path.contains("/test_"),
@@ -78,7 +79,7 @@ impl FixHost for MemoryProject {
             .ok_or_else(|| format!("{path}: no such file"))
     }
 
-    fn diagnose(&self, project: &Project) -> Vec<Diagnostic> {
+    fn diagnose(&self, project: &mut Project) -> Vec<Diagnostic> {
         let mut resolver = Resolver::new(project);
         let references = collect_references(&mut resolver);
         let concepts = resolve_concepts(&mut resolver, &self.concepts)

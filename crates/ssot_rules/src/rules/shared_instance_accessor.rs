@@ -78,18 +78,19 @@ manager = create_websocket_manager(user_id)
 ";
 
 /// What one accessor shares.
-struct AccessorInfo {
+pub(crate) struct AccessorInfo {
     concept: usize,
     /// Where the shared instance lives, for the message.
     state: String,
 }
 
-pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
-    if context.concepts.is_empty() {
-        return;
-    }
+/// Every accessor of a declared concept, declared or auto-detected, keyed by (function or
+/// class, classmethod name): what SSOT301 reports calls of.
+pub(crate) fn concept_accessors<'p>(
+    context: &CheckContext<'p>,
+    resolver: &mut DottedResolver<'p>,
+) -> FxHashMap<(Origin, Option<String>), AccessorInfo> {
     let project = context.project;
-    let mut resolver = DottedResolver::new(project);
     // (accessor, method) → what it shares.
     let mut accessors: FxHashMap<(Origin, Option<String>), AccessorInfo> = FxHashMap::default();
     for (file_id, file) in project.files.iter().enumerate() {
@@ -161,6 +162,16 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
                 });
         }
     }
+    accessors
+}
+
+pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
+    if context.concepts.is_empty() {
+        return;
+    }
+    let project = context.project;
+    let mut resolver = DottedResolver::new(project);
+    let accessors = concept_accessors(context, &mut resolver);
     if accessors.is_empty() {
         return;
     }

@@ -271,6 +271,12 @@ pub struct MethodFacts {
     pub forwards_to: Option<(String, String)>,
     /// Takes `*args` or `**kwargs`: its required parameters do not say what it accepts.
     pub variadic: bool,
+    /// Decorated as a property (`property`, `functools.cached_property`, `x.setter`): read as
+    /// an attribute, not called.
+    pub is_property: bool,
+    /// Annotated to return an awaitable (`-> Awaitable[...]`, `Coroutine`, `Future`): called
+    /// like an `async def`.
+    pub returns_awaitable: bool,
 }
 
 impl MethodFacts {

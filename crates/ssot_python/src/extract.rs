@@ -942,6 +942,13 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
                     forwards_to: forwarded_call(&function.body),
                     variadic: function.parameters.vararg.is_some()
                         || function.parameters.kwarg.is_some(),
+                    is_property: function.decorator_list.iter().any(|d| {
+                        dotted_name(&d.expression).is_some_and(|name| is_property_decorator(&name))
+                    }),
+                    returns_awaitable: function
+                        .returns
+                        .as_deref()
+                        .is_some_and(is_awaitable_annotation),
                 });
             }
             Stmt::If(if_stmt) => {
@@ -954,6 +961,32 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
         }
     }
     methods
+}
+
+/// `property`, `functools.cached_property`, `abc.abstractproperty`, or a property's
+/// `x.setter`/`x.getter`/`x.deleter`: the method is read as an attribute.
+fn is_property_decorator(name: &str) -> bool {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    matches!(last, "property" | "cached_property" | "abstractproperty")
+        || (name.contains('.') && matches!(last, "setter" | "getter" | "deleter"))
+}
+
+/// A return annotation that promises an awaitable: `Awaitable[...]`, `Coroutine[...]`,
+/// `Future[...]` (possibly dotted or quoted).
+fn is_awaitable_annotation(annotation: &Expr) -> bool {
+    let outer = match annotation {
+        Expr::Subscript(subscript) => subscript.value.as_ref(),
+        other => other,
+    };
+    let written = match outer {
+        Expr::StringLiteral(literal) => {
+            let text = literal.value.to_str();
+            text.split('[').next().unwrap_or(text).trim().to_string()
+        }
+        other => dotted_name(other).unwrap_or_default(),
+    };
+    let last = written.rsplit('.').next().unwrap_or(&written);
+    matches!(last, "Awaitable" | "Coroutine" | "Future")
 }
 
 /// `(attribute, method)` when a method body is only `[return] [await] self.attr.method(...)`,

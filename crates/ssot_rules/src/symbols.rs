@@ -7,7 +7,7 @@
 //! large tree costs one hash lookup per call site.
 
 use rustc_hash::FxHashMap;
-use ssot_facts::ImportKind;
+use ssot_facts::{ImportKind, MethodFacts};
 use ssot_index::concept_names::NameStem;
 use ssot_index::{FileId, Origin, Project, Resolution, Resolver};
 
@@ -132,6 +132,32 @@ pub(crate) fn class_facts(project: &Project, origin: Origin) -> Option<&ssot_fac
         .as_deref()
 }
 
+/// A class's methods by name, public and private, its own over its first-party bases' (at
+/// most `depth` levels of bases).
+pub(crate) fn interface(
+    resolver: &mut DottedResolver<'_>,
+    class: Origin,
+    depth: u32,
+    out: &mut FxHashMap<String, MethodFacts>,
+) {
+    let project = resolver.project();
+    let Some(facts) = class_facts(project, class) else {
+        return;
+    };
+    for method in &facts.methods {
+        out.entry(method.name.clone())
+            .or_insert_with(|| method.clone());
+    }
+    if depth == 0 {
+        return;
+    }
+    for base in &facts.bases {
+        if let Some(origin) = resolver.definition(class.file, base) {
+            interface(resolver, origin, depth - 1, out);
+        }
+    }
+}
+
 /// The concept a class origin belongs to (canonical or member), with its role.
 pub(crate) fn concept_of(concepts: &[ResolvedConcept], origin: Origin) -> Option<&ResolvedConcept> {
     concepts.iter().find(|concept| concept.contains(origin))
@@ -166,14 +192,22 @@ pub(crate) fn inherits_from(
 /// (`Mock`, `Fake`, `Stub`, `Dummy`, `Spy`) and, without those and decoration words
 /// (`Unified`, `Simple`, ...), is the name of one of the concept's classes, and which is none
 /// of them. A class named like the concept's class without such a word (a test tool's own
-/// `Display`) is a separate implementation, not a double.
+/// `Display`) is a separate implementation, not a double; so is a class whose public methods
+/// are all unknown to the concept's classes (a `DummyStorage` with only `add()` stands in for
+/// some other storage than a file storage with `save()` and `open()`).
 pub(crate) struct TestDouble {
     pub origin: Origin,
     pub concept: usize,
 }
 
 /// Every test double of every concept, in file order.
-pub(crate) fn test_doubles(project: &Project, concepts: &[ResolvedConcept]) -> Vec<TestDouble> {
+pub(crate) fn test_doubles(
+    resolver: &mut DottedResolver<'_>,
+    concepts: &[ResolvedConcept],
+) -> Vec<TestDouble> {
+    let project = resolver.project();
+    // The method names of each concept's classes, bases included, built when first needed.
+    let mut interfaces: Vec<Option<FxHashMap<String, MethodFacts>>> = vec![None; concepts.len()];
     let stems: Vec<Vec<String>> = concepts
         .iter()
         .map(|concept| {
@@ -218,7 +252,26 @@ pub(crate) fn test_doubles(project: &Project, concepts: &[ResolvedConcept]) -> V
             }
             let key = stem.key();
             for (concept_index, concept) in concepts.iter().enumerate() {
-                if !concept.contains(origin) && stems[concept_index].contains(&key) {
+                if concept.contains(origin) || !stems[concept_index].contains(&key) {
+                    continue;
+                }
+                let known = interfaces[concept_index].get_or_insert_with(|| {
+                    let mut methods = FxHashMap::default();
+                    for class in concept.classes() {
+                        interface(resolver, class, 8, &mut methods);
+                    }
+                    methods
+                });
+                let class = definition.class.as_deref();
+                let mut public = class
+                    .into_iter()
+                    .flat_map(|c| &c.methods)
+                    .filter(|m| m.is_public())
+                    .peekable();
+                // No public method: nothing tells what it stands in for, so the name does.
+                let stands_in =
+                    public.peek().is_none() || public.any(|m| known.contains_key(&m.name));
+                if stands_in {
                     doubles.push(TestDouble {
                         origin,
                         concept: concept_index,

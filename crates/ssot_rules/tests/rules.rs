@@ -365,7 +365,7 @@ fn patch_target_fix_rewrites_only_the_string_contents_and_keeps_the_quotes() {
         fixed_lines,
         vec![
             "@patch(\"pkg.core.Manager\")",
-            "with patch('pkg.core.Manager.send'):",
+            "with patch('pkg.core.Manager'):",
             "with mock.patch(\"pkg.core.Manager\"):",
         ]
     );

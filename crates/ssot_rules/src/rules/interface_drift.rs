@@ -6,7 +6,7 @@ use ssot_index::census::origin_path;
 use ssot_index::Origin;
 
 use crate::registry::Rule;
-use crate::symbols::{class_facts, inherits_from, test_doubles, DottedResolver};
+use crate::symbols::{class_facts, inherits_from, interface, test_doubles, DottedResolver};
 use crate::{CheckContext, Diagnostic};
 
 pub const DOC: &str = "# interface-drift (SSOT203)
@@ -18,11 +18,17 @@ and reports, once per drifting class, every difference:
 - a public method the canonical class lacks;
 - a method whose required parameters differ from the canonical one's (names and order,
   `self` left out; not compared when either side takes `*args` or `**kwargs`);
-- a method that is `async` on one side only.
+- a method that is `async` on one side only (a method annotated `-> Awaitable[...]`,
+  `Coroutine` or `Future` counts as async).
+
+Properties (`property`, `functools.cached_property`) are attributes, not methods: neither
+reported as added nor compared.
 
 A test double is a class in a test file whose name carries `Mock`, `Fake`, `Stub`, `Dummy`
 or `Spy` and, without those and words such as `Unified` or `Simple`, is the name of one of
-the concept's classes; one that subclasses the canonical class is not compared.
+the concept's classes and, when it has public methods, shares one with them; one that
+subclasses any of the concept's classes follows that class and is not compared (a
+member's own drift is reported at the member).
 
 ## Why is this bad?
 Copies of an interface drift apart. A mock that grew `send_json()` lets tests call a method
@@ -55,35 +61,10 @@ manager = create_autospec(UnifiedWebSocketManager, instance=True)
   project (they are neither compared nor counted as missing).
 - Test doubles whose names do not echo the concept (`Recorder`, `DummySink`) or carry no
   test-double word (`InMemoryManager`, a test tool's own `Manager`), and doubles in files
-  outside the configured test paths.
+  outside the configured test paths, and classes defined inside a test function or fixture.
 
 This rule needs a declared concept; without one it reports nothing.
 ";
-
-/// The canonical interface: public and private methods by name, own methods over bases'.
-fn interface(
-    resolver: &mut DottedResolver<'_>,
-    class: Origin,
-    depth: u32,
-    out: &mut FxHashMap<String, MethodFacts>,
-) {
-    let project = resolver.project();
-    let Some(facts) = class_facts(project, class) else {
-        return;
-    };
-    for method in &facts.methods {
-        out.entry(method.name.clone())
-            .or_insert_with(|| method.clone());
-    }
-    if depth == 0 {
-        return;
-    }
-    for base in &facts.bases {
-        if let Some(origin) = resolver.definition(class.file, base) {
-            interface(resolver, origin, depth - 1, out);
-        }
-    }
-}
 
 fn params(method: &MethodFacts) -> String {
     format!("({})", method.required_params.join(", "))
@@ -93,7 +74,8 @@ fn params(method: &MethodFacts) -> String {
 fn differences(methods: &[MethodFacts], canonical: &FxHashMap<String, MethodFacts>) -> Vec<String> {
     let mut seen = Vec::new();
     let mut out = Vec::new();
-    for method in methods.iter().filter(|m| m.is_public()) {
+    // Properties are attributes: neither added methods nor calls to compare.
+    for method in methods.iter().filter(|m| m.is_public() && !m.is_property) {
         if seen.contains(&method.name.as_str()) {
             continue;
         }
@@ -102,6 +84,9 @@ fn differences(methods: &[MethodFacts], canonical: &FxHashMap<String, MethodFact
             out.push(format!("adds `{}{}`", method.name, params(method)));
             continue;
         };
+        if expected.is_property {
+            continue;
+        }
         if !method.variadic
             && !expected.variadic
             && method.required_params != expected.required_params
@@ -113,7 +98,9 @@ fn differences(methods: &[MethodFacts], canonical: &FxHashMap<String, MethodFact
                 params(expected)
             ));
         }
-        if method.is_async != expected.is_async {
+        // An `async def` and a method annotated to return an awaitable are awaited alike.
+        let awaited = |m: &MethodFacts| m.is_async || m.returns_awaitable;
+        if method.is_async != expected.is_async && awaited(method) != awaited(expected) {
             let (this, that) = if method.is_async {
                 ("async", "not")
             } else {
@@ -134,10 +121,11 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
     }
     let project = context.project;
     let mut resolver = DottedResolver::new(project);
-    let doubles = test_doubles(project, context.concepts);
+    let doubles = test_doubles(&mut resolver, context.concepts);
     for (index, concept) in context.concepts.iter().enumerate() {
         let mut canonical = FxHashMap::default();
         interface(&mut resolver, concept.canonical, 8, &mut canonical);
+        let classes: Vec<Origin> = concept.classes().collect();
         if canonical.is_empty() {
             // A function or a variable: no interface to compare.
             continue;
@@ -152,9 +140,9 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             .map(|double| (double.origin, "test double"))
             .collect::<Vec<_>>();
         for (origin, role) in members.chain(concept_doubles) {
-            if role == "test double"
-                && inherits_from(&mut resolver, origin, &[concept.canonical], 8)
-            {
+            // A double derived from one of the concept's classes follows that class; a
+            // member's own drift is reported at the member.
+            if role == "test double" && inherits_from(&mut resolver, origin, &classes, 8) {
                 continue;
             }
             let Some(facts) = class_facts(project, origin) else {

@@ -18,14 +18,17 @@ are not tied to the real class:
 - a class that stands in for a concept's class by name (`FakeWebSocketManager`,
   `MockWebSocketManager`: the name carries `Mock`, `Fake`, `Stub`, `Dummy` or `Spy`, and
   without those and decoration words it is the name of one of the concept's classes) but
-  subclasses none of the concept's classes;
+  subclasses none of the concept's classes; a class whose public methods are all unknown to
+  the concept's classes stands in for something else and is not reported;
 - `Mock(spec=X)`, `MagicMock(spec_set=X)`, `create_autospec(X)`, `patch(..., spec=X)` whose
   `X` is a competing member rather than the canonical class, or the canonical class reached
   through a non-canonical import path;
 - `patch(\"legacy.path.Manager\")` string targets that reach the canonical class through a
   re-exporting module (a declared shim, a module whose `__all__` lists the name, or a
   package `__init__`) rather than the canonical path; `patch.object(module, \"Manager\")`
-  likewise.
+  likewise. A target that goes on past the class (`patch(\"legacy.Manager.send\")`)
+  replaces an attribute of the class object itself, the same object under every path, and
+  is not reported.
 
 ## Why is this bad?
 A hand-written double has nothing to do with the real class: it keeps passing when the real
@@ -69,6 +72,15 @@ using the real class. Review each test after applying it.
 - `patch()` targets in consumer modules (`patch(\"app.routes.admin.WebSocketManager\")`):
   patching a name where it is looked up is the right practice and is not reported.
 - Targets built at run time (f-strings, concatenation), and `patch.dict`/`patch.multiple`.
+- Classes defined inside a test function or fixture (ssot records classes at module level
+  and nested in classes only).
+- Doubles that echo a concept class's name and share a method with it but stand in for
+  another class of the same name (a `MockPool` for a third-party `Pool` when the concept is
+  `BasePool`): suppress them with `# ssot: ignore[SSOT401]`.
+
+An asynchronous counterpart of the canonical class (`redis.asyncio.Connection` beside
+`redis.Connection`) is better declared as a concept of its own than as a member: as a
+member, every `AsyncMock(spec=...)` of it is reported as a spec of a competing member.
 
 This rule needs a declared concept; without one it reports nothing.
 ";
@@ -79,7 +91,7 @@ pub(crate) fn check<'p>(context: &CheckContext<'p>, out: &mut Vec<Diagnostic>) {
     }
     let project = context.project;
     let mut resolver = DottedResolver::new(project);
-    for double in test_doubles(project, context.concepts) {
+    for double in test_doubles(&mut resolver, context.concepts) {
         let concept = &context.concepts[double.concept];
         let classes: Vec<Origin> = concept.classes().collect();
         if inherits_from(&mut resolver, double.origin, &classes, 8) {
@@ -272,7 +284,7 @@ fn re_exports(
     })
 }
 
-/// `patch("a.b.Name[.attr]")`: the longest module prefix, then the name in it.
+/// `patch("a.b.Name")`: the longest module prefix, then the name in it.
 fn check_patch_target<'p>(
     context: &CheckContext<'p>,
     resolver: &mut DottedResolver<'p>,
@@ -294,7 +306,11 @@ fn check_patch_target<'p>(
         return;
     };
     let name = segments[split];
-    let rest = &segments[split + 1..];
+    // `patch("legacy.Manager.send")` replaces an attribute of the class object itself, which
+    // is the same object whatever the path: only a target naming the class depends on it.
+    if split + 1 != segments.len() {
+        return;
+    }
     let Resolution::Definition(origin) = resolver.resolver.resolve_member(module, name) else {
         return;
     };
@@ -306,11 +322,7 @@ fn check_patch_target<'p>(
         if path == concept.canonical_path || !re_exports(context, concept, module, name) {
             continue;
         }
-        let mut canonical = concept.canonical_path.replacen(':', ".", 1);
-        for attribute in rest {
-            canonical.push('.');
-            canonical.push_str(attribute);
-        }
+        let canonical = concept.canonical_path.replacen(':', ".", 1);
         let mut diagnostic = diagnostic(
             context,
             file_id,

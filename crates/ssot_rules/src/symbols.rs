@@ -132,6 +132,45 @@ pub(crate) fn class_facts(project: &Project, origin: Origin) -> Option<&ssot_fac
         .as_deref()
 }
 
+/// Whether `file` imports one of the concept's classes or a module that defines one.
+fn imports_concept(
+    resolver: &mut DottedResolver<'_>,
+    file: FileId,
+    concept: &ResolvedConcept,
+) -> bool {
+    let project = resolver.project();
+    let modules: Vec<_> = concept
+        .classes()
+        .filter_map(|class| project.modules.module_of_file(class.file))
+        .collect();
+    for import in &project.file(file).facts.imports {
+        for imported in &import.names {
+            let resolution = match &import.kind {
+                ImportKind::From { module, level } => {
+                    let Some(absolute) =
+                        resolver
+                            .resolver
+                            .absolute_module(file, *level, module.as_deref())
+                    else {
+                        continue;
+                    };
+                    resolver.resolver.resolve_from(&absolute, &imported.name)
+                }
+                ImportKind::Import => resolver.resolver.resolve_module(&imported.name),
+            };
+            let reaches = match resolution {
+                Resolution::Definition(origin) => concept.contains(origin),
+                Resolution::Module(module) => modules.contains(&module),
+                _ => false,
+            };
+            if reaches {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// A class's methods by name, public and private, its own over its first-party bases' (at
 /// most `depth` levels of bases).
 pub(crate) fn interface(
@@ -193,7 +232,8 @@ pub(crate) fn inherits_from(
 /// (`Unified`, `Simple`, ...), is the name of one of the concept's classes, and which is none
 /// of them. A class named like the concept's class without such a word (a test tool's own
 /// `Display`) is a separate implementation, not a double; so is a class whose public methods
-/// are all unknown to the concept's classes (a `DummyStorage` with only `add()` stands in for
+/// are all unknown to the concept's classes, in a file that imports none of them nor their
+/// modules (a `DummyStorage` with only `add()` next to the messages framework stands in for
 /// some other storage than a file storage with `save()` and `open()`).
 pub(crate) struct TestDouble {
     pub origin: Origin,
@@ -268,9 +308,12 @@ pub(crate) fn test_doubles(
                     .flat_map(|c| &c.methods)
                     .filter(|m| m.is_public())
                     .peekable();
-                // No public method: nothing tells what it stands in for, so the name does.
-                let stands_in =
-                    public.peek().is_none() || public.any(|m| known.contains_key(&m.name));
+                // No public method: nothing tells what it stands in for, so the name does. A
+                // double whose methods are all unknown to the concept may still stand in for
+                // its attributes, when its file imports the concept's class or module.
+                let stands_in = public.peek().is_none()
+                    || public.any(|m| known.contains_key(&m.name))
+                    || imports_concept(resolver, origin.file, concept);
                 if stands_in {
                     doubles.push(TestDouble {
                         origin,

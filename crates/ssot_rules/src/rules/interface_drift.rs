@@ -26,7 +26,8 @@ reported as added nor compared.
 
 A test double is a class in a test file whose name carries `Mock`, `Fake`, `Stub`, `Dummy`
 or `Spy` and, without those and words such as `Unified` or `Simple`, is the name of one of
-the concept's classes and, when it has public methods, shares one with them; one that
+the concept's classes and, when it has public methods, shares one with them or sits in a
+file that imports one of them or their modules; one that
 subclasses any of the concept's classes follows that class and is not compared (a
 member's own drift is reported at the member).
 

@@ -19,7 +19,8 @@ are not tied to the real class:
   `MockWebSocketManager`: the name carries `Mock`, `Fake`, `Stub`, `Dummy` or `Spy`, and
   without those and decoration words it is the name of one of the concept's classes) but
   subclasses none of the concept's classes; a class whose public methods are all unknown to
-  the concept's classes stands in for something else and is not reported;
+  the concept's classes, in a file that imports none of them nor their modules, stands in
+  for something else and is not reported;
 - `Mock(spec=X)`, `MagicMock(spec_set=X)`, `create_autospec(X)`, `patch(..., spec=X)` whose
   `X` is a competing member rather than the canonical class, or the canonical class reached
   through a non-canonical import path;

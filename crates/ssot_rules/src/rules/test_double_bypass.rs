@@ -1,13 +1,14 @@
 //! SSOT401 test-double-bypass.
 
-use ssot_facts::{CallFact, DunderAll, ImportKind, StringArgument};
+use rustc_hash::FxHashMap;
+use ssot_facts::{CallFact, DunderAll, ImportKind, MethodFacts, StringArgument};
 use ssot_index::census::origin_path;
 use ssot_index::{FileId, ModuleId, Origin, Resolution};
 
 use crate::concepts::ResolvedConcept;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::registry::Rule;
-use crate::symbols::{inherits_from, test_doubles, DottedResolver, Target};
+use crate::symbols::{inherits_from, interface, test_doubles, DottedResolver, Target};
 use crate::{CheckContext, Diagnostic};
 
 pub const DOC: &str = "# test-double-bypass (SSOT401)
@@ -22,7 +23,9 @@ are not tied to the real class:
   the concept's classes, in a file that imports none of them nor their modules, stands in
   for something else and is not reported;
 - `Mock(spec=X)`, `MagicMock(spec_set=X)`, `create_autospec(X)`, `patch(..., spec=X)` whose
-  `X` is a competing member rather than the canonical class, or the canonical class reached
+  `X` is a competing member rather than the canonical class (unless the member is the
+  canonical's asynchronous counterpart: most methods both define are `async` in the member
+  only, and async code cannot use the canonical instead), or the canonical class reached
   through a non-canonical import path;
 - `patch(\"legacy.path.Manager\")` string targets that reach the canonical class through a
   re-exporting module (a declared shim, a module whose `__all__` lists the name, or a
@@ -80,8 +83,8 @@ using the real class. Review each test after applying it.
   `BasePool`): suppress them with `# ssot: ignore[SSOT401]`.
 
 An asynchronous counterpart of the canonical class (`redis.asyncio.Connection` beside
-`redis.Connection`) is better declared as a concept of its own than as a member: as a
-member, every `AsyncMock(spec=...)` of it is reported as a spec of a competing member.
+`redis.Connection`) is better declared as a concept of its own than as a member: its specs
+are not reported, but SSOT203 reports every method it makes `async`.
 
 This rule needs a declared concept; without one it reports nothing.
 ";
@@ -228,6 +231,9 @@ fn check_spec<'p>(
     };
     for concept in context.concepts {
         if let Some(member) = concept.member(origin) {
+            if is_async_counterpart(resolver, origin, concept.canonical) {
+                continue;
+            }
             let mut found = diagnostic(
                 context,
                 file_id,
@@ -265,6 +271,34 @@ fn check_spec<'p>(
             }
         }
     }
+}
+
+/// Whether `member` is the asynchronous counterpart of `canonical` (`redis.asyncio.Connection`
+/// beside `redis.Connection`): most public methods both define are `async` in the member
+/// only. Async code cannot use the canonical class instead, so a spec of the counterpart is
+/// not a bypass.
+fn is_async_counterpart(
+    resolver: &mut DottedResolver<'_>,
+    member: Origin,
+    canonical: Origin,
+) -> bool {
+    let mut member_methods = FxHashMap::default();
+    interface(resolver, member, 8, &mut member_methods);
+    let mut canonical_methods = FxHashMap::default();
+    interface(resolver, canonical, 8, &mut canonical_methods);
+    let awaited = |m: &MethodFacts| m.is_async || m.returns_awaitable;
+    let (mut shared, mut async_only_in_member) = (0, 0);
+    for (name, method) in &member_methods {
+        let Some(other) = canonical_methods.get(name) else {
+            continue;
+        };
+        if !method.is_public() || method.is_property || other.is_property {
+            continue;
+        }
+        shared += 1;
+        async_only_in_member += usize::from(awaited(method) && !awaited(other));
+    }
+    async_only_in_member > 0 && 2 * async_only_in_member >= shared
 }
 
 /// Whether `module` re-exports `name` rather than using it: a declared shim, a module whose

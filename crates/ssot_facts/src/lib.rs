@@ -114,14 +114,29 @@ pub const DOUBLE_CALLEE_NAMES: &[&str] = &[
 
 /// A stable 32-bit hash of a callee's last segment (FNV-1a), as stored in
 /// [`FileFacts::call_names`].
-pub fn call_name_hash(name: &str) -> u32 {
+pub const fn call_name_hash(name: &str) -> u32 {
+    let bytes = name.as_bytes();
     let mut hash: u32 = 0x811c_9dc5;
-    for byte in name.bytes() {
-        hash ^= u32::from(byte);
+    let mut index = 0;
+    while index < bytes.len() {
+        hash ^= bytes[index] as u32;
         hash = hash.wrapping_mul(0x0100_0193);
+        index += 1;
     }
     hash
 }
+
+/// [`call_name_hash`] of each of [`DOUBLE_CALLEE_NAMES`]: a call is checked against the
+/// names only when its hash is one of these.
+pub const DOUBLE_CALLEE_HASHES: [u32; DOUBLE_CALLEE_NAMES.len()] = {
+    let mut hashes = [0; DOUBLE_CALLEE_NAMES.len()];
+    let mut index = 0;
+    while index < hashes.len() {
+        hashes[index] = call_name_hash(DOUBLE_CALLEE_NAMES[index]);
+        index += 1;
+    }
+    hashes
+};
 
 /// Which kind of scope a statement sits in.
 #[derive(

@@ -6,7 +6,7 @@
 
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
-use ssot_facts::{DoubleArguments, Span, StringArgument, DOUBLE_CALLEE_NAMES};
+use ssot_facts::{call_name_hash, DoubleArguments, Span, StringArgument, DOUBLE_CALLEE_NAMES};
 
 use crate::positions::LineIndex;
 
@@ -97,9 +97,34 @@ fn write_dotted(expr: &Expr, out: &mut String) -> bool {
     }
 }
 
-/// The last segment of the callee of a call worth recording (`f` of `a.b.f(...)`); `None` for
-/// builtins, `self.m()`, `cls.m()` and callees that are not name chains.
-pub(crate) fn recorded_last_segment(call: &ExprCall) -> Option<&str> {
+/// [`call_name_hash`] of each of [`BUILTINS`], sorted: a single-name call is compared with
+/// the builtins' names only when its hash is one of these.
+const BUILTIN_HASHES: [u32; BUILTINS.len()] = {
+    let mut hashes = [0; BUILTINS.len()];
+    let mut index = 0;
+    while index < hashes.len() {
+        hashes[index] = call_name_hash(BUILTINS[index]);
+        index += 1;
+    }
+    // Insertion sort: a const context has no `sort`.
+    let mut sorted = 1;
+    while sorted < hashes.len() {
+        let mut at = sorted;
+        while at > 0 && hashes[at - 1] > hashes[at] {
+            let swap = hashes[at - 1];
+            hashes[at - 1] = hashes[at];
+            hashes[at] = swap;
+            at -= 1;
+        }
+        sorted += 1;
+    }
+    hashes
+};
+
+/// The last segment of the callee of a call worth recording (`f` of `a.b.f(...)`) and its
+/// [`call_name_hash`]; `None` for builtins, `self.m()`, `cls.m()` and callees that are not
+/// name chains.
+pub(crate) fn recorded_last_segment(call: &ExprCall) -> Option<(&str, u32)> {
     // Decide from the root name before spelling anything: `self.x.y()` is most calls.
     let mut root = call.func.as_ref();
     while let Expr::Attribute(attribute) = root {
@@ -109,12 +134,17 @@ pub(crate) fn recorded_last_segment(call: &ExprCall) -> Option<&str> {
         return None;
     };
     let root = name.id.as_str();
-    match call.func.as_ref() {
-        _ if matches!(root, "self" | "cls") => None,
-        Expr::Attribute(attribute) => Some(attribute.attr.id.as_str()),
-        _ if BUILTINS.binary_search(&root).is_ok() => None,
-        _ => Some(root),
+    if matches!(root, "self" | "cls") {
+        return None;
     }
+    if let Expr::Attribute(attribute) = call.func.as_ref() {
+        let last = attribute.attr.id.as_str();
+        return Some((last, call_name_hash(last)));
+    }
+    let hash = call_name_hash(root);
+    let builtin =
+        BUILTIN_HASHES.binary_search(&hash).is_ok() && BUILTINS.binary_search(&root).is_ok();
+    (!builtin).then_some((root, hash))
 }
 
 /// Writes the callee of a call worth recording into `out` (empty on entry); false for the
@@ -202,5 +232,6 @@ mod tests {
     #[test]
     fn builtins_are_sorted_for_binary_search() {
         assert!(BUILTINS.windows(2).all(|pair| pair[0] < pair[1]));
+        assert!(BUILTIN_HASHES.windows(2).all(|pair| pair[0] < pair[1]));
     }
 }

@@ -9,9 +9,9 @@ use ruff_python_ast::{self as ast, ExceptHandler, Expr, ExprContext, Parameters,
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use ssot_facts::{
-    call_name_hash, AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition,
-    DefinitionKind, DoubleArguments, DunderAll, FileFacts, ImportKind, ImportStmt, ImportedName,
-    MethodFacts, ScopeKind, SharedInstanceShape, Span, StmtContext, Storage, StorageKind,
+    AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition, DefinitionKind,
+    DoubleArguments, DunderAll, FileFacts, ImportKind, ImportStmt, ImportedName, MethodFacts,
+    ScopeKind, SharedInstanceShape, Span, StmtContext, Storage, StorageKind, DOUBLE_CALLEE_HASHES,
     DOUBLE_CALLEE_NAMES,
 };
 
@@ -94,7 +94,7 @@ struct Extractor<'a, 'l> {
     keep_module: &'l dyn Fn(&str) -> bool,
     /// How much of the calls to record.
     call_detail: CallDetail,
-    /// [`call_name_hash`] of every recorded callee's last segment, in call order.
+    /// [`ssot_facts::call_name_hash`] of every recorded callee's last segment, in call order.
     call_names: Vec<u32>,
     facts: FileFacts,
     context: StmtContext,
@@ -942,9 +942,10 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
                     forwards_to: forwarded_call(&function.body),
                     variadic: function.parameters.vararg.is_some()
                         || function.parameters.kwarg.is_some(),
-                    is_property: function.decorator_list.iter().any(|d| {
-                        dotted_name(&d.expression).is_some_and(|name| is_property_decorator(&name))
-                    }),
+                    is_property: function
+                        .decorator_list
+                        .iter()
+                        .any(|d| is_property_decorator(&d.expression)),
                     returns_awaitable: function
                         .returns
                         .as_deref()
@@ -965,10 +966,18 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
 
 /// `property`, `functools.cached_property`, `abc.abstractproperty`, or a property's
 /// `x.setter`/`x.getter`/`x.deleter`: the method is read as an attribute.
-fn is_property_decorator(name: &str) -> bool {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    matches!(last, "property" | "cached_property" | "abstractproperty")
-        || (name.contains('.') && matches!(last, "setter" | "getter" | "deleter"))
+fn is_property_decorator(decorator: &Expr) -> bool {
+    match decorator {
+        Expr::Name(name) => matches!(
+            name.id.as_str(),
+            "property" | "cached_property" | "abstractproperty"
+        ),
+        Expr::Attribute(attribute) => matches!(
+            attribute.attr.id.as_str(),
+            "property" | "cached_property" | "abstractproperty" | "setter" | "getter" | "deleter"
+        ),
+        _ => false,
+    }
 }
 
 /// A return annotation that promises an awaitable: `Awaitable[...]`, `Coroutine[...]`,
@@ -1230,11 +1239,12 @@ impl<'a> Extractor<'a, '_> {
         if self.call_detail == CallDetail::Nothing {
             return;
         }
-        let Some(last) = recorded_last_segment(call) else {
+        let Some((last, hash)) = recorded_last_segment(call) else {
             return;
         };
-        self.call_names.push(call_name_hash(last));
-        let maybe_double = DOUBLE_CALLEE_NAMES.contains(&last);
+        self.call_names.push(hash);
+        let maybe_double =
+            DOUBLE_CALLEE_HASHES.contains(&hash) && DOUBLE_CALLEE_NAMES.contains(&last);
         if self.call_detail == CallDetail::Names && !maybe_double {
             return;
         }
@@ -1303,7 +1313,7 @@ impl Extractor<'_, '_> {
         ];
         for text in written.into_iter().flatten() {
             self.call_names
-                .extend(text.split(['.', ':']).map(call_name_hash));
+                .extend(text.split(['.', ':']).map(ssot_facts::call_name_hash));
         }
     }
 }

@@ -89,7 +89,8 @@ pub struct FileFacts {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CallDetail {
-    /// No call facts.
+    /// No call facts, nor the other facts only the concept rules read:
+    /// [`FileFacts::shared_instances`] and [`ClassFacts::attribute_types`] stay empty.
     Nothing,
     /// [`FileFacts::call_names`] only.
     Names,

@@ -356,14 +356,20 @@ impl<'a> Extractor<'a, '_> {
                 (bases, keywords)
             });
         let methods = class_methods(&class.body);
-        let mut forwarded: Vec<&str> = methods
-            .iter()
-            .filter_map(|method| method.forwards_to.as_ref())
-            .map(|(attribute, _)| attribute.as_str())
-            .collect();
-        forwarded.sort_unstable();
-        forwarded.dedup();
-        if self.at_module_level() {
+        let concept_facts = self.call_detail != CallDetail::Nothing;
+        let attribute_types = if concept_facts {
+            let mut forwarded: Vec<&str> = methods
+                .iter()
+                .filter_map(|method| method.forwards_to.as_ref())
+                .map(|(attribute, _)| attribute.as_str())
+                .collect();
+            forwarded.sort_unstable();
+            forwarded.dedup();
+            attribute_types(class, &forwarded)
+        } else {
+            Vec::new()
+        };
+        if concept_facts && self.at_module_level() {
             if let Some(shape) = class_singleton(class) {
                 self.push_shape(&class.name.id, class.name.range, shape);
             }
@@ -381,7 +387,7 @@ impl<'a> Extractor<'a, '_> {
                     .iter()
                     .filter_map(|d| dotted_name(&d.expression))
                     .collect(),
-                attribute_types: attribute_types(class, &forwarded),
+                attribute_types,
                 methods,
             })),
             decorators: Vec::new(),
@@ -399,8 +405,10 @@ impl<'a> Extractor<'a, '_> {
             .iter()
             .filter_map(|d| dotted_name(&d.expression))
             .collect();
-        if let Some(shape) = function_shape(function, &decorators) {
-            self.push_shape(name, function.name.range, shape);
+        if self.call_detail != CallDetail::Nothing {
+            if let Some(shape) = function_shape(function, &decorators) {
+                self.push_shape(name, function.name.range, shape);
+            }
         }
         self.facts.definitions.push(Definition {
             name: name.to_string(),

@@ -22,15 +22,17 @@ use crate::rules::shared_instance_accessor::concept_accessors;
 use crate::symbols::DottedResolver;
 use crate::CheckContext;
 
-/// The rules that read call sites.
-const CALL_RULES: [Rule; 3] = [
+/// The rules that read call sites, shared-instance shapes or attribute types.
+const CALL_RULES: [Rule; 4] = [
+    Rule::DelegatingWrapper,
     Rule::SharedInstanceAccessor,
     Rule::ModuleLevelInstance,
     Rule::TestDoubleBypass,
 ];
 
 /// How much of every file's calls loading should record for `selection`, given whether any
-/// concept is declared: names when a rule may need call sites, nothing otherwise.
+/// concept is declared: names (with shapes and attribute types) when a rule may need them,
+/// nothing otherwise.
 pub fn call_detail_to_load(selection: &RuleSelection, concepts_declared: bool) -> CallDetail {
     if concepts_declared && CALL_RULES.iter().any(|rule| selection.is_selected(*rule)) {
         CallDetail::Names

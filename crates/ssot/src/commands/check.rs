@@ -168,6 +168,7 @@ impl Analyser {
             },
             &self.selection,
         );
+        crate::timing::report("check: choosing call-site files", started.elapsed());
         if !needed.is_empty() {
             complete_call_sites(project, &needed, files);
         }

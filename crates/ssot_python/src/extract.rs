@@ -36,6 +36,7 @@ pub(crate) fn extract_module(
         keep_module,
         call_detail,
         call_names: Vec::new(),
+        recent_names: [0; 64],
         facts: FileFacts::default(),
         context: StmtContext::default(),
         scopes: vec![ScopeNode {
@@ -58,6 +59,7 @@ pub(crate) fn extract_module(
         pending_calls: Vec::new(),
         callee_ids: FxHashMap::default(),
         callee_buffer: String::new(),
+        statements: Vec::new(),
     };
     extractor.visit_body(suite);
     let max_depth = extractor.max_depth;
@@ -94,8 +96,12 @@ struct Extractor<'a, 'l> {
     keep_module: &'l dyn Fn(&str) -> bool,
     /// How much of the calls to record.
     call_detail: CallDetail,
-    /// [`ssot_facts::call_name_hash`] of every recorded callee's last segment, in call order.
+    /// [`ssot_facts::call_name_hash`] of the recorded callees' last segments, in call order;
+    /// a name is left out when it is the last one seen in its slot of `recent_names`.
     call_names: Vec<u32>,
+    /// A small direct-mapped cache of recently recorded name hashes (plus one; zero is
+    /// empty), so that the names a file calls again and again are pushed and sorted once.
+    recent_names: [u32; 64],
     facts: FileFacts,
     context: StmtContext,
     scopes: Vec<ScopeNode<'a>>,
@@ -124,6 +130,8 @@ struct Extractor<'a, 'l> {
     callee_ids: FxHashMap<String, u32>,
     /// Reused to spell each callee without allocating.
     callee_buffer: String,
+    /// Reused to list a function body's statements when looking for accessor shapes.
+    statements: Vec<&'a Stmt>,
 }
 
 impl<'a> Extractor<'a, '_> {
@@ -398,7 +406,7 @@ impl<'a> Extractor<'a, '_> {
         });
     }
 
-    fn record_function(&mut self, function: &ast::StmtFunctionDef) {
+    fn record_function(&mut self, function: &'a ast::StmtFunctionDef) {
         let name = function.name.id.as_str();
         let decorators: Vec<String> = function
             .decorator_list
@@ -406,7 +414,7 @@ impl<'a> Extractor<'a, '_> {
             .filter_map(|d| dotted_name(&d.expression))
             .collect();
         if self.call_detail != CallDetail::Nothing {
-            if let Some(shape) = function_shape(function, &decorators) {
+            if let Some(shape) = function_shape(function, &decorators, &mut self.statements) {
                 self.push_shape(name, function.name.range, shape);
             }
         }
@@ -1250,7 +1258,12 @@ impl<'a> Extractor<'a, '_> {
         let Some((last, hash)) = recorded_last_segment(call) else {
             return;
         };
-        self.call_names.push(hash);
+        let key = hash.wrapping_add(1);
+        let slot = &mut self.recent_names[(hash >> 26) as usize];
+        if key == 0 || *slot != key {
+            *slot = key;
+            self.call_names.push(hash);
+        }
         let maybe_double =
             DOUBLE_CALLEE_HASHES.contains(&hash) && DOUBLE_CALLEE_NAMES.contains(&last);
         if self.call_detail == CallDetail::Names && !maybe_double {

@@ -103,25 +103,19 @@ fn call_callee(expr: &Expr) -> Option<String> {
 }
 
 /// `global _x; if _x is None: _x = Cls(); return _x` in a module-level function.
-fn lazy_global(function: &ast::StmtFunctionDef) -> Option<Shape> {
+fn lazy_global(function: &ast::StmtFunctionDef, statements: &[&Stmt]) -> Option<Shape> {
     let body = &function.body;
-    let globals: Vec<&str> = all_statements(body)
-        .into_iter()
-        .filter_map(|stmt| match stmt {
-            Stmt::Global(global) => Some(global.names.iter().map(|n| n.id.as_str())),
+    let globals = statements.iter().filter_map(|stmt| match stmt {
+        Stmt::Global(global) => Some(global.names.iter().map(|n| n.id.as_str())),
+        _ => None,
+    });
+    for name in globals.flatten() {
+        let guarded = statements.iter().find_map(|stmt| match stmt {
+            Stmt::If(if_stmt) if tests_unset(&if_stmt.test, name) => {
+                assigned_call(&if_stmt.body, &|target| is_name(target, name))
+            }
             _ => None,
-        })
-        .flatten()
-        .collect();
-    for name in globals {
-        let guarded = all_statements(body)
-            .into_iter()
-            .find_map(|stmt| match stmt {
-                Stmt::If(if_stmt) if tests_unset(&if_stmt.test, name) => {
-                    assigned_call(&if_stmt.body, &|target| is_name(target, name))
-                }
-                _ => None,
-            });
+        });
         let Some(value) = guarded else {
             continue;
         };
@@ -174,7 +168,7 @@ fn cached_factory(function: &ast::StmtFunctionDef, decorators: &[String]) -> Opt
 
 /// `return REGISTRY[key]`, `.get(key)` or `.setdefault(key, ...)` of a global name, `key` a
 /// parameter.
-fn keyed_registry(function: &ast::StmtFunctionDef) -> Option<Shape> {
+fn keyed_registry(function: &ast::StmtFunctionDef, statements: &[&Stmt]) -> Option<Shape> {
     let parameters: Vec<&str> = function
         .parameters
         .posonlyargs
@@ -187,7 +181,7 @@ fn keyed_registry(function: &ast::StmtFunctionDef) -> Option<Shape> {
     let body = &function.body;
     let mut registry = None;
     let mut builds = None;
-    for stmt in all_statements(body) {
+    for stmt in statements {
         let Stmt::Return(ret) = stmt else {
             continue;
         };
@@ -240,13 +234,17 @@ fn keyed_registry(function: &ast::StmtFunctionDef) -> Option<Shape> {
 }
 
 /// The shared-instance shapes of a module-level function (at most one).
-pub(crate) fn function_shape(
-    function: &ast::StmtFunctionDef,
+/// `scratch` is reused across calls to hold the body's statements.
+pub(crate) fn function_shape<'a>(
+    function: &'a ast::StmtFunctionDef,
     decorators: &[String],
+    scratch: &mut Vec<&'a Stmt>,
 ) -> Option<Shape> {
-    lazy_global(function)
+    scratch.clear();
+    statements(&function.body, scratch);
+    lazy_global(function, scratch)
         .or_else(|| cached_factory(function, decorators))
-        .or_else(|| keyed_registry(function))
+        .or_else(|| keyed_registry(function, scratch))
 }
 
 /// A class keeping its one instance in a class attribute: `__new__` that stores and returns

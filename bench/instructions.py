@@ -5,7 +5,8 @@ Wall and CPU time on a shared 2-core machine vary by 10-40% from run to run, whi
 differences of a few percent. The number of instructions a single-threaded run executes does
 not vary, so this script counts them (`valgrind --tool=callgrind`, `RAYON_NUM_THREADS=1`) for
 each command on a subset of bench/run.py's corpus: whole projects of its first copy (default
-ansible-core and SQLAlchemy, about 2,200 files), copied to bench/.cache/subset.
+ansible-core and SQLAlchemy, about 2,200 files), copied to bench/.cache/subset, or on the
+whole corpus with `--projects all`.
 
     cargo build --release
     python3 bench/instructions.py [--projects ansible_core,sqlalchemy] \\
@@ -70,7 +71,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ssot", default=str(bench.REPO / "target" / "release" / "ssot"))
     ap.add_argument("--projects", default="ansible_core,sqlalchemy",
-                    help="corpus projects to copy (prefixes of their directory names)")
+                    help="corpus projects to copy (prefixes of their directory names), or `all` "
+                         "for the whole corpus in place (about 8 minutes per command)")
     ap.add_argument("--extra-cmd", action="append", default=[], metavar="NAME=CMD")
     ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
@@ -84,7 +86,12 @@ def main() -> int:
     for p in projects:
         bench.extract_sdist(p, bench.fetch_sdist(p))
     bench.ensure_corpus(projects, 25000, False)
-    corpus = build_subset([p for p in args.projects.split(",") if p])
+    if args.projects == "all":
+        workdir, corpus = bench.CACHE, bench.CORPUS
+        described = "the whole corpus"
+    else:
+        workdir, corpus = SUBSET, build_subset([p for p in args.projects.split(",") if p])
+        described = f"the first copy of {', '.join(args.projects.split(','))} from the corpus"
     files = bench.count_py(corpus)
     subst = {"ssot": str(ssot), "ruff": str(ruff), "corpus": "corpus", "concepts": str(CONCEPTS)}
     commands = [
@@ -98,19 +105,19 @@ def main() -> int:
     rows = []
     for name, argv in commands:
         bench.log(f"callgrind: {name}")
-        rows.append((name, argv, instructions(argv, SUBSET)))
+        rows.append((name, argv, instructions(argv, workdir)))
     ruff_count = next(count for name, _, count in rows if name == "ruff")
     first = rows[0][2]
     lines = [
         f"Instructions of single-threaded runs (callgrind, `RAYON_NUM_THREADS=1`) on {files:,} "
-        f"files: the first copy of {', '.join(args.projects.split(','))} from the corpus.",
+        f"files: {described}.",
         "",
         "| command | instructions | / ruff | / ssot scan |",
         "| --- | ---: | ---: | ---: |",
     ]
     for name, _, count in rows:
         lines.append(f"| {name} | {count:,} | {count / ruff_count:.3f} | {count / first:.3f} |")
-    lines += ["", "Commands (run from `bench/.cache/subset`):", "", "```"]
+    lines += ["", f"Commands (run from `{workdir.relative_to(bench.REPO)}`):", "", "```"]
     lines += [shlex.join(argv).replace(str(bench.REPO) + os.sep, "") for _, argv, _ in rows]
     lines += ["```"]
     text = "\n".join(lines)

@@ -144,7 +144,13 @@ pub fn replace_if_unchanged(
 }
 
 fn fault_change_before_write(path: &Path) {
-    let Ok(suffixes) = std::env::var("SSOT_FAULT_CHANGE_BEFORE_WRITE") else {
+    fault_append_line("SSOT_FAULT_CHANGE_BEFORE_WRITE", path);
+}
+
+/// A test hook: when `path` ends with one of the `:`-separated suffixes in the environment
+/// variable `var`, appends a line to the file, as someone else editing it would.
+pub fn fault_append_line(var: &str, path: &Path) {
+    let Ok(suffixes) = std::env::var(var) else {
         return;
     };
     let text = path.to_string_lossy();

@@ -98,11 +98,15 @@ impl<'a> AnalysedFiles<'a> {
     }
 
     /// The bytes of a file (root-relative path); an error when they are no longer the bytes
-    /// its facts were extracted from.
+    /// its facts were extracted from. `SSOT_FAULT_CHANGE_AFTER_LOAD` (a `:`-separated list of
+    /// file-name suffixes) appends a line to matching files first: a test hook for that error,
+    /// documented in the README ("Development").
     pub fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        let full = self.root.join(path);
+        crate::fs::fault_append_line("SSOT_FAULT_CHANGE_AFTER_LOAD", &full);
         let bytes = self
             .fs
-            .read(&self.root.join(path), self.max_file_size)
+            .read(&full, self.max_file_size)
             .map_err(|err| err.to_string())?;
         let analysed = self
             .content_hashes

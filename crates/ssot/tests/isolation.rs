@@ -28,12 +28,28 @@ const SOURCES: &[(&str, &str)] = &[
 ];
 
 fn check(config: &str) -> (i32, String, String) {
+    check_with_env(config, &[])
+}
+
+fn check_with_env(config: &str, env: &[(&str, &str)]) -> (i32, String, String) {
     let mut files = vec![("ssot.toml", config)];
     files.extend_from_slice(SOURCES);
     let dir = text_project(&files);
     run(ssot()
         .args(["check", "--output-format", "json", "--select", "SSOT301"])
+        .envs(env.iter().copied())
         .arg(dir.path()))
+}
+
+/// The messages of a JSON report's diagnostics.
+fn messages(stdout: &str) -> Vec<String> {
+    let report: Value = serde_json::from_str(stdout).unwrap();
+    report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["message"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// `admin_manager` has no shape ssot recognises, so only the declared `accessors` entry can
@@ -44,15 +60,8 @@ fn declared_accessors_are_reported_and_the_declared_factory_is_not() {
                     accessors = ['pkg.access:admin_manager']\nfactory = 'pkg.access:manager_for'\n";
     let (code, stdout, stderr) = check(declared);
     assert_eq!(code, 1, "{stderr}");
-    let report: Value = serde_json::from_str(&stdout).unwrap();
-    let messages: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["message"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        messages,
+        messages(&stdout),
         vec![
             "accessor `pkg.access:admin_manager` hands every caller one shared instance \
              (concept `manager`), declared in the concept's `accessors`; create one per owner \
@@ -63,15 +72,8 @@ fn declared_accessors_are_reported_and_the_declared_factory_is_not() {
     let undeclared = "[concepts.manager]\ncanonical = 'pkg.core:Manager'\n";
     let (code, stdout, _) = check(undeclared);
     assert_eq!(code, 1);
-    let report: Value = serde_json::from_str(&stdout).unwrap();
-    let symbols: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["message"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        symbols,
+        messages(&stdout),
         vec![
             "accessor `pkg.access:manager_for` hands every caller one shared instance (concept \
              `manager`), kept per key in the module-level dict `_by_user`"
@@ -94,6 +96,31 @@ fn accessor_or_factory_that_does_not_exist_is_a_configuration_error() {
     assert!(
         stderr.contains(
             "factory `pkg.access:Manager.create` does not exist: `Manager` has no method `create`"
+        ),
+        "{stderr}"
+    );
+}
+
+/// A file read again for its call sites after someone changed it keeps the facts it was
+/// loaded with, without call sites, and a warning says its calls were not checked.
+#[test]
+fn a_file_changed_after_loading_has_its_calls_unchecked_with_a_warning() {
+    let declared = "[concepts.manager]\ncanonical = 'pkg.core:Manager'\n\
+                    accessors = ['pkg.access:admin_manager']\n";
+    let (code, stdout, stderr) = check(declared);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(messages(&stdout).len(), 2, "{stdout}");
+
+    let (code, stdout, stderr) = check_with_env(
+        declared,
+        &[("SSOT_FAULT_CHANGE_AFTER_LOAD", "app/views.py")],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(messages(&stdout).is_empty(), "{stdout}");
+    assert!(
+        stderr.contains(
+            "warning: app/views.py: its calls were not checked: the file changed since it was \
+             analysed"
         ),
         "{stderr}"
     );

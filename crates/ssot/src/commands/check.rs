@@ -169,6 +169,7 @@ impl Analyser {
             &self.selection,
         );
         crate::timing::report("check: choosing call-site files", started.elapsed());
+        let started = std::time::Instant::now();
         if !needed.is_empty() {
             complete_call_sites(project, &needed, files);
         }

@@ -79,7 +79,7 @@ pub(crate) fn strict_dotted(expr: &Expr) -> Option<String> {
 }
 
 /// Writes `a` or `a.b.c` into `out` when `expr` is only names and attributes.
-fn write_dotted(expr: &Expr, out: &mut String) -> bool {
+pub(crate) fn write_dotted(expr: &Expr, out: &mut String) -> bool {
     match expr {
         Expr::Name(name) => {
             out.push_str(&name.id);
@@ -145,12 +145,6 @@ pub(crate) fn recorded_last_segment(call: &ExprCall) -> Option<(&str, u32)> {
     let builtin =
         BUILTIN_HASHES.binary_search(&hash).is_ok() && BUILTINS.binary_search(&root).is_ok();
     (!builtin).then_some((root, hash))
-}
-
-/// Writes the callee of a call worth recording into `out` (empty on entry); false for the
-/// calls [`recorded_last_segment`] leaves out.
-pub(crate) fn recorded_callee(call: &ExprCall, out: &mut String) -> bool {
-    recorded_last_segment(call).is_some() && write_dotted(&call.func, out)
 }
 
 /// Whether the arguments of a call to `callee` are kept for SSOT401.

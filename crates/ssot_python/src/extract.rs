@@ -15,7 +15,7 @@ use ssot_facts::{
     DOUBLE_CALLEE_NAMES,
 };
 
-use crate::calls::{double_arguments, is_double_callee, recorded_callee, recorded_last_segment};
+use crate::calls::{double_arguments, is_double_callee, recorded_last_segment, write_dotted};
 use crate::positions::LineIndex;
 use crate::shared_instances::{attribute_types, class_singleton, function_shape};
 
@@ -1269,9 +1269,10 @@ impl<'a> Extractor<'a, '_> {
         if self.call_detail == CallDetail::Names && !maybe_double {
             return;
         }
+        // `recorded_last_segment` found a name chain, so this spells it.
         let mut buffer = std::mem::take(&mut self.callee_buffer);
         buffer.clear();
-        if !recorded_callee(call, &mut buffer) {
+        if !write_dotted(&call.func, &mut buffer) {
             self.callee_buffer = buffer;
             return;
         }

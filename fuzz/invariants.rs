@@ -54,6 +54,10 @@ pub fn check_facts(text: &str, facts: &FileFacts) -> Result<(), String> {
         let what = format!("definition `{}`", definition.qualname);
         lines.check(&what, definition.span, definition.position)?;
     }
+    for local in &facts.local_classes {
+        let what = format!("local class `{}`", local.qualname);
+        lines.check(&what, local.span, local.position)?;
+    }
     for (index, reference) in facts.attribute_refs.iter().enumerate() {
         let what = format!("attribute ref #{index} {:?}", reference.attributes);
         lines.check(&what, reference.span, reference.position)?;

@@ -32,7 +32,8 @@ pub struct FileFacts {
     pub imports: Vec<ImportStmt>,
     /// What the module namespace can bind, in source order: module-level classes, functions and
     /// assigned names (also through `global`), and classes nested in classes. Methods are in
-    /// their class's [`ClassFacts`]; definitions local to a function are not recorded.
+    /// their class's [`ClassFacts`]; definitions local to a function are not recorded here (classes
+    /// among them are [`FileFacts::local_classes`]).
     pub definitions: Vec<Definition>,
     /// `import M` bindings used as `M.N`: one entry per (import statement, attribute chain) use site.
     pub attribute_refs: Vec<AttributeRef>,
@@ -80,6 +81,21 @@ pub struct FileFacts {
     /// Module-level functions and classes shaped like shared-instance accessors, in source
     /// order.
     pub shared_instances: Vec<SharedInstanceShape>,
+    /// Classes defined inside a function (a test's own fake, a fixture's stub), in source
+    /// order: nobody's import target, so not among [`FileFacts::definitions`]. Recorded only
+    /// when calls are ([`CallDetail::Names`] and up), since only the concept rules read them.
+    pub local_classes: Vec<LocalClass>,
+}
+
+/// A class defined inside a function.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LocalClass {
+    pub name: String,
+    /// Dotted path from the module through the enclosing functions (`test_send.FakeManager`).
+    pub qualname: String,
+    pub class: ClassFacts,
+    pub span: Span,
+    pub position: Position,
 }
 
 /// How much of a file's calls an extraction records. Most runs need no call sites at all
@@ -265,6 +281,18 @@ pub struct ClassFacts {
     /// What the class's methods store in the attributes of `self` that some method forwards
     /// to (see [`MethodFacts::forwards_to`]), as far as the source says.
     pub attribute_types: Vec<AttributeType>,
+    /// Class attributes bound to a dotted name in the class body (`Connection = Connection`,
+    /// `Pool = BlockingPool = MockPool`), in source order. Recorded only when calls are
+    /// ([`CallDetail::Names`] and up).
+    pub attribute_aliases: Vec<AttributeAlias>,
+}
+
+/// `attribute = dotted` in a class body: the class attribute names what `dotted` names.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttributeAlias {
+    pub attribute: String,
+    /// The value as a dotted name written in the class's module.
+    pub dotted: String,
 }
 
 /// `self.attribute = Cls(...)`, `self.attribute = param` with `param: Cls`, or

@@ -9,10 +9,10 @@ use ruff_python_ast::{self as ast, ExceptHandler, Expr, ExprContext, Parameters,
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use ssot_facts::{
-    AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition, DefinitionKind,
-    DoubleArguments, DunderAll, FileFacts, ImportKind, ImportStmt, ImportedName, MethodFacts,
-    ScopeKind, SharedInstanceShape, Span, StmtContext, Storage, StorageKind, DOUBLE_CALLEE_HASHES,
-    DOUBLE_CALLEE_NAMES,
+    AttributeAlias, AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition,
+    DefinitionKind, DoubleArguments, DunderAll, FileFacts, ImportKind, ImportStmt, ImportedName,
+    LocalClass, MethodFacts, ScopeKind, SharedInstanceShape, Span, StmtContext, Storage,
+    StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES,
 };
 
 use crate::calls::{double_arguments, is_double_callee, recorded_last_segment, write_dotted};
@@ -329,6 +329,15 @@ impl<'a> Extractor<'a, '_> {
         }
         if self.context.scope != ScopeKind::Function {
             self.record_class(class);
+        } else if self.call_detail != CallDetail::Nothing {
+            let facts = self.class_facts(class);
+            self.facts.local_classes.push(LocalClass {
+                name: class.name.id.to_string(),
+                qualname: self.qualified(&class.name.id),
+                class: facts,
+                span: Self::span(class.name.range),
+                position: self.lines.position(class.name.range.start().to_u32()),
+            });
         }
         // The body of a class defined in a function runs each time the function does.
         let in_function = u32::from(self.context.scope == ScopeKind::Function);
@@ -341,9 +350,9 @@ impl<'a> Extractor<'a, '_> {
         self.deferred_depth -= in_function;
     }
 
-    /// Records a class defined at module level or in a class body (a class local to a function
-    /// is nobody's import target).
-    fn record_class(&mut self, class: &ast::StmtClassDef) {
+    /// What a class statement says of the class: bases, keywords, decorators, methods, and
+    /// with concept facts the attributes its methods store and its class-level aliases.
+    fn class_facts(&self, class: &ast::StmtClassDef) -> ClassFacts {
         let (bases, keywords) = class
             .arguments
             .as_ref()
@@ -365,7 +374,7 @@ impl<'a> Extractor<'a, '_> {
             });
         let methods = class_methods(&class.body);
         let concept_facts = self.call_detail != CallDetail::Nothing;
-        let attribute_types = if concept_facts {
+        let (attribute_types, attribute_aliases) = if concept_facts {
             let mut forwarded: Vec<&str> = methods
                 .iter()
                 .filter_map(|method| method.forwards_to.as_ref())
@@ -373,11 +382,32 @@ impl<'a> Extractor<'a, '_> {
                 .collect();
             forwarded.sort_unstable();
             forwarded.dedup();
-            attribute_types(class, &forwarded)
+            (
+                attribute_types(class, &forwarded),
+                attribute_aliases(&class.body),
+            )
         } else {
-            Vec::new()
+            Default::default()
         };
-        if concept_facts && self.at_module_level() {
+        ClassFacts {
+            bases,
+            keywords,
+            decorators: class
+                .decorator_list
+                .iter()
+                .filter_map(|d| dotted_name(&d.expression))
+                .collect(),
+            methods,
+            attribute_types,
+            attribute_aliases,
+        }
+    }
+
+    /// Records a class defined at module level or in a class body (a class local to a function
+    /// is nobody's import target).
+    fn record_class(&mut self, class: &ast::StmtClassDef) {
+        let facts = self.class_facts(class);
+        if self.call_detail != CallDetail::Nothing && self.at_module_level() {
             if let Some(shape) = class_singleton(class) {
                 self.push_shape(&class.name.id, class.name.range, shape);
             }
@@ -387,17 +417,7 @@ impl<'a> Extractor<'a, '_> {
             qualname: self.qualified(&class.name.id),
             kind: DefinitionKind::Class,
             alias_of: None,
-            class: Some(Box::new(ClassFacts {
-                bases,
-                keywords,
-                decorators: class
-                    .decorator_list
-                    .iter()
-                    .filter_map(|d| dotted_name(&d.expression))
-                    .collect(),
-                attribute_types,
-                methods,
-            })),
+            class: Some(Box::new(facts)),
             decorators: Vec::new(),
             module_level: self.at_module_level(),
             span: Self::span(class.name.range),
@@ -982,6 +1002,34 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
 
 /// `property`, `functools.cached_property`, `abc.abstractproperty`, or a property's
 /// `x.setter`/`x.getter`/`x.deleter`: the method is read as an attribute.
+/// `attribute = dotted` statements of a class body (every target of a chained assignment).
+fn attribute_aliases(body: &[Stmt]) -> Vec<AttributeAlias> {
+    let mut out = Vec::new();
+    for stmt in body {
+        let (targets, value): (&[Expr], &Expr) = match stmt {
+            Stmt::Assign(assign) => (&assign.targets, &assign.value),
+            Stmt::AnnAssign(ast::StmtAnnAssign {
+                target,
+                value: Some(value),
+                ..
+            }) => (std::slice::from_ref(target.as_ref()), value),
+            _ => continue,
+        };
+        let Some(dotted) = dotted_name(value) else {
+            continue;
+        };
+        for target in targets {
+            if let Expr::Name(name) = target {
+                out.push(AttributeAlias {
+                    attribute: name.id.to_string(),
+                    dotted: dotted.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
 fn is_property_decorator(decorator: &Expr) -> bool {
     match decorator {
         Expr::Name(name) => matches!(

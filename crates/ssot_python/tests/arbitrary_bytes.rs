@@ -58,6 +58,8 @@ class Manager(core.Base, metaclass=core.Meta):
 
 async def helper(x: "Hint") -> None:
     import pkg.lazy
+    class FakeManager(Manager):
+        Inner = core.Inner
     values = [y for y in pkg.lazy.items(x) if y]
     return (lambda: core.thing.attr)()
 

@@ -126,11 +126,15 @@ fn call_detail_changes_only_the_call_facts() {
         // Nothing also leaves out the other facts only the concept rules read.
         let mut nothing = without_calls(nothing);
         assert!(nothing.shared_instances.is_empty(), "{name}");
+        assert!(nothing.local_classes.is_empty(), "{name}");
         nothing.shared_instances = sites.shared_instances.clone();
+        nothing.local_classes = sites.local_classes.clone();
         for (definition, full) in nothing.definitions.iter_mut().zip(&sites.definitions) {
             if let (Some(class), Some(full)) = (&mut definition.class, &full.class) {
                 assert!(class.attribute_types.is_empty(), "{name}");
+                assert!(class.attribute_aliases.is_empty(), "{name}");
                 class.attribute_types = full.attribute_types.clone();
+                class.attribute_aliases = full.attribute_aliases.clone();
             }
         }
         assert_eq!(nothing, sites, "{name}");

@@ -7,7 +7,8 @@
 //! large tree costs one hash lookup per call site.
 
 use rustc_hash::FxHashMap;
-use ssot_facts::{ImportKind, MethodFacts};
+use ssot_facts::{ClassFacts, ImportKind, MethodFacts, Position, Span};
+use ssot_index::census::origin_path;
 use ssot_index::concept_names::NameStem;
 use ssot_index::{FileId, Origin, Project, Resolution, Resolver};
 
@@ -126,7 +127,7 @@ impl<'p> DottedResolver<'p> {
 }
 
 /// The class definition an origin names, with its facts.
-pub(crate) fn class_facts(project: &Project, origin: Origin) -> Option<&ssot_facts::ClassFacts> {
+pub(crate) fn class_facts(project: &Project, origin: Origin) -> Option<&ClassFacts> {
     project.file(origin.file).facts.definitions[origin.definition as usize]
         .class
         .as_deref()
@@ -179,10 +180,19 @@ pub(crate) fn interface(
     depth: u32,
     out: &mut FxHashMap<String, MethodFacts>,
 ) {
-    let project = resolver.project();
-    let Some(facts) = class_facts(project, class) else {
-        return;
-    };
+    if let Some(facts) = class_facts(resolver.project(), class) {
+        interface_of(resolver, class.file, facts, depth, out);
+    }
+}
+
+/// [`interface`] of a class's facts, its bases written in `file`.
+pub(crate) fn interface_of<'p>(
+    resolver: &mut DottedResolver<'p>,
+    file: FileId,
+    facts: &'p ClassFacts,
+    depth: u32,
+    out: &mut FxHashMap<String, MethodFacts>,
+) {
     for method in &facts.methods {
         out.entry(method.name.clone())
             .or_insert_with(|| method.clone());
@@ -191,7 +201,7 @@ pub(crate) fn interface(
         return;
     }
     for base in &facts.bases {
-        if let Some(origin) = resolver.definition(class.file, base) {
+        if let Some(origin) = resolver.definition(file, base) {
             interface(resolver, origin, depth - 1, out);
         }
     }
@@ -210,15 +220,25 @@ pub(crate) fn inherits_from(
     targets: &[Origin],
     depth: u32,
 ) -> bool {
+    match class_facts(resolver.project(), class) {
+        Some(facts) => bases_reach(resolver, class.file, facts, targets, depth),
+        None => false,
+    }
+}
+
+/// [`inherits_from`] of a class's facts, its bases written in `file`.
+pub(crate) fn bases_reach<'p>(
+    resolver: &mut DottedResolver<'p>,
+    file: FileId,
+    facts: &'p ClassFacts,
+    targets: &[Origin],
+    depth: u32,
+) -> bool {
     if depth == 0 {
         return false;
     }
-    let project = resolver.project();
-    let Some(facts) = class_facts(project, class) else {
-        return false;
-    };
     for base in &facts.bases {
-        if let Some(origin) = resolver.definition(class.file, base) {
+        if let Some(origin) = resolver.definition(file, base) {
             if targets.contains(&origin) || inherits_from(resolver, origin, targets, depth - 1) {
                 return true;
             }
@@ -227,20 +247,82 @@ pub(crate) fn inherits_from(
     false
 }
 
-/// A test double of a concept: a class in a test file whose name carries a test-double word
+/// Where a class is written in a file: a definition (module level or nested in a class) or a
+/// class local to a function ([`ssot_facts::FileFacts::local_classes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ClassSite {
+    Definition(u32),
+    Local(u32),
+}
+
+/// A class as the rules read it, wherever it is written.
+pub(crate) struct ClassView<'p> {
+    pub qualname: &'p str,
+    pub span: Span,
+    pub position: Position,
+    pub facts: &'p ClassFacts,
+}
+
+impl ClassSite {
+    /// The class at this site of `file`; `None` for a definition that is not a class.
+    pub fn view<'p>(self, project: &'p Project, file: FileId) -> Option<ClassView<'p>> {
+        let facts = &project.file(file).facts;
+        match self {
+            ClassSite::Definition(index) => {
+                let definition = &facts.definitions[index as usize];
+                Some(ClassView {
+                    qualname: &definition.qualname,
+                    span: definition.span,
+                    position: definition.position,
+                    facts: definition.class.as_deref()?,
+                })
+            }
+            ClassSite::Local(index) => {
+                let local = &facts.local_classes[index as usize];
+                Some(ClassView {
+                    qualname: &local.qualname,
+                    span: local.span,
+                    position: local.position,
+                    facts: &local.class,
+                })
+            }
+        }
+    }
+
+    /// `module:qualname` of the class at this site of `file` (the file's path for a script).
+    pub fn path(self, project: &Project, file: FileId) -> String {
+        match self {
+            ClassSite::Definition(definition) => origin_path(project, Origin { file, definition }),
+            ClassSite::Local(index) => {
+                let module = project.modules.module_of_file(file).map_or_else(
+                    || project.file(file).path.clone(),
+                    |id| project.modules.module(id).name.clone(),
+                );
+                let local = &project.file(file).facts.local_classes[index as usize];
+                format!("{module}:{}", local.qualname)
+            }
+        }
+    }
+}
+
+/// A test double of a concept: a class in a test file (at module level, nested in a class or
+/// local to a test function or fixture) whose name carries a test-double word
 /// (`Mock`, `Fake`, `Stub`, `Dummy`, `Spy`) and, without those and decoration words
 /// (`Unified`, `Simple`, ...), is the name of one of the concept's classes, and which is none
 /// of them. A class named like the concept's class without such a word (a test tool's own
 /// `Display`) is a separate implementation, not a double; so is a class whose public methods
 /// are all unknown to the concept's classes, in a file that imports none of them nor their
 /// modules (a `DummyStorage` with only `add()` next to the messages framework stands in for
-/// some other storage than a file storage with `save()` and `open()`).
+/// some other storage than a file storage with `save()` and `open()`), and a class bound in
+/// its file only over class attributes that name some other class
+/// ([`overrides_other_class`]).
 pub(crate) struct TestDouble {
-    pub origin: Origin,
+    pub file: FileId,
+    pub site: ClassSite,
     pub concept: usize,
 }
 
-/// Every test double of every concept, in file order.
+/// Every test double of every concept, in file order (definitions, then local classes).
 pub(crate) fn test_doubles(
     resolver: &mut DottedResolver<'_>,
     concepts: &[ResolvedConcept],
@@ -278,21 +360,43 @@ pub(crate) fn test_doubles(
         if !file.is_test {
             continue;
         }
-        for (index, definition) in file.facts.definitions.iter().enumerate() {
-            if definition.class.is_none() || definition.name.starts_with("Test") {
+        let file_id = file_id as FileId;
+        let definitions = file
+            .facts
+            .definitions
+            .iter()
+            .enumerate()
+            .filter_map(|(index, d)| {
+                let class = d.class.as_deref()?;
+                Some((ClassSite::Definition(index as u32), d.name.as_str(), class))
+            });
+        let locals = file
+            .facts
+            .local_classes
+            .iter()
+            .enumerate()
+            .map(|(index, local)| {
+                let site = ClassSite::Local(index as u32);
+                (site, local.name.as_str(), &local.class)
+            });
+        for (site, name, class) in definitions.chain(locals) {
+            if name.starts_with("Test") {
                 continue;
             }
-            let origin = Origin {
-                file: file_id as FileId,
-                definition: index as u32,
-            };
-            let stem = NameStem::of(&definition.name);
+            let stem = NameStem::of(name);
             if !stem.test_double_word {
                 continue;
             }
             let key = stem.key();
             for (concept_index, concept) in concepts.iter().enumerate() {
-                if concept.contains(origin) || !stems[concept_index].contains(&key) {
+                let is_member = match site {
+                    ClassSite::Definition(definition) => concept.contains(Origin {
+                        file: file_id,
+                        definition,
+                    }),
+                    ClassSite::Local(_) => false,
+                };
+                if is_member || !stems[concept_index].contains(&key) {
                     continue;
                 }
                 let known = interfaces[concept_index].get_or_insert_with(|| {
@@ -302,21 +406,17 @@ pub(crate) fn test_doubles(
                     }
                     methods
                 });
-                let class = definition.class.as_deref();
-                let mut public = class
-                    .into_iter()
-                    .flat_map(|c| &c.methods)
-                    .filter(|m| m.is_public())
-                    .peekable();
+                let mut public = class.methods.iter().filter(|m| m.is_public()).peekable();
                 // No public method: nothing tells what it stands in for, so the name does. A
                 // double whose methods are all unknown to the concept may still stand in for
                 // its attributes, when its file imports the concept's class or module.
                 let stands_in = public.peek().is_none()
                     || public.any(|m| known.contains_key(&m.name))
-                    || imports_concept(resolver, origin.file, concept);
-                if stands_in {
+                    || imports_concept(resolver, file_id, concept);
+                if stands_in && !overrides_other_class(resolver, file_id, name, concept) {
                     doubles.push(TestDouble {
-                        origin,
+                        file: file_id,
+                        site,
                         concept: concept_index,
                     });
                     break;
@@ -325,4 +425,88 @@ pub(crate) fn test_doubles(
         }
     }
     doubles
+}
+
+/// Whether the class named `name` in `file` is bound as a class attribute that overrides a
+/// first-party base class's attribute naming a class outside the concept, and never one
+/// naming a class of the concept: `class TaskPool(prefork.TaskPool): Pool = MockPool` where
+/// the base says `Pool = AsynPool`. The double stands in for that other class, whatever its
+/// name echoes.
+fn overrides_other_class<'p>(
+    resolver: &mut DottedResolver<'p>,
+    file: FileId,
+    name: &str,
+    concept: &ResolvedConcept,
+) -> bool {
+    let facts = &resolver.project().file(file).facts;
+    let classes = facts
+        .definitions
+        .iter()
+        .filter_map(|d| d.class.as_deref())
+        .chain(facts.local_classes.iter().map(|local| &local.class));
+    let mut other = false;
+    for class in classes {
+        for alias in class.attribute_aliases.iter().filter(|a| a.dotted == name) {
+            for base in &class.bases {
+                let Some(origin) = resolver.definition(file, base) else {
+                    continue;
+                };
+                match base_attribute(resolver, origin, &alias.attribute, concept, 8) {
+                    Some(true) => return false,
+                    Some(false) => other = true,
+                    None => {}
+                }
+            }
+        }
+    }
+    other
+}
+
+/// What the class attribute `attribute` of `class` (or of its first-party bases, at most
+/// `depth` levels) names: `Some(true)` for one of the concept's classes, `Some(false)` for
+/// anything else (a class outside the concept, a third-party name), `None` when neither the
+/// class nor its bases bind it to a name or a nested class.
+fn base_attribute<'p>(
+    resolver: &mut DottedResolver<'p>,
+    class: Origin,
+    attribute: &str,
+    concept: &ResolvedConcept,
+    depth: u32,
+) -> Option<bool> {
+    let project = resolver.project();
+    let definitions = &project.file(class.file).facts.definitions;
+    let definition = &definitions[class.definition as usize];
+    let facts = definition.class.as_deref()?;
+    if let Some(alias) = facts
+        .attribute_aliases
+        .iter()
+        .rev()
+        .find(|alias| alias.attribute == attribute)
+    {
+        let named = resolver.definition(class.file, &alias.dotted);
+        return Some(named.is_some_and(|origin| concept.contains(origin)));
+    }
+    let nested = definitions.iter().position(|d| {
+        d.class.is_some()
+            && d.name == attribute
+            && d.qualname.len() == definition.qualname.len() + 1 + attribute.len()
+            && d.qualname.starts_with(definition.qualname.as_str())
+    });
+    if let Some(index) = nested {
+        return Some(concept.contains(Origin {
+            file: class.file,
+            definition: index as u32,
+        }));
+    }
+    if depth == 0 {
+        return None;
+    }
+    for base in &facts.bases {
+        if let Some(origin) = resolver.definition(class.file, base) {
+            if let Some(found) = base_attribute(resolver, origin, attribute, concept, depth - 1) {
+                return Some(found);
+            }
+        }
+    }
+    None
 }

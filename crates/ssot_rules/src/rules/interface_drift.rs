@@ -2,11 +2,10 @@
 
 use rustc_hash::FxHashMap;
 use ssot_facts::MethodFacts;
-use ssot_index::census::origin_path;
 use ssot_index::Origin;
 
 use crate::registry::Rule;
-use crate::symbols::{class_facts, inherits_from, interface, test_doubles, DottedResolver};
+use crate::symbols::{bases_reach, interface, test_doubles, ClassSite, DottedResolver};
 use crate::{CheckContext, Diagnostic};
 
 pub const DOC: &str = "# interface-drift (SSOT203)
@@ -24,12 +23,12 @@ and reports, once per drifting class, every difference:
 Properties (`property`, `functools.cached_property`) are attributes, not methods: neither
 reported as added nor compared.
 
-A test double is a class in a test file whose name carries `Mock`, `Fake`, `Stub`, `Dummy`
-or `Spy` and, without those and words such as `Unified` or `Simple`, is the name of one of
-the concept's classes and, when it has public methods, shares one with them or sits in a
-file that imports one of them or their modules; one that
-subclasses any of the concept's classes follows that class and is not compared (a
-member's own drift is reported at the member).
+A test double is a class in a test file (local to a test function too) whose name carries
+`Mock`, `Fake`, `Stub`, `Dummy` or `Spy` and, without those and words such as `Unified` or
+`Simple`, is the name of one of the concept's classes and, when it has public methods,
+shares one with them or sits in a file that imports one of them or their modules (SSOT401
+says the same at more length); one that subclasses any of the concept's classes follows
+that class and is not compared (a member's own drift is reported at the member).
 
 ## Why is this bad?
 Copies of an interface drift apart. A mock that grew `send_json()` lets tests call a method
@@ -62,7 +61,7 @@ manager = create_autospec(UnifiedWebSocketManager, instance=True)
   project (they are neither compared nor counted as missing).
 - Test doubles whose names do not echo the concept (`Recorder`, `DummySink`) or carry no
   test-double word (`InMemoryManager`, a test tool's own `Manager`), and doubles in files
-  outside the configured test paths, and classes defined inside a test function or fixture.
+  outside the configured test paths.
 
 This rule needs a declared concept; without one it reports nothing.
 ";
@@ -131,45 +130,49 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             // A function or a variable: no interface to compare.
             continue;
         }
-        let members = concept
-            .members
-            .iter()
-            .map(|(_, origin)| (*origin, "competing member"));
+        let members = concept.members.iter().map(|(_, origin)| {
+            (
+                origin.file,
+                ClassSite::Definition(origin.definition),
+                "competing member",
+            )
+        });
         let concept_doubles = doubles
             .iter()
             .filter(|double| double.concept == index)
-            .map(|double| (double.origin, "test double"))
+            .map(|double| (double.file, double.site, "test double"))
             .collect::<Vec<_>>();
-        for (origin, role) in members.chain(concept_doubles) {
-            // A double derived from one of the concept's classes follows that class; a
-            // member's own drift is reported at the member.
-            if role == "test double" && inherits_from(&mut resolver, origin, &classes, 8) {
-                continue;
-            }
-            let Some(facts) = class_facts(project, origin) else {
+        for (file_id, site, role) in members.chain(concept_doubles) {
+            let Some(class) = site.view(project, file_id) else {
                 continue;
             };
-            let found = differences(&facts.methods, &canonical);
+            // A double derived from one of the concept's classes follows that class; a
+            // member's own drift is reported at the member.
+            if role == "test double"
+                && bases_reach(&mut resolver, file_id, class.facts, &classes, 8)
+            {
+                continue;
+            }
+            let found = differences(&class.facts.methods, &canonical);
             if found.is_empty() {
                 continue;
             }
-            let file = project.file(origin.file);
-            let definition = &file.facts.definitions[origin.definition as usize];
+            let file = project.file(file_id);
             let mut diagnostic = Diagnostic::new(
                 Rule::InterfaceDrift,
                 &file.path,
-                definition.span,
-                definition.position,
+                class.span,
+                class.position,
                 format!(
                     "{role} `{}` drifts from `{}` (concept `{}`): {}",
-                    definition.qualname,
+                    class.qualname,
                     concept.canonical_path,
                     concept.name,
                     found.join("; ")
                 ),
             );
             diagnostic.concept = Some(concept.name.clone());
-            diagnostic.symbol = Some(origin_path(project, origin));
+            diagnostic.symbol = Some(site.path(project, file_id));
             // The fingerprint stays while the list of differences changes.
             diagnostic.import_path = Some(concept.canonical_path.clone());
             out.push(diagnostic);

@@ -2,13 +2,12 @@
 
 use rustc_hash::FxHashMap;
 use ssot_facts::{CallFact, DunderAll, ImportKind, MethodFacts, StringArgument};
-use ssot_index::census::origin_path;
 use ssot_index::{FileId, ModuleId, Origin, Resolution};
 
 use crate::concepts::ResolvedConcept;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::registry::Rule;
-use crate::symbols::{inherits_from, interface, test_doubles, DottedResolver, Target};
+use crate::symbols::{bases_reach, interface, test_doubles, DottedResolver, Target};
 use crate::{CheckContext, Diagnostic};
 
 pub const DOC: &str = "# test-double-bypass (SSOT401)
@@ -16,12 +15,16 @@ pub const DOC: &str = "# test-double-bypass (SSOT401)
 ## What it does
 In test files (the configured `test-paths`), reports test doubles of a declared concept that
 are not tied to the real class:
-- a class that stands in for a concept's class by name (`FakeWebSocketManager`,
+- a class (at module level, nested in a class, or local to a test function or fixture) that
+  stands in for a concept's class by name (`FakeWebSocketManager`,
   `MockWebSocketManager`: the name carries `Mock`, `Fake`, `Stub`, `Dummy` or `Spy`, and
   without those and decoration words it is the name of one of the concept's classes) but
   subclasses none of the concept's classes; a class whose public methods are all unknown to
   the concept's classes, in a file that imports none of them nor their modules, stands in
-  for something else and is not reported;
+  for something else and is not reported, and so does a class that the file binds over a
+  first-party base class's attribute naming a class outside the concept (`Connection =
+  MockConnection` in a subclass of a transport whose `Connection` is its own connection
+  class);
 - `Mock(spec=X)`, `MagicMock(spec_set=X)`, `create_autospec(X)`, `patch(..., spec=X)` whose
   `X` is a competing member rather than the canonical class (unless the member is the
   canonical's asynchronous counterpart: most methods both define are `async` in the member
@@ -76,11 +79,11 @@ using the real class. Review each test after applying it.
 - `patch()` targets in consumer modules (`patch(\"app.routes.admin.WebSocketManager\")`):
   patching a name where it is looked up is the right practice and is not reported.
 - Targets built at run time (f-strings, concatenation), and `patch.dict`/`patch.multiple`.
-- Classes defined inside a test function or fixture (ssot records classes at module level
-  and nested in classes only).
 - Doubles that echo a concept class's name and share a method with it but stand in for
-  another class of the same name (a `MockPool` for a third-party `Pool` when the concept is
-  `BasePool`): suppress them with `# ssot: ignore[SSOT401]`.
+  another class of the same name, unless the test file says so by binding the double over a
+  first-party base class's attribute that names that other class (`Pool = MockPool` in a
+  subclass of a pool whose `Pool = AsynPool`: not reported). Suppress the others with
+  `# ssot: ignore[SSOT401]`.
 
 An asynchronous counterpart of the canonical class (`redis.asyncio.Connection` beside
 `redis.Connection`) is better declared as a concept of its own than as a member: its specs
@@ -98,24 +101,26 @@ pub(crate) fn check<'p>(context: &CheckContext<'p>, out: &mut Vec<Diagnostic>) {
     for double in test_doubles(&mut resolver, context.concepts) {
         let concept = &context.concepts[double.concept];
         let classes: Vec<Origin> = concept.classes().collect();
-        if inherits_from(&mut resolver, double.origin, &classes, 8) {
+        let Some(class) = double.site.view(project, double.file) else {
+            continue;
+        };
+        if bases_reach(&mut resolver, double.file, class.facts, &classes, 8) {
             continue;
         }
-        let file = project.file(double.origin.file);
-        let definition = &file.facts.definitions[double.origin.definition as usize];
+        let file = project.file(double.file);
         let mut diagnostic = Diagnostic::new(
             Rule::TestDoubleBypass,
             &file.path,
-            definition.span,
-            definition.position,
+            class.span,
+            class.position,
             format!(
                 "test double `{}` stands in for concept `{}` without subclassing or specing \
                  `{}`; derive it with `create_autospec` or `Mock(spec=...)`, or subclass",
-                definition.qualname, concept.name, concept.canonical_path
+                class.qualname, concept.name, concept.canonical_path
             ),
         );
         diagnostic.concept = Some(concept.name.clone());
-        diagnostic.symbol = Some(origin_path(project, double.origin));
+        diagnostic.symbol = Some(double.site.path(project, double.file));
         diagnostic.import_path = Some(concept.canonical_path.clone());
         out.push(diagnostic);
     }

@@ -493,6 +493,10 @@ pub enum SharedInstanceKind {
     /// A class that keeps its one instance in a class attribute, handed out by `__new__`
     /// (so every `Cls()` call) or by a classmethod (`Cls.instance()`): `method` says which.
     ClassSingleton { method: String },
+    /// A classmethod or staticmethod without required parameters that keeps its one
+    /// instance in a module global, as [`SharedInstanceKind::LazyGlobal`] does
+    /// (`Scope.get_global_scope()`).
+    GlobalMethod { method: String },
     /// A module-level function returning `registry[key]` (or `.get(key)`,
     /// `.setdefault(key, ...)`) of a module-level dict: one instance per key for everybody.
     KeyedRegistry,

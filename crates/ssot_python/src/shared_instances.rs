@@ -259,6 +259,13 @@ pub(crate) fn class_singleton(class: &ast::StmtClassDef) -> Option<Shape> {
             .decorator_list
             .iter()
             .any(|d| is_name(&d.expression, "classmethod"));
+        let is_staticmethod = method
+            .decorator_list
+            .iter()
+            .any(|d| is_name(&d.expression, "staticmethod"));
+        if let Some(shape) = global_method(method, is_classmethod, is_staticmethod) {
+            return Some(shape);
+        }
         if name != "__new__" && !is_classmethod {
             continue;
         }
@@ -321,6 +328,40 @@ pub(crate) fn class_singleton(class: &ast::StmtClassDef) -> Option<Shape> {
         });
     }
     None
+}
+
+/// A classmethod or staticmethod without required parameters (beyond `cls`) that keeps its
+/// one instance in a module global, as [`lazy_global`] does.
+fn global_method(
+    method: &ast::StmtFunctionDef,
+    is_classmethod: bool,
+    is_staticmethod: bool,
+) -> Option<Shape> {
+    if !is_classmethod && !is_staticmethod {
+        return None;
+    }
+    let parameters = &method.parameters;
+    let mut positional = parameters.posonlyargs.iter().chain(&parameters.args);
+    let cls = if is_classmethod {
+        Some(positional.next()?.parameter.name.id.as_str())
+    } else {
+        None
+    };
+    if positional
+        .chain(&parameters.kwonlyargs)
+        .any(|p| p.default.is_none())
+    {
+        return None;
+    }
+    let shape = lazy_global(method, &all_statements(&method.body))?;
+    Some(Shape {
+        kind: SharedInstanceKind::GlobalMethod {
+            method: method.name.id.to_string(),
+        },
+        // `cls()`: the class itself.
+        builds: shape.builds.filter(|callee| Some(callee.as_str()) != cls),
+        ..shape
+    })
 }
 
 /// `X`, `Optional[X]`, `X | None` (as a dotted name) of an annotation.

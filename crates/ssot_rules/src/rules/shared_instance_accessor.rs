@@ -18,7 +18,8 @@ caller:
 - auto-detected accessors whose shared instance is of the concept's canonical class or a
   competing member, or comes from its declared `factory`:
   - a module-level function that creates a module global lazily
-    (`global _x; if _x is None: _x = Cls(); return _x`);
+    (`global _x; if _x is None: _x = Cls(); return _x`), or a classmethod or staticmethod
+    without required parameters that does (`Scope.get_global_scope()`);
   - a `functools.lru_cache`/`functools.cache`-decorated module-level function without
     required parameters (`return Cls()`);
   - a class that keeps its one instance in a class attribute, handed out by `__new__` (then
@@ -132,13 +133,14 @@ pub(crate) fn concept_accessors<'p>(
                 SharedInstanceKind::ClassSingleton { method } if method != "__new__" => {
                     Some(method.clone())
                 }
+                SharedInstanceKind::GlobalMethod { method } => Some(method.clone()),
                 _ => None,
             };
             if context.concepts[concept].is_factory(accessor, accessor_method.as_deref()) {
                 continue;
             }
             let state = match &shape.kind {
-                SharedInstanceKind::LazyGlobal => {
+                SharedInstanceKind::LazyGlobal | SharedInstanceKind::GlobalMethod { .. } => {
                     format!("kept in the module global `{}`", shape.state)
                 }
                 SharedInstanceKind::CachedFactory => format!("kept in {}", shape.state),

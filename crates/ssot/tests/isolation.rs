@@ -95,7 +95,7 @@ fn accessor_or_factory_that_does_not_exist_is_a_configuration_error() {
     );
     assert!(
         stderr.contains(
-            "factory `pkg.access:Manager.create` does not exist: `Manager` has no method `create`"
+            "factory `pkg.access:Manager.create` does not exist: neither `Manager` nor its bases define a method `create`"
         ),
         "{stderr}"
     );

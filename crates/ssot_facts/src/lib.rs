@@ -285,6 +285,10 @@ pub struct ClassFacts {
     /// `Pool = BlockingPool = MockPool`), in source order. Recorded only when calls are
     /// ([`CallDetail::Names`] and up).
     pub attribute_aliases: Vec<AttributeAlias>,
+    /// Every name the class body binds by assignment (`timeout = 5`, `seconds =
+    /// staticmethod(now)`), in source order without repeats: attributes of the class that
+    /// are not `def` methods. Recorded only when calls are ([`CallDetail::Names`] and up).
+    pub attributes: Vec<String>,
 }
 
 /// `attribute = dotted` in a class body: the class attribute names what `dotted` names.
@@ -469,6 +473,9 @@ pub struct DoubleArguments {
     /// A `spec`, `spec_set` or `autospec` keyword is given with a value other than `None` or
     /// `False`.
     pub specced: bool,
+    /// What a `patch()` puts in place of its target (the second positional argument, the
+    /// third of `patch.object()`, or `new=`), when it is a name or attribute chain.
+    pub replacement: Option<String>,
 }
 
 /// A string literal argument.

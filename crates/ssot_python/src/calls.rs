@@ -158,7 +158,11 @@ pub(crate) fn is_double_callee(callee: &str) -> bool {
 
 /// The arguments of `Mock(spec=X)`, `create_autospec(X)`, `patch("a.b.C")`,
 /// `patch.object(X, "name")`.
-pub(crate) fn double_arguments(call: &ExprCall, lines: &LineIndex<'_>) -> DoubleArguments {
+pub(crate) fn double_arguments(
+    call: &ExprCall,
+    callee: &str,
+    lines: &LineIndex<'_>,
+) -> DoubleArguments {
     let mut arguments = DoubleArguments::default();
     let mut positional = call.arguments.args.iter();
     if let Some(first) = positional.next() {
@@ -168,10 +172,23 @@ pub(crate) fn double_arguments(call: &ExprCall, lines: &LineIndex<'_>) -> Double
     if let Some(second) = positional.next() {
         arguments.second_string = string_argument(second, lines);
     }
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    let new_at = match last {
+        "patch" => Some(1),
+        "object" => Some(2),
+        _ => None,
+    };
+    if let Some(new) = new_at.and_then(|index| call.arguments.args.get(index)) {
+        arguments.replacement = strict_dotted(new);
+    }
     for keyword in &call.arguments.keywords {
         let Some(name) = &keyword.arg else {
             continue;
         };
+        if new_at.is_some() && name.id.as_str() == "new" {
+            arguments.replacement = strict_dotted(&keyword.value);
+            continue;
+        }
         if !matches!(name.id.as_str(), "spec" | "spec_set" | "autospec") {
             continue;
         }

@@ -374,7 +374,7 @@ impl<'a> Extractor<'a, '_> {
             });
         let methods = class_methods(&class.body);
         let concept_facts = self.call_detail != CallDetail::Nothing;
-        let (attribute_types, attribute_aliases) = if concept_facts {
+        let (attribute_types, (attribute_aliases, attributes)) = if concept_facts {
             let mut forwarded: Vec<&str> = methods
                 .iter()
                 .filter_map(|method| method.forwards_to.as_ref())
@@ -384,7 +384,7 @@ impl<'a> Extractor<'a, '_> {
             forwarded.dedup();
             (
                 attribute_types(class, &forwarded),
-                attribute_aliases(&class.body),
+                class_attributes(&class.body),
             )
         } else {
             Default::default()
@@ -400,6 +400,7 @@ impl<'a> Extractor<'a, '_> {
             methods,
             attribute_types,
             attribute_aliases,
+            attributes,
         }
     }
 
@@ -1002,32 +1003,37 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
 
 /// `property`, `functools.cached_property`, `abc.abstractproperty`, or a property's
 /// `x.setter`/`x.getter`/`x.deleter`: the method is read as an attribute.
-/// `attribute = dotted` statements of a class body (every target of a chained assignment).
-fn attribute_aliases(body: &[Stmt]) -> Vec<AttributeAlias> {
-    let mut out = Vec::new();
+/// The names a class body binds by assignment, and among them those bound to a dotted name
+/// (`attribute = dotted`, every target of a chained assignment).
+fn class_attributes(body: &[Stmt]) -> (Vec<AttributeAlias>, Vec<String>) {
+    let mut aliases = Vec::new();
+    let mut names: Vec<String> = Vec::new();
     for stmt in body {
-        let (targets, value): (&[Expr], &Expr) = match stmt {
-            Stmt::Assign(assign) => (&assign.targets, &assign.value),
-            Stmt::AnnAssign(ast::StmtAnnAssign {
-                target,
-                value: Some(value),
-                ..
-            }) => (std::slice::from_ref(target.as_ref()), value),
+        let (targets, value): (&[Expr], Option<&Expr>) = match stmt {
+            Stmt::Assign(assign) => (&assign.targets, Some(&assign.value)),
+            Stmt::AnnAssign(assign) => (
+                std::slice::from_ref(assign.target.as_ref()),
+                assign.value.as_deref(),
+            ),
             _ => continue,
         };
-        let Some(dotted) = dotted_name(value) else {
-            continue;
-        };
+        let dotted = value.and_then(dotted_name);
         for target in targets {
-            if let Expr::Name(name) = target {
-                out.push(AttributeAlias {
+            let Expr::Name(name) = target else {
+                continue;
+            };
+            if !names.iter().any(|known| known == name.id.as_str()) {
+                names.push(name.id.to_string());
+            }
+            if let Some(dotted) = &dotted {
+                aliases.push(AttributeAlias {
                     attribute: name.id.to_string(),
                     dotted: dotted.clone(),
                 });
             }
         }
     }
-    out
+    (aliases, names)
 }
 
 fn is_property_decorator(decorator: &Expr) -> bool {
@@ -1324,8 +1330,8 @@ impl<'a> Extractor<'a, '_> {
             self.callee_buffer = buffer;
             return;
         }
-        let double =
-            (maybe_double && is_double_callee(&buffer)).then(|| double_arguments(call, self.lines));
+        let double = (maybe_double && is_double_callee(&buffer))
+            .then(|| double_arguments(call, &buffer, self.lines));
         if let Some(arguments) = &double {
             self.note_argument_names(arguments);
         }

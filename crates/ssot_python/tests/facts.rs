@@ -133,8 +133,10 @@ fn call_detail_changes_only_the_call_facts() {
             if let (Some(class), Some(full)) = (&mut definition.class, &full.class) {
                 assert!(class.attribute_types.is_empty(), "{name}");
                 assert!(class.attribute_aliases.is_empty(), "{name}");
+                assert!(class.attributes.is_empty(), "{name}");
                 class.attribute_types = full.attribute_types.clone();
                 class.attribute_aliases = full.attribute_aliases.clone();
+                class.attributes = full.attributes.clone();
             }
         }
         assert_eq!(nothing, sites, "{name}");

@@ -168,10 +168,13 @@ pub fn resolve_callable<'p>(
             let project = resolver.project();
             let definition =
                 &project.file(origin.file).facts.definitions[origin.definition as usize];
-            let has_method = definition
-                .class
-                .as_ref()
-                .is_some_and(|class| class.methods.iter().any(|m| m.name == method));
+            let has_method = definition.class.is_some()
+                && crate::symbols::may_have_method(
+                    &mut crate::symbols::DottedResolver::new(project),
+                    origin,
+                    method,
+                    8,
+                );
             return if has_method {
                 Ok(DeclaredCallable {
                     symbol: symbol.to_string(),
@@ -180,7 +183,7 @@ pub fn resolve_callable<'p>(
                 })
             } else {
                 Err(format!(
-                    "does not exist: `{}` has no method `{method}`",
+                    "does not exist: neither `{}` nor its bases define a method `{method}`",
                     definition.qualname
                 ))
             };

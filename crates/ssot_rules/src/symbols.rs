@@ -133,7 +133,8 @@ pub(crate) fn class_facts(project: &Project, origin: Origin) -> Option<&ClassFac
         .as_deref()
 }
 
-/// Whether `file` imports one of the concept's classes or a module that defines one.
+/// Whether `file` imports one of the concept's classes, a module that defines one, or a name
+/// from such a module.
 fn imports_concept(
     resolver: &mut DottedResolver<'_>,
     file: FileId,
@@ -155,6 +156,13 @@ fn imports_concept(
                     else {
                         continue;
                     };
+                    // `from concept_module import helper` counts too.
+                    if let Resolution::Module(module) = resolver.resolver.resolve_module(&absolute)
+                    {
+                        if modules.contains(&module) {
+                            return true;
+                        }
+                    }
                     resolver.resolver.resolve_from(&absolute, &imported.name)
                 }
                 ImportKind::Import => resolver.resolver.resolve_module(&imported.name),
@@ -173,7 +181,7 @@ fn imports_concept(
 }
 
 /// A class's methods by name, public and private, its own over its first-party bases' (at
-/// most `depth` levels of bases).
+/// most `depth` levels of bases); attributes its body assigns count as properties.
 pub(crate) fn interface(
     resolver: &mut DottedResolver<'_>,
     class: Origin,
@@ -197,6 +205,15 @@ pub(crate) fn interface_of<'p>(
         out.entry(method.name.clone())
             .or_insert_with(|| method.clone());
     }
+    // An attribute bound by assignment (`seconds = staticmethod(now)`) is read like a
+    // property: not compared, but not missing either.
+    for attribute in &facts.attributes {
+        out.entry(attribute.clone()).or_insert_with(|| MethodFacts {
+            name: attribute.clone(),
+            is_property: true,
+            ..MethodFacts::default()
+        });
+    }
     if depth == 0 {
         return;
     }
@@ -205,6 +222,58 @@ pub(crate) fn interface_of<'p>(
             interface(resolver, origin, depth - 1, out);
         }
     }
+}
+
+/// Bases that add no methods a caller sees: a class deriving only from these (and from
+/// first-party classes) has an interface ssot knows whole.
+const TRIVIAL_BASES: &[&str] = &[
+    "object",
+    "ABC",
+    "abc.ABC",
+    "Generic",
+    "typing.Generic",
+    "Protocol",
+    "typing.Protocol",
+    "typing_extensions.Protocol",
+];
+
+/// Whether `class` (a class origin) or one of its bases (at most `depth` levels) has a base
+/// outside the project (`zope.interface.registry.Components`, `dict`): methods ssot cannot
+/// see may come from it.
+pub(crate) fn has_unseen_bases(
+    resolver: &mut DottedResolver<'_>,
+    class: Origin,
+    depth: u32,
+) -> bool {
+    let project = resolver.project();
+    let Some(facts) = class_facts(project, class) else {
+        return false;
+    };
+    for base in &facts.bases {
+        match resolver.definition(class.file, base) {
+            Some(origin) => {
+                if depth > 0 && has_unseen_bases(resolver, origin, depth - 1) {
+                    return true;
+                }
+            }
+            None if TRIVIAL_BASES.contains(&base.as_str()) => {}
+            None => return true,
+        }
+    }
+    false
+}
+
+/// Whether instances of `class` may have the method `method`: the class or a first-party
+/// base defines it, or a base outside the project may.
+pub(crate) fn may_have_method(
+    resolver: &mut DottedResolver<'_>,
+    class: Origin,
+    method: &str,
+    depth: u32,
+) -> bool {
+    let mut methods = FxHashMap::default();
+    interface(resolver, class, depth, &mut methods);
+    methods.contains_key(method) || has_unseen_bases(resolver, class, depth)
 }
 
 /// The concept a class origin belongs to (canonical or member), with its role.
@@ -328,8 +397,10 @@ pub(crate) fn test_doubles(
     concepts: &[ResolvedConcept],
 ) -> Vec<TestDouble> {
     let project = resolver.project();
-    // The method names of each concept's classes, bases included, built when first needed.
-    let mut interfaces: Vec<Option<FxHashMap<String, MethodFacts>>> = vec![None; concepts.len()];
+    // The method names of each concept's classes, bases included, and whether a base outside
+    // the project may add more, built when first needed.
+    let mut interfaces: Vec<Option<(FxHashMap<String, MethodFacts>, bool)>> =
+        vec![None; concepts.len()];
     let stems: Vec<Vec<String>> = concepts
         .iter()
         .map(|concept| {
@@ -388,7 +459,7 @@ pub(crate) fn test_doubles(
                 continue;
             }
             let key = stem.key();
-            for (concept_index, concept) in concepts.iter().enumerate() {
+            let mut candidates = concepts.iter().enumerate().filter(|(index, concept)| {
                 let is_member = match site {
                     ClassSite::Definition(definition) => concept.contains(Origin {
                         file: file_id,
@@ -396,35 +467,143 @@ pub(crate) fn test_doubles(
                     }),
                     ClassSite::Local(_) => false,
                 };
-                if is_member || !stems[concept_index].contains(&key) {
+                !is_member && stems[*index].contains(&key)
+            });
+            let Some(first) = candidates.next() else {
+                continue;
+            };
+            // Derived from production code (a concept's class, its base, or another class
+            // the double specialises): tied to a real interface, not a stand-in.
+            if derives_from_production(resolver, file_id, class, 8) {
+                continue;
+            }
+            // Put in place of a class by `patch()`: it stands in for that class, whatever
+            // its methods.
+            let patched = patched_over(resolver, file_id, name);
+            let mut chosen = None;
+            for (concept_index, concept) in std::iter::once(first).chain(candidates) {
+                if !patched.is_empty() {
+                    if patched.iter().any(|origin| concept.contains(*origin)) {
+                        chosen = Some(concept_index);
+                        break;
+                    }
                     continue;
                 }
-                let known = interfaces[concept_index].get_or_insert_with(|| {
+                let (known, open) = interfaces[concept_index].get_or_insert_with(|| {
                     let mut methods = FxHashMap::default();
+                    let mut open = false;
                     for class in concept.classes() {
                         interface(resolver, class, 8, &mut methods);
+                        open = open || has_unseen_bases(resolver, class, 8);
                     }
-                    methods
+                    (methods, open)
                 });
                 let mut public = class.methods.iter().filter(|m| m.is_public()).peekable();
-                // No public method: nothing tells what it stands in for, so the name does. A
-                // double whose methods are all unknown to the concept may still stand in for
-                // its attributes, when its file imports the concept's class or module.
-                let stands_in = public.peek().is_none()
-                    || public.any(|m| known.contains_key(&m.name))
-                    || imports_concept(resolver, file_id, concept);
-                if stands_in && !overrides_other_class(resolver, file_id, name, concept) {
-                    doubles.push(TestDouble {
-                        file: file_id,
-                        site,
-                        concept: concept_index,
-                    });
+                // No public method: nothing tells what it stands in for, so the name does; nor
+                // when the concept's classes may inherit methods ssot cannot see. A double
+                // whose public methods are all unknown to the concept stands in for something
+                // else (a `FakeLoader` with only `load_file()`, passed to the real `Loader`
+                // as its file loader).
+                let shares =
+                    *open || public.peek().is_none() || public.any(|m| known.contains_key(&m.name));
+                if !shares || overrides_other_class(resolver, file_id, name, concept) {
+                    continue;
+                }
+                let imports = imports_concept(resolver, file_id, concept);
+                // Of two concepts with the same class name (a class and its asyncio twin),
+                // the one the file imports.
+                if imports {
+                    chosen = Some(concept_index);
                     break;
                 }
+                chosen.get_or_insert(concept_index);
+            }
+            if let Some(concept) = chosen {
+                doubles.push(TestDouble {
+                    file: file_id,
+                    site,
+                    concept,
+                });
             }
         }
     }
     doubles
+}
+
+/// The first-party classes that `patch()` calls of `file` replace with `name`
+/// (`patch("app.core.Manager", FakeManager)`, `patch.object(core, "Manager", FakeManager)`).
+/// Only files whose call sites were extracted have them.
+fn patched_over<'p>(resolver: &mut DottedResolver<'p>, file: FileId, name: &str) -> Vec<Origin> {
+    let project = resolver.project();
+    let facts = &project.file(file).facts;
+    let mut out = Vec::new();
+    for extras in &facts.call_extras {
+        let Some(arguments) = &extras.double else {
+            continue;
+        };
+        if arguments.replacement.as_deref() != Some(name) {
+            continue;
+        }
+        let Some(call) = facts.calls.get(extras.call as usize) else {
+            continue;
+        };
+        let callee = facts.callee(call);
+        let replaced = if callee.ends_with("object") {
+            let (Some(owner), Some(attribute)) =
+                (&arguments.first_dotted, &arguments.second_string)
+            else {
+                continue;
+            };
+            match resolver.resolve(file, owner) {
+                Some(Target::Other(Resolution::Module(module))) => {
+                    resolver.resolver.resolve_member(module, &attribute.value)
+                }
+                _ => continue,
+            }
+        } else {
+            let Some(target) = &arguments.first_string else {
+                continue;
+            };
+            let Some((module, attribute)) = target.value.rsplit_once('.') else {
+                continue;
+            };
+            match project.modules.get(module) {
+                Some(module) => resolver.resolver.resolve_member(module, attribute),
+                None => continue,
+            }
+        };
+        if let Resolution::Definition(origin) = replaced {
+            out.push(origin);
+        }
+    }
+    out
+}
+
+/// Whether a class's bases (written in `file`) reach a first-party class outside the test
+/// files, through test classes (at most `depth` levels).
+fn derives_from_production<'p>(
+    resolver: &mut DottedResolver<'p>,
+    file: FileId,
+    facts: &'p ClassFacts,
+    depth: u32,
+) -> bool {
+    if depth == 0 {
+        return false;
+    }
+    for base in &facts.bases {
+        let Some(origin) = resolver.definition(file, base) else {
+            continue;
+        };
+        if !resolver.project().file(origin.file).is_test {
+            return true;
+        }
+        if let Some(base_facts) = class_facts(resolver.project(), origin) {
+            if derives_from_production(resolver, origin.file, base_facts, depth - 1) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// Whether the class named `name` in `file` is bound as a class attribute that overrides a

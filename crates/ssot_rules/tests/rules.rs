@@ -392,6 +392,9 @@ fn accessor_and_factory_that_do_not_exist_are_errors() {
             "pkg.lazy:get_manger".into(),
             "pkg.singleton:ManagerHolder.instance".into(),
             "pkg.singleton:ManagerHolder.shared".into(),
+            // Inherited from a first-party base, or possibly from a base outside the project.
+            "pkg.singleton:SubHolder.instance".into(),
+            "pkg.singleton:Configured.instance".into(),
         ],
         factory: Some("pkg.nowhere:create".into()),
         ..ConceptDeclaration::default()
@@ -403,7 +406,7 @@ fn accessor_and_factory_that_do_not_exist_are_errors() {
         messages,
         vec![
             "concept `manager`: accessor `pkg.lazy:get_manger` does not exist: `pkg.lazy` does not bind `get_manger`",
-            "concept `manager`: accessor `pkg.singleton:ManagerHolder.shared` does not exist: `ManagerHolder` has no method `shared`",
+            "concept `manager`: accessor `pkg.singleton:ManagerHolder.shared` does not exist: neither `ManagerHolder` nor its bases define a method `shared`",
             "concept `manager`: factory `pkg.nowhere:create` does not exist: there is no module `pkg.nowhere` in the project",
         ]
     );

@@ -5,7 +5,9 @@ use ssot_facts::MethodFacts;
 use ssot_index::Origin;
 
 use crate::registry::Rule;
-use crate::symbols::{bases_reach, interface, test_doubles, ClassSite, DottedResolver};
+use crate::symbols::{
+    bases_reach, has_unseen_bases, interface, test_doubles, ClassSite, DottedResolver,
+};
 use crate::{CheckContext, Diagnostic};
 
 pub const DOC: &str = "# interface-drift (SSOT203)
@@ -21,14 +23,15 @@ and reports, once per drifting class, every difference:
   `Coroutine` or `Future` counts as async).
 
 Properties (`property`, `functools.cached_property`) are attributes, not methods: neither
-reported as added nor compared.
+reported as added nor compared; so are names the canonical class's body assigns
+(`seconds = staticmethod(now)`).
 
-A test double is a class in a test file (local to a test function too) whose name carries
-`Mock`, `Fake`, `Stub`, `Dummy` or `Spy` and, without those and words such as `Unified` or
-`Simple`, is the name of one of the concept's classes and, when it has public methods,
-shares one with them or sits in a file that imports one of them or their modules (SSOT401
-says the same at more length); one that subclasses any of the concept's classes follows
-that class and is not compared (a member's own drift is reported at the member).
+A test double is what SSOT401 takes for one: a class in a test file (local to a test
+function too) whose name carries `Mock`, `Fake`, `Stub`, `Dummy` or `Spy` and, without those
+and words such as `Unified` or `Simple`, is the name of one of the concept's classes, and
+that shares a public method with them (or has none), or that `patch()` puts in place of one
+of them. One that derives from a production class follows that class and is not compared
+(a member's own drift is reported at the member).
 
 ## Why is this bad?
 Copies of an interface drift apart. A mock that grew `send_json()` lets tests call a method
@@ -58,7 +61,10 @@ manager = create_autospec(UnifiedWebSocketManager, instance=True)
 - Methods the double or member lacks (a partial double is common and harmless), parameters
   with defaults, keyword-only defaults, annotations and return types.
 - Methods added at run time, through `__getattr__`, or inherited from bases outside the
-  project (they are neither compared nor counted as missing).
+  project (they are neither compared nor counted as missing). When the canonical class has
+  a base outside the project (other than `object`, `ABC`, `Generic` or `Protocol`), a
+  method it seems to lack may come from there, so additions are not reported for that
+  concept; parameters and `async` of the methods both define still are.
 - Test doubles whose names do not echo the concept (`Recorder`, `DummySink`) or carry no
   test-double word (`InMemoryManager`, a test tool's own `Manager`), and doubles in files
   outside the configured test paths.
@@ -71,7 +77,13 @@ fn params(method: &MethodFacts) -> String {
 }
 
 /// The differences of `methods` from the canonical interface, in source order.
-fn differences(methods: &[MethodFacts], canonical: &FxHashMap<String, MethodFacts>) -> Vec<String> {
+/// With `open`, the canonical class has a base outside the project, so a method it seems to
+/// lack may be inherited from there: additions are not reported.
+fn differences(
+    methods: &[MethodFacts],
+    canonical: &FxHashMap<String, MethodFacts>,
+    open: bool,
+) -> Vec<String> {
     let mut seen = Vec::new();
     let mut out = Vec::new();
     // Properties are attributes: neither added methods nor calls to compare.
@@ -81,7 +93,9 @@ fn differences(methods: &[MethodFacts], canonical: &FxHashMap<String, MethodFact
         }
         seen.push(method.name.as_str());
         let Some(expected) = canonical.get(&method.name) else {
-            out.push(format!("adds `{}{}`", method.name, params(method)));
+            if !open {
+                out.push(format!("adds `{}{}`", method.name, params(method)));
+            }
             continue;
         };
         if expected.is_property {
@@ -125,6 +139,7 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
     for (index, concept) in context.concepts.iter().enumerate() {
         let mut canonical = FxHashMap::default();
         interface(&mut resolver, concept.canonical, 8, &mut canonical);
+        let open = has_unseen_bases(&mut resolver, concept.canonical, 8);
         let classes: Vec<Origin> = concept.classes().collect();
         if canonical.is_empty() {
             // A function or a variable: no interface to compare.
@@ -153,7 +168,7 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
-            let found = differences(&class.facts.methods, &canonical);
+            let found = differences(&class.facts.methods, &canonical, open);
             if found.is_empty() {
                 continue;
             }

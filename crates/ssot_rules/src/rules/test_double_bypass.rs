@@ -18,13 +18,20 @@ are not tied to the real class:
 - a class (at module level, nested in a class, or local to a test function or fixture) that
   stands in for a concept's class by name (`FakeWebSocketManager`,
   `MockWebSocketManager`: the name carries `Mock`, `Fake`, `Stub`, `Dummy` or `Spy`, and
-  without those and decoration words it is the name of one of the concept's classes) but
-  subclasses none of the concept's classes; a class whose public methods are all unknown to
-  the concept's classes, in a file that imports none of them nor their modules, stands in
-  for something else and is not reported, and so does a class that the file binds over a
-  first-party base class's attribute naming a class outside the concept (`Connection =
-  MockConnection` in a subclass of a transport whose `Connection` is its own connection
-  class);
+  without those and decoration words it is the name of one of the concept's classes) and
+  derives from no production class. Such a class is taken for a stand-in of something else,
+  and not reported, when:
+  - it derives from a production class (a concept's class, its base, or another class it
+    specialises): it follows a real interface;
+  - it has public methods and none of them is known to the concept's classes (unless a
+    class of the concept has a base outside the project, whose methods ssot cannot see);
+  - the file binds it over a first-party base class's attribute that names a class
+    outside the concept (`Connection = MockConnection` in a subclass of a transport whose
+    `Connection` is its own connection class);
+  - `patch()` or `patch.object()` puts it in place of a class outside the concept.
+  A class that `patch()` puts in place of a concept's class stands in for it whatever its
+  methods. Of two concepts whose classes share a name (a class and its asyncio twin), the
+  double goes to the one its file imports from;
 - `Mock(spec=X)`, `MagicMock(spec_set=X)`, `create_autospec(X)`, `patch(..., spec=X)` whose
   `X` is a competing member rather than the canonical class (unless the member is the
   canonical's asynchronous counterpart: most methods both define are `async` in the member

@@ -1,0 +1,177 @@
+#!/usr/bin/env python3
+"""The hand-checked precision sample of the concept rules (ecosystem/PRECISION.md), rerun.
+
+Downloads the nineteen source distributions (pinned by sha256) from PyPI, runs
+`ssot check` on each with its configuration in this directory, draws the sample of at most
+30 findings per rule the way PRECISION.md describes, and prints per rule how many findings
+there are, how many sampled findings `verdicts.tsv` judges TRUE and FALSE, and every sampled
+finding it does not judge yet (to be read by hand and added to `verdicts.tsv`).
+
+    python3 ecosystem/precision/run.py [--ssot target/release/ssot] [--dir /tmp/ssot-precision]
+
+Findings are keyed by (rule, tree, path:line); a judged finding whose line moved or whose
+rule changed its mind shows up as not judged, never silently as judged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import csv
+import importlib.util
+import json
+import random
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+RULES = "SSOT202,SSOT203,SSOT301,SSOT302,SSOT401"
+
+# (configuration, project, version, sha256 of the sdist PyPI serves)
+TREES = [
+    ("celery", "celery", "5.4.0", "504a19140e8d3029d5acad88330c541d4c3f64c789d85f94756762d8bca7e706"),
+    ("kombu", "kombu", "5.4.2", "eef572dd2fd9fc614b37580e3caeafdd5af46c1eff31e7fba89138cdb406f2cf"),
+    ("redis", "redis", "5.2.1", "16f2e22dff21d5125e8481515e386711a34cbec50f0e44413dd7d9c060a54e0f"),
+    ("tornado", "tornado", "6.4.2", "92bad5b4746e9879fd7bf1eb21dce4e3fc5128d71601f80005afa39237ad620b"),
+    ("aiohttp", "aiohttp", "3.11.11", "bb49c7f1e6ebf3821a42d81d494f538107610c3a705987f53068546b0e90303e"),
+    ("scrapy", "scrapy", "2.12.0", "d66d6e76009b12447604196875a463b61d10721140032a8084a0a52df7f4788f"),
+    ("sentry_sdk", "sentry_sdk", "2.19.2", "467df6e126ba242d39952375dd816fbee0f217d119bf454a8ce74cf1e7909e8d"),
+    ("urllib3", "urllib3", "2.3.0", "f8c5449b3cf0861679ce7e0503c7b44b5ec981bec0d1d3795a07f1ba96f0204d"),
+    ("django", "django", "5.1.4", "de450c09e91879fa5a307f696e57c851955c910a438a35e6b4c895e86bedc82a"),
+    ("sqlalchemy", "sqlalchemy", "2.0.36", "7f2767680b6d2398aea7082e45a774b2b0767b5c8d8ffb9c8b683088ea9b29c5"),
+    ("ansible", "ansible_core", "2.17.7", "3aaab735d6c4e2d6239bc326800dc0ecda2a1490caa8455b41084ec0bc54dacf"),
+    ("salt", "salt", "3007.1", "b933ac4cb3e4b1118b46dada55c9cc6bdc6f0f94b4c92877aec44b25c6a28c9a"),
+    ("pyramid", "pyramid", "2.0.2", "372138a738e4216535cc76dcce6eddd5a1aaca95130f2354fb834264c06f18de"),
+    ("twisted", "twisted", "24.11.0", "695d0556d5ec579dcc464d2856b634880ed1319f45b10d19043f2b57eb0115b5"),
+    ("sphinx", "sphinx", "8.1.3", "43c1911eecb0d3e161ad78611bc905d1ad0e523e4ddc202a58a821773dc4c927"),
+    ("jupyter_server", "jupyter_server", "2.15.0", "9d446b8697b4f7337a1b7cdcac40778babdd93ba614b6d68ab1c0c918f1c4084"),
+    ("paramiko", "paramiko", "3.5.0", "ad11e540da4f55cedda52931f1a3f812a8238a7af7f62a60de538cd80bb28124"),
+    ("pymongo", "pymongo", "4.10.1", "a9de02be53b6bb98efe0b9eda84ffa1ec027fcb23a2de62c4f941d9a2f2f3330"),
+    ("botocore", "botocore", "1.35.90", "f007f58e8e3c1ad0412a6ddfae40ed92a7bca571c068cb959902bcf107f2ae48"),
+]
+
+
+def ecosystem_helpers():
+    """`sha256_of` and `extract_into` of ecosystem/run.py."""
+    spec = importlib.util.spec_from_file_location("ecosystem_run", HERE.parent / "run.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def sdist_url(project: str, version: str, sha256: str) -> str:
+    """The URL of the sdist with this hash, from PyPI's simple index (JSON form)."""
+    request = urllib.request.Request(
+        f"https://pypi.org/simple/{project}/",
+        headers={"Accept": "application/vnd.pypi.simple.v1+json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        files = json.load(response)["files"]
+    for entry in files:
+        if entry.get("hashes", {}).get("sha256") == sha256:
+            return entry["url"]
+    raise SystemExit(f"{project} {version}: PyPI lists no file with sha256 {sha256}")
+
+
+def fetch(root: Path, helpers) -> dict[str, Path]:
+    """Every tree, downloaded and unpacked once: configuration -> tree directory."""
+    sdists, trees = root / "sdists", root / "trees"
+    sdists.mkdir(parents=True, exist_ok=True)
+    trees.mkdir(parents=True, exist_ok=True)
+    out = {}
+    for conf, project, version, sha256 in TREES:
+        tree = trees / f"{project}-{version}"
+        out[conf] = tree
+        if tree.is_dir():
+            continue
+        archive = sdists / f"{project}-{version}.tar.gz"
+        if not archive.is_file() or helpers.sha256_of(archive) != sha256:
+            url = sdist_url(project, version, sha256)
+            print(f"downloading {url}", file=sys.stderr)
+            urllib.request.urlretrieve(url, archive)
+            if helpers.sha256_of(archive) != sha256:
+                archive.unlink()
+                raise SystemExit(f"{project} {version}: sha256 mismatch, file deleted")
+        helpers.extract_into(archive, tree)
+    return out
+
+
+def run_checks(ssot: Path, trees: dict[str, Path], out: Path) -> list[tuple]:
+    """(rule, tree, path, line, column, message) of every finding of every tree."""
+    out.mkdir(parents=True, exist_ok=True)
+    findings = []
+    for conf, tree in trees.items():
+        result = subprocess.run(
+            [str(ssot), "check", str(tree), "--config", str(HERE / f"{conf}.toml"),
+             "--select", RULES, "--output-format", "json", "--exit-zero"],
+            capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"{conf}: ssot exited with {result.returncode}\n{result.stderr}")
+        (out / f"{conf}.json").write_text(result.stdout)
+        name = tree.name.split("-")[0].lower()
+        for d in json.loads(result.stdout)["diagnostics"]:
+            findings.append((d["code"], name, d["path"], d["line"], d["column"], d["message"]))
+    return findings
+
+
+def sample(findings: list[tuple]) -> dict[str, list[tuple]]:
+    """At most 30 findings per rule: all of them, or the first 30 of a shuffle with seed 2026
+    of the sorted list, skipping a tree that already gave 15."""
+    by_rule = collections.defaultdict(list)
+    for finding in findings:
+        by_rule[finding[0]].append(finding)
+    out = {}
+    for rule, items in sorted(by_rule.items()):
+        items.sort(key=lambda f: (f[1], f[2], f[3], f[4], f[5]))
+        if len(items) <= 30:
+            out[rule] = items
+            continue
+        order = items[:]
+        random.Random(2026).shuffle(order)
+        pick, per_tree = [], collections.Counter()
+        for finding in order:
+            if per_tree[finding[1]] >= 15:
+                continue
+            pick.append(finding)
+            per_tree[finding[1]] += 1
+            if len(pick) == 30:
+                break
+        out[rule] = pick
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ssot", default=str(HERE.parents[1] / "target/release/ssot"))
+    parser.add_argument("--dir", default="/tmp/ssot-precision")
+    args = parser.parse_args()
+    root = Path(args.dir)
+    trees = fetch(root, ecosystem_helpers())
+    findings = run_checks(Path(args.ssot), trees, root / "out")
+    with open(HERE / "verdicts.tsv", newline="") as f:
+        verdicts = {(r["code"], r["tree"], r["location"]): r["verdict"]
+                    for r in csv.DictReader(f, delimiter="\t")}
+    totals = collections.Counter(f[0] for f in findings)
+    print("| rule | findings | sampled | TRUE | FALSE | not judged | precision |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    unjudged = []
+    for rule, picked in sample(findings).items():
+        counts = collections.Counter()
+        for finding in picked:
+            verdict = verdicts.get((rule, finding[1], f"{finding[2]}:{finding[3]}"))
+            counts[verdict] += 1
+            if verdict is None:
+                unjudged.append(finding)
+        judged = counts["TRUE"] + counts["FALSE"]
+        share = f"{counts['TRUE']}/{judged} = {100 * counts['TRUE'] / judged:.0f}%" if judged else "-"
+        print(f"| {rule} | {totals[rule]} | {len(picked)} | {counts['TRUE']} | "
+              f"{counts['FALSE']} | {counts[None]} | {share} |")
+    for finding in unjudged:
+        print(f"not judged: {finding[0]}\t{finding[1]}\t{finding[2]}:{finding[3]}\t{finding[5]}")
+
+
+if __name__ == "__main__":
+    main()

@@ -289,6 +289,10 @@ pub struct ClassFacts {
     /// staticmethod(now)`), in source order without repeats: attributes of the class that
     /// are not `def` methods. Recorded only when calls are ([`CallDetail::Names`] and up).
     pub attributes: Vec<String>,
+    /// The interfaces a `@implementer(IFoo, IBar)` class decorator (zope.interface's) declares,
+    /// as dotted names written in the class's module. Recorded only when calls are
+    /// ([`CallDetail::Names`] and up).
+    pub implements: Vec<String>,
 }
 
 /// `attribute = dotted` in a class body: the class attribute names what `dotted` names.

@@ -389,7 +389,13 @@ impl<'a> Extractor<'a, '_> {
         } else {
             Default::default()
         };
+        let implements = if concept_facts {
+            implemented_interfaces(&class.decorator_list)
+        } else {
+            Vec::new()
+        };
         ClassFacts {
+            implements,
             bases,
             keywords,
             decorators: class
@@ -1003,6 +1009,26 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
 
 /// `property`, `functools.cached_property`, `abc.abstractproperty`, or a property's
 /// `x.setter`/`x.getter`/`x.deleter`: the method is read as an attribute.
+/// The interfaces of `@implementer(...)` decorators (any callee whose last segment is
+/// `implementer`).
+fn implemented_interfaces(decorators: &[ast::Decorator]) -> Vec<String> {
+    let mut out = Vec::new();
+    for decorator in decorators {
+        let Expr::Call(call) = &decorator.expression else {
+            continue;
+        };
+        let is_implementer = match call.func.as_ref() {
+            Expr::Name(name) => name.id.as_str() == "implementer",
+            Expr::Attribute(attribute) => attribute.attr.id.as_str() == "implementer",
+            _ => false,
+        };
+        if is_implementer {
+            out.extend(call.arguments.args.iter().filter_map(dotted_name));
+        }
+    }
+    out
+}
+
 /// The names a class body binds by assignment, and among them those bound to a dotted name
 /// (`attribute = dotted`, every target of a chained assignment).
 fn class_attributes(body: &[Stmt]) -> (Vec<AttributeAlias>, Vec<String>) {

@@ -134,6 +134,8 @@ fn call_detail_changes_only_the_call_facts() {
                 assert!(class.attribute_types.is_empty(), "{name}");
                 assert!(class.attribute_aliases.is_empty(), "{name}");
                 assert!(class.attributes.is_empty(), "{name}");
+                assert!(class.implements.is_empty(), "{name}");
+                class.implements = full.implements.clone();
                 class.attribute_types = full.attribute_types.clone();
                 class.attribute_aliases = full.attribute_aliases.clone();
                 class.attributes = full.attributes.clone();

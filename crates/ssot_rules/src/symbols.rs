@@ -506,7 +506,10 @@ pub(crate) fn test_doubles(
                 // as its file loader).
                 let shares =
                     *open || public.peek().is_none() || public.any(|m| known.contains_key(&m.name));
-                if !shares || overrides_other_class(resolver, file_id, name, concept) {
+                if !shares
+                    || overrides_other_class(resolver, file_id, name, concept)
+                    || implements_other_interfaces(resolver, class, concept)
+                {
                     continue;
                 }
                 let imports = imports_concept(resolver, file_id, concept);
@@ -528,6 +531,56 @@ pub(crate) fn test_doubles(
         }
     }
     doubles
+}
+
+/// Whether the class declares (`@implementer(...)`) interfaces and none of them is declared by
+/// the concept's classes or their first-party bases: it stands in for providers of those
+/// interfaces (a `FakeResolver` implementing `IResolverSimple` for the reactor, where the
+/// concept's resolver implements `IResolver`). Interfaces are compared by their last name.
+fn implements_other_interfaces(
+    resolver: &mut DottedResolver<'_>,
+    class: &ClassFacts,
+    concept: &ResolvedConcept,
+) -> bool {
+    if class.implements.is_empty() {
+        return false;
+    }
+    let mut declared = Vec::new();
+    for origin in concept.classes() {
+        declared_interfaces(resolver, origin, 8, &mut declared);
+    }
+    let last = |dotted: &str| dotted.rsplit('.').next().unwrap_or(dotted).to_string();
+    !class
+        .implements
+        .iter()
+        .any(|interface| declared.contains(&last(interface)))
+}
+
+/// The last names of the interfaces `class` and its first-party bases (at most `depth`
+/// levels) declare with `@implementer(...)`.
+fn declared_interfaces(
+    resolver: &mut DottedResolver<'_>,
+    class: Origin,
+    depth: u32,
+    out: &mut Vec<String>,
+) {
+    let Some(facts) = class_facts(resolver.project(), class) else {
+        return;
+    };
+    out.extend(
+        facts
+            .implements
+            .iter()
+            .map(|i| i.rsplit('.').next().unwrap_or(i).to_string()),
+    );
+    if depth == 0 {
+        return;
+    }
+    for base in &facts.bases {
+        if let Some(origin) = resolver.definition(class.file, base) {
+            declared_interfaces(resolver, origin, depth - 1, out);
+        }
+    }
 }
 
 /// The first-party classes that `patch()` calls of `file` replace with `name`

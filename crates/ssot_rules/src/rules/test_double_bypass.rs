@@ -28,7 +28,9 @@ are not tied to the real class:
   - the file binds it over a first-party base class's attribute that names a class
     outside the concept (`Connection = MockConnection` in a subclass of a transport whose
     `Connection` is its own connection class);
-  - `patch()` or `patch.object()` puts it in place of a class outside the concept.
+  - `patch()` or `patch.object()` puts it in place of a class outside the concept;
+  - it declares interfaces (zope's `@implementer(IResolverSimple)`) and the concept's classes
+    declare none of them.
   A class that `patch()` puts in place of a concept's class stands in for it whatever its
   methods. Of two concepts whose classes share a name (a class and its asyncio twin), the
   double goes to the one its file imports from;

@@ -218,11 +218,14 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
 
 /// `module:Qualified.Name` of a first-party definition.
 pub fn origin_path(project: &Project, origin: Origin) -> String {
-    let file = project.file(origin.file);
-    let definition = &file.facts.definitions[origin.definition as usize];
-    let module = project.modules.module_of_file(origin.file).map_or_else(
-        || file.path.clone(),
+    let definition = &project.file(origin.file).facts.definitions[origin.definition as usize];
+    format!("{}:{}", module_label(project, origin.file), definition.qualname)
+}
+
+/// The dotted module name of a file, or its path when it is a script outside every root.
+pub fn module_label(project: &Project, file: FileId) -> String {
+    project.modules.module_of_file(file).map_or_else(
+        || project.file(file).path.clone(),
         |id| project.modules.module(id).name.clone(),
-    );
-    format!("{module}:{}", definition.qualname)
+    )
 }

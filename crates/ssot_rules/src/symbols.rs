@@ -8,7 +8,7 @@
 
 use rustc_hash::FxHashMap;
 use ssot_facts::{ClassFacts, ImportKind, MethodFacts, Position, Span};
-use ssot_index::census::origin_path;
+use ssot_index::census::{module_label, origin_path};
 use ssot_index::concept_names::NameStem;
 use ssot_index::{FileId, Origin, Project, Resolution, Resolver};
 
@@ -363,12 +363,8 @@ impl ClassSite {
         match self {
             ClassSite::Definition(definition) => origin_path(project, Origin { file, definition }),
             ClassSite::Local(index) => {
-                let module = project.modules.module_of_file(file).map_or_else(
-                    || project.file(file).path.clone(),
-                    |id| project.modules.module(id).name.clone(),
-                );
                 let local = &project.file(file).facts.local_classes[index as usize];
-                format!("{module}:{}", local.qualname)
+                format!("{}:{}", module_label(project, file), local.qualname)
             }
         }
     }

@@ -329,6 +329,9 @@ pub struct MethodFacts {
     /// Annotated to return an awaitable (`-> Awaitable[...]`, `Coroutine`, `Future`): called
     /// like an `async def`.
     pub returns_awaitable: bool,
+    /// The body has more than one statement after an optional docstring: the method does
+    /// work of its own, beyond one call or one return.
+    pub has_logic: bool,
 }
 
 impl MethodFacts {

@@ -219,7 +219,11 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
 /// `module:Qualified.Name` of a first-party definition.
 pub fn origin_path(project: &Project, origin: Origin) -> String {
     let definition = &project.file(origin.file).facts.definitions[origin.definition as usize];
-    format!("{}:{}", module_label(project, origin.file), definition.qualname)
+    format!(
+        "{}:{}",
+        module_label(project, origin.file),
+        definition.qualname
+    )
 }
 
 /// The dotted module name of a file, or its path when it is a script outside every root.

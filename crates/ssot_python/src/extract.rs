@@ -993,6 +993,7 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
                         .returns
                         .as_deref()
                         .is_some_and(is_awaitable_annotation),
+                    has_logic: without_docstring(&function.body).len() > 1,
                 });
             }
             Stmt::If(if_stmt) => {
@@ -1007,8 +1008,6 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
     methods
 }
 
-/// `property`, `functools.cached_property`, `abc.abstractproperty`, or a property's
-/// `x.setter`/`x.getter`/`x.deleter`: the method is read as an attribute.
 /// The interfaces of `@implementer(...)` decorators (any callee whose last segment is
 /// `implementer`).
 fn implemented_interfaces(decorators: &[ast::Decorator]) -> Vec<String> {
@@ -1062,6 +1061,8 @@ fn class_attributes(body: &[Stmt]) -> (Vec<AttributeAlias>, Vec<String>) {
     (aliases, names)
 }
 
+/// `property`, `functools.cached_property`, `abc.abstractproperty`, or a property's
+/// `x.setter`/`x.getter`/`x.deleter`: the method is read as an attribute.
 fn is_property_decorator(decorator: &Expr) -> bool {
     match decorator {
         Expr::Name(name) => matches!(
@@ -1096,17 +1097,16 @@ fn is_awaitable_annotation(annotation: &Expr) -> bool {
 
 /// `(attribute, method)` when a method body is only `[return] [await] self.attr.method(...)`,
 /// after an optional docstring.
+/// A body's statements after its docstring, if it starts with one.
+fn without_docstring(body: &[Stmt]) -> &[Stmt] {
+    match body.first() {
+        Some(Stmt::Expr(e)) if matches!(e.value.as_ref(), Expr::StringLiteral(_)) => &body[1..],
+        _ => body,
+    }
+}
+
 fn forwarded_call(body: &[Stmt]) -> Option<(String, String)> {
-    let statements: Vec<&Stmt> = body
-        .iter()
-        .enumerate()
-        .filter(|(index, stmt)| {
-            !(*index == 0
-                && matches!(stmt, Stmt::Expr(e) if matches!(e.value.as_ref(), Expr::StringLiteral(_))))
-        })
-        .map(|(_, stmt)| stmt)
-        .collect();
-    let [statement] = statements.as_slice() else {
+    let [statement] = without_docstring(body) else {
         return None;
     };
     let expression = match statement {

@@ -46,6 +46,8 @@ from app.websocket_core.unified_manager import UnifiedWebSocketManager
 - Wrappers with only one public method (as often a narrow port as a wrapper), and ones
   where any public method does more than forward (logging, argument changes in statements,
   properties).
+- Classes with logic of their own in a private method (a body of more than one statement,
+  such as a widget's event handlers): they use the concept's class rather than wrap it.
 - Wrappers whose attribute's class cannot be seen: assigned from an unannotated parameter
   only, from a local variable, through `setattr`, or in a base class.
 - `__getattr__`-based proxies, and wrappers that forward to a module-level instance instead
@@ -86,7 +88,12 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
                     .as_ref()
                     .is_some_and(|(target, _)| target == attribute)
             });
-            if !all_forward {
+            // Logic of its own in a private method (an event handler, a computation): an
+            // object that uses the concept's class, not a layer over it.
+            let own_logic = class.methods.iter().any(|method| {
+                method.name.starts_with('_') && !method.name.ends_with("__") && method.has_logic
+            });
+            if !all_forward || own_logic {
                 continue;
             }
             let held = class

@@ -89,10 +89,10 @@ using the real class. Review each test after applying it.
   patching a name where it is looked up is the right practice and is not reported.
 - Targets built at run time (f-strings, concatenation), and `patch.dict`/`patch.multiple`.
 - Doubles that echo a concept class's name and share a method with it but stand in for
-  another class of the same name, unless the test file says so by binding the double over a
-  first-party base class's attribute that names that other class (`Pool = MockPool` in a
-  subclass of a pool whose `Pool = AsynPool`: not reported). Suppress the others with
-  `# ssot: ignore[SSOT401]`.
+  another class of the same name, unless the code says which class they replace (a base
+  class attribute they are bound over, a `patch()` that puts them in place of another
+  class, an `@implementer` interface, a production base class: see above). Suppress the
+  others with `# ssot: ignore[SSOT401]`.
 
 An asynchronous counterpart of the canonical class (`redis.asyncio.Connection` beside
 `redis.Connection`) is better declared as a concept of its own than as a member: its specs

@@ -15,7 +15,9 @@ use ssot_facts::{
     StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES,
 };
 
-use crate::calls::{double_arguments, is_double_callee, recorded_last_segment, write_dotted};
+use crate::calls::{
+    double_arguments, is_double_callee, recorded_last_segment, strict_dotted, write_dotted,
+};
 use crate::positions::LineIndex;
 use crate::shared_instances::{attribute_types, class_singleton, function_shape};
 
@@ -329,12 +331,16 @@ impl<'a> Extractor<'a, '_> {
         }
         if self.context.scope != ScopeKind::Function {
             self.record_class(class);
-        } else if self.call_detail != CallDetail::Nothing {
-            let facts = self.class_facts(class);
+        } else if self.call_detail != CallDetail::Nothing
+            // Only local classes the concept rules read: a possible test double (its name
+            // carries a test-double word), or a class that binds a name to a dotted name in
+            // its body (`Connection = MockConnection`).
+            && (may_name_a_double(&class.name.id) || binds_dotted_attribute(&class.body))
+        {
             self.facts.local_classes.push(LocalClass {
                 name: class.name.id.to_string(),
                 qualname: self.qualified(&class.name.id),
-                class: facts,
+                class: self.class_facts(class),
                 span: Self::span(class.name.range),
                 position: self.lines.position(class.name.range.start().to_u32()),
             });
@@ -1028,6 +1034,27 @@ fn implemented_interfaces(decorators: &[ast::Decorator]) -> Vec<String> {
     out
 }
 
+/// Whether a class name may carry a test-double word (`Mock`, `Fake`, `Stub`, `Dummy`, `Spy`,
+/// in any case): a superset of the names the concept rules take for doubles.
+fn may_name_a_double(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["mock", "fake", "stub", "dummy", "spy"]
+        .iter()
+        .any(|word| lower.contains(word))
+}
+
+/// Whether a class body binds a name to a dotted name (`Connection = MockConnection`).
+fn binds_dotted_attribute(body: &[Stmt]) -> bool {
+    body.iter().any(|stmt| {
+        let value = match stmt {
+            Stmt::Assign(assign) => Some(assign.value.as_ref()),
+            Stmt::AnnAssign(assign) => assign.value.as_deref(),
+            _ => None,
+        };
+        value.is_some_and(|value| strict_dotted(value).is_some())
+    })
+}
+
 /// The names a class body binds by assignment, and among them those bound to a dotted name
 /// (`attribute = dotted`, every target of a chained assignment).
 fn class_attributes(body: &[Stmt]) -> (Vec<AttributeAlias>, Vec<String>) {
@@ -1042,7 +1069,7 @@ fn class_attributes(body: &[Stmt]) -> (Vec<AttributeAlias>, Vec<String>) {
             ),
             _ => continue,
         };
-        let dotted = value.and_then(dotted_name);
+        let dotted = value.and_then(strict_dotted);
         for target in targets {
             let Expr::Name(name) = target else {
                 continue;

@@ -173,7 +173,6 @@ pub fn resolve_callable<'p>(
                     &mut crate::symbols::DottedResolver::new(project),
                     origin,
                     method,
-                    8,
                 );
             return if has_method {
                 Ok(DeclaredCallable {

@@ -180,49 +180,8 @@ fn imports_concept(
     false
 }
 
-/// A class's methods by name, public and private, its own over its first-party bases' (at
-/// most `depth` levels of bases); attributes its body assigns count as properties.
-pub(crate) fn interface(
-    resolver: &mut DottedResolver<'_>,
-    class: Origin,
-    depth: u32,
-    out: &mut FxHashMap<String, MethodFacts>,
-) {
-    if let Some(facts) = class_facts(resolver.project(), class) {
-        interface_of(resolver, class.file, facts, depth, out);
-    }
-}
-
-/// [`interface`] of a class's facts, its bases written in `file`.
-pub(crate) fn interface_of<'p>(
-    resolver: &mut DottedResolver<'p>,
-    file: FileId,
-    facts: &'p ClassFacts,
-    depth: u32,
-    out: &mut FxHashMap<String, MethodFacts>,
-) {
-    for method in &facts.methods {
-        out.entry(method.name.clone())
-            .or_insert_with(|| method.clone());
-    }
-    // An attribute bound by assignment (`seconds = staticmethod(now)`) is read like a
-    // property: not compared, but not missing either.
-    for attribute in &facts.attributes {
-        out.entry(attribute.clone()).or_insert_with(|| MethodFacts {
-            name: attribute.clone(),
-            is_property: true,
-            ..MethodFacts::default()
-        });
-    }
-    if depth == 0 {
-        return;
-    }
-    for base in &facts.bases {
-        if let Some(origin) = resolver.definition(file, base) {
-            interface(resolver, origin, depth - 1, out);
-        }
-    }
-}
+/// How deep the rules follow first-party bases.
+pub(crate) const BASE_DEPTH: u32 = 8;
 
 /// Bases that add no methods a caller sees: a class deriving only from these (and from
 /// first-party classes) has an interface ssot knows whole.
@@ -237,30 +196,87 @@ const TRIVIAL_BASES: &[&str] = &[
     "typing_extensions.Protocol",
 ];
 
-/// Whether `class` (a class origin) or one of its bases (at most `depth` levels) has a base
-/// outside the project (`zope.interface.registry.Components`, `dict`): methods ssot cannot
-/// see may come from it.
-pub(crate) fn has_unseen_bases(
-    resolver: &mut DottedResolver<'_>,
-    class: Origin,
-    depth: u32,
-) -> bool {
-    let project = resolver.project();
-    let Some(facts) = class_facts(project, class) else {
-        return false;
-    };
-    for base in &facts.bases {
-        match resolver.definition(class.file, base) {
-            Some(origin) => {
-                if depth > 0 && has_unseen_bases(resolver, origin, depth - 1) {
-                    return true;
-                }
-            }
-            None if TRIVIAL_BASES.contains(&base.as_str()) => {}
-            None => return true,
+/// The first-party classes a class derives from through its bases (at most [`BASE_DEPTH`]
+/// levels), each once, in the order a lookup reaches them (depth first, bases in order), and
+/// whether a base on the way lies outside the project (`zope...Components`, `dict`; not one of
+/// [`TRIVIAL_BASES`]): methods ssot cannot see may come from it.
+#[derive(Default)]
+pub(crate) struct Lineage {
+    pub ancestors: Vec<Origin>,
+    pub unseen_bases: bool,
+}
+
+impl Lineage {
+    /// The lineage of a class's facts, its bases written in `file`.
+    pub fn of<'p>(resolver: &mut DottedResolver<'p>, file: FileId, facts: &'p ClassFacts) -> Self {
+        let mut lineage = Lineage::default();
+        lineage.walk(resolver, file, facts, BASE_DEPTH);
+        lineage
+    }
+
+    /// The lineage of a class origin (empty for a definition that is not a class).
+    pub fn of_class(resolver: &mut DottedResolver<'_>, class: Origin) -> Self {
+        match class_facts(resolver.project(), class) {
+            Some(facts) => Self::of(resolver, class.file, facts),
+            None => Lineage::default(),
         }
     }
-    false
+
+    fn walk<'p>(
+        &mut self,
+        resolver: &mut DottedResolver<'p>,
+        file: FileId,
+        facts: &'p ClassFacts,
+        depth: u32,
+    ) {
+        if depth == 0 {
+            return;
+        }
+        for base in &facts.bases {
+            match resolver.definition(file, base) {
+                Some(origin) if self.ancestors.contains(&origin) => {}
+                Some(origin) => {
+                    self.ancestors.push(origin);
+                    if let Some(base_facts) = class_facts(resolver.project(), origin) {
+                        self.walk(resolver, origin.file, base_facts, depth - 1);
+                    }
+                }
+                None if TRIVIAL_BASES.contains(&base.as_str()) => {}
+                None => self.unseen_bases = true,
+            }
+        }
+    }
+}
+
+/// Adds a class's methods by name, public and private, its own over its first-party bases'
+/// (the entries already in `out` win); attributes its body assigns count as properties.
+/// Returns whether a base outside the project may add more ([`Lineage::unseen_bases`]).
+pub(crate) fn interface(
+    resolver: &mut DottedResolver<'_>,
+    class: Origin,
+    out: &mut FxHashMap<String, MethodFacts>,
+) -> bool {
+    let project = resolver.project();
+    let lineage = Lineage::of_class(resolver, class);
+    for origin in std::iter::once(class).chain(lineage.ancestors) {
+        let Some(facts) = class_facts(project, origin) else {
+            continue;
+        };
+        for method in &facts.methods {
+            out.entry(method.name.clone())
+                .or_insert_with(|| method.clone());
+        }
+        // An attribute bound by assignment (`seconds = staticmethod(now)`) is read like a
+        // property: not compared, but not missing either.
+        for attribute in &facts.attributes {
+            out.entry(attribute.clone()).or_insert_with(|| MethodFacts {
+                name: attribute.clone(),
+                is_property: true,
+                ..MethodFacts::default()
+            });
+        }
+    }
+    lineage.unseen_bases
 }
 
 /// Whether instances of `class` may have the method `method`: the class or a first-party
@@ -269,51 +285,15 @@ pub(crate) fn may_have_method(
     resolver: &mut DottedResolver<'_>,
     class: Origin,
     method: &str,
-    depth: u32,
 ) -> bool {
     let mut methods = FxHashMap::default();
-    interface(resolver, class, depth, &mut methods);
-    methods.contains_key(method) || has_unseen_bases(resolver, class, depth)
+    let unseen_bases = interface(resolver, class, &mut methods);
+    methods.contains_key(method) || unseen_bases
 }
 
 /// The concept a class origin belongs to (canonical or member), with its role.
 pub(crate) fn concept_of(concepts: &[ResolvedConcept], origin: Origin) -> Option<&ResolvedConcept> {
     concepts.iter().find(|concept| concept.contains(origin))
-}
-
-/// Whether `class` (a class origin) has a base that resolves to `target`, directly or through
-/// first-party bases (at most `depth` levels).
-pub(crate) fn inherits_from(
-    resolver: &mut DottedResolver<'_>,
-    class: Origin,
-    targets: &[Origin],
-    depth: u32,
-) -> bool {
-    match class_facts(resolver.project(), class) {
-        Some(facts) => bases_reach(resolver, class.file, facts, targets, depth),
-        None => false,
-    }
-}
-
-/// [`inherits_from`] of a class's facts, its bases written in `file`.
-pub(crate) fn bases_reach<'p>(
-    resolver: &mut DottedResolver<'p>,
-    file: FileId,
-    facts: &'p ClassFacts,
-    targets: &[Origin],
-    depth: u32,
-) -> bool {
-    if depth == 0 {
-        return false;
-    }
-    for base in &facts.bases {
-        if let Some(origin) = resolver.definition(file, base) {
-            if targets.contains(&origin) || inherits_from(resolver, origin, targets, depth - 1) {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 /// Where a class is written in a file: a definition (module level or nested in a class) or a
@@ -375,12 +355,12 @@ impl ClassSite {
 /// (`Mock`, `Fake`, `Stub`, `Dummy`, `Spy`) and, without those and decoration words
 /// (`Unified`, `Simple`, ...), is the name of one of the concept's classes, and which is none
 /// of them. A class named like the concept's class without such a word (a test tool's own
-/// `Display`) is a separate implementation, not a double; so is a class whose public methods
-/// are all unknown to the concept's classes, in a file that imports none of them nor their
-/// modules (a `DummyStorage` with only `add()` next to the messages framework stands in for
-/// some other storage than a file storage with `save()` and `open()`), and a class bound in
-/// its file only over class attributes that name some other class
-/// ([`overrides_other_class`]).
+/// `Display`) is a separate implementation, not a double. Neither is a class that derives
+/// from production code or from a concept's class, one whose public methods are all unknown
+/// to the concept's classes (unless `patch()` puts it in place of one of them), one bound over
+/// a base class attribute naming another class ([`overrides_other_class`]), one `patch()`
+/// puts in place of another class, or one declaring interfaces the concept's classes do not
+/// ([`implements_other_interfaces`]). SSOT401 documents the same list for users.
 pub(crate) struct TestDouble {
     pub file: FileId,
     pub site: ClassSite,
@@ -469,8 +449,16 @@ pub(crate) fn test_doubles(
                 continue;
             };
             // Derived from production code (a concept's class, its base, or another class
-            // the double specialises): tied to a real interface, not a stand-in.
-            if derives_from_production(resolver, file_id, class, 8) {
+            // the double specialises) or from a concept's class: tied to a real interface,
+            // not a stand-in.
+            let derived = Lineage::of(resolver, file_id, class)
+                .ancestors
+                .iter()
+                .any(|origin| {
+                    !project.file(origin.file).is_test
+                        || concepts.iter().any(|concept| concept.contains(*origin))
+                });
+            if derived {
                 continue;
             }
             // Put in place of a class by `patch()`: it stands in for that class, whatever
@@ -489,8 +477,7 @@ pub(crate) fn test_doubles(
                     let mut methods = FxHashMap::default();
                     let mut open = false;
                     for class in concept.classes() {
-                        interface(resolver, class, 8, &mut methods);
-                        open = open || has_unseen_bases(resolver, class, 8);
+                        open |= interface(resolver, class, &mut methods);
                     }
                     (methods, open)
                 });
@@ -543,40 +530,29 @@ fn implements_other_interfaces(
     }
     let mut declared = Vec::new();
     for origin in concept.classes() {
-        declared_interfaces(resolver, origin, 8, &mut declared);
+        declared_interfaces(resolver, origin, &mut declared);
     }
-    let last = |dotted: &str| dotted.rsplit('.').next().unwrap_or(dotted).to_string();
     !class
         .implements
         .iter()
-        .any(|interface| declared.contains(&last(interface)))
+        .any(|interface| declared.iter().any(|name| name == last_name(interface)))
 }
 
-/// The last names of the interfaces `class` and its first-party bases (at most `depth`
-/// levels) declare with `@implementer(...)`.
-fn declared_interfaces(
-    resolver: &mut DottedResolver<'_>,
-    class: Origin,
-    depth: u32,
-    out: &mut Vec<String>,
-) {
-    let Some(facts) = class_facts(resolver.project(), class) else {
-        return;
-    };
-    out.extend(
-        facts
-            .implements
-            .iter()
-            .map(|i| i.rsplit('.').next().unwrap_or(i).to_string()),
-    );
-    if depth == 0 {
-        return;
-    }
-    for base in &facts.bases {
-        if let Some(origin) = resolver.definition(class.file, base) {
-            declared_interfaces(resolver, origin, depth - 1, out);
+/// The last names of the interfaces `class` and its first-party bases declare with
+/// `@implementer(...)`.
+fn declared_interfaces(resolver: &mut DottedResolver<'_>, class: Origin, out: &mut Vec<String>) {
+    let project = resolver.project();
+    let lineage = Lineage::of_class(resolver, class);
+    for origin in std::iter::once(class).chain(lineage.ancestors) {
+        if let Some(facts) = class_facts(project, origin) {
+            out.extend(facts.implements.iter().map(|i| last_name(i).to_string()));
         }
     }
+}
+
+/// The last segment of a dotted name.
+fn last_name(dotted: &str) -> &str {
+    dotted.rsplit('.').next().unwrap_or(dotted)
 }
 
 /// The first-party classes that `patch()` calls of `file` replace with `name`
@@ -628,33 +604,6 @@ fn patched_over<'p>(resolver: &mut DottedResolver<'p>, file: FileId, name: &str)
     out
 }
 
-/// Whether a class's bases (written in `file`) reach a first-party class outside the test
-/// files, through test classes (at most `depth` levels).
-fn derives_from_production<'p>(
-    resolver: &mut DottedResolver<'p>,
-    file: FileId,
-    facts: &'p ClassFacts,
-    depth: u32,
-) -> bool {
-    if depth == 0 {
-        return false;
-    }
-    for base in &facts.bases {
-        let Some(origin) = resolver.definition(file, base) else {
-            continue;
-        };
-        if !resolver.project().file(origin.file).is_test {
-            return true;
-        }
-        if let Some(base_facts) = class_facts(resolver.project(), origin) {
-            if derives_from_production(resolver, origin.file, base_facts, depth - 1) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
 /// Whether the class named `name` in `file` is bound as a class attribute that overrides a
 /// first-party base class's attribute naming a class outside the concept, and never one
 /// naming a class of the concept: `class TaskPool(prefork.TaskPool): Pool = MockPool` where
@@ -679,7 +628,7 @@ fn overrides_other_class<'p>(
                 let Some(origin) = resolver.definition(file, base) else {
                     continue;
                 };
-                match base_attribute(resolver, origin, &alias.attribute, concept, 8) {
+                match base_attribute(resolver, origin, &alias.attribute, concept) {
                     Some(true) => return false,
                     Some(false) => other = true,
                     None => {}
@@ -690,50 +639,44 @@ fn overrides_other_class<'p>(
     other
 }
 
-/// What the class attribute `attribute` of `class` (or of its first-party bases, at most
-/// `depth` levels) names: `Some(true)` for one of the concept's classes, `Some(false)` for
-/// anything else (a class outside the concept, a third-party name), `None` when neither the
-/// class nor its bases bind it to a name or a nested class.
-fn base_attribute<'p>(
-    resolver: &mut DottedResolver<'p>,
+/// What the class attribute `attribute` of `class` (or of its first-party bases) names:
+/// `Some(true)` for one of the concept's classes, `Some(false)` for anything else (a class
+/// outside the concept, a third-party name), `None` when neither the class nor its bases bind
+/// it to a name or a nested class.
+fn base_attribute(
+    resolver: &mut DottedResolver<'_>,
     class: Origin,
     attribute: &str,
     concept: &ResolvedConcept,
-    depth: u32,
 ) -> Option<bool> {
     let project = resolver.project();
-    let definitions = &project.file(class.file).facts.definitions;
-    let definition = &definitions[class.definition as usize];
-    let facts = definition.class.as_deref()?;
-    if let Some(alias) = facts
-        .attribute_aliases
-        .iter()
-        .rev()
-        .find(|alias| alias.attribute == attribute)
-    {
-        let named = resolver.definition(class.file, &alias.dotted);
-        return Some(named.is_some_and(|origin| concept.contains(origin)));
-    }
-    let nested = definitions.iter().position(|d| {
-        d.class.is_some()
-            && d.name == attribute
-            && d.qualname.len() == definition.qualname.len() + 1 + attribute.len()
-            && d.qualname.starts_with(definition.qualname.as_str())
-    });
-    if let Some(index) = nested {
-        return Some(concept.contains(Origin {
-            file: class.file,
-            definition: index as u32,
-        }));
-    }
-    if depth == 0 {
-        return None;
-    }
-    for base in &facts.bases {
-        if let Some(origin) = resolver.definition(class.file, base) {
-            if let Some(found) = base_attribute(resolver, origin, attribute, concept, depth - 1) {
-                return Some(found);
-            }
+    let lineage = Lineage::of_class(resolver, class);
+    for origin in std::iter::once(class).chain(lineage.ancestors) {
+        let definitions = &project.file(origin.file).facts.definitions;
+        let definition = &definitions[origin.definition as usize];
+        let Some(facts) = definition.class.as_deref() else {
+            continue;
+        };
+        if let Some(alias) = facts
+            .attribute_aliases
+            .iter()
+            .rev()
+            .find(|alias| alias.attribute == attribute)
+        {
+            let named = resolver.definition(origin.file, &alias.dotted);
+            return Some(named.is_some_and(|named| concept.contains(named)));
+        }
+        let nested = definitions.iter().position(|d| {
+            d.class.is_some()
+                && d.name == attribute
+                && d.qualname.len() == definition.qualname.len() + 1 + attribute.len()
+                && d.qualname.starts_with(definition.qualname.as_str())
+        });
+        if let Some(index) = nested {
+            return Some(concept.contains(Origin {
+                file: origin.file,
+                definition: index as u32,
+            }));
         }
     }
     None

@@ -2,12 +2,9 @@
 
 use rustc_hash::FxHashMap;
 use ssot_facts::MethodFacts;
-use ssot_index::Origin;
 
 use crate::registry::Rule;
-use crate::symbols::{
-    bases_reach, has_unseen_bases, interface, test_doubles, ClassSite, DottedResolver,
-};
+use crate::symbols::{interface, test_doubles, ClassSite, DottedResolver};
 use crate::{CheckContext, Diagnostic};
 
 pub const DOC: &str = "# interface-drift (SSOT203)
@@ -138,9 +135,7 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
     let doubles = test_doubles(&mut resolver, context.concepts);
     for (index, concept) in context.concepts.iter().enumerate() {
         let mut canonical = FxHashMap::default();
-        interface(&mut resolver, concept.canonical, 8, &mut canonical);
-        let open = has_unseen_bases(&mut resolver, concept.canonical, 8);
-        let classes: Vec<Origin> = concept.classes().collect();
+        let open = interface(&mut resolver, concept.canonical, &mut canonical);
         if canonical.is_empty() {
             // A function or a variable: no interface to compare.
             continue;
@@ -161,13 +156,6 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             let Some(class) = site.view(project, file_id) else {
                 continue;
             };
-            // A double derived from one of the concept's classes follows that class; a
-            // member's own drift is reported at the member.
-            if role == "test double"
-                && bases_reach(&mut resolver, file_id, class.facts, &classes, 8)
-            {
-                continue;
-            }
             let found = differences(&class.facts.methods, &canonical, open);
             if found.is_empty() {
                 continue;

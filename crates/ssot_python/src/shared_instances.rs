@@ -247,65 +247,84 @@ pub(crate) fn function_shape<'a>(
         .or_else(|| keyed_registry(function, scratch))
 }
 
+/// Whether a function's parameters after the first `skip` positional ones include one
+/// without a default.
+fn requires_arguments(parameters: &ast::Parameters, skip: usize) -> bool {
+    parameters
+        .posonlyargs
+        .iter()
+        .chain(&parameters.args)
+        .skip(skip)
+        .chain(&parameters.kwonlyargs)
+        .any(|p| p.default.is_none())
+}
+
 /// A class keeping its one instance in a class attribute: `__new__` that stores and returns
-/// `cls.X`, or a classmethod without required parameters that does.
+/// `cls.X`, or a classmethod without required parameters that does; or a classmethod or
+/// staticmethod without required parameters that keeps it in a module global, as
+/// [`lazy_global`] does.
 pub(crate) fn class_singleton(class: &ast::StmtClassDef) -> Option<Shape> {
     for stmt in &class.body {
         let Stmt::FunctionDef(method) = stmt else {
             continue;
         };
         let name = method.name.id.as_str();
-        let is_classmethod = method
-            .decorator_list
-            .iter()
-            .any(|d| is_name(&d.expression, "classmethod"));
-        let is_staticmethod = method
-            .decorator_list
-            .iter()
-            .any(|d| is_name(&d.expression, "staticmethod"));
-        if let Some(shape) = global_method(method, is_classmethod, is_staticmethod) {
-            return Some(shape);
-        }
-        if name != "__new__" && !is_classmethod {
+        let decorated = |decorator: &str| {
+            method
+                .decorator_list
+                .iter()
+                .any(|d| is_name(&d.expression, decorator))
+        };
+        let is_classmethod = decorated("classmethod");
+        let is_staticmethod = decorated("staticmethod");
+        if name != "__new__" && !is_classmethod && !is_staticmethod {
             continue;
         }
-        let Some(first) = method
-            .parameters
-            .posonlyargs
-            .iter()
-            .chain(&method.parameters.args)
-            .next()
-        else {
+        let parameters = &method.parameters;
+        // The class as the method names it; a staticmethod has none (`__new__` is one
+        // implicitly, but takes the class first all the same).
+        let cls = if is_staticmethod && name != "__new__" {
+            None
+        } else {
+            match parameters.posonlyargs.iter().chain(&parameters.args).next() {
+                Some(first) => Some(first.parameter.name.id.as_str()),
+                None => continue,
+            }
+        };
+        let takes_arguments = requires_arguments(parameters, usize::from(cls.is_some()));
+        if name != "__new__" && takes_arguments {
+            continue;
+        }
+        let statements = all_statements(&method.body);
+        if name != "__new__" {
+            if let Some(shape) = lazy_global(method, &statements) {
+                return Some(Shape {
+                    kind: SharedInstanceKind::GlobalMethod {
+                        method: name.to_string(),
+                    },
+                    // `cls()`: the class itself.
+                    builds: shape.builds.filter(|callee| Some(callee.as_str()) != cls),
+                    ..shape
+                });
+            }
+        }
+        let Some(cls) = cls else {
             continue;
         };
-        let cls = first.parameter.name.id.as_str();
-        let required_beyond_cls = method
-            .parameters
-            .posonlyargs
-            .iter()
-            .chain(&method.parameters.args)
-            .skip(1)
-            .chain(&method.parameters.kwonlyargs)
-            .any(|p| p.default.is_none());
-        if name != "__new__" && required_beyond_cls {
-            continue;
-        }
         let class_attribute = |expr: &Expr| match expr {
             Expr::Attribute(attribute) if is_name(&attribute.value, cls) => {
                 Some(attribute.attr.id.to_string())
             }
             _ => None,
         };
-        let stored = all_statements(&method.body)
-            .into_iter()
-            .find_map(|stmt| match stmt {
-                Stmt::Assign(assign) => assign
-                    .targets
-                    .iter()
-                    .find_map(class_attribute)
-                    .map(|attr| (attr, assign.value.as_ref())),
-                _ => None,
-            });
+        let stored = statements.iter().find_map(|stmt| match stmt {
+            Stmt::Assign(assign) => assign
+                .targets
+                .iter()
+                .find_map(class_attribute)
+                .map(|attr| (attr, assign.value.as_ref())),
+            _ => None,
+        });
         let Some((attribute, value)) = stored else {
             continue;
         };
@@ -328,40 +347,6 @@ pub(crate) fn class_singleton(class: &ast::StmtClassDef) -> Option<Shape> {
         });
     }
     None
-}
-
-/// A classmethod or staticmethod without required parameters (beyond `cls`) that keeps its
-/// one instance in a module global, as [`lazy_global`] does.
-fn global_method(
-    method: &ast::StmtFunctionDef,
-    is_classmethod: bool,
-    is_staticmethod: bool,
-) -> Option<Shape> {
-    if !is_classmethod && !is_staticmethod {
-        return None;
-    }
-    let parameters = &method.parameters;
-    let mut positional = parameters.posonlyargs.iter().chain(&parameters.args);
-    let cls = if is_classmethod {
-        Some(positional.next()?.parameter.name.id.as_str())
-    } else {
-        None
-    };
-    if positional
-        .chain(&parameters.kwonlyargs)
-        .any(|p| p.default.is_none())
-    {
-        return None;
-    }
-    let shape = lazy_global(method, &all_statements(&method.body))?;
-    Some(Shape {
-        kind: SharedInstanceKind::GlobalMethod {
-            method: method.name.id.to_string(),
-        },
-        // `cls()`: the class itself.
-        builds: shape.builds.filter(|callee| Some(callee.as_str()) != cls),
-        ..shape
-    })
 }
 
 /// `X`, `Optional[X]`, `X | None` (as a dotted name) of an annotation.

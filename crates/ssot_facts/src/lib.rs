@@ -116,6 +116,9 @@ pub enum CallDetail {
     Sites,
 }
 
+/// Words that mark a test double in a class name (`MockManager`, `fake_client`), lower case.
+pub const TEST_DOUBLE_WORDS: &[&str] = &["mock", "fake", "stub", "dummy", "spy"];
+
 /// The last segments of the `unittest.mock` callables whose arguments are kept as
 /// [`DoubleArguments`] (`object` for `patch.object`).
 pub const DOUBLE_CALLEE_NAMES: &[&str] = &[

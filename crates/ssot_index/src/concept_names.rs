@@ -25,8 +25,7 @@ pub const DECORATION_WORDS: &[&str] = &[
     "new",
 ];
 
-/// Words that mark a test double.
-pub const TEST_DOUBLE_WORDS: &[&str] = &["mock", "fake", "stub", "dummy", "spy"];
+pub use ssot_facts::TEST_DOUBLE_WORDS;
 
 /// Splits `_HTTPServerV2_impl` into `["http", "server", "v2", "impl"]`: underscores and
 /// case changes separate words; a run of capitals followed by a lower-case letter keeps its

@@ -12,7 +12,7 @@ use ssot_facts::{
     AttributeAlias, AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition,
     DefinitionKind, DoubleArguments, DunderAll, FileFacts, ImportKind, ImportStmt, ImportedName,
     LocalClass, MethodFacts, ScopeKind, SharedInstanceShape, Span, StmtContext, Storage,
-    StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES,
+    StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES, TEST_DOUBLE_WORDS,
 };
 
 use crate::calls::{
@@ -380,7 +380,7 @@ impl<'a> Extractor<'a, '_> {
             });
         let methods = class_methods(&class.body);
         let concept_facts = self.call_detail != CallDetail::Nothing;
-        let (attribute_types, (attribute_aliases, attributes)) = if concept_facts {
+        let (attribute_types, (attribute_aliases, attributes), implements) = if concept_facts {
             let mut forwarded: Vec<&str> = methods
                 .iter()
                 .filter_map(|method| method.forwards_to.as_ref())
@@ -391,14 +391,10 @@ impl<'a> Extractor<'a, '_> {
             (
                 attribute_types(class, &forwarded),
                 class_attributes(&class.body),
+                implemented_interfaces(&class.decorator_list),
             )
         } else {
             Default::default()
-        };
-        let implements = if concept_facts {
-            implemented_interfaces(&class.decorator_list)
-        } else {
-            Vec::new()
         };
         ClassFacts {
             implements,
@@ -1038,21 +1034,27 @@ fn implemented_interfaces(decorators: &[ast::Decorator]) -> Vec<String> {
 /// in any case): a superset of the names the concept rules take for doubles.
 fn may_name_a_double(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    ["mock", "fake", "stub", "dummy", "spy"]
-        .iter()
-        .any(|word| lower.contains(word))
+    TEST_DOUBLE_WORDS.iter().any(|word| lower.contains(word))
+}
+
+/// The targets and value of an assignment statement (`a = b = value`, `a: T = value`, or
+/// `a: T` without a value).
+fn assignment(stmt: &Stmt) -> Option<(&[Expr], Option<&Expr>)> {
+    match stmt {
+        Stmt::Assign(assign) => Some((&assign.targets, Some(&assign.value))),
+        Stmt::AnnAssign(assign) => Some((
+            std::slice::from_ref(assign.target.as_ref()),
+            assign.value.as_deref(),
+        )),
+        _ => None,
+    }
 }
 
 /// Whether a class body binds a name to a dotted name (`Connection = MockConnection`).
 fn binds_dotted_attribute(body: &[Stmt]) -> bool {
-    body.iter().any(|stmt| {
-        let value = match stmt {
-            Stmt::Assign(assign) => Some(assign.value.as_ref()),
-            Stmt::AnnAssign(assign) => assign.value.as_deref(),
-            _ => None,
-        };
-        value.is_some_and(|value| strict_dotted(value).is_some())
-    })
+    body.iter()
+        .filter_map(assignment)
+        .any(|(_, value)| value.and_then(strict_dotted).is_some())
 }
 
 /// The names a class body binds by assignment, and among them those bound to a dotted name
@@ -1060,15 +1062,7 @@ fn binds_dotted_attribute(body: &[Stmt]) -> bool {
 fn class_attributes(body: &[Stmt]) -> (Vec<AttributeAlias>, Vec<String>) {
     let mut aliases = Vec::new();
     let mut names: Vec<String> = Vec::new();
-    for stmt in body {
-        let (targets, value): (&[Expr], Option<&Expr>) = match stmt {
-            Stmt::Assign(assign) => (&assign.targets, Some(&assign.value)),
-            Stmt::AnnAssign(assign) => (
-                std::slice::from_ref(assign.target.as_ref()),
-                assign.value.as_deref(),
-            ),
-            _ => continue,
-        };
+    for (targets, value) in body.iter().filter_map(assignment) {
         let dotted = value.and_then(strict_dotted);
         for target in targets {
             let Expr::Name(name) = target else {
@@ -1122,8 +1116,6 @@ fn is_awaitable_annotation(annotation: &Expr) -> bool {
     matches!(last, "Awaitable" | "Coroutine" | "Future")
 }
 
-/// `(attribute, method)` when a method body is only `[return] [await] self.attr.method(...)`,
-/// after an optional docstring.
 /// A body's statements after its docstring, if it starts with one.
 fn without_docstring(body: &[Stmt]) -> &[Stmt] {
     match body.first() {
@@ -1132,6 +1124,8 @@ fn without_docstring(body: &[Stmt]) -> &[Stmt] {
     }
 }
 
+/// `(attribute, method)` when a method body is only `[return] [await] self.attr.method(...)`,
+/// after an optional docstring.
 fn forwarded_call(body: &[Stmt]) -> Option<(String, String)> {
     let [statement] = without_docstring(body) else {
         return None;

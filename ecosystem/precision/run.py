@@ -8,6 +8,7 @@ there are, how many sampled findings `verdicts.tsv` judges TRUE and FALSE, and e
 finding it does not judge yet (to be read by hand and added to `verdicts.tsv`).
 
     python3 ecosystem/precision/run.py [--ssot target/release/ssot] [--dir /tmp/ssot-precision]
+    python3 ecosystem/precision/run.py --wrappers     # the SSOT202 sample of ssot202/RESULTS.md
 
 Findings are keyed by (rule, tree, path:line); a judged finding whose line moved or whose
 rule changed its mind shows up as not judged, never silently as judged.
@@ -52,6 +53,20 @@ TREES = [
     ("botocore", "botocore", "1.35.90", "f007f58e8e3c1ad0412a6ddfae40ed92a7bca571c068cb959902bcf107f2ae48"),
 ]
 
+# `--wrappers`: the SSOT202 sample of ssot202/RESULTS.md, its configurations in ssot202/.
+WRAPPER_TREES = [
+    ("ansible", "ansible_core", "2.17.7", "3aaab735d6c4e2d6239bc326800dc0ecda2a1490caa8455b41084ec0bc54dacf"),
+    ("pyramid", "pyramid", "2.0.2", "372138a738e4216535cc76dcce6eddd5a1aaca95130f2354fb834264c06f18de"),
+    ("sphinx", "sphinx", "8.1.3", "43c1911eecb0d3e161ad78611bc905d1ad0e523e4ddc202a58a821773dc4c927"),
+    ("twisted", "twisted", "24.11.0", "695d0556d5ec579dcc464d2856b634880ed1319f45b10d19043f2b57eb0115b5"),
+    ("django", "django", "5.1.4", "de450c09e91879fa5a307f696e57c851955c910a438a35e6b4c895e86bedc82a"),
+    ("pymongo", "pymongo", "4.10.1", "a9de02be53b6bb98efe0b9eda84ffa1ec027fcb23a2de62c4f941d9a2f2f3330"),
+    ("salt", "salt", "3007.1", "b933ac4cb3e4b1118b46dada55c9cc6bdc6f0f94b4c92877aec44b25c6a28c9a"),
+    ("sympy", "sympy", "1.13.3", "b27fd2c6530e0ab39e275fc9b683895367e51d5da91baa8d3d64db2565fec4d9"),
+    ("matplotlib", "matplotlib", "3.11.2", "cec596316640f2b394b8f0daa0ea61a8eae82d017b620b9f202befb972a59ea4"),
+    ("prompt_toolkit", "prompt_toolkit", "3.0.53", "9ec8a0ad96d5c56148b3f914aa79c1564c3fde5d2e6b876e7bc327e353cf8fa6"),
+]
+
 
 def ecosystem_helpers():
     """`sha256_of` and `extract_into` of ecosystem/run.py."""
@@ -76,13 +91,13 @@ def sdist_url(project: str, version: str, sha256: str) -> str:
     raise SystemExit(f"{project} {version}: PyPI lists no file with sha256 {sha256}")
 
 
-def fetch(root: Path, helpers) -> dict[str, Path]:
+def fetch(root: Path, helpers, trees_wanted: list[tuple]) -> dict[str, Path]:
     """Every tree, downloaded and unpacked once: configuration -> tree directory."""
     sdists, trees = root / "sdists", root / "trees"
     sdists.mkdir(parents=True, exist_ok=True)
     trees.mkdir(parents=True, exist_ok=True)
     out = {}
-    for conf, project, version, sha256 in TREES:
+    for conf, project, version, sha256 in trees_wanted:
         tree = trees / f"{project}-{version}"
         out[conf] = tree
         if tree.is_dir():
@@ -99,14 +114,15 @@ def fetch(root: Path, helpers) -> dict[str, Path]:
     return out
 
 
-def run_checks(ssot: Path, trees: dict[str, Path], out: Path) -> list[tuple]:
+def run_checks(ssot: Path, trees: dict[str, Path], configs: Path, rules: str,
+               out: Path) -> list[tuple]:
     """(rule, tree, path, line, column, message) of every finding of every tree."""
     out.mkdir(parents=True, exist_ok=True)
     findings = []
     for conf, tree in trees.items():
         result = subprocess.run(
-            [str(ssot), "check", str(tree), "--config", str(HERE / f"{conf}.toml"),
-             "--select", RULES, "--output-format", "json", "--exit-zero"],
+            [str(ssot), "check", str(tree), "--config", str(configs / f"{conf}.toml"),
+             "--select", rules, "--output-format", "json", "--exit-zero"],
             capture_output=True, text=True, check=False)
         if result.returncode != 0:
             raise SystemExit(f"{conf}: ssot exited with {result.returncode}\n{result.stderr}")
@@ -147,11 +163,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ssot", default=str(HERE.parents[1] / "target/release/ssot"))
     parser.add_argument("--dir", default="/tmp/ssot-precision")
+    parser.add_argument("--wrappers", action="store_true",
+                        help="SSOT202 on wrapped classes declared as concepts (ssot202/RESULTS.md)")
     args = parser.parse_args()
     root = Path(args.dir)
-    trees = fetch(root, ecosystem_helpers())
-    findings = run_checks(Path(args.ssot), trees, root / "out")
-    with open(HERE / "verdicts.tsv", newline="") as f:
+    configs = HERE / "ssot202" if args.wrappers else HERE
+    wanted = WRAPPER_TREES if args.wrappers else TREES
+    trees = fetch(root, ecosystem_helpers(), wanted)
+    rules = "SSOT202" if args.wrappers else RULES
+    out = root / ("out-wrappers" if args.wrappers else "out")
+    findings = run_checks(Path(args.ssot), trees, configs, rules, out)
+    with open(configs / "verdicts.tsv", newline="") as f:
         verdicts = {(r["code"], r["tree"], r["location"]): r["verdict"]
                     for r in csv.DictReader(f, delimiter="\t")}
     totals = collections.Counter(f[0] for f in findings)

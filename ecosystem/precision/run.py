@@ -54,14 +54,8 @@ TREES = [
 ]
 
 # `--wrappers`: the SSOT202 sample of ssot202/RESULTS.md, its configurations in ssot202/.
-WRAPPER_TREES = [
-    ("ansible", "ansible_core", "2.17.7", "3aaab735d6c4e2d6239bc326800dc0ecda2a1490caa8455b41084ec0bc54dacf"),
-    ("pyramid", "pyramid", "2.0.2", "372138a738e4216535cc76dcce6eddd5a1aaca95130f2354fb834264c06f18de"),
-    ("sphinx", "sphinx", "8.1.3", "43c1911eecb0d3e161ad78611bc905d1ad0e523e4ddc202a58a821773dc4c927"),
-    ("twisted", "twisted", "24.11.0", "695d0556d5ec579dcc464d2856b634880ed1319f45b10d19043f2b57eb0115b5"),
-    ("django", "django", "5.1.4", "de450c09e91879fa5a307f696e57c851955c910a438a35e6b4c895e86bedc82a"),
-    ("pymongo", "pymongo", "4.10.1", "a9de02be53b6bb98efe0b9eda84ffa1ec027fcb23a2de62c4f941d9a2f2f3330"),
-    ("salt", "salt", "3007.1", "b933ac4cb3e4b1118b46dada55c9cc6bdc6f0f94b4c92877aec44b25c6a28c9a"),
+WRAPPER_TREES = [tree for tree in TREES if tree[0] in
+                 {"ansible", "pyramid", "sphinx", "twisted", "django", "pymongo", "salt"}] + [
     ("sympy", "sympy", "1.13.3", "b27fd2c6530e0ab39e275fc9b683895367e51d5da91baa8d3d64db2565fec4d9"),
     ("matplotlib", "matplotlib", "3.11.2", "cec596316640f2b394b8f0daa0ea61a8eae82d017b620b9f202befb972a59ea4"),
     ("prompt_toolkit", "prompt_toolkit", "3.0.53", "9ec8a0ad96d5c56148b3f914aa79c1564c3fde5d2e6b876e7bc327e353cf8fa6"),

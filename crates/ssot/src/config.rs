@@ -34,6 +34,9 @@ pub struct Config {
     /// Declared concepts, by name.
     #[serde(default)]
     pub concepts: BTreeMap<String, ConceptConfig>,
+    /// Follow symbolic links out of the project root (default: only links that stay inside).
+    #[serde(default)]
+    pub follow_links: bool,
 }
 
 /// One declared concept.

@@ -89,14 +89,88 @@ impl Excludes {
 }
 
 /// Relative path of `path` below `root`, `/`-separated (the path itself when outside the root).
+///
+/// Paths are text everywhere after the walk, and file names need not be: on Unix, bytes that
+/// are not UTF-8 are written `\xHH` and a backslash `\\`, so two names never become one text
+/// ([`os_path`] turns the text back into the name).
 pub fn relative_path(root: &Path, path: &Path) -> String {
     let relative = path.strip_prefix(root).unwrap_or(path);
-    let text = relative.to_string_lossy();
-    if std::path::MAIN_SEPARATOR == '/' {
-        text.into_owned()
-    } else {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        escape_name(relative.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        let text = relative.to_string_lossy();
         text.replace(std::path::MAIN_SEPARATOR, "/")
     }
+}
+
+/// The path on disk of a root-relative path made by [`relative_path`].
+pub fn os_path(root: &Path, relative: &str) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        if relative.contains('\\') {
+            let bytes = unescape_name(relative);
+            return root.join(std::ffi::OsStr::from_bytes(&bytes));
+        }
+    }
+    root.join(relative)
+}
+
+/// `bytes` as text: UTF-8 as it is, a backslash doubled, any other byte as `\xHH`.
+#[cfg(unix)]
+fn escape_name(mut bytes: &[u8]) -> String {
+    let mut text = String::with_capacity(bytes.len());
+    while !bytes.is_empty() {
+        let (valid, rest) = match std::str::from_utf8(bytes) {
+            Ok(valid) => (valid, &[][..]),
+            Err(err) => {
+                let (valid, rest) = bytes.split_at(err.valid_up_to());
+                (std::str::from_utf8(valid).expect("checked prefix"), rest)
+            }
+        };
+        text.push_str(&valid.replace('\\', "\\\\"));
+        if let Some((&invalid, rest)) = rest.split_first() {
+            text.push_str(&format!("\\x{invalid:02x}"));
+            bytes = rest;
+        } else {
+            bytes = rest;
+        }
+    }
+    text
+}
+
+/// The inverse of [`escape_name`].
+#[cfg(unix)]
+fn unescape_name(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            if bytes.get(i + 1) == Some(&b'x') {
+                if let Some(value) = text
+                    .get(i + 2..i + 4)
+                    .and_then(|hex| u8::from_str_radix(hex, 16).ok())
+                {
+                    out.push(value);
+                    i += 4;
+                    continue;
+                }
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
 }
 
 /// A compiled or Cython extension module (`speedups.pyx`, `_c.cpython-311-x86_64-linux-gnu.so`):
@@ -124,7 +198,16 @@ pub struct Discovered {
 
 /// Walks `targets` (absolute) below `root` and returns the Python files, extension modules and
 /// problems.
-pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discovered {
+pub fn discover(
+    root: &Path,
+    targets: &[PathBuf],
+    excludes: &Excludes,
+    follow_links: bool,
+) -> Discovered {
+    // Links are judged by where they lead, so the boundary is the root with its own links
+    // resolved.
+    let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let outside_links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut unread_modules = Vec::new();
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -149,12 +232,42 @@ pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discov
         let filter_root = root.to_path_buf();
         let excludes_set = excludes.set.clone();
         let target_dir = target.clone();
+        // A target outside the root (named on the command line) is its own boundary.
+        let boundary = if target.starts_with(root) {
+            real_root.clone()
+        } else {
+            std::fs::canonicalize(target).unwrap_or_else(|_| target.clone())
+        };
+        let outside = std::sync::Arc::clone(&outside_links);
         builder.filter_entry(move |entry| {
             if entry.path() == target_dir {
                 return true;
             }
             let relative = relative_path(&filter_root, entry.path());
-            !excludes_set.is_match(&relative)
+            if excludes_set.is_match(&relative) {
+                return false;
+            }
+            if follow_links || !entry.path_is_symlink() {
+                return true;
+            }
+            match std::fs::canonicalize(entry.path()) {
+                Ok(real) if real.starts_with(&boundary) => true,
+                Ok(real) => {
+                    if real.is_dir() || is_python(entry.path()) {
+                        if let Ok(mut outside) = outside.lock() {
+                            outside.push(WalkProblem {
+                                path: relative,
+                                message: "symbolic link out of the project root; not followed \
+                                          (`follow-links = true` follows it)"
+                                    .to_string(),
+                            });
+                        }
+                    }
+                    false
+                }
+                // Broken or looping: the walk reports it.
+                Err(_) => true,
+            }
         });
         // Directories are read on every core; each thread collects its own findings, merged
         // (and sorted) afterwards.
@@ -181,6 +294,9 @@ pub fn discover(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Discov
                 Finding::Problem(problem) => problems.push(problem),
             }
         }
+    }
+    if let Ok(mut outside) = outside_links.lock() {
+        problems.append(&mut outside);
     }
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     files.dedup_by(|a, b| a.relative == b.relative);
@@ -260,6 +376,11 @@ fn classify_entry(root: &Path, entry: Result<ignore::DirEntry, ignore::Error>) -
         }))
     } else if is_file && is_unread_module(path) {
         Some(Finding::Extension(relative_path(root, path)))
+    } else if is_python(path) && !file_type.is_dir() && !is_file {
+        Some(Finding::Problem(WalkProblem {
+            path: relative_path(root, path),
+            message: "not a regular file (a named pipe, device or socket); not read".into(),
+        }))
     } else if file_type.is_dir() && is_python(path) {
         // A directory named `x.py` is not a module; say so once.
         Some(Finding::Problem(WalkProblem {
@@ -305,5 +426,29 @@ fn walk_problem(root: &Path, err: &ignore::Error) -> WalkProblem {
     WalkProblem {
         path: path.map_or_else(String::new, |p| relative_path(root, p)),
         message,
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_are_not_utf8_keep_distinct_texts_and_come_back() {
+        let names: [&[u8]; 4] = [
+            b"\xff.py",
+            b"\xfe.py",
+            "\u{fffd}.py".as_bytes(),
+            b"a\\xff.py",
+        ];
+        let texts: Vec<String> = names.iter().map(|n| escape_name(n)).collect();
+        let mut unique = texts.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "{texts:?}");
+        for (name, text) in names.iter().zip(&texts) {
+            assert_eq!(unescape_name(text), *name);
+        }
+        assert_eq!(texts[0], "\\xff.py");
     }
 }

@@ -1,7 +1,15 @@
-//! The file-system layer: the one place that reads source files, so tests can put a fault
-//! between ssot and the disk (an unreadable file stays unreadable even when tests run as root).
+//! The file-system layer: the one place that reads and writes project files, so tests can put
+//! a fault between ssot and the disk (an unreadable file stays unreadable even when tests run
+//! as root, a disk fills up, someone edits a file at the worst moment).
+//!
+//! Reads never block: files are opened with `O_NONBLOCK` and only regular files are read, so a
+//! FIFO or a device named `*.py` is a problem to report, not a hang. Writes are in [`write`];
+//! the project lock is in [`lock`].
 
-use std::io;
+pub mod lock;
+pub mod write;
+
+use std::io::{self, Read};
 use std::path::Path;
 
 /// Reads source files.
@@ -46,25 +54,78 @@ impl FileSystem for RealFileSystem {
                 "cannot read file: permission denied",
             ));
         }
-        let metadata = std::fs::metadata(path).map_err(|err| describe(err, "cannot read file"))?;
+        let file =
+            write::open_for_check(path).map_err(|err| describe(err, path, "cannot read file"))?;
+        let metadata = file
+            .metadata()
+            .map_err(|err| describe(err, path, "cannot read file"))?;
         if metadata.is_dir() {
             return Err(io::Error::other("is a directory, not a file"));
         }
-        if metadata.len() > max_size {
+        if !metadata.is_file() {
             return Err(io::Error::other(format!(
-                "file too large: {} (the limit is {}; raise it with `max-file-size`)",
-                human_size(metadata.len()),
-                human_size(max_size)
+                "not a regular file ({}); not read",
+                special_kind(&metadata)
             )));
         }
-        std::fs::read(path).map_err(|err| describe(err, "cannot read file"))
+        let too_large = |size: u64| {
+            io::Error::other(format!(
+                "file too large: {} (the limit is {}; raise it with `max-file-size`)",
+                human_size(size),
+                human_size(max_size)
+            ))
+        };
+        if metadata.len() > max_size {
+            return Err(too_large(metadata.len()));
+        }
+        // A file that grows while it is read is still read no further than the limit.
+        let mut bytes = Vec::with_capacity(metadata.len() as usize);
+        (&file)
+            .take(max_size.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|err| describe(err, path, "cannot read file"))?;
+        if bytes.len() as u64 > max_size {
+            return Err(too_large(bytes.len() as u64));
+        }
+        Ok(bytes)
     }
 }
 
-fn describe(err: io::Error, what: &str) -> io::Error {
+/// What kind of special file this is, in words.
+fn special_kind(metadata: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let file_type = metadata.file_type();
+        if file_type.is_fifo() {
+            return "a named pipe";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = metadata;
+    "a special file"
+}
+
+fn describe(err: io::Error, path: &Path, what: &str) -> io::Error {
     let reason = match err.kind() {
-        io::ErrorKind::NotFound => "no such file (a dangling symbolic link?)".to_string(),
+        io::ErrorKind::NotFound
+            if path
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink()) =>
+        {
+            "broken symbolic link: its target does not exist".to_string()
+        }
+        io::ErrorKind::NotFound => "no such file".to_string(),
         io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        io::ErrorKind::WouldBlock => "the file would block (a special file); not read".to_string(),
         _ => err.to_string(),
     };
     io::Error::new(err.kind(), format!("{what}: {reason}"))
@@ -83,81 +144,22 @@ fn human_size(bytes: u64) -> String {
     }
 }
 
-/// What [`replace_if_unchanged`] did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WriteOutcome {
-    Written,
-    /// The file no longer holds the bytes the fix was computed from: left alone.
-    ChangedSinceRead,
-}
-
-/// Replaces the file at `path` with `bytes`, atomically (a temporary file in the same
-/// directory, flushed to disk, then renamed over the file), keeping its permissions, and only
-/// while it still holds `expected`. A symbolic link is followed, so the link stays a link.
-///
-/// `SSOT_FAULT_CHANGE_BEFORE_WRITE` (a `:`-separated list of file-name suffixes) appends a line
-/// to matching files just before the final check: a test hook for the changed-file path,
-/// documented in the README ("Development").
-pub fn replace_if_unchanged(
-    path: &Path,
-    expected: &[u8],
-    bytes: &[u8],
-) -> io::Result<WriteOutcome> {
-    let real = std::fs::canonicalize(path)?;
-    let directory = real
-        .parent()
-        .ok_or_else(|| io::Error::other("the file has no parent directory"))?;
-    let name = real
-        .file_name()
-        .ok_or_else(|| io::Error::other("the path names no file"))?
-        .to_string_lossy()
-        .into_owned();
-    let permissions = std::fs::metadata(&real)?.permissions();
-    let temporary = directory.join(format!(".{name}.ssot-{}.tmp", std::process::id()));
-    let write = || -> io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)?;
-        io::Write::write_all(&mut file, bytes)?;
-        file.set_permissions(permissions.clone())?;
-        file.sync_all()
+/// A test hook: whether `path` ends with one of the `:`-separated suffixes in the
+/// environment variable `var` (hooks are documented in the README, "Development").
+pub fn fault_matches(var: &str, path: &Path) -> bool {
+    let Ok(suffixes) = std::env::var(var) else {
+        return false;
     };
-    if let Err(err) = write() {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(err);
-    }
-    fault_change_before_write(&real);
-    if std::fs::read(&real)? != expected {
-        let _ = std::fs::remove_file(&temporary);
-        return Ok(WriteOutcome::ChangedSinceRead);
-    }
-    if let Err(err) = std::fs::rename(&temporary, &real) {
-        let _ = std::fs::remove_file(&temporary);
-        return Err(err);
-    }
-    // Make the rename itself durable; not every file system can sync a directory.
-    if let Ok(dir) = std::fs::File::open(directory) {
-        let _ = dir.sync_all();
-    }
-    Ok(WriteOutcome::Written)
-}
-
-fn fault_change_before_write(path: &Path) {
-    fault_append_line("SSOT_FAULT_CHANGE_BEFORE_WRITE", path);
+    let text = path.to_string_lossy();
+    suffixes
+        .split(':')
+        .any(|s| !s.is_empty() && text.ends_with(s))
 }
 
 /// A test hook: when `path` ends with one of the `:`-separated suffixes in the environment
 /// variable `var`, appends a line to the file, as someone else editing it would.
 pub fn fault_append_line(var: &str, path: &Path) {
-    let Ok(suffixes) = std::env::var(var) else {
-        return;
-    };
-    let text = path.to_string_lossy();
-    if suffixes
-        .split(':')
-        .any(|s| !s.is_empty() && text.ends_with(s))
-    {
+    if fault_matches(var, path) {
         if let Ok(mut file) = std::fs::OpenOptions::new().append(true).open(path) {
             let _ = io::Write::write_all(&mut file, b"# edited by someone else\n");
         }

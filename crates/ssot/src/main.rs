@@ -17,7 +17,82 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: OutOfMemoryExits = OutOfMemoryExits;
+
+/// mimalloc, except that running out of memory ends the run with exit code 2 and a message
+/// instead of an abort and a backtrace. (The standard library's allocation-error hook is not
+/// stable; a failed allocation is caught where it happens instead.)
+struct OutOfMemoryExits;
+
+// SAFETY: every call is forwarded to mimalloc unchanged; a null result never returns.
+unsafe impl std::alloc::GlobalAlloc for OutOfMemoryExits {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: forwarded with the caller's guarantees.
+        let pointer = unsafe { mimalloc::MiMalloc.alloc(layout) };
+        if pointer.is_null() {
+            out_of_memory(layout.size());
+        }
+        pointer
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: as above.
+        let pointer = unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) };
+        if pointer.is_null() {
+            out_of_memory(layout.size());
+        }
+        pointer
+    }
+
+    unsafe fn dealloc(&self, pointer: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: as above.
+        unsafe { mimalloc::MiMalloc.dealloc(pointer, layout) }
+    }
+
+    unsafe fn realloc(
+        &self,
+        pointer: *mut u8,
+        layout: std::alloc::Layout,
+        new_size: usize,
+    ) -> *mut u8 {
+        // SAFETY: as above.
+        let pointer = unsafe { mimalloc::MiMalloc.realloc(pointer, layout, new_size) };
+        if pointer.is_null() {
+            out_of_memory(new_size);
+        }
+        pointer
+    }
+}
+
+/// Says so and exits 2, without allocating (there is no memory to allocate with).
+fn out_of_memory(size: usize) -> ! {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut value = size;
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    write_stderr_raw(b"ssot: error: out of memory (an allocation of ");
+    write_stderr_raw(&digits[start..]);
+    write_stderr_raw(
+        b" bytes failed); raise the memory limit, or lower `max-file-size` to skip the \
+          largest files\n",
+    );
+    // SAFETY: `_exit` ends the process without running destructors, which may allocate.
+    unsafe { libc::_exit(2) }
+}
+
+fn write_stderr_raw(bytes: &[u8]) {
+    // SAFETY: the buffer is valid for its length; fd 2 is standard error.
+    unsafe {
+        libc::write(2, bytes.as_ptr().cast(), bytes.len());
+    }
+}
 
 /// Keeps a Python codebase's single sources of truth single.
 #[derive(Debug, Parser)]
@@ -91,6 +166,8 @@ fn main() -> ExitCode {
         Ok(status) => status.into(),
         Err(err) => {
             if is_broken_pipe(&err) {
+                // Only commands that print progress notes get here (reports handle a closed
+                // pipe themselves and keep their exit code); the work itself was done.
                 return ExitCode::from(0);
             }
             eprintln!("ssot: error: {err}");

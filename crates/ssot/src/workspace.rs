@@ -36,6 +36,11 @@ pub struct ProjectArgs {
 }
 
 impl LoadedProject {
+    /// The path on disk of a root-relative path as output shows it.
+    pub fn absolute_path(&self, relative: &str) -> PathBuf {
+        discovery::os_path(&self.root, relative)
+    }
+
     /// Whether a root-relative path is one the command was asked about (the whole project
     /// is analysed either way).
     pub fn in_targets(&self, path: &str) -> bool {
@@ -102,7 +107,7 @@ impl<'a> AnalysedFiles<'a> {
     /// file-name suffixes) appends a line to matching files first: a test hook for that error,
     /// documented in the README ("Development").
     pub fn read(&self, path: &str) -> Result<Vec<u8>, String> {
-        let full = self.root.join(path);
+        let full = discovery::os_path(self.root, path);
         crate::fs::fault_append_line("SSOT_FAULT_CHANGE_AFTER_LOAD", &full);
         let bytes = self
             .fs
@@ -145,12 +150,19 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// Finds the root and config, walks the targets and loads every file. `rules` is the rule
-/// selection of a command that runs rules: with a concept declared and a rule selected that
-/// reads call sites, the names each file calls are recorded too (see
-/// [`ssot_rules::call_sites`]).
-pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result<LoadedProject> {
-    let started = Instant::now();
+/// The project root, configuration and absolute targets the arguments name.
+struct Located {
+    root: PathBuf,
+    config: Config,
+    targets: Vec<PathBuf>,
+}
+
+/// The project root the arguments name (where `fix` takes the project lock).
+pub fn project_root(args: &ProjectArgs) -> Result<PathBuf> {
+    Ok(locate(args)?.root)
+}
+
+fn locate(args: &ProjectArgs) -> Result<Located> {
     let targets: Vec<PathBuf> = args
         .paths
         .iter()
@@ -190,7 +202,24 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
             bail!("{}: no such file or directory", target.display());
         }
     }
+    Ok(Located {
+        root,
+        config,
+        targets,
+    })
+}
 
+/// Finds the root and config, walks the targets and loads every file. `rules` is the rule
+/// selection of a command that runs rules: with a concept declared and a rule selected that
+/// reads call sites, the names each file calls are recorded too (see
+/// [`ssot_rules::call_sites`]).
+pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result<LoadedProject> {
+    let started = Instant::now();
+    let Located {
+        root,
+        config,
+        targets,
+    } = locate(args)?;
     let mut exclude_patterns: Vec<String> = match &config.exclude {
         Some(patterns) => patterns.clone(),
         None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
@@ -210,7 +239,12 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         files: found,
         unread_modules,
         problems: walk_problems,
-    } = discovery::discover(&root, &walk_targets(&root, &targets, &excludes), &excludes);
+    } = discovery::discover(
+        &root,
+        &walk_targets(&root, &targets, &excludes),
+        &excludes,
+        config.follow_links,
+    );
     let walked = started.elapsed();
     let import_roots = import_roots(&root, &config, &found);
     // Which modules are first-party follows from file paths alone, before any file is parsed.

@@ -172,7 +172,7 @@ fn a_file_changed_before_the_write_is_left_alone() {
         .env("SSOT_FAULT_CHANGE_BEFORE_WRITE", "app.py"));
     assert_eq!(code, 1, "{stdout}");
     assert!(
-        stdout.contains("Not written: app.py: the file changed"),
+        stdout.contains("Not written: app.py: changed while fixing, left alone"),
         "{stdout}"
     );
     assert_eq!(

@@ -88,34 +88,39 @@ pub fn baseline_path(loaded: &LoadedProject) -> (PathBuf, String) {
 
 /// Reads a baseline file; `None` when it does not exist.
 pub fn read_baseline(path: &Path) -> Result<Option<Baseline>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
+    Ok(read_baseline_file(path)?.map(|(_, baseline)| baseline))
+}
+
+/// Reads a baseline file: its bytes and what they say; `None` when it does not exist.
+fn read_baseline_file(path: &Path) -> Result<Option<(Vec<u8>, Baseline)>> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => {
             return Err(err).with_context(|| format!("cannot read baseline {}", path.display()))
         }
     };
-    Baseline::parse(&text)
-        .map(Some)
-        .with_context(|| format!("invalid baseline {}", path.display()))
+    let text = String::from_utf8(bytes)
+        .map_err(|_| anyhow::anyhow!("invalid baseline {}: not UTF-8", path.display()))?;
+    let baseline =
+        Baseline::parse(&text).with_context(|| format!("invalid baseline {}", path.display()))?;
+    Ok(Some((text.into_bytes(), baseline)))
 }
 
-/// Writes through a temporary file in the same directory, so a crash never leaves half a
-/// baseline behind.
-fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let file_name = path
-        .file_name()
-        .map_or_else(|| "baseline".into(), |n| n.to_string_lossy().into_owned());
-    let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
-    let written = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|()| std::fs::write(&temporary, text))
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
+/// Replaces the baseline atomically, through a symbolic link, keeping its owner and mode, and
+/// only while it still holds the bytes read (`None`: it did not exist).
+fn write_baseline(path: &Path, original: Option<&[u8]>, text: &str, shown: &str) -> Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot write baseline {}", path.display()))?;
     }
-    written.with_context(|| format!("cannot write baseline {}", path.display()))
+    crate::fs::write::replace_read_file(
+        path,
+        original,
+        text.as_bytes(),
+        &format!("baseline {shown}"),
+        "ssot baseline",
+    )
 }
 
 fn entries_noun(count: usize) -> &'static str {
@@ -135,15 +140,22 @@ fn write_entries(out: &mut dyn Write, entries: &[BaselineEntry]) -> std::io::Res
 
 pub fn run(args: &BaselineArgs) -> Result<ExitStatus> {
     let selection = args.rules.selection()?;
+    let _lock = crate::fs::lock::ProjectLock::acquire(
+        &crate::workspace::project_root(&args.project)?,
+        "baseline",
+    )?;
     let (loaded, run) = run_check(&args.project, &selection)?;
     let (path, shown_path) = baseline_path(&loaded);
-    let previous = read_baseline(&path)?;
+    let (original, previous) = match read_baseline_file(&path)? {
+        Some((bytes, baseline)) => (Some(bytes), Some(baseline)),
+        None => (None, None),
+    };
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     match previous {
         None => {
             let baseline = Baseline::from_diagnostics(&run.diagnostics);
-            write_atomically(&path, &baseline.to_json())?;
+            write_baseline(&path, None, &baseline.to_json(), &shown_path)?;
             writeln!(
                 out,
                 "Created {shown_path} with {} {}.",
@@ -178,7 +190,7 @@ pub fn run(args: &BaselineArgs) -> Result<ExitStatus> {
                     entries_noun(next.len())
                 )?;
             } else {
-                write_atomically(&path, &next.to_json())?;
+                write_baseline(&path, original.as_deref(), &next.to_json(), &shown_path)?;
                 writeln!(
                     out,
                     "Wrote {shown_path} ({} {}).",

@@ -5,14 +5,16 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use ssot_fix::session::{run_fixes, FixHost, FixOptions, FixOutcome};
 use ssot_fix::shims::ShimRequest;
 use ssot_index::Project;
 use ssot_rules::{ConceptReport, Diagnostic, Rule};
 
 use crate::commands::check::{Analyser, SelectionArgs};
-use crate::fs::{replace_if_unchanged, FileSystem, RealFileSystem, WriteOutcome};
+use crate::fs::lock::ProjectLock;
+use crate::fs::write::{replace_file, Expected, WriteOutcome};
+use crate::fs::{FileSystem, RealFileSystem};
 use crate::output::{OutputArgs, OutputFormat};
 use crate::workspace::{load_project, AnalysedFiles, ProjectArgs};
 use crate::ExitStatus;
@@ -106,6 +108,13 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
         );
     }
     let selection = args.rules.selection()?;
+    // One writing command at a time: taken before anything is read, so a second `fix` that
+    // got the lock after the first finished sees the first one's result.
+    let _lock = if args.diff {
+        None
+    } else {
+        ProjectLock::acquire(&project_root(&args.project)?, "fix")?
+    };
     let started = std::time::Instant::now();
     let mut loaded = load_project(&args.project, Some(&selection))?;
     crate::timing::report("fix: load", started.elapsed());
@@ -130,15 +139,21 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
     }
     // The session analyses the project first and last: those are the figures before and after.
     let before = host.first_concepts.into_inner().unwrap_or_default();
-    let after = host.last_concepts.into_inner();
+    let mut after = host.last_concepts.into_inner();
+    let mut remaining = outcome.remaining.len();
 
+    // The report's destination is opened before any source is written: a report that cannot
+    // be written stops the run while the sources are still untouched.
+    let destination = args.output.open()?;
     let mut not_written = Vec::new();
+    let mut files_written = 0;
     if !args.diff {
+        remove_stale_temporaries(&loaded);
         // Two paths may name one file (a symbolic link): it is written once, and only when
         // both paths want the same bytes.
         let mut written: Vec<(PathBuf, Vec<u8>)> = Vec::new();
         for changed in &outcome.changed {
-            let path = loaded.root.join(&changed.path);
+            let path = loaded.absolute_path(&changed.path);
             let bytes = changed.source.encode(&changed.new_text);
             let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
             if let Some((_, earlier)) = written.iter().find(|(p, _)| *p == real) {
@@ -150,28 +165,38 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
                 }
                 continue;
             }
-            match replace_if_unchanged(&path, &changed.source.original, &bytes) {
-                Ok(WriteOutcome::Written) => written.push((real, bytes)),
-                Ok(WriteOutcome::ChangedSinceRead) => not_written.push((
-                    changed.path.clone(),
-                    "the file changed while ssot was fixing it; it was left alone".to_string(),
-                )),
+            match replace_file(&path, Expected::Bytes(&changed.source.original), &bytes) {
+                Ok(WriteOutcome::Written) => {
+                    files_written += 1;
+                    written.push((real, bytes));
+                }
+                Ok(outcome) => {
+                    not_written.push((changed.path.clone(), outcome.reason().unwrap_or_default()))
+                }
                 Err(err) => {
                     not_written.push((changed.path.clone(), format!("cannot write: {err}")))
                 }
             }
         }
+        if !not_written.is_empty() {
+            // The in-memory result is not what is on disk: measure what is.
+            let (concepts, violations) = measure_on_disk(args, &selection)?;
+            after = concepts;
+            remaining = violations;
+        }
     }
     let report = FixReport {
         outcome: &outcome,
         not_written: &not_written,
+        files_written,
+        remaining,
         before: &before,
         after: &after,
         dry_run: args.diff,
         fix_only: args.fix_only,
         unsafe_fixes: args.unsafe_fixes,
     };
-    args.output.write_with(|out| {
+    destination.write_with(|out| {
         if args.diff && format != OutputFormat::Json {
             for changed in &outcome.changed {
                 let diff = ssot_fix::diff::unified_diff(
@@ -203,19 +228,56 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
         } else {
             ExitStatus::Failure
         }
-    } else if !not_written.is_empty()
-        || (!outcome.remaining.is_empty() && !args.fix_only && !args.exit_zero)
-    {
+    } else if !not_written.is_empty() || (remaining > 0 && !args.fix_only && !args.exit_zero) {
         ExitStatus::Failure
     } else {
         ExitStatus::Success
     })
 }
 
+/// The project root a command's arguments name, found the way loading finds it.
+fn project_root(args: &ProjectArgs) -> Result<PathBuf> {
+    crate::workspace::project_root(args)
+}
+
+/// Removes temporary files that runs killed mid-write left beside the project's files.
+fn remove_stale_temporaries(loaded: &crate::workspace::LoadedProject) {
+    let mut directories: Vec<PathBuf> = loaded
+        .project
+        .files
+        .iter()
+        .filter_map(|file| loaded.absolute_path(&file.path).parent().map(PathBuf::from))
+        .collect();
+    directories.push(loaded.root.clone());
+    directories.sort();
+    directories.dedup();
+    for directory in directories {
+        crate::fs::write::remove_stale_temporaries(&directory);
+    }
+}
+
+/// Concept figures and the number of violations of the project as it is on disk now.
+fn measure_on_disk(
+    args: &FixArgs,
+    selection: &ssot_rules::RuleSelection,
+) -> Result<(Vec<ConceptReport>, usize)> {
+    let mut loaded = load_project(&args.project, Some(selection))?;
+    let analyser = Analyser::new(&loaded, selection)?;
+    let files = AnalysedFiles::new(&loaded.root, &loaded.content_hashes, &loaded.config);
+    let analysis = analyser
+        .analyse(&mut loaded.project, &files)
+        .context("the project could not be analysed after writing")?;
+    Ok((analysis.concepts, analysis.diagnostics.len()))
+}
+
 /// What `ssot fix` prints.
 struct FixReport<'a> {
     outcome: &'a FixOutcome,
     not_written: &'a [(String, String)],
+    /// Files replaced on disk.
+    files_written: usize,
+    /// Violations that remain on disk (or would, after `--diff`).
+    remaining: usize,
     before: &'a [ConceptReport],
     after: &'a [ConceptReport],
     dry_run: bool,
@@ -243,7 +305,11 @@ impl FixReport<'_> {
     }
 
     fn files(&self) -> usize {
-        self.outcome.changed.len() - self.not_written.len()
+        if self.dry_run {
+            self.outcome.changed.len()
+        } else {
+            self.files_written
+        }
     }
 
     fn render_text(&self, out: &mut dyn Write) -> std::io::Result<()> {
@@ -354,17 +420,13 @@ impl FixReport<'_> {
                 if self.dry_run { " (after the fix)" } else { "" }
             )?;
         }
-        if !self.fix_only && !self.outcome.remaining.is_empty() {
+        if !self.fix_only && self.remaining > 0 {
             writeln!(
                 out,
                 "{} violation{} remain{} (`ssot check` lists them).",
-                self.outcome.remaining.len(),
-                plural(self.outcome.remaining.len()),
-                if self.outcome.remaining.len() == 1 {
-                    "s"
-                } else {
-                    ""
-                }
+                self.remaining,
+                plural(self.remaining),
+                if self.remaining == 1 { "s" } else { "" }
             )?;
         }
         Ok(())
@@ -382,7 +444,7 @@ impl FixReport<'_> {
         };
         let document = json!({
             "schema": "ssot.fix/1",
-            "written": !self.dry_run,
+            "written": !self.dry_run && self.files_written > 0,
             "files": self.outcome.changed.iter()
                 .filter(|c| !self.not_written.iter().any(|(p, _)| p == &c.path))
                 .map(|c| {
@@ -420,7 +482,7 @@ impl FixReport<'_> {
                 Ok(served) => json!({"module": module, "served": served}),
                 Err(reason) => json!({"module": module, "skipped": reason}),
             }).collect::<Vec<_>>(),
-            "remaining": self.outcome.remaining.len(),
+            "remaining": self.remaining,
             "concepts": self.before.iter().zip(self.after).map(|(b, a)| json!({
                 "name": a.name,
                 "canonical": a.canonical,
@@ -494,7 +556,7 @@ pub fn attach_import_fixes(
             .binary_search_by(|(p, _)| p.as_str().cmp(path))
             .ok()
             .map(|i| loaded.content_hashes[i].1);
-        let Ok(bytes) = fs.read(&loaded.root.join(path), max_file_size) else {
+        let Ok(bytes) = fs.read(&loaded.absolute_path(path), max_file_size) else {
             continue;
         };
         if analysed != Some(crate::load::content_hash(&bytes)) {

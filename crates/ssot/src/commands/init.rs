@@ -21,7 +21,7 @@ use anyhow::{bail, Context, Result};
 use ssot_index::concept_discovery::discover_concepts;
 use ssot_index::{collect_references, Resolver};
 
-use self::edit::{check_new_text, splice, write_atomically};
+use self::edit::{check_new_text, splice};
 use self::plan::{plan_concepts, verify};
 use self::render::{carried_settings, render_section};
 use crate::config::Config;
@@ -173,10 +173,16 @@ pub fn run(args: &InitArgs) -> Result<ExitStatus> {
     let old = original.as_deref().unwrap_or("");
     let new_text = splice(old, &section, kind, existing.is_some(), &shown)?;
     check_new_text(old, &new_text, kind, &shown)?;
-    if read_existing(&target)? != original {
-        bail!("{shown} changed while `ssot init` was running; nothing written, run it again");
-    }
-    write_atomically(&target, &new_text)?;
+    // Written through a symbolic link, with the file's owner, mode and attributes, and only
+    // while it still holds what was read.
+    let _lock = crate::fs::lock::ProjectLock::acquire(&root, "init")?;
+    crate::fs::write::replace_read_file(
+        &target,
+        original.as_deref().map(str::as_bytes),
+        new_text.as_bytes(),
+        &shown,
+        "ssot init",
+    )?;
     let concepts = match accepted.len() {
         1 => "1 concept".to_string(),
         count => format!("{count} concepts"),

@@ -2,11 +2,9 @@
 //! (a small scanner that knows strings, comments, arrays and inline tables), append or replace,
 //! check the result means what it should, and write it atomically.
 
-use std::io::Write as _;
 use std::ops::Range;
-use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
 use super::TargetKind;
 use crate::config::Config;
@@ -321,33 +319,6 @@ fn take_ssot(document: &mut toml::Table) -> Option<toml::Value> {
         document.remove("tool");
     }
     section
-}
-
-/// Writes through a temporary file in the same directory, keeping the old file's permissions.
-pub(super) fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let file_name = path
-        .file_name()
-        .map_or_else(|| "config".into(), |n| n.to_string_lossy().into_owned());
-    let temporary =
-        path.with_file_name(format!(".{file_name}.ssot-init.{}.tmp", std::process::id()));
-    let permissions = std::fs::metadata(path).ok().map(|m| m.permissions());
-    let written = (|| -> std::io::Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        drop(file);
-        if let Some(permissions) = permissions {
-            std::fs::set_permissions(&temporary, permissions)?;
-        }
-        std::fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written.with_context(|| format!("cannot write {}", path.display()))
 }
 
 #[cfg(test)]

@@ -34,6 +34,9 @@ pub struct Config {
     /// Declared concepts, by name.
     #[serde(default)]
     pub concepts: BTreeMap<String, ConceptConfig>,
+    /// Files with more tokens than this (estimated) are reported and skipped: bounds the
+    /// memory one file can take.
+    pub max_file_tokens: Option<u64>,
     /// Follow symbolic links out of the project root (default: only links that stay inside).
     #[serde(default)]
     pub follow_links: bool,

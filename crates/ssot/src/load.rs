@@ -50,12 +50,22 @@ pub fn load_files(
     fs: &dyn FileSystem,
     test_paths: &GlobSet,
     max_file_size: u64,
+    max_file_tokens: u64,
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
 ) -> (Vec<(ProjectFile, u64)>, Vec<FileProblem>) {
     let results: Vec<Result<(ProjectFile, u64), FileProblem>> = found
         .par_iter()
-        .map(|file| load_one(file, fs, test_paths, max_file_size, is_first_party, calls))
+        .map(|file| {
+            load_one(
+                file,
+                fs,
+                test_paths,
+                (max_file_size, max_file_tokens),
+                is_first_party,
+                calls,
+            )
+        })
         .collect();
     let mut files = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
@@ -73,7 +83,7 @@ fn load_one(
     file: &FoundFile,
     fs: &dyn FileSystem,
     test_paths: &GlobSet,
-    max_file_size: u64,
+    (max_file_size, max_file_tokens): (u64, u64),
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
 ) -> Result<(ProjectFile, u64), FileProblem> {
@@ -85,6 +95,17 @@ fn load_one(
     let bytes = fs
         .read(&file.absolute, max_file_size)
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
+    // Bounds the memory one file can take: its syntax tree grows with its tokens.
+    let tokens = crate::token_budget::estimate_tokens(&bytes);
+    if tokens > max_file_tokens {
+        return Err(problem(
+            ProblemKind::Unreadable,
+            format!(
+                "too large to analyse: about {tokens} tokens (the limit is {max_file_tokens}; \
+                 raise it with `max-file-tokens`)"
+            ),
+        ));
+    }
     let facts = extract_guarded(&bytes, &file.relative, is_first_party, calls)
         .map_err(|message| problem(ProblemKind::Internal, message))?
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;

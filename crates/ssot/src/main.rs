@@ -10,6 +10,7 @@ mod fs;
 mod load;
 mod output;
 mod timing;
+mod token_budget;
 mod workspace;
 
 use std::process::ExitCode;
@@ -80,7 +81,7 @@ fn out_of_memory(size: usize) -> ! {
     write_stderr_raw(b"ssot: error: out of memory (an allocation of ");
     write_stderr_raw(&digits[start..]);
     write_stderr_raw(
-        b" bytes failed); raise the memory limit, or lower `max-file-size` to skip the \
+        b" bytes failed); raise the memory limit, or lower `max-file-tokens` to skip the \
           largest files\n",
     );
     // SAFETY: `_exit` ends the process without running destructors, which may allocate.
@@ -143,6 +144,7 @@ impl From<ExitStatus> for ExitCode {
 }
 
 fn main() -> ExitCode {
+    exit_quietly_when_out_of_resources();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
@@ -177,6 +179,28 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// A thread that cannot be started (too little memory for its stack, or a process limit) is
+/// the same condition as a failed allocation: exit 2 with a message, not a panic's backtrace.
+fn exit_quietly_when_out_of_resources() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.contains("failed to spawn thread") {
+            eprintln!(
+                "ssot: error: out of memory or processes: {message}; raise the limits, or \
+                 set RAYON_NUM_THREADS=1"
+            );
+            std::process::exit(2);
+        }
+        default_hook(info);
+    }));
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -264,6 +264,9 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         &fs,
         &test_paths,
         max_file_size,
+        config
+            .max_file_tokens
+            .unwrap_or(crate::token_budget::DEFAULT_MAX_FILE_TOKENS),
         &is_first_party,
         calls,
     );

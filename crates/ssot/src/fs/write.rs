@@ -335,8 +335,9 @@ const TEMP_MARKER: &str = ".ssot-";
 pub struct TempFile {
     path: PathBuf,
     file: Option<File>,
-    /// Bytes a `SSOT_FAULT_FULL_DISK` fault lets through before failing.
-    fail_after: Option<usize>,
+    /// A `SSOT_FAULT_FULL_DISK` test fault: half of the first write goes through, then the
+    /// disk is full.
+    full_disk: bool,
     written: usize,
 }
 
@@ -357,12 +358,11 @@ impl TempFile {
             }
             other => other?,
         };
-        let fail_after =
-            crate::fs::fault_matches("SSOT_FAULT_FULL_DISK", &directory.join(name)).then_some(64);
+        let full_disk = crate::fs::fault_matches("SSOT_FAULT_FULL_DISK", &directory.join(name));
         let mut temporary = Self {
             path,
             file: Some(file),
-            fail_after,
+            full_disk,
             written: 0,
         };
         if let Some(like) = like {
@@ -432,11 +432,14 @@ impl TempFile {
 
 impl Write for TempFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        if let Some(limit) = self.fail_after {
-            if self.written + buf.len() > limit {
-                return Err(io::Error::from_raw_os_error(28)); // ENOSPC
+        let buf = if self.full_disk {
+            if self.written > 0 {
+                return Err(io::Error::from_raw_os_error(libc::ENOSPC));
             }
-        }
+            &buf[..buf.len().div_ceil(2)]
+        } else {
+            buf
+        };
         let count = self.file.as_mut().expect("open until renamed").write(buf)?;
         self.written += count;
         Ok(count)
@@ -624,5 +627,40 @@ mod tests {
         );
         assert_eq!(std::fs::read(&path).unwrap(), b"three");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_temporary_file_has_the_final_mode_before_any_byte_is_written() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("secret.py");
+        std::fs::write(&path, "old").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let like = std::fs::metadata(&path).unwrap();
+        let temporary = TempFile::create(dir.path(), &"secret.py".into(), Some(&like)).unwrap();
+        let mode = std::fs::metadata(&temporary.path)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o7777, 0o600);
+        assert_eq!(std::fs::metadata(&temporary.path).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_leftover_with_our_process_id_does_not_stop_the_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.py");
+        std::fs::write(&path, "old").unwrap();
+        let leftover = dir
+            .path()
+            .join(format!(".app.py{TEMP_MARKER}{}.tmp", std::process::id()));
+        std::fs::write(&leftover, "from a killed run").unwrap();
+        assert_eq!(
+            replace_file(&path, Expected::Bytes(b"old"), b"new").unwrap(),
+            WriteOutcome::Written
+        );
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert!(!leftover.exists());
     }
 }

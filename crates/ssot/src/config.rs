@@ -182,6 +182,18 @@ fn parse_config(text: &str, path: &Path) -> Result<Config> {
 }
 
 fn validate(config: &Config, path: &Path) -> Result<()> {
+    // One object, one concept: a canonical declared twice would count every finding twice.
+    let mut canonical_of: BTreeMap<&str, &str> = BTreeMap::new();
+    for (name, concept) in &config.concepts {
+        if let Some(first) = canonical_of.insert(&concept.canonical, name) {
+            bail!(
+                "{}: concepts `{first}` and `{name}` declare the same canonical `{}`; merge them \
+                 into one concept",
+                path.display(),
+                concept.canonical
+            );
+        }
+    }
     for (name, concept) in &config.concepts {
         let symbols = std::iter::once(&concept.canonical)
             .chain(&concept.members)

@@ -600,3 +600,77 @@ fn names_that_are_not_utf8_never_collide_and_are_fixed() {
     let fixed = std::fs::read(dir.path().join(std::ffi::OsStr::from_bytes(b"\xff.py"))).unwrap();
     assert_eq!(fixed, FIXED.as_bytes());
 }
+
+// 12. Small items.
+
+#[test]
+fn a_bom_with_a_latin1_coding_declaration_is_not_rewritten() {
+    let dir = legacy_project();
+    let bytes = format!("\u{feff}# -*- coding: latin-1 -*-\n{LEGACY}");
+    std::fs::write(dir.path().join("bom.py"), &bytes).unwrap();
+    let (code, stdout, _) = run(ssot().arg("fix").arg(dir.path()));
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("Not written: bom.py: a UTF-8 byte order mark and a `coding: latin-1`"),
+        "{stdout}"
+    );
+    assert_eq!(read(dir.path(), "bom.py"), bytes);
+    assert_eq!(read(dir.path(), "app.py"), FIXED);
+}
+
+#[test]
+fn a_canonical_declared_by_two_concepts_is_a_config_error() {
+    let dir = legacy_project();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        format!("[tool.ssot]\n\n{CONCEPT}[tool.ssot.concepts.again]\ncanonical = \"pkg.core:Manager\"\n"),
+    )
+    .unwrap();
+    let (code, _, stderr) = run(ssot().arg("check").arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains(
+            "concepts `again` and `manager` declare the same canonical `pkg.core:Manager`"
+        ),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_module_given_as_canonical_is_explained_in_words() {
+    let dir = legacy_project();
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        "[tool.ssot.concepts.manager]\ncanonical = \"pkg:core\"\n",
+    )
+    .unwrap();
+    let (code, _, stderr) = run(ssot().arg("check").arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("canonical `pkg:core` is a module, not a definition"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Module("), "{stderr}");
+}
+
+// 4. (continued) A symlinked configuration is written through by `init`.
+
+#[test]
+fn init_writes_through_a_symlinked_pyproject() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::example_dir(), dir.path());
+    let root = dir.path();
+    let _ = std::fs::remove_file(root.join("ssot.toml"));
+    let _ = std::fs::remove_file(root.join("pyproject.toml"));
+    std::fs::create_dir(root.join("shared")).unwrap();
+    let shared = root.join("shared/pyproject.toml");
+    std::fs::write(&shared, "[project]\nname = \"chat\"\n").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink("shared/pyproject.toml", root.join("pyproject.toml")).unwrap();
+    let (code, _, stderr) = run(ssot().arg("init").arg(root));
+    assert_eq!(code, 0, "{stderr}");
+    let link = std::fs::symlink_metadata(root.join("pyproject.toml")).unwrap();
+    assert!(link.file_type().is_symlink());
+    assert!(read(root, "shared/pyproject.toml").contains("[tool.ssot"));
+    assert_eq!(std::fs::metadata(&shared).unwrap().mode() & 0o777, 0o600);
+}

@@ -115,15 +115,41 @@ pub fn resolve_symbol<'p>(resolver: &mut Resolver<'p>, symbol: &'p str) -> Resul
     };
     let mut segments = qualname.split('.');
     let first = segments.next().unwrap_or(qualname);
-    let mut origin = match resolver.resolve_member(module_id, first) {
-        Resolution::Definition(origin) => origin,
-        Resolution::Dangling { .. } => {
-            return Err(format!(
-                "does not exist: `{module}` does not bind `{first}`"
+    let mut origin =
+        match resolver.resolve_member(module_id, first) {
+            Resolution::Definition(origin) => origin,
+            Resolution::Dangling { .. } => {
+                return Err(format!(
+                    "does not exist: `{module}` does not bind `{first}`"
+                ))
+            }
+            Resolution::Module(_) => {
+                return Err(format!(
+                    "is a module, not a definition: a concept's members are classes, functions \
+                 or variables (`{module}.{first}:Name`)"
+                ))
+            }
+            Resolution::ModuleAttribute => {
+                return Err("is an attribute every module has, not a definition".into())
+            }
+            Resolution::External { module, .. } => {
+                return Err(format!(
+                    "is not a definition in the project: it comes from `{module}`, outside it"
+                ))
+            }
+            Resolution::Cycle => {
+                return Err("is not a definition in the project: its re-exports loop".into())
+            }
+            Resolution::Open(_) => {
+                return Err(format!(
+                "cannot be resolved without running code (`{module}` defines names at run time)"
             ))
-        }
-        other => return Err(format!("is not a definition in the project ({other:?})")),
-    };
+            }
+            Resolution::BeyondTopLevel => return Err(
+                "is not a definition in the project: its import climbs above the top-level package"
+                    .into(),
+            ),
+        };
     for segment in segments {
         let file = project.file(origin.file);
         let parent = &file.facts.definitions[origin.definition as usize].qualname;

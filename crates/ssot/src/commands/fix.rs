@@ -165,6 +165,16 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
                 }
                 continue;
             }
+            if let Some(coding) = bom_with_other_coding(&changed.source.original) {
+                not_written.push((
+                    changed.path.clone(),
+                    format!(
+                        "a UTF-8 byte order mark and a `coding: {coding}` declaration: Python \
+                         rejects the file; not rewritten"
+                    ),
+                ));
+                continue;
+            }
             match replace_file(&path, Expected::Bytes(&changed.source.original), &bytes) {
                 Ok(WriteOutcome::Written) => {
                     files_written += 1;
@@ -233,6 +243,44 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The encoding a file starting with a UTF-8 byte order mark declares in a coding comment
+/// (PEP 263, first two lines) when it is not UTF-8: CPython refuses such a file.
+fn bom_with_other_coding(bytes: &[u8]) -> Option<String> {
+    let rest = bytes.strip_prefix(b"\xef\xbb\xbf")?;
+    for line in rest.split(|&b| b == b'\n').take(2) {
+        let line = String::from_utf8_lossy(line);
+        let trimmed = line.trim_start_matches([' ', '\t', '\x0c']);
+        if !trimmed.starts_with('#') {
+            if trimmed.trim().is_empty() {
+                continue;
+            }
+            return None;
+        }
+        let Some(at) = trimmed.find("coding") else {
+            continue;
+        };
+        let after = &trimmed[at + "coding".len()..];
+        let Some(value) = after.strip_prefix([':', '=']) else {
+            continue;
+        };
+        let name: String = value
+            .trim_start_matches([' ', '\t'])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        let normal = name.to_ascii_lowercase().replace('_', "-");
+        if normal.is_empty()
+            || normal == "utf-8"
+            || normal.starts_with("utf-8-")
+            || normal == "utf8"
+        {
+            return None;
+        }
+        return Some(name);
+    }
+    None
 }
 
 /// The project root a command's arguments name, found the way loading finds it.
@@ -582,5 +630,31 @@ pub fn attach_import_fixes(
     }
     for (index, fix) in planned {
         diagnostics[index].fix = Some(fix);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bom_with_other_coding;
+
+    #[test]
+    fn a_bom_conflicts_only_with_a_coding_that_is_not_utf8() {
+        assert_eq!(
+            bom_with_other_coding(b"\xef\xbb\xbf# -*- coding: latin-1 -*-\nx = 1\n"),
+            Some("latin-1".to_string())
+        );
+        assert_eq!(
+            bom_with_other_coding(b"\xef\xbb\xbf#!/usr/bin/env python\n# coding=cp1252\n"),
+            Some("cp1252".to_string())
+        );
+        assert_eq!(
+            bom_with_other_coding(b"\xef\xbb\xbf# coding: utf-8\n"),
+            None
+        );
+        assert_eq!(
+            bom_with_other_coding(b"\xef\xbb\xbfx = 1\n# coding: latin-1\n"),
+            None
+        );
+        assert_eq!(bom_with_other_coding(b"# coding: latin-1\n"), None);
     }
 }

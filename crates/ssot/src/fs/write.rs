@@ -420,7 +420,8 @@ impl TempFile {
     /// removes the file swapped out; for files whose old content is not compared.
     pub fn commit(mut self, target: &Path) -> io::Result<()> {
         self.finish()?;
-        if !exchange(&self.path, target)? {
+        let exists = target.symlink_metadata().is_ok();
+        if !exists || !exchange(&self.path, target)? {
             self.rename_over(target)?;
         }
         if let Some(directory) = target.parent() {

@@ -6,14 +6,14 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
-use ssot_fix::session::{run_fixes, FixHost, FixOptions, FixOutcome};
+use ssot_fix::session::{run_fixes, ChangedFile, FixHost, FixOptions, FixOutcome};
 use ssot_fix::shims::ShimRequest;
 use ssot_index::Project;
 use ssot_rules::{ConceptReport, Diagnostic, Rule};
 
 use crate::commands::check::{Analyser, SelectionArgs};
 use crate::fs::lock::ProjectLock;
-use crate::fs::write::{replace_file, Expected, WriteOutcome};
+use crate::fs::write::{replace_file_deferring_sync, DirectorySyncs, Expected, WriteOutcome};
 use crate::fs::{FileSystem, RealFileSystem};
 use crate::output::{OutputArgs, OutputFormat};
 use crate::workspace::{load_project, AnalysedFiles, ProjectArgs};
@@ -145,49 +145,11 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
     // The report's destination is opened before any source is written: a report that cannot
     // be written stops the run while the sources are still untouched.
     let destination = args.output.open()?;
-    let mut not_written = Vec::new();
+    let mut not_written: Vec<(String, String)> = Vec::new();
     let mut files_written = 0;
     if !args.diff {
         remove_stale_temporaries(&loaded);
-        // Two paths may name one file (a symbolic link): it is written once, and only when
-        // both paths want the same bytes.
-        let mut written: Vec<(PathBuf, Vec<u8>)> = Vec::new();
-        for changed in &outcome.changed {
-            let path = loaded.absolute_path(&changed.path);
-            let bytes = changed.source.encode(&changed.new_text);
-            let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
-            if let Some((_, earlier)) = written.iter().find(|(p, _)| *p == real) {
-                if *earlier != bytes {
-                    not_written.push((
-                        changed.path.clone(),
-                        "another path to the same file was rewritten differently".to_string(),
-                    ));
-                }
-                continue;
-            }
-            if let Some(coding) = bom_with_other_coding(&changed.source.original) {
-                not_written.push((
-                    changed.path.clone(),
-                    format!(
-                        "a UTF-8 byte order mark and a `coding: {coding}` declaration: Python \
-                         rejects the file; not rewritten"
-                    ),
-                ));
-                continue;
-            }
-            match replace_file(&path, Expected::Bytes(&changed.source.original), &bytes) {
-                Ok(WriteOutcome::Written) => {
-                    files_written += 1;
-                    written.push((real, bytes));
-                }
-                Ok(outcome) => {
-                    not_written.push((changed.path.clone(), outcome.reason().unwrap_or_default()))
-                }
-                Err(err) => {
-                    not_written.push((changed.path.clone(), format!("cannot write: {err}")))
-                }
-            }
-        }
+        (files_written, not_written) = write_changed_files(&loaded, &outcome.changed);
         if !not_written.is_empty() {
             // The in-memory result is not what is on disk: measure what is.
             let (concepts, violations) = measure_on_disk(args, &selection)?;
@@ -243,6 +205,98 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// Writes the changed files (compare-and-swap each, in parallel: flushing each file to disk
+/// is what takes the time, and the disk can flush several at once). Returns how many files
+/// were written and the ones that were not, with the reason, sorted by path.
+fn write_changed_files(
+    loaded: &crate::workspace::LoadedProject,
+    changed: &[ChangedFile],
+) -> (usize, Vec<(String, String)>) {
+    use rayon::prelude::*;
+    struct Planned<'a> {
+        changed: &'a ChangedFile,
+        path: PathBuf,
+        bytes: Vec<u8>,
+    }
+    let mut not_written = Vec::new();
+    let mut planned: Vec<Planned<'_>> = Vec::new();
+    // Two paths may name one file (a symbolic link): it is written once, and only when both
+    // paths want the same bytes.
+    let mut by_real_path: rustc_hash::FxHashMap<PathBuf, usize> = Default::default();
+    let mut other_names: Vec<(usize, &str)> = Vec::new();
+    for changed in changed {
+        let path = loaded.absolute_path(&changed.path);
+        let bytes = changed.source.encode(&changed.new_text);
+        let real = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if let Some(&first) = by_real_path.get(&real) {
+            if planned[first].bytes == bytes {
+                other_names.push((first, &changed.path));
+            } else {
+                not_written.push((
+                    changed.path.clone(),
+                    "another path to the same file was rewritten differently".to_string(),
+                ));
+            }
+            continue;
+        }
+        if let Some(coding) = bom_with_other_coding(&changed.source.original) {
+            not_written.push((
+                changed.path.clone(),
+                format!(
+                    "a UTF-8 byte order mark and a `coding: {coding}` declaration: Python \
+                     rejects the file; not rewritten"
+                ),
+            ));
+            continue;
+        }
+        by_real_path.insert(real, planned.len());
+        planned.push(Planned {
+            changed,
+            path,
+            bytes,
+        });
+    }
+    let results: Vec<(Result<WriteOutcome, String>, DirectorySyncs)> = planned
+        .par_iter()
+        .map(|planned| {
+            let mut syncs = DirectorySyncs::default();
+            let outcome = replace_file_deferring_sync(
+                &planned.path,
+                Expected::Bytes(&planned.changed.source.original),
+                &planned.bytes,
+                &mut syncs,
+            )
+            .map_err(|err| format!("cannot write: {err}"));
+            (outcome, syncs)
+        })
+        .collect();
+    let mut all_syncs = DirectorySyncs::default();
+    let mut reasons: Vec<Option<String>> = Vec::with_capacity(results.len());
+    for (outcome, syncs) in results {
+        all_syncs.absorb(syncs);
+        reasons.push(match outcome {
+            Ok(outcome) => outcome.reason(),
+            Err(reason) => Some(reason),
+        });
+    }
+    all_syncs.sync();
+    let mut files_written = 0;
+    for (planned, reason) in planned.iter().zip(&reasons) {
+        match reason {
+            None => files_written += 1,
+            Some(reason) => not_written.push((planned.changed.path.clone(), reason.clone())),
+        }
+    }
+    for (first, path) in other_names {
+        match &reasons[first] {
+            None => files_written += 1,
+            Some(reason) => not_written.push((path.to_string(), reason.clone())),
+        }
+    }
+    not_written.sort();
+    (files_written, not_written)
 }
 
 /// The encoding a file starting with a UTF-8 byte order mark declares in a coding comment

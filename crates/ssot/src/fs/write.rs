@@ -57,6 +57,40 @@ impl WriteOutcome {
 /// Replaces the file at `path` (following symbolic links) with `bytes`, atomically, while it
 /// still holds what `expected` says; see the module documentation.
 pub fn replace_file(path: &Path, expected: Expected<'_>, bytes: &[u8]) -> io::Result<WriteOutcome> {
+    let mut syncs = DirectorySyncs::default();
+    let outcome = replace_file_deferring_sync(path, expected, bytes, &mut syncs);
+    syncs.sync();
+    outcome
+}
+
+/// Directories whose renames are still to be made durable: a command writing many files syncs
+/// each directory once at the end rather than after every file (the files themselves are
+/// flushed before they are swapped in, so a crash before the sync leaves each file wholly old
+/// or wholly new either way).
+#[derive(Default)]
+pub struct DirectorySyncs(std::collections::BTreeSet<PathBuf>);
+
+impl DirectorySyncs {
+    /// Takes over the directories noted in `other`.
+    pub fn absorb(&mut self, mut other: DirectorySyncs) {
+        self.0.append(&mut other.0);
+    }
+
+    /// Syncs every directory noted.
+    pub fn sync(self) {
+        for directory in &self.0 {
+            sync_directory(directory);
+        }
+    }
+}
+
+/// [`replace_file`], noting the directory to sync in `syncs` instead of syncing it.
+pub fn replace_file_deferring_sync(
+    path: &Path,
+    expected: Expected<'_>,
+    bytes: &[u8],
+    syncs: &mut DirectorySyncs,
+) -> io::Result<WriteOutcome> {
     let real = resolve_links(path)?;
     let (directory, name) = split(&real)?;
     let original = match open_for_check(&real) {
@@ -67,7 +101,7 @@ pub fn replace_file(path: &Path, expected: Expected<'_>, bytes: &[u8]) -> io::Re
     let Some(original) = original else {
         return match expected {
             Expected::Bytes(_) => Ok(WriteOutcome::ChangedSinceRead),
-            Expected::Absent => create_new(&real, directory, &name, bytes),
+            Expected::Absent => create_new(&real, directory, &name, bytes, syncs),
         };
     };
     let before = original.metadata()?;
@@ -112,7 +146,7 @@ pub fn replace_file(path: &Path, expected: Expected<'_>, bytes: &[u8]) -> io::Re
         temporary.rename_over(&real)?;
     }
     drop(temporary);
-    sync_directory(directory);
+    syncs.0.insert(directory.to_path_buf());
     Ok(WriteOutcome::Written)
 }
 
@@ -142,6 +176,7 @@ fn create_new(
     directory: &Path,
     name: &OsString,
     bytes: &[u8],
+    syncs: &mut DirectorySyncs,
 ) -> io::Result<WriteOutcome> {
     let mut temporary = TempFile::create(directory, name, None)?;
     temporary.write_all(bytes)?;
@@ -161,7 +196,7 @@ fn create_new(
         }
     }
     drop(temporary);
-    sync_directory(directory);
+    syncs.0.insert(directory.to_path_buf());
     Ok(WriteOutcome::Written)
 }
 

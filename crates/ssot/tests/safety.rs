@@ -162,7 +162,9 @@ fn a_second_writer_waits_then_stops_without_writing() {
 #[test]
 fn two_fix_runs_at_once_never_both_write_a_file() {
     let dir = legacy_project();
-    for i in 0..30 {
+    // Enough files for the two write phases to overlap (without the lock, 300 files on a disk
+    // had 9 written by both runs).
+    for i in 0..299 {
         std::fs::write(dir.path().join(format!("user_{i}.py")), LEGACY).unwrap();
     }
     let spawn = || {
@@ -182,7 +184,7 @@ fn two_fix_runs_at_once_never_both_write_a_file() {
             written += report["files"].as_array().unwrap().len();
         }
     }
-    assert_eq!(written, 31, "each file is written by exactly one run");
+    assert_eq!(written, 300, "each file is written by exactly one run");
     assert!(temporary_files(dir.path()).is_empty());
 }
 
@@ -673,4 +675,22 @@ fn init_writes_through_a_symlinked_pyproject() {
     assert!(link.file_type().is_symlink());
     assert!(read(root, "shared/pyproject.toml").contains("[tool.ssot"));
     assert_eq!(std::fs::metadata(&shared).unwrap().mode() & 0o777, 0o600);
+}
+
+#[test]
+fn init_leaves_a_read_only_pyproject_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    common::copy_tree(&common::example_dir(), dir.path());
+    let root = dir.path();
+    let _ = std::fs::remove_file(root.join("ssot.toml"));
+    let pyproject = root.join("pyproject.toml");
+    std::fs::write(&pyproject, "[project]\nname = \"chat\"\n").unwrap();
+    std::fs::set_permissions(&pyproject, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let (code, _, stderr) = run(ssot().arg("init").arg(root));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("pyproject.toml: read-only: not rewritten"),
+        "{stderr}"
+    );
+    assert_eq!(read(root, "pyproject.toml"), "[project]\nname = \"chat\"\n");
 }

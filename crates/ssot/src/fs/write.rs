@@ -138,7 +138,18 @@ pub fn replace_file_deferring_sync(
             && same_contents_stamp(&swapped_out.metadata()?, &before)
             && holds(&swapped_out, expected)?;
         if !intact {
-            exchange(&temporary.path, &real)?;
+            if let Err(err) = exchange(&temporary.path, &real) {
+                // The other writer's file sits under the temporary name: it must survive.
+                let kept = temporary.keep();
+                return Err(io::Error::new(
+                    err.kind(),
+                    format!(
+                        "the file changed during the write and could not be put back ({err}); \
+                         its changed content is in {}",
+                        kept.display()
+                    ),
+                ));
+            }
             return Ok(WriteOutcome::ChangedSinceRead);
         }
         // The temporary name now holds the old file; dropping `temporary` removes it.
@@ -436,6 +447,12 @@ impl TempFile {
     fn copy_metadata(&mut self, like: &Metadata, _: &Path) -> io::Result<()> {
         let file = self.file.as_ref().expect("open until renamed");
         file.set_permissions(like.permissions())
+    }
+
+    /// Leaves the temporary file in place (it holds someone's data) and returns its path.
+    fn keep(mut self) -> PathBuf {
+        self.file = None;
+        std::mem::take(&mut self.path)
     }
 
     /// Flushes the bytes to disk.

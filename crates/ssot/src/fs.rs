@@ -3,10 +3,11 @@
 //! as root, a disk fills up, someone edits a file at the worst moment).
 //!
 //! Reads never block: files are opened with `O_NONBLOCK` and only regular files are read, so a
-//! FIFO or a device named `*.py` is a problem to report, not a hang. Writes are in [`write`];
-//! the project lock is in [`lock`].
+//! FIFO or a device named `*.py` is a problem to report, not a hang. Writes are in [`write`] (through
+//! [`temp_file`]); the project lock is in [`lock`].
 
 pub mod lock;
+pub mod temp_file;
 pub mod write;
 
 use std::io::{self, Read};

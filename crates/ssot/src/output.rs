@@ -78,7 +78,7 @@ impl OutputArgs {
                     }
                 }
                 let temporary =
-                    crate::fs::write::TempFile::create(directory, &name, existing.as_ref())
+                    crate::fs::temp_file::TempFile::create(directory, &name, existing.as_ref())
                         .with_context(describe)?;
                 Ok(Destination::File {
                     shown: path.clone(),
@@ -98,7 +98,7 @@ pub enum Destination {
     File {
         shown: PathBuf,
         real: PathBuf,
-        temporary: crate::fs::write::TempFile,
+        temporary: crate::fs::temp_file::TempFile,
     },
 }
 

@@ -354,7 +354,7 @@ fn remove_stale_temporaries(loaded: &crate::workspace::LoadedProject) {
     directories.sort();
     directories.dedup();
     for directory in directories {
-        crate::fs::write::remove_stale_temporaries(&directory);
+        crate::fs::temp_file::remove_stale_temporaries(&directory);
     }
 }
 

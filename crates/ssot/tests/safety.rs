@@ -198,13 +198,23 @@ fn a_named_pipe_is_reported_never_read() {
     // SAFETY: a valid path.
     assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
     std::os::unix::fs::symlink(&fifo, dir.path().join("link_to_pipe.py")).unwrap();
-    // Named on the command line, and found by the walk (itself and through a link).
+    let elsewhere = tempfile::tempdir().unwrap();
+    let outside_fifo = elsewhere.path().join("outside.py");
+    let c_outside = std::ffi::CString::new(outside_fifo.to_str().unwrap()).unwrap();
+    // SAFETY: a valid path.
+    assert_eq!(unsafe { libc::mkfifo(c_outside.as_ptr(), 0o644) }, 0);
+    // Found by the walk (itself and through a link), and named on the command line.
     let (code, stdout, _) = run_bounded(
         ssot()
             .args(["check", "--output-format", "concise"])
             .arg(dir.path())
-            .arg(&fifo),
+            .arg(&fifo)
+            .arg(&outside_fifo),
         Duration::from_secs(60),
+    );
+    assert!(
+        stdout.contains("outside.py:1:1: SSOT002 not a regular file (a named pipe); not read"),
+        "{stdout}"
     );
     assert_eq!(code, 1, "{stdout}");
     assert!(

@@ -12,6 +12,9 @@ pub fn ssot() -> Command {
     command
         .env_remove("SSOT_FAULT_UNREADABLE")
         .env_remove("SSOT_FAULT_CHANGE_BEFORE_WRITE")
+        .env_remove("SSOT_FAULT_CHANGE_BEFORE_EXCHANGE")
+        .env_remove("SSOT_FAULT_RENAME_BEFORE_EXCHANGE")
+        .env_remove("SSOT_FAULT_FULL_DISK")
         .env("NO_COLOR", "1");
     command
 }

@@ -550,7 +550,7 @@ fn a_file_with_too_many_tokens_is_reported_not_parsed() {
 #[test]
 fn running_out_of_memory_exits_2_with_a_message() {
     let dir = legacy_project();
-    let numbers: Vec<String> = (0..600_000).map(|i| i.to_string()).collect();
+    let numbers: Vec<String> = (0..900_000).map(|i| i.to_string()).collect();
     std::fs::write(
         dir.path().join("data.py"),
         format!("x = [{}]\n", numbers.join(",")),

@@ -3,7 +3,12 @@
 //! Walks the given paths with the `ignore` crate: `.gitignore` and friends are respected,
 //! default excludes skip virtual environments and build output, `exclude`/`extend-exclude`
 //! globs (relative to the project root) add more. A path named explicitly on the command line is
-//! always analysed. Symbolic links are followed; a loop becomes a problem, not a hang.
+//! always analysed.
+//!
+//! Symbolic links that stay inside the project root are followed; links out of it are skipped,
+//! as ruff and ripgrep do, unless `follow-links = true`, so a link to `/` or `/proc` cannot make
+//! the walk unbounded. A loop becomes a problem, not a hang. A FIFO, device or socket with a
+//! Python name is a problem too, never read.
 
 use std::path::{Path, PathBuf};
 
@@ -207,7 +212,6 @@ pub fn discover(
     // Links are judged by where they lead, so the boundary is the root with its own links
     // resolved.
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    let outside_links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let mut unread_modules = Vec::new();
     let mut files = Vec::new();
     let mut problems = Vec::new();
@@ -238,7 +242,6 @@ pub fn discover(
         } else {
             std::fs::canonicalize(target).unwrap_or_else(|_| target.clone())
         };
-        let outside = std::sync::Arc::clone(&outside_links);
         builder.filter_entry(move |entry| {
             if entry.path() == target_dir {
                 return true;
@@ -251,20 +254,7 @@ pub fn discover(
                 return true;
             }
             match std::fs::canonicalize(entry.path()) {
-                Ok(real) if real.starts_with(&boundary) => true,
-                Ok(real) => {
-                    if real.is_dir() || is_python(entry.path()) {
-                        if let Ok(mut outside) = outside.lock() {
-                            outside.push(WalkProblem {
-                                path: relative,
-                                message: "symbolic link out of the project root; not followed \
-                                          (`follow-links = true` follows it)"
-                                    .to_string(),
-                            });
-                        }
-                    }
-                    false
-                }
+                Ok(real) => real.starts_with(&boundary),
                 // Broken or looping: the walk reports it.
                 Err(_) => true,
             }
@@ -294,9 +284,6 @@ pub fn discover(
                 Finding::Problem(problem) => problems.push(problem),
             }
         }
-    }
-    if let Ok(mut outside) = outside_links.lock() {
-        problems.append(&mut outside);
     }
     files.sort_by(|a, b| a.relative.cmp(&b.relative));
     files.dedup_by(|a, b| a.relative == b.relative);

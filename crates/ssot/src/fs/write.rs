@@ -342,7 +342,8 @@ pub(super) fn exchange(a: &Path, b: &Path) -> io::Result<bool> {
     }
     let err = io::Error::last_os_error();
     match err.raw_os_error() {
-        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => Ok(false),
+        // Not offered here (old kernel, file system without it, an overlay that copies up).
+        Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP | libc::EXDEV) => Ok(false),
         _ => Err(err),
     }
 }

@@ -381,7 +381,9 @@ impl FileContext<'_, '_> {
     /// it, after it or above it.
     fn relocatable(&self, index: u32) -> bool {
         let statement = &self.facts.imports[index as usize];
-        self.blocks.block(index).sorted
+        let block = self.blocks.block(index);
+        block.sorted
+            && block.statements.len() > 1
             && own_lines_indent(self.source, statement.span).is_some()
             && comments_in(self.source, statement.span).is_empty()
             && self.blocks.trailing_comment(statement).is_none()
@@ -498,7 +500,14 @@ impl FileContext<'_, '_> {
                         })
                     });
                     if !items.is_empty() {
-                        edits.extend(self.merge_into(target, &items, sorted));
+                        // The target's own block decides whether its names are kept sorted.
+                        let target_sorted = self
+                            .facts
+                            .imports
+                            .iter()
+                            .position(|s| std::ptr::eq(s, target))
+                            .is_some_and(|t| self.blocks.block(t as u32).sorted);
+                        edits.extend(self.merge_into(target, &items, target_sorted));
                     }
                     continue;
                 }

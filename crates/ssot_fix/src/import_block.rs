@@ -466,6 +466,70 @@ fn leading_blanks(line: &str) -> &str {
 mod tests {
     use super::*;
 
+    /// With `SSOT_STYLE_CORPUS=<dir>` (a tree `ruff check --select I` accepts, with ruff's
+    /// default settings and `src = [".", "src"]`), prints every block not judged sorted: each is
+    /// a block whose new imports would keep the old placement.
+    #[test]
+    fn corpus_blocks_judged_sorted() {
+        let Ok(root) = std::env::var("SSOT_STYLE_CORPUS") else {
+            return;
+        };
+        let root = std::path::PathBuf::from(root);
+        let mut files = Vec::new();
+        let mut pending = vec![root.clone()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path.extension().is_some_and(|e| e == "py") {
+                    files.push(path);
+                }
+            }
+        }
+        let mut style = ImportStyle {
+            combine_as_imports: std::env::var("SSOT_STYLE_COMBINE_AS").is_ok(),
+            ..ImportStyle::default()
+        };
+        for path in &files {
+            for base in [root.clone(), root.join("src")] {
+                let Ok(relative) = path.strip_prefix(&base) else {
+                    continue;
+                };
+                let text = relative
+                    .with_extension("")
+                    .to_string_lossy()
+                    .replace('/', ".");
+                let parts: Vec<&str> = text.split('.').filter(|p| *p != "__init__").collect();
+                for end in 1..=parts.len() {
+                    style.source_modules.insert(parts[..end].join("."));
+                }
+            }
+        }
+        let (mut sorted, mut unsorted) = (0, 0);
+        for path in &files {
+            let source = std::fs::read_to_string(path).unwrap_or_default();
+            let facts = ssot_python::extract_facts(&source, ssot_python::SourceKind::Python);
+            let mut own = None;
+            let mut dir = path.parent();
+            while let Some(d) = dir.filter(|d| d.join("__init__.py").is_file()) {
+                own = d.file_name().map(|n| n.to_string_lossy().into_owned());
+                dir = d.parent();
+            }
+            let blocks = Blocks::new(&style, &facts, &source, own.as_deref());
+            for block in &blocks.blocks {
+                if block.sorted {
+                    sorted += 1;
+                } else {
+                    unsorted += 1;
+                    let first = &facts.imports[block.statements[0] as usize];
+                    println!("not sorted: {}:{}", path.display(), first.position.line);
+                }
+            }
+        }
+        println!("blocks judged sorted: {sorted}, not sorted: {unsorted}");
+    }
+
     #[test]
     fn pragmas() {
         assert!(is_pragma("# type: ignore[attr-defined]"));

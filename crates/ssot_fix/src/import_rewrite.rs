@@ -25,7 +25,7 @@ use ssot_index::{FileId, Resolver};
 use ssot_rules::{Applicability, Diagnostic, Edit, Fix};
 
 use crate::import_block::{indent_unit, is_pragma, render_from, Blocks, Insertion};
-use crate::import_style::ImportStyle;
+use crate::import_style::{ImportStyle, StatementKey};
 use crate::import_text::{
     comments_in, from_parts, line_end, line_start, next_line_start, own_lines_indent,
 };
@@ -466,7 +466,7 @@ impl FileContext<'_, '_> {
         let sorted = indent.is_some() && self.blocks.block(index).sorted;
         let mut edits = Vec::new();
         let mut appended = String::new();
-        let mut inserted: Vec<(Insertion, crate::import_style::StatementKey, String)> = Vec::new();
+        let mut inserted: Vec<(Insertion, StatementKey, String)> = Vec::new();
         for module in modules {
             let group: Vec<&Mover> = movers.iter().filter(|m| m.module == module).collect();
             // The statements the group becomes: one, or (in a sorted block whose sorter keeps
@@ -579,7 +579,7 @@ impl FileContext<'_, '_> {
     /// in sorted order, with a blank line wherever a section starts.
     fn insertion_edits(
         &self,
-        mut inserted: Vec<(Insertion, crate::import_style::StatementKey, String)>,
+        mut inserted: Vec<(Insertion, StatementKey, String)>,
         indent: &str,
     ) -> Vec<Edit> {
         inserted.sort_by(|a, b| {
@@ -946,7 +946,32 @@ impl FileContext<'_, '_> {
             Some(asname) => format!("{module} as {asname}"),
             None => module.clone(),
         };
-        edits.push(Self::edit(alias.span, new_alias));
+        // In a sorted block, `import new` goes where the sorter puts it.
+        let key = StatementKey {
+            section: self.blocks.section(Some(module), 0),
+            is_from: false,
+            level: 0,
+            module: Some(module.clone()),
+            first_name: None,
+            asname: alias.asname.clone(),
+        };
+        let moves = statement.names.len() == 1
+            && self.relocatable(index)
+            && !self.blocks.keeps_its_slot(index, &key);
+        match self
+            .blocks
+            .insertion(index, &key, &[index])
+            .filter(|_| moves)
+        {
+            Some(at) => {
+                let indent = own_lines_indent(self.source, statement.span).unwrap_or_default();
+                edits.extend(
+                    self.insertion_edits(vec![(at, key, format!("import {new_alias}"))], indent),
+                );
+                edits.push(Self::edit(self.blocks.deletion(index), ""));
+            }
+            None => edits.push(Self::edit(alias.span, new_alias)),
+        }
         Ok(Fix {
             applicability: Applicability::Unsafe,
             edits,

@@ -224,6 +224,7 @@ fn unsorted_files(ruff: &str, root: &Path) -> Vec<String> {
             "--select",
             "I",
             "--no-cache",
+            "--no-fix",
             "--output-format",
             "concise",
             "--exit-zero",
@@ -234,7 +235,7 @@ fn unsorted_files(ruff: &str, root: &Path) -> Vec<String> {
         .expect("ruff runs");
     let mut files: Vec<String> = String::from_utf8_lossy(&output.stdout)
         .lines()
-        .filter(|l| l.contains("I001"))
+        .filter(|l| l.contains("I001") || l.contains("unsorted-imports"))
         .filter_map(|l| l.split(':').next().map(str::to_string))
         .collect();
     files.sort();

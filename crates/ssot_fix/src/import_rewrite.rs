@@ -719,9 +719,16 @@ impl FileContext<'_, '_> {
         {
             return edits;
         }
-        let (inside, outside): (Vec<Edit>, Vec<Edit>) = edits
-            .into_iter()
-            .partition(|e| span.start <= e.span.start && e.span.end <= span.end);
+        // New statements inserted right before or after this one are not part of it.
+        let (inside, outside): (Vec<Edit>, Vec<Edit>) = edits.into_iter().partition(|e| {
+            let insertion = e.span.start == e.span.end;
+            span.start <= e.span.start
+                && e.span.end <= span.end
+                && !(insertion && e.span.start == span.start)
+                && !(insertion
+                    && e.span.start == span.end
+                    && e.content.starts_with(['\n', '\r', ';']))
+        });
         let mut inside_sorted = inside.clone();
         inside_sorted.sort_by_key(|e| (e.span.start, e.span.end));
         let mut text = String::new();

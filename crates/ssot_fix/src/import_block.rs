@@ -432,8 +432,8 @@ pub(crate) fn render_from(
     out
 }
 
-/// Columns taken by an indentation (a tab to the next multiple of 4... counted as 4).
-fn display_width(indent: &str) -> usize {
+/// Columns taken by an indentation, a tab counting as four (ruff's default `indent-width`).
+pub(crate) fn display_width(indent: &str) -> usize {
     indent.chars().map(|c| if c == '\t' { 4 } else { 1 }).sum()
 }
 

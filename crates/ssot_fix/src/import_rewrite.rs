@@ -24,7 +24,7 @@ use ssot_facts::{FileFacts, ImportKind, ImportStmt, ScopeKind, Span};
 use ssot_index::{FileId, Resolver};
 use ssot_rules::{Applicability, Diagnostic, Edit, Fix};
 
-use crate::import_block::{indent_unit, is_pragma, render_from, Blocks, Insertion};
+use crate::import_block::{display_width, indent_unit, is_pragma, render_from, Blocks, Insertion};
 use crate::import_style::{ImportStyle, StatementKey};
 use crate::import_text::{
     comments_in, from_parts, line_end, line_start, next_line_start, own_lines_indent,
@@ -308,10 +308,14 @@ impl FileContext<'_, '_> {
         let own_module = self
             .resolver
             .absolute_module(self.file, level, written.as_deref());
+        // In a sorted block whose sorter keeps `as` names apart, a name renamed here would
+        // sit beside other names: it moves to a statement of its own instead.
+        let renames_leave =
+            statement.names.len() > 1 && !self.style.combine_as_imports && self.relocatable(index);
         let (in_place, movers): (Vec<Mover>, Vec<Mover>) = movers
             .iter()
             .cloned()
-            .partition(|m| own_module.as_deref() == Some(m.module.as_str()));
+            .partition(|m| own_module.as_deref() == Some(m.module.as_str()) && !renames_leave);
         for mover in &in_place {
             let alias = &statement.names[mover.name_index as usize];
             let local = alias.bound_name(&statement.kind);
@@ -742,7 +746,7 @@ impl FileContext<'_, '_> {
             cursor = edit.span.end as usize;
         }
         text.push_str(&self.source[cursor..span.end as usize]);
-        let width = indent.chars().count() + text.chars().count() + self.comment_width(statement);
+        let width = display_width(indent) + text.chars().count() + self.comment_width(statement);
         if inside.is_empty() || text.contains(['\n', '\r', '\\']) || width <= self.style.line_length
         {
             return inside.into_iter().chain(outside).collect();

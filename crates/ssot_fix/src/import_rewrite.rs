@@ -709,7 +709,7 @@ impl FileContext<'_, '_> {
 
     /// `edits` with those inside `statement` replaced by the statement printed one name per
     /// line, when they leave it a single line longer than the line length (and it holds no
-    /// comment or line continuation).
+    /// comment or line continuation); or printed on one line when the style joins it.
     fn rewrap(&self, statement: &ImportStmt, edits: Vec<Edit>) -> Vec<Edit> {
         let span = statement.span;
         let Some(indent) = own_lines_indent(self.source, span) else {
@@ -747,7 +747,21 @@ impl FileContext<'_, '_> {
         }
         text.push_str(&self.source[cursor..span.end as usize]);
         let width = display_width(indent) + text.chars().count() + self.comment_width(statement);
-        if inside.is_empty() || text.contains(['\n', '\r', '\\']) || width <= self.style.line_length
+        let multi_line = text.contains(['\n', '\r']);
+        // Without `split-on-trailing-comma`, the sorter joins a parenthesised statement that
+        // fits on one line again: in a sorted block, so does the fix.
+        let joins = multi_line
+            && !self.style.split_on_trailing_comma
+            && self
+                .facts
+                .imports
+                .iter()
+                .position(|s| std::ptr::eq(s, statement))
+                .is_some_and(|i| self.blocks.block(i as u32).sorted);
+        if inside.is_empty()
+            || text.contains('\\')
+            || (multi_line && !joins)
+            || (!multi_line && width <= self.style.line_length)
         {
             return inside.into_iter().chain(outside).collect();
         }

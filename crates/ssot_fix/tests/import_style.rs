@@ -10,7 +10,7 @@
 //! unsafe                             apply unsafe fixes too
 //! line-length: 40                    the formatter's line length
 //! known-first-party: app, lib        sorter settings (also force-sort-within-sections,
-//! case-sensitive, combine-as-imports, order-by-type: false)
+//! case-sensitive, combine-as-imports, order-by-type: false, split-on-trailing-comma: false)
 //! === pkg/core.py
 //! class Manager: ...
 //! ```
@@ -98,6 +98,10 @@ fn read_fixture(path: &Path) -> Fixture {
             "combine-as-imports" => {
                 style.combine_as_imports = true;
                 isort_toml.push_str("combine-as-imports = true\n");
+            }
+            "split-on-trailing-comma" => {
+                style.split_on_trailing_comma = value != "false";
+                isort_toml.push_str(&format!("split-on-trailing-comma = {value}\n"));
             }
             "case-sensitive" => {
                 style.case_sensitive = true;

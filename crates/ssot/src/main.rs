@@ -7,6 +7,7 @@ mod commands;
 mod config;
 mod discovery;
 mod fs;
+mod import_style;
 mod load;
 mod output;
 mod timing;

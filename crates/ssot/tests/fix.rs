@@ -355,3 +355,37 @@ fn diff_in_json_is_one_document() {
         "from pkg.legacy import Manager\n"
     );
 }
+
+#[test]
+fn fix_follows_the_line_length_and_sorter_settings_of_ruff() {
+    let dir = text_project(&[
+        (
+            "pyproject.toml",
+            &format!(
+                "[tool.ruff]\nline-length = 28\n\n[tool.ruff.lint.isort]\n\
+                 known-first-party = [\"pkg\"]\n\n[tool.ssot]\n\n{CONCEPT}"
+            ),
+        ),
+        ("pkg/__init__.py", ""),
+        ("pkg/core.py", "class Manager:\n    pass\n"),
+        (
+            "pkg/legacy.py",
+            "from pkg.core import Manager\n\n\ndef helper():\n    pass\n",
+        ),
+        ("pkg/zeta.py", "Z = 1\n"),
+        (
+            "app.py",
+            "import os\n\nfrom pkg.legacy import Manager, helper\nfrom pkg.zeta import Z\n\n\
+             print(os, Manager, helper, Z)\n",
+        ),
+    ]);
+    let (code, _, stderr) = run(ssot().arg("fix").arg(dir.path()));
+    assert_eq!(code, 0, "{stderr}");
+    // The new import sorts before `pkg.legacy` (and fits in 28 columns); the shortened statement
+    // is still 29 columns: it is wrapped.
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "import os\n\nfrom pkg.core import Manager\nfrom pkg.legacy import (\n    helper,\n)\n\
+         from pkg.zeta import Z\n\nprint(os, Manager, helper, Z)\n"
+    );
+}

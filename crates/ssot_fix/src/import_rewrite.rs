@@ -24,6 +24,8 @@ use ssot_facts::{FileFacts, ImportKind, ImportStmt, ScopeKind, Span};
 use ssot_index::{FileId, Resolver};
 use ssot_rules::{Applicability, Diagnostic, Edit, Fix};
 
+use crate::import_block::{display_width, indent_unit, is_pragma, render_from, Blocks, Insertion};
+use crate::import_style::{ImportStyle, StatementKey};
 use crate::import_text::{
     comments_in, from_parts, line_end, line_start, next_line_start, own_lines_indent,
 };
@@ -63,6 +65,7 @@ pub fn plan_import_fixes(
     source: &str,
     line_ending: &str,
     diagnostics: &[(usize, &Diagnostic)],
+    style: &ImportStyle,
 ) -> (Vec<PlannedFix>, Vec<Unfixable>) {
     let facts = &resolver.project().file(file).facts;
     let mut unfixable = Vec::new();
@@ -125,12 +128,16 @@ pub fn plan_import_fixes(
     let mut planned = Vec::new();
     let mut from_groups: Vec<_> = from_groups.into_iter().collect();
     from_groups.sort_by_key(|(statement, _)| *statement);
+    let own_package = own_package(resolver.project(), &resolver.project().file(file).path);
     let context = FileContext {
         resolver,
         file,
         facts,
         source,
         line_ending,
+        style,
+        blocks: Blocks::new(style, facts, source, own_package.as_deref()),
+        unit: indent_unit(source),
     };
     // One statement (or `import M` binding) at a time: a fix for its names, or the reason none.
     let mut record = |movers: &[Mover], result: Result<Fix, String>| match result {
@@ -202,6 +209,42 @@ struct FileContext<'a, 'p> {
     facts: &'a FileFacts,
     source: &'a str,
     line_ending: &'a str,
+    style: &'a ImportStyle,
+    blocks: Blocks<'a>,
+    /// The file's indentation unit, for names on lines of their own.
+    unit: String,
+}
+
+/// The top-level package the file lives in: the outermost directory above it that holds an
+/// `__init__.py` all the way down (what the sorter calls the file's own package).
+fn own_package(project: &ssot_index::Project, path: &str) -> Option<String> {
+    let is_file = |p: &str| {
+        project
+            .files
+            .binary_search_by(|f| f.path.as_str().cmp(p))
+            .is_ok()
+    };
+    let mut directory = path.rsplit_once('/').map(|(d, _)| d)?;
+    let mut package = None;
+    loop {
+        if !is_file(&format!("{directory}/__init__.py"))
+            && !is_file(&format!("{directory}/__init__.pyi"))
+        {
+            break;
+        }
+        package = Some(
+            directory
+                .rsplit('/')
+                .next()
+                .unwrap_or(directory)
+                .to_string(),
+        );
+        match directory.rsplit_once('/') {
+            Some((parent, _)) => directory = parent,
+            None => break,
+        }
+    }
+    package
 }
 
 impl FileContext<'_, '_> {
@@ -265,10 +308,14 @@ impl FileContext<'_, '_> {
         let own_module = self
             .resolver
             .absolute_module(self.file, level, written.as_deref());
+        // In a sorted block whose sorter keeps `as` names apart, a name renamed here would
+        // sit beside other names: it moves to a statement of its own instead.
+        let renames_leave =
+            statement.names.len() > 1 && !self.style.combine_as_imports && self.relocatable(index);
         let (in_place, movers): (Vec<Mover>, Vec<Mover>) = movers
             .iter()
             .cloned()
-            .partition(|m| own_module.as_deref() == Some(m.module.as_str()));
+            .partition(|m| own_module.as_deref() == Some(m.module.as_str()) && !renames_leave);
         for mover in &in_place {
             let alias = &statement.names[mover.name_index as usize];
             let local = alias.bound_name(&statement.kind);
@@ -277,6 +324,9 @@ impl FileContext<'_, '_> {
         let movers = &movers[..];
         if movers.is_empty() {
             // Only aliases of the canonical module itself: done above.
+        } else if statement.names.len() == movers.len() && self.relocatable(index) {
+            // In a sorted block the statement goes where the sorter puts its new module.
+            edits.extend(self.relocate(index, movers, level, rewriting, parts.module));
         } else if statement.names.len() == movers.len() {
             // Every name moves: the statement itself is rewritten for one module (which keeps
             // it, and any block it is alone in, non-empty); names bound for other modules are
@@ -290,88 +340,226 @@ impl FileContext<'_, '_> {
                 .iter()
                 .cloned()
                 .partition(|m| m.module == first_module);
-            let module = self.module_text(level, first_module);
-            if self.text(parts.module) != module {
-                edits.push(Self::edit(parts.module, module));
-            }
-            for mover in &stay {
-                let alias = &statement.names[mover.name_index as usize];
-                if alias.name != mover.name {
-                    let local = alias.bound_name(&statement.kind);
-                    edits.push(Self::edit(alias.span, format!("{} as {local}", mover.name)));
-                }
-            }
+            edits.extend(self.rewrite_in_place(index, &stay, level, parts.module));
             if !leave.is_empty() {
-                edits.extend(self.move_out(index, &leave, level, rewriting));
+                edits.extend(self.move_out(index, &leave, level, rewriting, false));
             }
         } else {
-            edits.extend(self.move_out(index, movers, level, rewriting));
+            edits.extend(self.move_out(index, movers, level, rewriting, false));
         }
         Ok(Fix {
             applicability: self.applicability(statement),
-            edits,
+            edits: self.rewrap(statement, edits),
         })
     }
 
-    /// The edits that move `movers` out of their statement: merged into an earlier import of
-    /// their module, or imported by a new statement right after this one.
-    fn move_out(&self, index: u32, movers: &[Mover], level: u32, rewriting: &[u32]) -> Vec<Edit> {
+    /// The module part rewritten to `movers`' module, and each name whose canonical name
+    /// differs renamed `Canonical as local`.
+    fn rewrite_in_place(
+        &self,
+        index: u32,
+        movers: &[Mover],
+        level: u32,
+        module_part: Span,
+    ) -> Vec<Edit> {
+        let statement = &self.facts.imports[index as usize];
+        let mut edits = Vec::new();
+        let Some(first) = movers.first() else {
+            return edits;
+        };
+        let module = self.module_text(level, &first.module);
+        if self.text(module_part) != module {
+            edits.push(Self::edit(module_part, module));
+        }
+        for mover in movers {
+            let alias = &statement.names[mover.name_index as usize];
+            if alias.name != mover.name {
+                let local = alias.bound_name(&statement.kind);
+                edits.push(Self::edit(alias.span, format!("{} as {local}", mover.name)));
+            }
+        }
+        edits
+    }
+
+    /// A statement of a sorted block the sorter would move with nothing else: no comment in
+    /// it, after it or above it.
+    fn relocatable(&self, index: u32) -> bool {
+        let statement = &self.facts.imports[index as usize];
+        let block = self.blocks.block(index);
+        block.sorted
+            && block.statements.len() > 1
+            && own_lines_indent(self.source, statement.span).is_some()
+            && comments_in(self.source, statement.span).is_empty()
+            && self.blocks.trailing_comment(statement).is_none()
+            && !self.blocks.has_comment_above(index)
+    }
+
+    /// Every name of statement `index` (in a sorted block) moves: the statement is rewritten in
+    /// place when it still sorts there, otherwise removed and its names imported where the
+    /// sorter puts them.
+    fn relocate(
+        &self,
+        index: u32,
+        movers: &[Mover],
+        level: u32,
+        rewriting: &[u32],
+        module_part: Span,
+    ) -> Vec<Edit> {
+        let statement = &self.facts.imports[index as usize];
+        let module = &movers[0].module;
+        if movers.iter().all(|m| &m.module == module) {
+            let items: Vec<(String, Option<String>)> =
+                movers.iter().map(|m| self.item(statement, m)).collect();
+            let locals: Vec<&str> = movers
+                .iter()
+                .map(|m| statement.names[m.name_index as usize].bound_name(&statement.kind))
+                .collect();
+            let has_as = items.iter().any(|(_, asname)| asname.is_some());
+            let one_statement = items.len() == 1 || !has_as || self.style.combine_as_imports;
+            let in_order = items.windows(2).all(|pair| {
+                self.style.compare_members(
+                    (&pair[0].0, pair[0].1.as_deref()),
+                    (&pair[1].0, pair[1].1.as_deref()),
+                ) == std::cmp::Ordering::Less
+            });
+            let module_text = self.module_text(level, module);
+            let (new_level, new_module) = split_dots(&module_text);
+            let key = self
+                .blocks
+                .key_of_from(new_module, new_level, items.first().cloned());
+            if one_statement
+                && in_order
+                && self
+                    .merge_target(index, module, &locals, rewriting, has_as)
+                    .is_none()
+                && self.blocks.keeps_its_slot(index, &key)
+            {
+                return self.rewrite_in_place(index, movers, level, module_part);
+            }
+        }
+        self.move_out(index, movers, level, rewriting, true)
+    }
+
+    /// How a moving name is written in its new statement: `(name, as)`.
+    fn item(&self, statement: &ImportStmt, mover: &Mover) -> (String, Option<String>) {
+        let alias = &statement.names[mover.name_index as usize];
+        let local = alias.bound_name(&statement.kind);
+        if alias.asname.is_some() || mover.name != local {
+            (mover.name.clone(), Some(local.to_string()))
+        } else {
+            (mover.name.clone(), None)
+        }
+    }
+
+    /// The edits that move `movers` out of their statement: merged into another import of
+    /// their module, or imported by a new statement (where the sorter puts it in a sorted
+    /// block, otherwise right after this one). With `delete`, the statement goes entirely.
+    fn move_out(
+        &self,
+        index: u32,
+        movers: &[Mover],
+        level: u32,
+        rewriting: &[u32],
+        delete: bool,
+    ) -> Vec<Edit> {
         let statement = &self.facts.imports[index as usize];
         let mut modules: Vec<&str> = movers.iter().map(|m| m.module.as_str()).collect();
         modules.sort_unstable();
         modules.dedup();
         let indent = own_lines_indent(self.source, statement.span);
+        let sorted = indent.is_some() && self.blocks.block(index).sorted;
         let mut edits = Vec::new();
         let mut appended = String::new();
+        let mut inserted: Vec<(Insertion, StatementKey, String)> = Vec::new();
         for module in modules {
             let group: Vec<&Mover> = movers.iter().filter(|m| m.module == module).collect();
-            let local =
-                |m: &Mover| statement.names[m.name_index as usize].bound_name(&statement.kind);
-            let item = |m: &Mover| {
-                let alias = &statement.names[m.name_index as usize];
-                if alias.asname.is_some() || m.name != local(m) {
-                    format!("{} as {}", m.name, local(m))
-                } else {
-                    m.name.clone()
-                }
-            };
-            let locals: Vec<&str> = group.iter().map(|m| local(m)).collect();
-            if let Some(target) = self.merge_target(index, module, &locals, rewriting) {
-                let items: Vec<String> = group
+            // The statements the group becomes: one, or (in a sorted block whose sorter keeps
+            // `as` names apart) the plain names together and each `as` name alone.
+            let mut statements: Vec<Vec<&Mover>> = Vec::new();
+            if sorted && !self.style.combine_as_imports {
+                let (plain, renamed): (Vec<&Mover>, Vec<&Mover>) = group
                     .iter()
-                    .filter(|m| {
-                        !target
-                            .names
-                            .iter()
-                            .any(|n| n.name == m.name && n.bound_name(&target.kind) == local(m))
-                    })
-                    .map(|m| item(m))
+                    .partition(|m| self.item(statement, m).1.is_none());
+                if !plain.is_empty() {
+                    statements.push(plain);
+                }
+                statements.extend(renamed.into_iter().map(|m| vec![m]));
+            } else {
+                statements.push(group);
+            }
+            for members in statements {
+                let locals: Vec<&str> = members
+                    .iter()
+                    .map(|m| statement.names[m.name_index as usize].bound_name(&statement.kind))
                     .collect();
-                if !items.is_empty() {
-                    let last = target.names.last().map_or(target.span.end, |n| n.span.end);
-                    edits.push(Self::edit(
-                        Span {
-                            start: last,
-                            end: last,
-                        },
-                        format!(", {}", items.join(", ")),
-                    ));
+                let mut items: Vec<(String, Option<String>)> =
+                    members.iter().map(|m| self.item(statement, m)).collect();
+                let has_as = items.iter().any(|(_, asname)| asname.is_some());
+                if let Some(target) = self.merge_target(index, module, &locals, rewriting, has_as) {
+                    items.retain(|(name, asname)| {
+                        !target.names.iter().any(|n| {
+                            &n.name == name
+                                && n.bound_name(&target.kind)
+                                    == asname.as_deref().unwrap_or(name.as_str())
+                        })
+                    });
+                    if !items.is_empty() {
+                        // The target's own block decides whether its names are kept sorted.
+                        let target_sorted = self
+                            .facts
+                            .imports
+                            .iter()
+                            .position(|s| std::ptr::eq(s, target))
+                            .is_some_and(|t| self.blocks.block(t as u32).sorted);
+                        edits.extend(self.merge_into(target, &items, target_sorted));
+                    }
+                    continue;
                 }
-                continue;
-            }
-            let items: Vec<String> = group.iter().map(|m| item(m)).collect();
-            match indent {
-                Some(indent) => {
-                    appended.push_str(self.line_ending);
-                    appended.push_str(indent);
+                if sorted {
+                    items.sort_by(|a, b| {
+                        self.style
+                            .compare_members((&a.0, a.1.as_deref()), (&b.0, b.1.as_deref()))
+                    });
                 }
-                None => appended.push_str("; "),
+                let module_text = self.module_text(level, module);
+                let names: Vec<String> = items.iter().map(format_item).collect();
+                let indent_text = indent.unwrap_or_default();
+                let text = render_from(
+                    &module_text,
+                    &names,
+                    indent_text,
+                    &self.unit,
+                    self.line_ending,
+                    self.style.line_length,
+                    0,
+                    false,
+                );
+                let (new_level, new_module) = split_dots(&module_text);
+                let key = self
+                    .blocks
+                    .key_of_from(new_module, new_level, items.first().cloned());
+                let excluded: &[u32] = if delete { &[index] } else { &[] };
+                match (sorted, indent) {
+                    (true, Some(_)) => match self.blocks.insertion(index, &key, excluded) {
+                        Some(at) => inserted.push((at, key, text)),
+                        None => {
+                            appended.push_str(self.line_ending);
+                            appended.push_str(indent_text);
+                            appended.push_str(&text);
+                        }
+                    },
+                    (_, Some(indent)) => {
+                        appended.push_str(self.line_ending);
+                        appended.push_str(indent);
+                        appended.push_str(&text);
+                    }
+                    (_, None) => {
+                        appended.push_str("; ");
+                        appended
+                            .push_str(&format!("from {module_text} import {}", names.join(", ")));
+                    }
+                }
             }
-            appended.push_str(&format!(
-                "from {} import {}",
-                self.module_text(level, module),
-                items.join(", ")
-            ));
         }
         if !appended.is_empty() {
             let at = if indent.is_some() {
@@ -381,35 +569,265 @@ impl FileContext<'_, '_> {
             };
             edits.push(Self::edit(Span { start: at, end: at }, appended));
         }
-        let removed: Vec<u32> = movers.iter().map(|m| m.name_index).collect();
-        edits.extend(self.removals(statement, &removed));
+        edits.extend(self.insertion_edits(inserted, indent.unwrap_or_default()));
+        if delete {
+            edits.push(Self::edit(self.blocks.deletion(index), ""));
+        } else {
+            let removed: Vec<u32> = movers.iter().map(|m| m.name_index).collect();
+            edits.extend(self.removals(statement, &removed));
+        }
         edits
     }
 
-    /// An earlier module-level `from <module> import ...` in the same context that moving
-    /// names can join: only when each moving local name is bound nowhere else in the file, so
-    /// binding it earlier cannot change what it holds.
+    /// New statements placed where the sorter puts them; statements for one place are joined
+    /// in sorted order, with a blank line wherever a section starts.
+    fn insertion_edits(
+        &self,
+        mut inserted: Vec<(Insertion, StatementKey, String)>,
+        indent: &str,
+    ) -> Vec<Edit> {
+        inserted.sort_by(|a, b| {
+            a.0.at
+                .cmp(&b.0.at)
+                .then_with(|| self.style.compare_statements(&a.1, &b.1))
+        });
+        let mut edits = Vec::new();
+        let le = self.line_ending;
+        for chunk in inserted.chunk_by(|a, b| a.0.at == b.0.at) {
+            let at = chunk[0].0.at;
+            let mut text = String::new();
+            if at as usize == self.source.len() && !self.source.ends_with(['\n', '\r']) {
+                text.push_str(le);
+            }
+            for (k, (insertion, key, statement)) in chunk.iter().enumerate() {
+                let new_section = k > 0 && chunk[k - 1].1.section != key.section;
+                if (k == 0 && insertion.blank_before) || new_section {
+                    text.push_str(le);
+                }
+                text.push_str(indent);
+                text.push_str(statement);
+                text.push_str(le);
+            }
+            if chunk
+                .last()
+                .is_some_and(|(insertion, ..)| insertion.blank_after)
+            {
+                text.push_str(le);
+            }
+            edits.push(Self::edit(Span { start: at, end: at }, text));
+        }
+        edits
+    }
+
+    /// The edits that add `items` to `target`: sorted into its names and printed as the
+    /// formatter would in a sorted block, appended otherwise (printed anew only when the line
+    /// would be too long, or the statement is parenthesised).
+    fn merge_into(
+        &self,
+        target: &ImportStmt,
+        items: &[(String, Option<String>)],
+        sorted: bool,
+    ) -> Vec<Edit> {
+        let last = target.names.last().map_or(target.span.end, |n| n.span.end);
+        let appended = format!(
+            ", {}",
+            items.iter().map(format_item).collect::<Vec<_>>().join(", ")
+        );
+        let target_text = self.text(target.span);
+        let plain = !target_text.contains(['(', '\n', '\r', '\\']);
+        if !sorted && plain {
+            let edit = Self::edit(
+                Span {
+                    start: last,
+                    end: last,
+                },
+                appended,
+            );
+            return self.rewrap(target, vec![edit]);
+        }
+        let (Some(indent), Some(parts)) = (
+            own_lines_indent(self.source, target.span),
+            from_parts(self.source, target.span),
+        ) else {
+            return vec![Self::edit(
+                Span {
+                    start: last,
+                    end: last,
+                },
+                appended,
+            )];
+        };
+        if !comments_in(self.source, target.span).is_empty() {
+            return vec![Self::edit(
+                Span {
+                    start: last,
+                    end: last,
+                },
+                appended,
+            )];
+        }
+        // A comment after a one-line statement stays on its line (see `rewrap`).
+        let one_line = !target_text.contains(['\n', '\r']);
+        let line_length = if one_line && self.blocks.trailing_comment(target).is_some() {
+            usize::MAX
+        } else {
+            self.style.line_length
+        };
+        let mut names: Vec<(String, Option<String>)> = target
+            .names
+            .iter()
+            .map(|n| (n.name.clone(), n.asname.clone()))
+            .chain(items.iter().cloned())
+            .collect();
+        if sorted {
+            names.sort_by(|a, b| {
+                self.style
+                    .compare_members((&a.0, a.1.as_deref()), (&b.0, b.1.as_deref()))
+            });
+        }
+        let keep_open = self.style.split_on_trailing_comma
+            && self.source[last as usize..target.span.end as usize].contains(',');
+        let text = render_from(
+            self.text(parts.module),
+            &names.iter().map(format_item).collect::<Vec<_>>(),
+            indent,
+            &self.unit,
+            self.line_ending,
+            line_length,
+            self.comment_width(target),
+            keep_open,
+        );
+        vec![Self::edit(target.span, text)]
+    }
+
+    /// Columns the comment after `statement` takes on its line (with the two spaces before).
+    fn comment_width(&self, statement: &ImportStmt) -> usize {
+        self.blocks
+            .trailing_comment(statement)
+            .map_or(0, |c| self.text(c).chars().count() + 2)
+    }
+
+    /// `edits` with those inside `statement` replaced by the statement printed one name per
+    /// line, when they leave it a single line longer than the line length (and it holds no
+    /// comment or line continuation); or printed on one line when the style joins it.
+    fn rewrap(&self, statement: &ImportStmt, edits: Vec<Edit>) -> Vec<Edit> {
+        let span = statement.span;
+        let Some(indent) = own_lines_indent(self.source, span) else {
+            return edits;
+        };
+        // A comment stays on the line it was on: wrapping would move it away from the names
+        // it was written for.
+        if !matches!(statement.kind, ImportKind::From { .. })
+            || !comments_in(self.source, span).is_empty()
+            || self.blocks.trailing_comment(statement).is_some()
+        {
+            return edits;
+        }
+        // New statements inserted right before or after this one are not part of it.
+        let (inside, outside): (Vec<Edit>, Vec<Edit>) = edits.into_iter().partition(|e| {
+            let insertion = e.span.start == e.span.end;
+            span.start <= e.span.start
+                && e.span.end <= span.end
+                && !(insertion && e.span.start == span.start)
+                && !(insertion
+                    && e.span.start == span.end
+                    && e.content.starts_with(['\n', '\r', ';']))
+        });
+        let mut inside_sorted = inside.clone();
+        inside_sorted.sort_by_key(|e| (e.span.start, e.span.end));
+        let mut text = String::new();
+        let mut cursor = span.start as usize;
+        for edit in &inside_sorted {
+            if (edit.span.start as usize) < cursor {
+                return inside.into_iter().chain(outside).collect();
+            }
+            text.push_str(&self.source[cursor..edit.span.start as usize]);
+            text.push_str(&edit.content);
+            cursor = edit.span.end as usize;
+        }
+        text.push_str(&self.source[cursor..span.end as usize]);
+        let width = display_width(indent) + text.chars().count() + self.comment_width(statement);
+        let multi_line = text.contains(['\n', '\r']);
+        // Without `split-on-trailing-comma`, the sorter joins a parenthesised statement that
+        // fits on one line again: in a sorted block, so does the fix.
+        let joins = multi_line
+            && !self.style.split_on_trailing_comma
+            && self
+                .facts
+                .imports
+                .iter()
+                .position(|s| std::ptr::eq(s, statement))
+                .is_some_and(|i| self.blocks.block(i as u32).sorted);
+        if inside.is_empty()
+            || text.contains('\\')
+            || (multi_line && !joins)
+            || (!multi_line && width <= self.style.line_length)
+        {
+            return inside.into_iter().chain(outside).collect();
+        }
+        let Some((head, names)) = text.split_once(" import ") else {
+            return inside.into_iter().chain(outside).collect();
+        };
+        let module = head.trim_start_matches("from").trim();
+        let names: Vec<String> = names
+            .trim()
+            .trim_start_matches('(')
+            .trim_end_matches(')')
+            .split(',')
+            .map(|n| n.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|n| !n.is_empty())
+            .collect();
+        let wrapped = render_from(
+            module,
+            &names,
+            indent,
+            &self.unit,
+            self.line_ending,
+            self.style.line_length,
+            self.comment_width(statement),
+            false,
+        );
+        outside
+            .into_iter()
+            .chain(std::iter::once(Self::edit(span, wrapped)))
+            .collect()
+    }
+
+    /// Another module-level `from <module> import ...` in the same context that moving names
+    /// can join: an earlier one, or in a sorted block any of the block (the sorter would merge
+    /// the two). Only when each moving local name is bound nowhere else in the file, so binding
+    /// it elsewhere cannot change what it holds; never a statement whose comment is a checker
+    /// directive (it would then cover the new names); in a sorted block only a statement the
+    /// sorter lets the names join.
     fn merge_target(
         &self,
         index: u32,
         module: &str,
         locals: &[&str],
         rewriting: &[u32],
+        has_as: bool,
     ) -> Option<&ImportStmt> {
         let statement = &self.facts.imports[index as usize];
         if statement.context.scope != ScopeKind::Module || statement.context.conditional {
             return None;
         }
-        self.facts.imports[..index as usize]
-            .iter()
-            .enumerate()
+        let block = self.blocks.block(index);
+        let sorted = block.sorted && own_lines_indent(self.source, statement.span).is_some();
+        let later: &[u32] = if sorted { &block.statements } else { &[] };
+        (0..index)
+            .chain(later.iter().copied().filter(|&s| s > index))
+            .map(|other_index| (other_index, &self.facts.imports[other_index as usize]))
             .find(|(other_index, other)| {
                 let ImportKind::From { module: m, level } = &other.kind else {
                     return false;
                 };
                 other.context == statement.context
-                    && !rewriting.contains(&(*other_index as u32))
+                    && !rewriting.contains(other_index)
                     && !other.names.iter().any(|n| n.name == "*")
+                    && !self.covered_by_directive(other)
+                    && (!sorted
+                        || (self.blocks.joinable(other)
+                            && (!has_as || self.style.combine_as_imports)))
                     && self
                         .resolver
                         .absolute_module(self.file, *level, m.as_deref())
@@ -423,6 +841,14 @@ impl FileContext<'_, '_> {
                     })
             })
             .map(|(_, other)| other)
+    }
+
+    /// A checker directive (`# type: ignore`, `# noqa`, ...) applies to the statement.
+    fn covered_by_directive(&self, statement: &ImportStmt) -> bool {
+        comments_in(self.source, statement.span)
+            .into_iter()
+            .chain(self.blocks.trailing_comment(statement))
+            .any(|c| is_pragma(self.text(c)))
     }
 
     /// How many import aliases and module-level definitions bind `local` in this file.
@@ -545,12 +971,52 @@ impl FileContext<'_, '_> {
             Some(asname) => format!("{module} as {asname}"),
             None => module.clone(),
         };
-        edits.push(Self::edit(alias.span, new_alias));
+        // In a sorted block, `import new` goes where the sorter puts it.
+        let key = StatementKey {
+            section: self.blocks.section(Some(module), 0),
+            is_from: false,
+            level: 0,
+            module: Some(module.clone()),
+            first_name: None,
+            asname: alias.asname.clone(),
+        };
+        let moves = statement.names.len() == 1
+            && self.relocatable(index)
+            && !self.blocks.keeps_its_slot(index, &key);
+        match self
+            .blocks
+            .insertion(index, &key, &[index])
+            .filter(|_| moves)
+        {
+            Some(at) => {
+                let indent = own_lines_indent(self.source, statement.span).unwrap_or_default();
+                edits.extend(
+                    self.insertion_edits(vec![(at, key, format!("import {new_alias}"))], indent),
+                );
+                edits.push(Self::edit(self.blocks.deletion(index), ""));
+            }
+            None => edits.push(Self::edit(alias.span, new_alias)),
+        }
         Ok(Fix {
             applicability: Applicability::Unsafe,
             edits,
         })
     }
+}
+
+/// `name` or `name as asname`.
+fn format_item(item: &(String, Option<String>)) -> String {
+    match &item.1 {
+        Some(asname) => format!("{} as {asname}", item.0),
+        None => item.0.clone(),
+    }
+}
+
+/// `..pkg.mod` as its level and module (`None` for dots alone).
+fn split_dots(text: &str) -> (u32, Option<&str>) {
+    let module = text.trim_start_matches('.');
+    let level = (text.len() - module.len()) as u32;
+    (level, (!module.is_empty()).then_some(module))
 }
 
 /// Deletions that take the aliases `removed` (and their commas) out of `statement`,

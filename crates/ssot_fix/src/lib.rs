@@ -6,19 +6,24 @@
 //! files whose bytes are still the ones read).
 //!
 //! - [`apply`]: applies non-overlapping fixes to a text;
-//! - [`import_rewrite`]: plans SSOT101's rewrites from a file's facts and text;
+//! - [`import_rewrite`]: plans SSOT101's rewrites from a file's facts and text, in the
+//!   project's import style ([`import_style`]);
 //! - [`verify`]: what each file's bindings resolve to, before and after;
 //! - [`session`]: the passes (plan, apply, re-parse, re-index) until nothing changes;
 //! - [`diff`]: unified diffs for `--diff`.
 
 pub mod apply;
 pub mod diff;
+mod import_block;
 pub mod import_rewrite;
+pub mod import_style;
 mod import_text;
 pub mod session;
 pub mod shims;
 pub mod source;
+mod stdlib;
 pub mod verify;
 
 pub use apply::{apply_fixes, Applied};
+pub use import_style::ImportStyle;
 pub use source::{NotFixable, SourceFile};

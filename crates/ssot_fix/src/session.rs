@@ -16,6 +16,7 @@ use ssot_rules::{Applicability, Diagnostic, Rule};
 
 use crate::apply::apply_fixes;
 use crate::import_rewrite::{plan_import_fixes, PlannedFix};
+use crate::import_style::ImportStyle;
 use crate::shims::{plan_shim, ShimRequest};
 use crate::source::SourceFile;
 use crate::verify::{binding_summaries, describe_difference};
@@ -32,6 +33,11 @@ pub trait FixHost {
     /// The declared shims to turn into deprecation shims (`--shims`).
     fn shim_requests(&self, _project: &Project) -> Vec<ShimRequest> {
         Vec::new()
+    }
+    /// The project's import sorter and formatter settings, which new and rewritten imports
+    /// follow.
+    fn import_style(&self) -> ImportStyle {
+        ImportStyle::default()
     }
 }
 
@@ -114,6 +120,7 @@ struct Working {
 /// Runs fixes on `project` until none applies (or the pass cap), then verifies.
 pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions) -> FixOutcome {
     let before = binding_summaries(project);
+    let style = host.import_style();
     let mut working: FxHashMap<FileId, Working> = FxHashMap::default();
     let mut blocked: FxHashMap<FileId, String> = FxHashMap::default();
     let mut failures = Vec::new();
@@ -142,7 +149,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
                 }
             }
         }
-        let (plans, panics) = plan_all(project, &diagnostics, &working, options);
+        let (plans, panics) = plan_all(project, &diagnostics, &working, options, &style);
         for (file, message) in panics {
             failures.push(FixFailure {
                 path: project.file(file).path.clone(),
@@ -293,7 +300,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
         diagnostics = host.diagnose(project);
     }
 
-    let skipped = explain_remaining(project, &diagnostics, &working, &blocked, options);
+    let skipped = explain_remaining(project, &diagnostics, &working, &blocked, options, &style);
     let mut changed: Vec<ChangedFile> = working
         .into_iter()
         .filter(|(_, state)| state.text != state.source.text)
@@ -393,6 +400,7 @@ fn plan_all(
     diagnostics: &[Diagnostic],
     working: &FxHashMap<FileId, Working>,
     options: FixOptions,
+    style: &ImportStyle,
 ) -> (Plans, Vec<(FileId, String)>) {
     let resolver = Resolver::new(project);
     let mut panics = Vec::new();
@@ -410,8 +418,9 @@ fn plan_all(
             .collect();
         if !imports.is_empty() {
             let line_ending = state.source.line_ending;
-            match guarded(|| plan_import_fixes(&resolver, file, &state.text, line_ending, &imports))
-            {
+            match guarded(|| {
+                plan_import_fixes(&resolver, file, &state.text, line_ending, &imports, style)
+            }) {
                 Ok((fixes, _)) => plan.extend(fixes),
                 Err(message) => {
                     panics.push((file, message));
@@ -541,6 +550,7 @@ fn explain_remaining(
     working: &FxHashMap<FileId, Working>,
     blocked: &FxHashMap<FileId, String>,
     options: FixOptions,
+    style: &ImportStyle,
 ) -> Vec<SkippedFix> {
     let resolver = Resolver::new(project);
     let mut skipped = Vec::new();
@@ -567,7 +577,7 @@ fn explain_remaining(
                 Some(text) => {
                     let line_ending = crate::source::detect_line_ending(text);
                     let (fixes, unfixable) =
-                        plan_import_fixes(&resolver, file, text, line_ending, &imports);
+                        plan_import_fixes(&resolver, file, text, line_ending, &imports, style);
                     for u in unfixable {
                         reasons.insert(u.diagnostic, u.reason);
                     }

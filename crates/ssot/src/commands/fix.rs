@@ -57,6 +57,8 @@ struct CliHost<'a> {
     /// Concept figures of the first analysis (before any fix) and of the latest one.
     first_concepts: RefCell<Option<Vec<ConceptReport>>>,
     last_concepts: RefCell<Vec<ConceptReport>>,
+    /// The project's import style, which rewritten imports follow.
+    style: ssot_fix::ImportStyle,
 }
 
 impl FixHost for CliHost<'_> {
@@ -94,6 +96,10 @@ impl FixHost for CliHost<'_> {
         };
         ssot_fix::shims::shim_requests(&concepts)
     }
+
+    fn import_style(&self) -> ssot_fix::ImportStyle {
+        self.style.clone()
+    }
 }
 
 pub fn run(args: &FixArgs) -> Result<ExitStatus> {
@@ -125,6 +131,7 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
         error: RefCell::new(None),
         first_concepts: RefCell::new(None),
         last_concepts: RefCell::new(Vec::new()),
+        style: crate::import_style::import_style(&loaded),
     };
     let options = FixOptions {
         unsafe_fixes: args.unsafe_fixes,
@@ -637,6 +644,7 @@ pub fn attach_import_fixes(
     }
     let project = &loaded.project;
     let resolver = ssot_index::Resolver::new(project);
+    let style = crate::import_style::import_style(loaded);
     let fs = RealFileSystem::from_env();
     let max_file_size = loaded
         .config
@@ -675,6 +683,7 @@ pub fn attach_import_fixes(
             &source.text,
             source.line_ending,
             &pairs,
+            &style,
         );
         for fix in fixes {
             for index in fix.diagnostics {

@@ -1,0 +1,339 @@
+//! The project's import style, as isort and ruff's `I001` see it: which section an import
+//! belongs to and in what order statements and names sort.
+//!
+//! The order follows ruff's isort defaults: sections future, standard library, third party,
+//! first party, local folder (relative imports); inside a section `import x` statements before
+//! `from x import y` ones (unless `force-sort-within-sections`); modules in natural order,
+//! case-insensitively unless `case-sensitive`; names in a `from` import constants first, then
+//! classes, then the rest (unless `order-by-type = false`). Settings this does not know (such as
+//! `force-single-line` or custom sections) never make a block look sorted by accident: a block
+//! is only treated as sorted when it is sorted by these rules.
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use crate::stdlib::is_stdlib;
+
+/// The settings of the project's import sorter and formatter that decide where a new import
+/// goes and how long a line may be (`[tool.ruff.lint.isort]`, `[tool.isort]`, `line-length`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportStyle {
+    /// The longest line the formatter leaves alone (`line-length`, default 88).
+    pub line_length: usize,
+    /// Module patterns (`pkg`, `pkg.sub`, `pkg_*`) of each kind, from the sorter's settings.
+    pub known_first_party: Vec<String>,
+    pub known_third_party: Vec<String>,
+    pub known_local_folder: Vec<String>,
+    pub extra_standard_library: Vec<String>,
+    /// Sort `import x` and `from x import y` together by module.
+    pub force_sort_within_sections: bool,
+    /// `from m import a as b, c` in one statement instead of one statement per `as` name.
+    pub combine_as_imports: bool,
+    /// Constants, then classes, then other names in a `from` import.
+    pub order_by_type: bool,
+    pub case_sensitive: bool,
+    /// A trailing comma keeps a statement one name per line.
+    pub split_on_trailing_comma: bool,
+    /// Classify imports of the file's own top-level package as first party.
+    pub detect_same_package: bool,
+    /// Dotted names of the modules and packages the sorter finds under its `src` roots: an
+    /// import of one of them is first party.
+    pub source_modules: BTreeSet<String>,
+}
+
+impl Default for ImportStyle {
+    fn default() -> Self {
+        Self {
+            line_length: 88,
+            known_first_party: Vec::new(),
+            known_third_party: Vec::new(),
+            known_local_folder: Vec::new(),
+            extra_standard_library: Vec::new(),
+            force_sort_within_sections: false,
+            combine_as_imports: false,
+            order_by_type: true,
+            case_sensitive: false,
+            split_on_trailing_comma: true,
+            detect_same_package: true,
+            source_modules: BTreeSet::new(),
+        }
+    }
+}
+
+/// An import section, in the sorter's default order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Section {
+    Future,
+    StandardLibrary,
+    ThirdParty,
+    FirstParty,
+    LocalFolder,
+}
+
+impl ImportStyle {
+    /// The section of an import of `module` (without dots) at relative `level`, from a file
+    /// whose top-level package is `own_package`.
+    pub(crate) fn section(&self, module: &str, level: u32, own_package: Option<&str>) -> Section {
+        let base = module.split('.').next().unwrap_or_default();
+        if level == 0 && base == "__future__" {
+            return Section::Future;
+        }
+        if level > 0 {
+            return Section::LocalFolder;
+        }
+        if let Some(section) = self.known_section(module) {
+            return section;
+        }
+        if is_stdlib(base) {
+            return Section::StandardLibrary;
+        }
+        if self.detect_same_package && own_package == Some(base) {
+            return Section::FirstParty;
+        }
+        if self.source_modules.contains(module) {
+            return Section::FirstParty;
+        }
+        Section::ThirdParty
+    }
+
+    /// The section the settings give `module` or its closest parent package.
+    fn known_section(&self, module: &str) -> Option<Section> {
+        let lists = [
+            (&self.known_first_party, Section::FirstParty),
+            (&self.known_third_party, Section::ThirdParty),
+            (&self.known_local_folder, Section::LocalFolder),
+            (&self.extra_standard_library, Section::StandardLibrary),
+        ];
+        let prefixes = module
+            .match_indices('.')
+            .map(|(i, _)| i)
+            .chain(std::iter::once(module.len()))
+            .rev();
+        for end in prefixes {
+            let prefix = &module[..end];
+            for (patterns, section) in &lists {
+                if patterns.iter().any(|p| glob_matches(p, prefix)) {
+                    return Some(*section);
+                }
+            }
+        }
+        None
+    }
+
+    /// The order of two names inside one `from` import (`asname` included).
+    pub(crate) fn compare_members(
+        &self,
+        a: (&str, Option<&str>),
+        b: (&str, Option<&str>),
+    ) -> Ordering {
+        let star = |name: &str| name != "*";
+        star(a.0)
+            .cmp(&star(b.0))
+            .then_with(|| {
+                if self.order_by_type {
+                    member_type(a.0).cmp(&member_type(b.0))
+                } else {
+                    Ordering::Equal
+                }
+            })
+            .then_with(|| {
+                if self.case_sensitive {
+                    Ordering::Equal
+                } else {
+                    natural_cmp(&a.0.to_lowercase(), &b.0.to_lowercase())
+                }
+            })
+            .then_with(|| natural_cmp(a.0, b.0))
+            .then_with(|| compare_optional(a.1, b.1))
+    }
+
+    /// The order of two statements of one section.
+    pub(crate) fn compare_statements(&self, a: &StatementKey, b: &StatementKey) -> Ordering {
+        let straight_first = |k: &StatementKey| {
+            if self.force_sort_within_sections {
+                0
+            } else {
+                u8::from(k.is_from)
+            }
+        };
+        // Relative imports sort furthest first; absolute ones after every relative one.
+        let distance = |k: &StatementKey| match k.level {
+            0 => (1, 0),
+            level => (0, -i64::from(level)),
+        };
+        a.section
+            .cmp(&b.section)
+            .then_with(|| straight_first(a).cmp(&straight_first(b)))
+            .then_with(|| distance(a).cmp(&distance(b)))
+            .then_with(|| {
+                if self.case_sensitive {
+                    Ordering::Equal
+                } else {
+                    compare_optional_by(
+                        a.module.as_deref().map(str::to_lowercase).as_deref(),
+                        b.module.as_deref().map(str::to_lowercase).as_deref(),
+                        natural_cmp,
+                    )
+                }
+            })
+            .then_with(|| compare_optional(a.module.as_deref(), b.module.as_deref()))
+            .then_with(|| match (&a.first_name, &b.first_name) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                (Some(x), Some(y)) => self.compare_members(
+                    (x.0.as_str(), x.1.as_deref()),
+                    (y.0.as_str(), y.1.as_deref()),
+                ),
+            })
+            .then_with(|| compare_optional(a.asname.as_deref(), b.asname.as_deref()))
+    }
+}
+
+/// What a statement sorts by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StatementKey {
+    pub section: Section,
+    pub is_from: bool,
+    pub level: u32,
+    /// The module without dots (`None` for `from . import x`).
+    pub module: Option<String>,
+    /// The first name of a `from` import, after sorting.
+    pub first_name: Option<(String, Option<String>)>,
+    /// The `as` name of an `import x as y`.
+    pub asname: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum MemberType {
+    Constant,
+    Class,
+    Variable,
+}
+
+fn member_type(name: &str) -> MemberType {
+    let has_upper = name.chars().any(char::is_uppercase);
+    let has_lower = name.chars().any(char::is_lowercase);
+    if name.chars().count() > 1 && has_upper && !has_lower {
+        MemberType::Constant
+    } else if name.chars().next().is_some_and(char::is_uppercase) {
+        MemberType::Class
+    } else {
+        MemberType::Variable
+    }
+}
+
+fn compare_optional(a: Option<&str>, b: Option<&str>) -> Ordering {
+    compare_optional_by(a, b, natural_cmp)
+}
+
+fn compare_optional_by(
+    a: Option<&str>,
+    b: Option<&str>,
+    cmp: impl Fn(&str, &str) -> Ordering,
+) -> Ordering {
+    match (a, b) {
+        (None, None) => Ordering::Equal,
+        (None, Some(_)) => Ordering::Less,
+        (Some(_), None) => Ordering::Greater,
+        (Some(a), Some(b)) => cmp(a, b),
+    }
+}
+
+/// Natural order: runs of digits compare by value (`mod2` before `mod10`), everything else
+/// character by character.
+pub(crate) fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    loop {
+        match (a.get(i), b.get(j)) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let run = |s: &[u8], k: usize| {
+                    let end = s[k..]
+                        .iter()
+                        .position(|c| !c.is_ascii_digit())
+                        .map_or(s.len(), |e| k + e);
+                    (k, end)
+                };
+                let (ai, ae) = run(a, i);
+                let (bj, be) = run(b, j);
+                let (ra, rb) = (&a[ai..ae], &b[bj..be]);
+                let order = if ra[0] == b'0' || rb[0] == b'0' {
+                    // A leading zero reads as a fraction: digit by digit.
+                    ra.cmp(rb)
+                } else {
+                    ra.len().cmp(&rb.len()).then_with(|| ra.cmp(rb))
+                };
+                if order != Ordering::Equal {
+                    return order;
+                }
+                i = ae;
+                j = be;
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+}
+
+/// `pattern` (with `*` and `?` wildcards) matches the whole of `text`.
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    fn matches(p: &[u8], t: &[u8]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some(b'*') => (0..=t.len()).any(|k| matches(&p[1..], &t[k..])),
+            Some(b'?') => !t.is_empty() && matches(&p[1..], &t[1..]),
+            Some(c) => t.first() == Some(c) && matches(&p[1..], &t[1..]),
+        }
+    }
+    matches(pattern.as_bytes(), text.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections() {
+        let mut style = ImportStyle {
+            known_first_party: vec!["mine".into()],
+            known_third_party: vec!["mine.vendored".into()],
+            ..ImportStyle::default()
+        };
+        style.source_modules.insert("app".into());
+        style.source_modules.insert("app.core".into());
+        assert_eq!(style.section("__future__", 0, None), Section::Future);
+        assert_eq!(style.section("os.path", 0, None), Section::StandardLibrary);
+        assert_eq!(style.section("requests", 0, None), Section::ThirdParty);
+        assert_eq!(style.section("mine.x", 0, None), Section::FirstParty);
+        assert_eq!(
+            style.section("mine.vendored.y", 0, None),
+            Section::ThirdParty
+        );
+        assert_eq!(style.section("app.core", 0, None), Section::FirstParty);
+        assert_eq!(style.section("lib", 0, Some("lib")), Section::FirstParty);
+        assert_eq!(style.section("x", 2, None), Section::LocalFolder);
+    }
+
+    #[test]
+    fn member_order() {
+        let style = ImportStyle::default();
+        let mut names = vec!["b", "CONST", "Class", "a", "A2", "x10", "x9"];
+        names.sort_by(|a, b| style.compare_members((a, None), (b, None)));
+        assert_eq!(names, ["A2", "CONST", "Class", "a", "b", "x9", "x10"]);
+        let style = ImportStyle {
+            order_by_type: false,
+            ..ImportStyle::default()
+        };
+        names.sort_by(|a, b| style.compare_members((a, None), (b, None)));
+        assert_eq!(names, ["a", "A2", "b", "Class", "CONST", "x9", "x10"]);
+    }
+}

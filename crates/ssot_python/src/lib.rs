@@ -60,8 +60,13 @@ pub fn extract_facts_with(
     };
     let parsed = ruff_python_parser::parse_unchecked_source(source, source_type);
     let lines = positions::LineIndex::new(source);
-    let (mut facts, depth) =
-        extract::extract_module(&parsed.syntax().body, &lines, keep_module, calls);
+    let (mut facts, depth) = extract::extract_module(
+        &parsed.syntax().body,
+        &lines,
+        keep_module,
+        calls,
+        kind == SourceKind::Stub,
+    );
     facts.syntax_errors = parsed
         .errors()
         .iter()

@@ -58,6 +58,9 @@ pub enum OpenReason {
     /// A module ssot does not read: a compiled or Cython extension module, or a source file
     /// that is git-ignored or excluded (a generated `_version.py`).
     Unread(ModuleId),
+    /// A module listed in `external-modules` (or below one): it exists at run time, not in
+    /// the tree.
+    ExternalModule(String),
 }
 
 /// Where a path leads.
@@ -223,6 +226,9 @@ impl<'p> Resolver<'p> {
         };
         if !modules.is_first_party(module) {
             return external();
+        }
+        if modules.is_external(module) {
+            return Resolution::Open(OpenReason::ExternalModule(module.to_string()));
         }
         let mut ancestor = module;
         while let Some((parent, _)) = ancestor.rsplit_once('.') {
@@ -428,6 +434,12 @@ impl<'p> Resolver<'p> {
         }
         if let Some(reason) = open {
             return Resolution::Open(reason);
+        }
+        if project.modules.has_external_modules() {
+            let submodule = format!("{}.{name}", project.modules.module(module).name);
+            if project.modules.is_external(&submodule) {
+                return Resolution::Open(OpenReason::ExternalModule(submodule));
+            }
         }
         if is_module_attribute(project, module, name) {
             return Resolution::ModuleAttribute;

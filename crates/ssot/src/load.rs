@@ -9,7 +9,7 @@ use globset::GlobSet;
 use rayon::prelude::*;
 use ssot_facts::FileFacts;
 use ssot_index::ProjectFile;
-use ssot_python::{CallDetail, DecodeError, SourceKind};
+use ssot_python::{CallDetail, DecodeError, SourceKind, TargetVersion};
 
 use crate::discovery::FoundFile;
 use crate::fs::FileSystem;
@@ -52,10 +52,21 @@ pub fn load_files(
     max_file_size: u64,
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
+    target: TargetVersion,
 ) -> (Vec<(ProjectFile, u64)>, Vec<FileProblem>) {
     let results: Vec<Result<(ProjectFile, u64), FileProblem>> = found
         .par_iter()
-        .map(|file| load_one(file, fs, test_paths, max_file_size, is_first_party, calls))
+        .map(|file| {
+            load_one(
+                file,
+                fs,
+                test_paths,
+                max_file_size,
+                is_first_party,
+                calls,
+                target,
+            )
+        })
         .collect();
     let mut files = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
@@ -76,6 +87,7 @@ fn load_one(
     max_file_size: u64,
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
+    target: TargetVersion,
 ) -> Result<(ProjectFile, u64), FileProblem> {
     let problem = |kind, message: String| FileProblem {
         path: file.relative.clone(),
@@ -85,7 +97,7 @@ fn load_one(
     let bytes = fs
         .read(&file.absolute, max_file_size)
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
-    let facts = extract_guarded(&bytes, &file.relative, is_first_party, calls)
+    let facts = extract_guarded_for(&bytes, &file.relative, is_first_party, calls, target)
         .map_err(|message| problem(ProblemKind::Internal, message))?
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
     Ok((
@@ -105,9 +117,20 @@ pub fn extract_guarded(
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
 ) -> Result<Result<FileFacts, DecodeError>, String> {
+    extract_guarded_for(bytes, path, is_first_party, calls, TargetVersion::NEWEST)
+}
+
+/// [`extract_guarded`] for a project that runs on `target`: syntax it lacks is a syntax error.
+pub fn extract_guarded_for(
+    bytes: &[u8],
+    path: &str,
+    is_first_party: &(dyn Fn(&str) -> bool + Sync),
+    calls: CallDetail,
+    target: TargetVersion,
+) -> Result<Result<FileFacts, DecodeError>, String> {
     let kind = SourceKind::from_path(path);
     catch_unwind(AssertUnwindSafe(|| {
-        ssot_python::facts_from_bytes_with(bytes, kind, is_first_party, calls)
+        ssot_python::facts_from_bytes_for(bytes, kind, is_first_party, calls, target)
     }))
     .map_err(|panic| {
         let message = panic

@@ -160,10 +160,12 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
                 let path = &reference.path;
                 if path.module != *module || path.name != *name {
                     // A missing module is the broken link whatever name was asked of it.
-                    broken_at.entry(path).or_insert_with(|| match (reason, name) {
-                        (DanglingReason::NotBound, Some(name)) => format!("{module}:{name}"),
-                        _ => module.clone(),
-                    });
+                    broken_at
+                        .entry(path)
+                        .or_insert_with(|| match (reason, name) {
+                            (DanglingReason::NotBound, Some(name)) => format!("{module}:{name}"),
+                            _ => module.clone(),
+                        });
                 }
                 dangling
                     .entry((path, DanglingKind::Dangling(*reason)))

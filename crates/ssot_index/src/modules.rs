@@ -567,7 +567,12 @@ mod naming_tests {
             &[String::new()],
             &settings,
         );
-        for external in ["pkg._vendored", "pkg._vendored.six", "pkg.gen.x", "pkg.gen.x.y"] {
+        for external in [
+            "pkg._vendored",
+            "pkg._vendored.six",
+            "pkg.gen.x",
+            "pkg.gen.x.y",
+        ] {
             assert!(table.is_external(external), "{external}");
         }
         for not_external in ["pkg", "pkg.gen", "pkg._vendored_other", "pkg.generated"] {

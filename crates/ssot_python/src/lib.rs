@@ -140,16 +140,19 @@ pub fn extract_facts_for(
     if kind == SourceKind::Python {
         facts
             .syntax_errors
-            .extend(parsed.unsupported_syntax_errors().iter().map(|error| {
-                SyntaxErrorFact {
-                    position: lines.position(error.range.start().to_u32()),
-                    span: ssot_facts::Span {
-                        start: error.range.start().to_u32(),
-                        end: error.range.end().to_u32(),
-                    },
-                    message: error.to_string(),
-                }
-            }));
+            .extend(
+                parsed
+                    .unsupported_syntax_errors()
+                    .iter()
+                    .map(|error| SyntaxErrorFact {
+                        position: lines.position(error.range.start().to_u32()),
+                        span: ssot_facts::Span {
+                            start: error.range.start().to_u32(),
+                            end: error.range.end().to_u32(),
+                        },
+                        message: error.to_string(),
+                    }),
+            );
         facts.syntax_errors.sort_by_key(|error| error.span.start);
     }
     facts.suppressions = suppressions::extract_suppressions(parsed.tokens(), source, &lines);

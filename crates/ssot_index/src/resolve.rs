@@ -414,6 +414,10 @@ impl<'p> Resolver<'p> {
         };
         match project.modules.get(&source) {
             Some(source_id) => self.star_export(source_id, name),
+            // A module that exists only at run time brings names nobody can list.
+            None if project.modules.is_external(&source) => {
+                StarExport::Unknown(OpenReason::ExternalModule(source))
+            }
             None if project.modules.is_first_party(&source) => StarExport::No,
             None => StarExport::Unknown(OpenReason::ExternalStar(source)),
         }
@@ -472,6 +476,10 @@ impl<'p> Resolver<'p> {
     fn star_export(&mut self, source: ModuleId, name: &'p str) -> StarExport {
         let project = self.project;
         let Some(file) = self.namespace_file(source) else {
+            // A compiled module's names are unknown, so is what its star import brings.
+            if project.modules.module(source).is_unread {
+                return StarExport::Unknown(OpenReason::Unread(source));
+            }
             return StarExport::No;
         };
         match &project.file(file).facts.dunder_all {

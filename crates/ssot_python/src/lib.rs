@@ -42,7 +42,9 @@ impl SourceKind {
 /// The Python version a project runs on: syntax newer than it is a syntax error.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TargetVersion {
+    /// Always 3.
     pub major: u8,
+    /// `11` for Python 3.11.
     pub minor: u8,
 }
 

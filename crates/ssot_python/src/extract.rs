@@ -66,6 +66,7 @@ pub(crate) fn extract_module(
         callee_buffer: String::new(),
         statements: Vec::new(),
         hasattr_guards: Vec::new(),
+        dunder_all_mutated_in_function: false,
     };
     extractor.visit_body(suite);
     let max_depth = extractor.max_depth;
@@ -144,6 +145,9 @@ struct Extractor<'a, 'l> {
     /// `if`, a conditional expression, the rest of an `and`): reading `M.N` there is a guarded
     /// attribute read, not an import of `N`.
     hasattr_guards: Vec<String>,
+    /// A function mutates the module's `__all__` (`__all__.append(name)`): a static
+    /// `__all__` is then dynamic.
+    dunder_all_mutated_in_function: bool,
 }
 
 impl<'a> Extractor<'a, '_> {
@@ -576,6 +580,11 @@ impl<'a> Extractor<'a, '_> {
 
     fn record_dunder_all(&mut self, stmt: &'a Stmt) -> bool {
         if !self.at_module_level() {
+            // `def extend_all(m): __all__.append(...)` called at import time (numpy's
+            // `numeric`): what `__all__` ends up holding is only known by running the code.
+            if self.context.scope == ScopeKind::Function && mutates_dunder_all(stmt) {
+                self.dunder_all_mutated_in_function = true;
+            }
             return false;
         }
         match stmt {
@@ -802,6 +811,7 @@ impl<'a> Extractor<'a, '_> {
         self.facts.call_detail = self.call_detail;
         self.facts.dunder_all = match self.dunder_all {
             AllState::Absent => DunderAll::Absent,
+            AllState::Static(_) if self.dunder_all_mutated_in_function => DunderAll::Dynamic,
             AllState::Static(names) => DunderAll::Static(names),
             AllState::Dynamic => DunderAll::Dynamic,
         };
@@ -1346,6 +1356,27 @@ fn is_type_checking(test: &Expr) -> bool {
     match test {
         Expr::Name(name) => name.id.as_str() == "TYPE_CHECKING",
         Expr::Attribute(attribute) => attribute.attr.id.as_str() == "TYPE_CHECKING",
+        _ => false,
+    }
+}
+
+/// `__all__ += ...`, `__all__.append(...)`, `.extend`, `.insert`, `.remove`.
+fn mutates_dunder_all(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::AugAssign(assign) => is_name(&assign.target, "__all__"),
+        Stmt::Expr(expr) => {
+            let Expr::Call(call) = expr.value.as_ref() else {
+                return false;
+            };
+            let Expr::Attribute(attribute) = call.func.as_ref() else {
+                return false;
+            };
+            is_name(&attribute.value, "__all__")
+                && matches!(
+                    attribute.attr.id.as_str(),
+                    "append" | "extend" | "insert" | "remove"
+                )
+        }
         _ => false,
     }
 }

@@ -172,3 +172,16 @@ fn import_guard_names_the_handler_that_catches() {
         .collect();
     assert_eq!(handlers, ["except Exception", "except:"]);
 }
+
+#[test]
+fn dunder_all_mutated_in_a_function_is_dynamic() {
+    let source = b"__all__ = ['a']\ndef extend_all(module):\n    for name in module.__all__:\n        __all__.append(name)\n";
+    let facts = facts_from_bytes(source, SourceKind::Python).unwrap();
+    assert_eq!(facts.dunder_all, ssot_facts::DunderAll::Dynamic);
+    let local = b"__all__ = ['a']\ndef names():\n    return list(__all__)\n";
+    let facts = facts_from_bytes(local, SourceKind::Python).unwrap();
+    assert_eq!(
+        facts.dunder_all,
+        ssot_facts::DunderAll::Static(vec!["a".into()])
+    );
+}

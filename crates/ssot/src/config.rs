@@ -5,6 +5,8 @@
 //! (or the current directory). Without one, the root is the directory being analysed. Unknown
 //! keys are errors that name the file, line and key.
 
+pub mod project_metadata;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +42,26 @@ pub struct Config {
     /// Follow symbolic links out of the project root (default: only links that stay inside).
     #[serde(default)]
     pub follow_links: bool,
+    /// The Python the project runs on (`py38` … `py314`): newer syntax is SSOT001. Default:
+    /// the lower bound of `requires-python`, else the newest.
+    pub target_version: Option<String>,
+    /// Top-level names of installed packages, on top of the declared dependencies: a
+    /// namespace directory of that name is not first-party.
+    #[serde(default)]
+    pub known_third_party: Vec<String>,
+    /// Modules that exist at run time but not in the tree (`pkg._vendored`, `pkg.gen.*`):
+    /// imports of them and re-export chains through them are never dangling.
+    #[serde(default)]
+    pub external_modules: Vec<String>,
+}
+
+impl Config {
+    /// The configured `target-version`; `validate` has checked that it parses.
+    pub fn target_version(&self) -> Option<ssot_python::TargetVersion> {
+        self.target_version
+            .as_deref()
+            .and_then(ssot_python::TargetVersion::from_config)
+    }
 }
 
 /// One declared concept.
@@ -194,6 +216,23 @@ fn validate(config: &Config, path: &Path) -> Result<()> {
             );
         }
     }
+    if let Some(version) = &config.target_version {
+        if ssot_python::TargetVersion::from_config(version).is_none() {
+            bail!(
+                "{}: target-version `{version}` is not one of py38, py39, … py314",
+                path.display()
+            );
+        }
+    }
+    for module in &config.external_modules {
+        let name = module.strip_suffix(".*").unwrap_or(module);
+        if name.is_empty() || name.split('.').any(str::is_empty) || name.contains('*') {
+            bail!(
+                "{}: external-modules: `{module}` is not a dotted module name (optionally ending in `.*`)",
+                path.display()
+            );
+        }
+    }
     for (name, concept) in &config.concepts {
         let symbols = std::iter::once(&concept.canonical)
             .chain(&concept.members)
@@ -248,6 +287,21 @@ mod tests {
             err.to_string().contains("module.path:Qualified.Name"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn resolution_keys_parse_and_are_checked() {
+        let text = "target-version = 'py311'\nknown-third-party = ['alembic']\nexternal-modules = ['pkg._vendored', 'pkg.gen.*']\n";
+        let config = parse_config(text, Path::new("ssot.toml")).unwrap();
+        assert_eq!(config.target_version().unwrap().to_string(), "3.11");
+        assert_eq!(config.known_third_party, ["alembic"]);
+        for bad in [
+            "target-version = '3.11'",
+            "target-version = 'py27'",
+            "external-modules = ['pkg.*.x']",
+        ] {
+            assert!(parse_config(bad, Path::new("ssot.toml")).is_err(), "{bad}");
+        }
     }
 
     #[test]

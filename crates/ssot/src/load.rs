@@ -9,7 +9,7 @@ use globset::GlobSet;
 use rayon::prelude::*;
 use ssot_facts::FileFacts;
 use ssot_index::ProjectFile;
-use ssot_python::{CallDetail, DecodeError, SourceKind};
+use ssot_python::{CallDetail, DecodeError, SourceKind, TargetVersion};
 
 use crate::discovery::FoundFile;
 use crate::fs::FileSystem;
@@ -40,6 +40,15 @@ pub fn content_hash(bytes: &[u8]) -> u64 {
     hasher.finish() ^ (bytes.len() as u64).rotate_left(32)
 }
 
+/// How big a file may be before it is reported instead of analysed.
+#[derive(Clone, Copy, Debug)]
+pub struct FileLimits {
+    /// Bytes (`max-file-size`).
+    pub max_size: u64,
+    /// Estimated tokens (`max-file-tokens`): bounds the memory of one syntax tree.
+    pub max_tokens: u64,
+}
+
 /// Loads every file; returns the analysed files (each with the hash of its bytes) and the
 /// problems, both sorted by path.
 ///
@@ -49,23 +58,14 @@ pub fn load_files(
     found: &[FoundFile],
     fs: &dyn FileSystem,
     test_paths: &GlobSet,
-    max_file_size: u64,
-    max_file_tokens: u64,
+    limits: FileLimits,
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
+    target: TargetVersion,
 ) -> (Vec<(ProjectFile, u64)>, Vec<FileProblem>) {
     let results: Vec<Result<(ProjectFile, u64), FileProblem>> = found
         .par_iter()
-        .map(|file| {
-            load_one(
-                file,
-                fs,
-                test_paths,
-                (max_file_size, max_file_tokens),
-                is_first_party,
-                calls,
-            )
-        })
+        .map(|file| load_one(file, fs, test_paths, limits, is_first_party, calls, target))
         .collect();
     let mut files = Vec::with_capacity(results.len());
     let mut problems = Vec::new();
@@ -83,9 +83,10 @@ fn load_one(
     file: &FoundFile,
     fs: &dyn FileSystem,
     test_paths: &GlobSet,
-    (max_file_size, max_file_tokens): (u64, u64),
+    limits: FileLimits,
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
+    target: TargetVersion,
 ) -> Result<(ProjectFile, u64), FileProblem> {
     let problem = |kind, message: String| FileProblem {
         path: file.relative.clone(),
@@ -93,20 +94,21 @@ fn load_one(
         message,
     };
     let bytes = fs
-        .read(&file.absolute, max_file_size)
+        .read(&file.absolute, limits.max_size)
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
     // Bounds the memory one file can take: its syntax tree grows with its tokens.
     let tokens = crate::token_budget::estimate_tokens(&bytes);
-    if tokens > max_file_tokens {
+    if tokens > limits.max_tokens {
         return Err(problem(
             ProblemKind::Unreadable,
             format!(
-                "too large to analyse: about {tokens} tokens (the limit is {max_file_tokens}; \
-                 raise it with `max-file-tokens`)"
+                "too large to analyse: about {tokens} tokens (the limit is {}; \
+                 raise it with `max-file-tokens`)",
+                limits.max_tokens
             ),
         ));
     }
-    let facts = extract_guarded(&bytes, &file.relative, is_first_party, calls)
+    let facts = extract_guarded_for(&bytes, &file.relative, is_first_party, calls, target)
         .map_err(|message| problem(ProblemKind::Internal, message))?
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
     Ok((
@@ -126,9 +128,20 @@ pub fn extract_guarded(
     is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
 ) -> Result<Result<FileFacts, DecodeError>, String> {
+    extract_guarded_for(bytes, path, is_first_party, calls, TargetVersion::NEWEST)
+}
+
+/// [`extract_guarded`] for a project that runs on `target`: syntax it lacks is a syntax error.
+pub fn extract_guarded_for(
+    bytes: &[u8],
+    path: &str,
+    is_first_party: &(dyn Fn(&str) -> bool + Sync),
+    calls: CallDetail,
+    target: TargetVersion,
+) -> Result<Result<FileFacts, DecodeError>, String> {
     let kind = SourceKind::from_path(path);
     catch_unwind(AssertUnwindSafe(|| {
-        ssot_python::facts_from_bytes_with(bytes, kind, is_first_party, calls)
+        ssot_python::facts_from_bytes_for(bytes, kind, is_first_party, calls, target)
     }))
     .map_err(|panic| {
         let message = panic

@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ssot_index::modules::is_identifier;
-use ssot_index::{ModuleTable, Project};
-use ssot_python::CallDetail;
+use ssot_index::{ModuleSettings, ModuleTable, Project};
+use ssot_python::{CallDetail, TargetVersion};
 use ssot_report::Problem;
 use ssot_rules::call_sites::call_detail_to_load;
 use ssot_rules::RuleSelection;
 
+use crate::config::project_metadata::read_project_metadata;
 use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_TEST_PATHS};
 use crate::discovery::{self, Excludes, FoundFile, DEFAULT_EXCLUDES};
 use crate::fs::{FileSystem, RealFileSystem};
@@ -247,11 +248,25 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
     );
     let walked = started.elapsed();
     let import_roots = import_roots(&root, &config, &found);
+    let metadata = read_project_metadata(&root);
+    let target = config
+        .target_version()
+        .or(metadata.requires_python)
+        .unwrap_or(TargetVersion::NEWEST);
+    let module_settings = ModuleSettings {
+        third_party: metadata
+            .dependencies
+            .into_iter()
+            .chain(config.known_third_party.iter().cloned())
+            .collect(),
+        external_modules: config.external_modules.clone(),
+    };
     // Which modules are first-party follows from file paths alone, before any file is parsed.
-    let first_party = ModuleTable::build(
+    let first_party = ModuleTable::build_with(
         found.iter().map(|f| f.relative.as_str()),
         &unread_modules,
         &import_roots,
+        &module_settings,
     );
     let is_first_party = |module: &str| first_party.is_first_party(module);
     let fs = RealFileSystem::from_env();
@@ -263,12 +278,15 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         &found,
         &fs,
         &test_paths,
-        max_file_size,
-        config
-            .max_file_tokens
-            .unwrap_or(crate::token_budget::DEFAULT_MAX_FILE_TOKENS),
+        load::FileLimits {
+            max_size: max_file_size,
+            max_tokens: config
+                .max_file_tokens
+                .unwrap_or(crate::token_budget::DEFAULT_MAX_FILE_TOKENS),
+        },
         &is_first_party,
         calls,
+        target,
     );
     let parsed = started.elapsed();
     let internal_error = file_problems
@@ -297,7 +315,7 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         .collect();
     content_hashes.sort();
     let files = files.into_iter().map(|(file, _)| file).collect();
-    let project = Project::with_unread_modules(files, &unread_modules, &import_roots);
+    let project = Project::with_settings(files, &unread_modules, &import_roots, &module_settings);
     let targets = targets
         .iter()
         .map(|target| discovery::relative_path(&root, target))

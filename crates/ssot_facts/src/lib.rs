@@ -178,10 +178,50 @@ pub struct StmtContext {
     pub type_checking: bool,
     /// In the body of a `try` whose handlers catch `ImportError` (or something broader).
     pub guarded_by_import_error: bool,
+    /// The first handler of that `try` that catches an `ImportError`, when
+    /// [`StmtContext::guarded_by_import_error`] is set: what the dangling-import message names.
+    #[serde(default, skip_serializing_if = "ImportErrorHandler::is_import_error")]
+    pub import_error_handler: ImportErrorHandler,
     /// In the body of an `except` handler (a fallback binding).
     pub in_except_handler: bool,
     /// Under any other condition (`if`, `while`, `for`, `with`, `match`, a version guard).
     pub conditional: bool,
+}
+
+/// The `except` clause that catches a failed import.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImportErrorHandler {
+    /// `except ImportError` (also in a tuple with other exceptions).
+    #[default]
+    ImportError,
+    /// `except ModuleNotFoundError`: catches a missing module, not a name the module lacks.
+    ModuleNotFoundError,
+    /// `except Exception`.
+    Exception,
+    /// `except BaseException`.
+    BaseException,
+    /// A bare `except:`.
+    Bare,
+}
+
+impl ImportErrorHandler {
+    /// The handler as written: `except ImportError`, `except:`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportErrorHandler::ImportError => "except ImportError",
+            ImportErrorHandler::ModuleNotFoundError => "except ModuleNotFoundError",
+            ImportErrorHandler::Exception => "except Exception",
+            ImportErrorHandler::BaseException => "except BaseException",
+            ImportErrorHandler::Bare => "except:",
+        }
+    }
+
+    fn is_import_error(&self) -> bool {
+        *self == ImportErrorHandler::ImportError
+    }
 }
 
 /// One import statement.

@@ -65,8 +65,24 @@ pub struct CensusSymbol {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DanglingPath {
     pub path: ImportPath,
+    /// Why the link where the chain breaks leads nowhere.
     pub reason: DanglingKind,
+    /// That link when it is not the path itself: `module:name` for a name the module does
+    /// not bind, the module for a missing one (`pkg:Thing` re-exported from a missing
+    /// `pkg._external.x` breaks at `pkg._external.x`).
+    pub broken_at: Option<String>,
     pub counts: PathCounts,
+}
+
+impl DanglingPath {
+    /// The reason as `scan` prints it: `missing-module`, or `via pkg._external.x: missing
+    /// module` when the chain breaks further on.
+    pub fn reason_text(&self) -> String {
+        match &self.broken_at {
+            Some(link) => format!("via {link}: {}", self.reason.as_str().replace('-', " ")),
+            None => self.reason.as_str().to_string(),
+        }
+    }
 }
 
 /// Why a dangling path leads nowhere.
@@ -127,6 +143,7 @@ impl PathTally {
 pub fn census(project: &Project, references: &[Reference]) -> Census {
     let mut by_origin: FxHashMap<Origin, BTreeMap<&ImportPath, PathTally>> = FxHashMap::default();
     let mut dangling: BTreeMap<(&ImportPath, DanglingKind), PathTally> = BTreeMap::new();
+    let mut broken_at: FxHashMap<&ImportPath, String> = FxHashMap::default();
     for reference in references {
         match &reference.resolution {
             Resolution::Definition(origin) => by_origin
@@ -135,10 +152,26 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
                 .entry(&reference.path)
                 .or_default()
                 .add(project, reference),
-            Resolution::Dangling { reason, .. } => dangling
-                .entry((&reference.path, DanglingKind::Dangling(*reason)))
-                .or_default()
-                .add(project, reference),
+            Resolution::Dangling {
+                reason,
+                module,
+                name,
+            } => {
+                let path = &reference.path;
+                if path.module != *module || path.name != *name {
+                    // A missing module is the broken link whatever name was asked of it.
+                    broken_at
+                        .entry(path)
+                        .or_insert_with(|| match (reason, name) {
+                            (DanglingReason::NotBound, Some(name)) => format!("{module}:{name}"),
+                            _ => module.clone(),
+                        });
+                }
+                dangling
+                    .entry((path, DanglingKind::Dangling(*reason)))
+                    .or_default()
+                    .add(project, reference)
+            }
             Resolution::Cycle => dangling
                 .entry((&reference.path, DanglingKind::Cycle))
                 .or_default()
@@ -203,6 +236,10 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
         .into_iter()
         .map(|((path, reason), tally)| DanglingPath {
             path: path.clone(),
+            broken_at: match reason {
+                DanglingKind::Dangling(_) => broken_at.get(path).cloned(),
+                DanglingKind::Cycle | DanglingKind::BeyondTopLevel => None,
+            },
             reason,
             counts: tally.counts,
         })

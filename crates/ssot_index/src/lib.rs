@@ -23,7 +23,7 @@ pub mod stdlib;
 pub use census::{
     census, Census, CensusPath, CensusSymbol, DanglingKind, DanglingPath, Location, PathCounts,
 };
-pub use modules::{ModuleConflict, ModuleId, ModuleTable};
+pub use modules::{ModuleConflict, ModuleId, ModuleSettings, ModuleTable};
 pub use references::{collect_references, ImportPath, Reference};
 pub use resolve::{DanglingReason, OpenReason, Origin, Resolution, Resolver};
 
@@ -59,13 +59,28 @@ impl Project {
     /// Like [`Project::new`], with the paths of modules that exist but are not read: extension
     /// modules (`.pyx`, `.so`, `.pyd`) and git-ignored or excluded sources in analysed packages.
     pub fn with_unread_modules(
-        mut files: Vec<ProjectFile>,
+        files: Vec<ProjectFile>,
         unread_modules: &[String],
         roots: &[String],
     ) -> Self {
+        Self::with_settings(files, unread_modules, roots, &ModuleSettings::default())
+    }
+
+    /// Like [`Project::with_unread_modules`], with what the configuration says about
+    /// third-party and external modules.
+    pub fn with_settings(
+        mut files: Vec<ProjectFile>,
+        unread_modules: &[String],
+        roots: &[String],
+        settings: &ModuleSettings,
+    ) -> Self {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let modules =
-            ModuleTable::build(files.iter().map(|f| f.path.as_str()), unread_modules, roots);
+        let modules = ModuleTable::build_with(
+            files.iter().map(|f| f.path.as_str()),
+            unread_modules,
+            roots,
+            settings,
+        );
         Self { files, modules }
     }
 

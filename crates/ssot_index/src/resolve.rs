@@ -58,6 +58,9 @@ pub enum OpenReason {
     /// A module ssot does not read: a compiled or Cython extension module, or a source file
     /// that is git-ignored or excluded (a generated `_version.py`).
     Unread(ModuleId),
+    /// A module listed in `external-modules` (or below one): it exists at run time, not in
+    /// the tree.
+    ExternalModule(String),
 }
 
 /// Where a path leads.
@@ -223,6 +226,9 @@ impl<'p> Resolver<'p> {
         };
         if !modules.is_first_party(module) {
             return external();
+        }
+        if modules.is_external(module) {
+            return Resolution::Open(OpenReason::ExternalModule(module.to_string()));
         }
         let mut ancestor = module;
         while let Some((parent, _)) = ancestor.rsplit_once('.') {
@@ -408,6 +414,10 @@ impl<'p> Resolver<'p> {
         };
         match project.modules.get(&source) {
             Some(source_id) => self.star_export(source_id, name),
+            // A module that exists only at run time brings names nobody can list.
+            None if project.modules.is_external(&source) => {
+                StarExport::Unknown(OpenReason::ExternalModule(source))
+            }
             None if project.modules.is_first_party(&source) => StarExport::No,
             None => StarExport::Unknown(OpenReason::ExternalStar(source)),
         }
@@ -428,6 +438,12 @@ impl<'p> Resolver<'p> {
         }
         if let Some(reason) = open {
             return Resolution::Open(reason);
+        }
+        if project.modules.has_external_modules() {
+            let submodule = format!("{}.{name}", project.modules.module(module).name);
+            if project.modules.is_external(&submodule) {
+                return Resolution::Open(OpenReason::ExternalModule(submodule));
+            }
         }
         if is_module_attribute(project, module, name) {
             return Resolution::ModuleAttribute;
@@ -460,6 +476,10 @@ impl<'p> Resolver<'p> {
     fn star_export(&mut self, source: ModuleId, name: &'p str) -> StarExport {
         let project = self.project;
         let Some(file) = self.namespace_file(source) else {
+            // A compiled module's names are unknown, so is what its star import brings.
+            if project.modules.module(source).is_unread {
+                return StarExport::Unknown(OpenReason::Unread(source));
+            }
             return StarExport::No;
         };
         match &project.file(file).facts.dunder_all {

@@ -15,7 +15,8 @@ use ssot_facts::{ImportKind, ScopeKind, StmtContext};
 use ssot_index::census::origin_path;
 use ssot_index::modules::FileRole;
 use ssot_index::{
-    census, collect_references, OpenReason, Project, ProjectFile, Reference, Resolution, Resolver,
+    census, collect_references, ModuleSettings, OpenReason, Project, ProjectFile, Reference,
+    Resolution, Resolver,
 };
 use ssot_python::SourceKind;
 
@@ -26,11 +27,13 @@ const FIXTURES: &[&str] = &[
     "cycles",
     "dangling",
     "dynamic_namespaces",
+    "external_modules",
     "namespace_packages",
     "reexport_chain",
     "relative_beyond_top",
     "star_imports",
     "syntax_error",
+    "third_party_shadowing",
 ];
 
 fn fixtures_dir() -> std::path::PathBuf {
@@ -93,7 +96,26 @@ fn load_fixture(name: &str) -> Project {
     let mut unread_modules = Vec::new();
     extension_files(&root, &root, &mut unread_modules);
     unread_modules.sort();
-    Project::with_unread_modules(files, &unread_modules, &["".to_string()])
+    Project::with_settings(files, &unread_modules, &["".to_string()], &settings(&root))
+}
+
+/// A fixture's `settings.txt`, what `[tool.ssot]` and the project's dependencies would say:
+/// lines `third-party NAME` and `external-module PATTERN`.
+fn settings(root: &Path) -> ModuleSettings {
+    let mut settings = ModuleSettings::default();
+    let Ok(text) = fs::read_to_string(root.join("settings.txt")) else {
+        return settings;
+    };
+    for line in text.lines().filter(|line| !line.trim().is_empty()) {
+        match line.split_once(' ') {
+            Some(("third-party", name)) => settings.third_party.push(name.to_string()),
+            Some(("external-module", pattern)) => {
+                settings.external_modules.push(pattern.to_string())
+            }
+            _ => panic!("unknown line in settings.txt: {line}"),
+        }
+    }
+    settings
 }
 
 /// Cython sources in a fixture: modules with no namespace ssot can read.
@@ -149,6 +171,9 @@ fn render_resolution(project: &Project, resolution: &Resolution) -> String {
         }
         Resolution::Open(OpenReason::AssignedElsewhere(id)) => {
             format!("open assigned-elsewhere {}", module_name(*id))
+        }
+        Resolution::Open(OpenReason::ExternalModule(module)) => {
+            format!("open external-module {module}")
         }
         Resolution::ModuleAttribute => "module-attribute".to_string(),
         Resolution::BeyondTopLevel => "beyond-top-level".to_string(),
@@ -358,7 +383,7 @@ fn render_fixture(name: &str) -> String {
             out,
             "dangling {} {}  {}",
             dangling.path,
-            dangling.reason.as_str(),
+            dangling.reason_text(),
             render_counts(&dangling.counts)
         )
         .unwrap();
@@ -383,11 +408,13 @@ fixture_tests!(
     cycles,
     dangling,
     dynamic_namespaces,
+    external_modules,
     namespace_packages,
     reexport_chain,
     relative_beyond_top,
     star_imports,
     syntax_error,
+    third_party_shadowing,
 );
 
 #[test]

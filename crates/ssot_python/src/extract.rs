@@ -10,9 +10,10 @@ use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use ssot_facts::{
     AttributeAlias, AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition,
-    DefinitionKind, DoubleArguments, DunderAll, FileFacts, ImportKind, ImportStmt, ImportedName,
-    LocalClass, MethodFacts, ScopeKind, SharedInstanceShape, Span, StmtContext, Storage,
-    StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES, TEST_DOUBLE_WORDS,
+    DefinitionKind, DoubleArguments, DunderAll, FileFacts, ImportErrorHandler, ImportKind,
+    ImportStmt, ImportedName, LocalClass, MethodFacts, ScopeKind, SharedInstanceShape, Span,
+    StmtContext, Storage, StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES,
+    TEST_DOUBLE_WORDS,
 };
 
 use crate::calls::{
@@ -32,9 +33,11 @@ pub(crate) fn extract_module(
     lines: &LineIndex<'_>,
     keep_module: &dyn Fn(&str) -> bool,
     call_detail: CallDetail,
+    is_stub: bool,
 ) -> (FileFacts, usize) {
     let mut extractor = Extractor {
         lines,
+        is_stub,
         keep_module,
         call_detail,
         call_names: Vec::new(),
@@ -62,6 +65,8 @@ pub(crate) fn extract_module(
         callee_ids: FxHashMap::default(),
         callee_buffer: String::new(),
         statements: Vec::new(),
+        hasattr_guards: Vec::new(),
+        dunder_all_mutated_in_function: false,
     };
     extractor.visit_body(suite);
     let max_depth = extractor.max_depth;
@@ -94,6 +99,8 @@ enum AllState {
 
 struct Extractor<'a, 'l> {
     lines: &'l LineIndex<'l>,
+    /// A `.pyi` stub, where a bare annotation (`x: int`) declares a name.
+    is_stub: bool,
     /// Whether `M.N` uses of a module bound by `import M` are worth recording (first-party).
     keep_module: &'l dyn Fn(&str) -> bool,
     /// How much of the calls to record.
@@ -134,6 +141,13 @@ struct Extractor<'a, 'l> {
     callee_buffer: String,
     /// Reused to list a function body's statements when looking for accessor shapes.
     statements: Vec<&'a Stmt>,
+    /// `M.N` (dotted) for every `hasattr(M, "N")` guarding the current node (the body of an
+    /// `if`, a conditional expression, the rest of an `and`): reading `M.N` there is a guarded
+    /// attribute read, not an import of `N`.
+    hasattr_guards: Vec<String>,
+    /// A function mutates the module's `__all__` (`__all__.append(name)`): a static
+    /// `__all__` is then dynamic.
+    dunder_all_mutated_in_function: bool,
 }
 
 impl<'a> Extractor<'a, '_> {
@@ -488,6 +502,7 @@ impl<'a> Extractor<'a, '_> {
             scope: ScopeKind::Function,
             type_checking: false,
             guarded_by_import_error: false,
+            import_error_handler: ImportErrorHandler::default(),
             in_except_handler: false,
             conditional: false,
         };
@@ -497,13 +512,33 @@ impl<'a> Extractor<'a, '_> {
     }
 
     fn visit_try(&mut self, try_stmt: &'a ast::StmtTry) {
-        let catches_import_error = try_stmt.handlers.iter().any(|handler| {
-            let ExceptHandler::ExceptHandler(handler) = handler;
-            handler.type_.as_deref().is_none_or(catches_import_error)
-        });
-        self.visit_body_with(&try_stmt.body, |context| {
-            context.guarded_by_import_error |= catches_import_error;
-        });
+        // The first handler that catches an `ImportError` is the one that runs; one that
+        // catches only `ModuleNotFoundError` lets a name the module lacks through.
+        let handlers: Vec<ImportErrorHandler> = try_stmt
+            .handlers
+            .iter()
+            .filter_map(|handler| {
+                let ExceptHandler::ExceptHandler(handler) = handler;
+                match handler.type_.as_deref() {
+                    None => Some(ImportErrorHandler::Bare),
+                    Some(type_) => import_error_handler(type_),
+                }
+            })
+            .collect();
+        let handler = handlers
+            .iter()
+            .find(|&&handler| handler != ImportErrorHandler::ModuleNotFoundError)
+            .or(handlers.first())
+            .copied();
+        let guard = |context: &mut StmtContext| {
+            if let Some(handler) = handler {
+                if !context.guarded_by_import_error {
+                    context.import_error_handler = handler;
+                }
+                context.guarded_by_import_error = true;
+            }
+        };
+        self.visit_body_with(&try_stmt.body, guard);
         for handler in &try_stmt.handlers {
             let ExceptHandler::ExceptHandler(handler) = handler;
             if let Some(type_) = &handler.type_ {
@@ -516,9 +551,7 @@ impl<'a> Extractor<'a, '_> {
             }
             self.visit_body_with(&handler.body, |context| context.in_except_handler = true);
         }
-        self.visit_body_with(&try_stmt.orelse, |context| {
-            context.guarded_by_import_error |= catches_import_error;
-        });
+        self.visit_body_with(&try_stmt.orelse, guard);
         self.visit_body(&try_stmt.finalbody);
     }
 
@@ -527,6 +560,7 @@ impl<'a> Extractor<'a, '_> {
         let type_checking = is_type_checking(&if_stmt.test);
         let main_guard = self.at_module_level() && is_main_guard(&if_stmt.test);
         self.deferred_depth += u32::from(main_guard);
+        let guards = self.push_hasattr_guards(&if_stmt.test);
         self.visit_body_with(&if_stmt.body, |context| {
             if type_checking {
                 context.type_checking = true;
@@ -534,6 +568,7 @@ impl<'a> Extractor<'a, '_> {
                 context.conditional = true;
             }
         });
+        self.hasattr_guards.truncate(guards);
         self.deferred_depth -= u32::from(main_guard);
         for clause in &if_stmt.elif_else_clauses {
             if let Some(test) = &clause.test {
@@ -545,6 +580,11 @@ impl<'a> Extractor<'a, '_> {
 
     fn record_dunder_all(&mut self, stmt: &'a Stmt) -> bool {
         if !self.at_module_level() {
+            // `def extend_all(m): __all__.append(...)` called at import time (numpy's
+            // `numeric`): what `__all__` ends up holding is only known by running the code.
+            if self.context.scope == ScopeKind::Function && mutates_dunder_all(stmt) {
+                self.dunder_all_mutated_in_function = true;
+            }
             return false;
         }
         match stmt {
@@ -628,6 +668,36 @@ impl<'a> Extractor<'a, '_> {
         };
     }
 
+    /// Adds the `hasattr(M, "N")` checks a true `test` guarantees (also inside `and`) to
+    /// [`Extractor::hasattr_guards`]; returns the length to truncate back to afterwards.
+    fn push_hasattr_guards(&mut self, test: &Expr) -> usize {
+        let before = self.hasattr_guards.len();
+        hasattr_checks(test, &mut self.hasattr_guards);
+        before
+    }
+
+    /// Whether `M.a.b` reads an attribute a surrounding `hasattr(M, "a")` checked.
+    fn is_hasattr_guarded(&self, root: &str, attributes: &[&str]) -> bool {
+        self.hasattr_guards.iter().any(|guard| {
+            let Some(mut rest) = guard.strip_prefix(root) else {
+                return false;
+            };
+            for attribute in attributes {
+                if rest.is_empty() {
+                    return true;
+                }
+                match rest
+                    .strip_prefix('.')
+                    .and_then(|r| r.strip_prefix(attribute))
+                {
+                    Some(remaining) => rest = remaining,
+                    None => return false,
+                }
+            }
+            rest.is_empty()
+        })
+    }
+
     /// Records `M.a.b` when `M` is a plain name; returns false when `expr` is not such a chain.
     fn record_attribute_chain(&mut self, expr: &'a Expr) -> bool {
         let mut attributes = Vec::new();
@@ -643,6 +713,11 @@ impl<'a> Extractor<'a, '_> {
                         return true;
                     }
                     attributes.reverse();
+                    if !self.hasattr_guards.is_empty()
+                        && self.is_hasattr_guarded(name.id.as_str(), &attributes)
+                    {
+                        return true;
+                    }
                     self.pending_refs.push(PendingRef {
                         scope: self.current_scope,
                         root: name.id.as_str(),
@@ -736,6 +811,7 @@ impl<'a> Extractor<'a, '_> {
         self.facts.call_detail = self.call_detail;
         self.facts.dunder_all = match self.dunder_all {
             AllState::Absent => DunderAll::Absent,
+            AllState::Static(_) if self.dunder_all_mutated_in_function => DunderAll::Dynamic,
             AllState::Static(names) => DunderAll::Static(names),
             AllState::Dynamic => DunderAll::Dynamic,
         };
@@ -770,6 +846,22 @@ impl<'a> Visitor<'a> for Extractor<'a, '_> {
                 self.deferred_depth += 1;
                 walk_expr(self, expr);
                 self.deferred_depth -= 1;
+            }
+            // `M.N if hasattr(M, "N") else d`, `hasattr(M, "N") and M.N`.
+            Expr::If(conditional) => {
+                self.visit_expr(&conditional.test);
+                let guards = self.push_hasattr_guards(&conditional.test);
+                self.visit_expr(&conditional.body);
+                self.hasattr_guards.truncate(guards);
+                self.visit_expr(&conditional.orelse);
+            }
+            Expr::BoolOp(bool_op) if bool_op.op == ast::BoolOp::And => {
+                let guards = self.hasattr_guards.len();
+                for value in &bool_op.values {
+                    self.visit_expr(value);
+                    hasattr_checks(value, &mut self.hasattr_guards);
+                }
+                self.hasattr_guards.truncate(guards);
             }
             _ => walk_expr(self, expr),
         });
@@ -874,6 +966,9 @@ impl<'a> Extractor<'a, '_> {
                         let alias_of = dotted_name(value).filter(|_| is_reference(value));
                         self.record_targets(&assign.target, alias_of);
                     }
+                } else if self.is_stub && self.context.scope != ScopeKind::Function {
+                    // In a stub `x: int` declares `x`; in a module it binds nothing at run time.
+                    self.record_targets(&assign.target, None);
                 }
                 self.visit_target_expressions(&assign.target);
             }
@@ -1265,15 +1360,64 @@ fn is_type_checking(test: &Expr) -> bool {
     }
 }
 
-fn catches_import_error(type_: &Expr) -> bool {
+/// `__all__ += ...`, `__all__.append(...)`, `.extend`, `.insert`, `.remove`.
+fn mutates_dunder_all(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::AugAssign(assign) => is_name(&assign.target, "__all__"),
+        Stmt::Expr(expr) => {
+            let Expr::Call(call) = expr.value.as_ref() else {
+                return false;
+            };
+            let Expr::Attribute(attribute) = call.func.as_ref() else {
+                return false;
+            };
+            is_name(&attribute.value, "__all__")
+                && matches!(
+                    attribute.attr.id.as_str(),
+                    "append" | "extend" | "insert" | "remove"
+                )
+        }
+        _ => false,
+    }
+}
+
+/// The `M.N` of every `hasattr(M, "N")` that `test` being true guarantees: the call itself,
+/// or one of the operands of an `and`.
+fn hasattr_checks(test: &Expr, out: &mut Vec<String>) {
+    match test {
+        Expr::BoolOp(bool_op) if bool_op.op == ast::BoolOp::And => {
+            for value in &bool_op.values {
+                hasattr_checks(value, out);
+            }
+        }
+        Expr::Call(call) if is_name(&call.func, "hasattr") => {
+            let [object, Expr::StringLiteral(attribute)] = &*call.arguments.args else {
+                return;
+            };
+            if let Some(mut dotted) = strict_dotted(object) {
+                dotted.push('.');
+                dotted.push_str(attribute.value.to_str());
+                out.push(dotted);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Which of the exceptions an `except` clause names catches a failed import, the narrowest
+/// first (`except (ImportError, Exception)` is an `ImportError` handler).
+fn import_error_handler(type_: &Expr) -> Option<ImportErrorHandler> {
     match type_ {
-        Expr::Tuple(tuple) => tuple.elts.iter().any(catches_import_error),
-        other => dotted_name(other).is_some_and(|name| {
+        Expr::Tuple(tuple) => tuple.elts.iter().filter_map(import_error_handler).min(),
+        other => dotted_name(other).and_then(|name| {
             let last = name.rsplit('.').next().unwrap_or(&name);
-            matches!(
-                last,
-                "ImportError" | "ModuleNotFoundError" | "Exception" | "BaseException"
-            )
+            match last {
+                "ImportError" => Some(ImportErrorHandler::ImportError),
+                "ModuleNotFoundError" => Some(ImportErrorHandler::ModuleNotFoundError),
+                "Exception" => Some(ImportErrorHandler::Exception),
+                "BaseException" => Some(ImportErrorHandler::BaseException),
+                _ => None,
+            }
         }),
     }
 }

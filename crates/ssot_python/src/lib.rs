@@ -17,6 +17,7 @@ mod suppressions;
 pub use decode::{decode_source, DecodeError, DecodedSource};
 pub use names::{name_occurrences, NameOccurrence};
 use ruff_python_ast::PySourceType;
+use ruff_python_parser::ParseOptions;
 pub use ssot_facts::CallDetail;
 use ssot_facts::{FileFacts, SyntaxErrorFact};
 
@@ -38,6 +39,49 @@ impl SourceKind {
     }
 }
 
+/// The Python version a project runs on: syntax newer than it is a syntax error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TargetVersion {
+    /// Always 3.
+    pub major: u8,
+    /// `11` for Python 3.11.
+    pub minor: u8,
+}
+
+impl TargetVersion {
+    /// The oldest version `target-version` accepts.
+    pub const OLDEST: TargetVersion = TargetVersion { major: 3, minor: 8 };
+    /// The newest grammar the parser knows: the default when nothing says otherwise.
+    pub const NEWEST: TargetVersion = TargetVersion {
+        major: 3,
+        minor: 14,
+    };
+
+    /// `py311` (as ruff's `target-version` spells it), or `None` when it is not a version
+    /// between [`TargetVersion::OLDEST`] and [`TargetVersion::NEWEST`].
+    pub fn from_config(text: &str) -> Option<TargetVersion> {
+        let digits = text.strip_prefix("py")?;
+        let minor = digits.strip_prefix('3')?.parse::<u8>().ok()?;
+        let version = TargetVersion { major: 3, minor };
+        (Self::OLDEST..=Self::NEWEST)
+            .contains(&version)
+            .then_some(version)
+    }
+
+    fn to_parser(self) -> ruff_python_ast::PythonVersion {
+        ruff_python_ast::PythonVersion {
+            major: self.major,
+            minor: self.minor,
+        }
+    }
+}
+
+impl std::fmt::Display for TargetVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.major, self.minor)
+    }
+}
+
 /// Facts of one decoded source text, keeping every attribute use of an imported module and
 /// every call site.
 pub fn extract_facts(source: &str, kind: SourceKind) -> FileFacts {
@@ -54,14 +98,34 @@ pub fn extract_facts_with(
     keep_module: &dyn Fn(&str) -> bool,
     calls: CallDetail,
 ) -> FileFacts {
+    extract_facts_for(source, kind, keep_module, calls, TargetVersion::NEWEST)
+}
+
+/// Like [`extract_facts_with`], for a project that runs on `target`: syntax that version
+/// lacks (a PEP 701 f-string on 3.11, `match` on 3.9) is one more syntax error.
+pub fn extract_facts_for(
+    source: &str,
+    kind: SourceKind,
+    keep_module: &dyn Fn(&str) -> bool,
+    calls: CallDetail,
+    target: TargetVersion,
+) -> FileFacts {
     let source_type = match kind {
         SourceKind::Python => PySourceType::Python,
         SourceKind::Stub => PySourceType::Stub,
     };
-    let parsed = ruff_python_parser::parse_unchecked_source(source, source_type);
+    let options = ParseOptions::from(source_type).with_target_version(target.to_parser());
+    let parsed = ruff_python_parser::parse_unchecked(source, options)
+        .try_into_module()
+        .expect("a Python or stub source parses to a module");
     let lines = positions::LineIndex::new(source);
-    let (mut facts, depth) =
-        extract::extract_module(&parsed.syntax().body, &lines, keep_module, calls);
+    let (mut facts, depth) = extract::extract_module(
+        &parsed.syntax().body,
+        &lines,
+        keep_module,
+        calls,
+        kind == SourceKind::Stub,
+    );
     facts.syntax_errors = parsed
         .errors()
         .iter()
@@ -74,6 +138,25 @@ pub fn extract_facts_with(
             message: error.error.to_string(),
         })
         .collect();
+    // Stubs are read by type checkers, not run: their syntax is not bound to the target.
+    if kind == SourceKind::Python {
+        facts
+            .syntax_errors
+            .extend(
+                parsed
+                    .unsupported_syntax_errors()
+                    .iter()
+                    .map(|error| SyntaxErrorFact {
+                        position: lines.position(error.range.start().to_u32()),
+                        span: ssot_facts::Span {
+                            start: error.range.start().to_u32(),
+                            end: error.range.end().to_u32(),
+                        },
+                        message: error.to_string(),
+                    }),
+            );
+        facts.syntax_errors.sort_by_key(|error| error.span.start);
+    }
     facts.suppressions = suppressions::extract_suppressions(parsed.tokens(), source, &lines);
     drop_deep_tree(parsed, depth);
     facts
@@ -107,6 +190,24 @@ pub fn facts_from_bytes_with(
     keep_module: &dyn Fn(&str) -> bool,
     calls: CallDetail,
 ) -> Result<FileFacts, DecodeError> {
+    facts_from_bytes_for(bytes, kind, keep_module, calls, TargetVersion::NEWEST)
+}
+
+/// Decodes and extracts in one step for a project that runs on `target`, as
+/// [`extract_facts_for`] does.
+pub fn facts_from_bytes_for(
+    bytes: &[u8],
+    kind: SourceKind,
+    keep_module: &dyn Fn(&str) -> bool,
+    calls: CallDetail,
+    target: TargetVersion,
+) -> Result<FileFacts, DecodeError> {
     let decoded = decode_source(bytes)?;
-    Ok(extract_facts_with(&decoded.text, kind, keep_module, calls))
+    Ok(extract_facts_for(
+        &decoded.text,
+        kind,
+        keep_module,
+        calls,
+        target,
+    ))
 }

@@ -144,3 +144,44 @@ fn call_detail_changes_only_the_call_facts() {
         assert_eq!(nothing, sites, "{name}");
     }
 }
+
+#[test]
+fn bare_annotation_declares_a_name_in_a_stub_only() {
+    let source = b"import numpy as np\nadd: np.ufunc\nclass Kind:\n    label: str\ndef f():\n    local: int\n";
+    let names = |kind| {
+        facts_from_bytes(source, kind)
+            .unwrap()
+            .definitions
+            .iter()
+            .filter(|d| d.module_level)
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(names(SourceKind::Stub), ["add", "Kind", "f"]);
+    assert_eq!(names(SourceKind::Python), ["Kind", "f"]);
+}
+
+#[test]
+fn import_guard_names_the_handler_that_catches() {
+    let source = b"try:\n    from a import b\nexcept ModuleNotFoundError:\n    pass\nexcept Exception:\n    pass\ntry:\n    import c\nexcept:\n    pass\n";
+    let facts = facts_from_bytes(source, SourceKind::Python).unwrap();
+    let handlers: Vec<_> = facts
+        .imports
+        .iter()
+        .map(|i| i.context.import_error_handler.as_str())
+        .collect();
+    assert_eq!(handlers, ["except Exception", "except:"]);
+}
+
+#[test]
+fn dunder_all_mutated_in_a_function_is_dynamic() {
+    let source = b"__all__ = ['a']\ndef extend_all(module):\n    for name in module.__all__:\n        __all__.append(name)\n";
+    let facts = facts_from_bytes(source, SourceKind::Python).unwrap();
+    assert_eq!(facts.dunder_all, ssot_facts::DunderAll::Dynamic);
+    let local = b"__all__ = ['a']\ndef names():\n    return list(__all__)\n";
+    let facts = facts_from_bytes(local, SourceKind::Python).unwrap();
+    assert_eq!(
+        facts.dunder_all,
+        ssot_facts::DunderAll::Static(vec!["a".into()])
+    );
+}

@@ -121,6 +121,9 @@ struct JsonSymbol<'a> {
 struct JsonDangling<'a> {
     path: String,
     reason: &'static str,
+    /// The link where the chain breaks, when it is not the path itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    broken_at: Option<&'a str>,
     #[serde(flatten)]
     counts: JsonCounts<'a>,
 }
@@ -258,6 +261,7 @@ pub fn render_scan_json(report: &ScanReport<'_>, out: &mut dyn Write) -> io::Res
             .map(|dangling| JsonDangling {
                 path: dangling.path.to_string(),
                 reason: dangling.reason.as_str(),
+                broken_at: dangling.broken_at.as_deref(),
                 counts: (&dangling.counts).into(),
             })
             .collect(),
@@ -467,7 +471,7 @@ fn write_dangling_table(out: &mut String, dangling: &[DanglingPath], style: Styl
             entry.counts.files,
             entry.counts.test_files,
             entry.counts.statements,
-            entry.reason.as_str(),
+            entry.reason_text(),
             style.yellow(&entry.path.to_string()),
             guarded
         );

@@ -59,9 +59,12 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
                     format!(" (the re-export chain breaks at `{target}`)")
                 };
                 let guarded = if reference.context.guarded_by_import_error {
-                    "; the surrounding `except ImportError` hides it"
+                    format!(
+                        "; the surrounding `{}` hides it",
+                        reference.context.import_error_handler.as_str()
+                    )
                 } else {
-                    ""
+                    String::new()
                 };
                 format!(
                     "`{}` leads nowhere: {why}{through}{guarded}",

@@ -8,6 +8,8 @@
 //! - [`apply`]: applies non-overlapping fixes to a text;
 //! - [`import_rewrite`]: plans SSOT101's rewrites from a file's facts and text;
 //! - [`verify`]: what each file's bindings resolve to, before and after;
+//! - `import_time`: a rewritten import must find its name bound when it runs (no circular
+//!   import);
 //! - [`session`]: the passes (plan, apply, re-parse, re-index) until nothing changes;
 //! - [`diff`]: unified diffs for `--diff`.
 
@@ -15,6 +17,7 @@ pub mod apply;
 pub mod diff;
 pub mod import_rewrite;
 mod import_text;
+mod import_time;
 pub mod session;
 pub mod shims;
 pub mod source;

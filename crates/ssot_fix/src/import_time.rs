@@ -133,3 +133,45 @@ pub(crate) fn added_binding_problem(
     }
     None
 }
+
+/// A deprecation shim serves `served` lazily: an import-time `from shim import Name` then reads
+/// `canonical_module` when it runs, instead of when the shim was imported. The first such
+/// import that could find the canonical module partially initialised, as a reason.
+pub(crate) fn shim_problem(
+    model: &mut ImportTimeModel<'_>,
+    resolver: &ssot_index::Resolver<'_>,
+    shim: &str,
+    served: &[String],
+    canonical_module: &str,
+    canonical_name: &str,
+) -> Option<String> {
+    let project = resolver.project();
+    let target = project.modules.get(canonical_module)?;
+    for (file, project_file) in project.files.iter().enumerate() {
+        let file = file as FileId;
+        for statement in &project_file.facts.imports {
+            let ssot_facts::ImportKind::From { module, level } = &statement.kind else {
+                continue;
+            };
+            let reads_shim = statement.names.iter().any(|n| served.contains(&n.name))
+                && resolver
+                    .absolute_module(file, *level, module.as_deref())
+                    .is_some_and(|absolute| absolute == shim);
+            if !reads_shim {
+                continue;
+            }
+            match model.reading(file, statement.context, target, canonical_name) {
+                ImportTimeVerdict::Bound => {}
+                verdict => {
+                    let reason = verdict.reason().unwrap_or_default();
+                    return Some(format!(
+                        "`{}` imports a served name at import time, and reading it from the \
+                         shim then {reason}",
+                        project_file.path
+                    ));
+                }
+            }
+        }
+    }
+    None
+}

@@ -16,7 +16,7 @@ use ssot_rules::{Applicability, Diagnostic, Rule};
 
 use crate::apply::apply_fixes;
 use crate::import_rewrite::{plan_import_fixes, PlannedFix};
-use crate::import_time::{added_binding_problem, gate_import_fixes};
+use crate::import_time::{added_binding_problem, gate_import_fixes, shim_problem};
 use crate::shims::{plan_shim, ShimRequest};
 use crate::source::SourceFile;
 use crate::verify::{binding_summaries, describe_difference};
@@ -402,6 +402,19 @@ fn apply_shim(
     )?;
     if !allowed(plan.fix.applicability, options) {
         return Err(fix_reason(plan.fix.applicability, options));
+    }
+    if let Some((module, name)) = request.canonical_path.split_once(':') {
+        let mut model = ImportTimeModel::new(project);
+        if let Some(reason) = shim_problem(
+            &mut model,
+            &resolver,
+            &request.module,
+            &plan.served,
+            module,
+            name,
+        ) {
+            return Err(reason);
+        }
     }
     let (text, facts, _) = apply_and_reparse(project, file, &state.text, &[plan.fix])?
         .ok_or_else(|| "the shim's edits overlap".to_string())?;

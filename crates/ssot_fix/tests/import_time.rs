@@ -176,3 +176,35 @@ fn a_possible_cycle_under_a_condition_makes_the_rewrite_unsafe() {
         ],
     );
 }
+
+/// A deprecation shim serves its names lazily: a module the canonical module imports before
+/// binding the name, reading it from the shim at import time, would then meet the canonical
+/// module half initialised. The shim is not written.
+#[test]
+fn shim_that_would_be_read_while_the_canonical_module_initialises_is_refused() {
+    let mut tree = project(
+        &[
+            ("pkg/__init__.py", ""),
+            (
+                "pkg/core.py",
+                "from pkg import user\n\n\nclass Manager:\n    pass\n",
+            ),
+            ("pkg/compat.py", "from pkg.core import Manager\n"),
+            ("pkg/user.py", "from pkg.compat import Manager\n"),
+        ],
+        "pkg.core:Manager",
+    );
+    tree.concepts[0].shims.push("pkg.compat".to_string());
+    let outcome = tree.fix_with(ssot_fix::session::FixOptions {
+        unsafe_fixes: true,
+        shims: true,
+        ..Default::default()
+    });
+    let (module, result) = &outcome.shims[0];
+    assert_eq!(module, "pkg.compat");
+    let reason = result.clone().unwrap_err();
+    assert!(
+        reason.contains("would import `pkg.core` while `pkg.core` is still initialising"),
+        "{reason}"
+    );
+}

@@ -96,11 +96,28 @@ struct Reach {
     dynamic: Option<ModuleId>,
 }
 
+/// CPython's import order under one top-level package, which runs first whatever is
+/// imported from it: which modules its body loads, and for each, which modules were still
+/// initialising (and at which statement) when it started.
+#[derive(Debug, Default)]
+struct Simulation {
+    /// Modules started while the package ran, with the import stack at their start:
+    /// `(module, offset of the import statement in progress)`, outermost first.
+    started: FxHashMap<ModuleId, Vec<(ModuleId, u32)>>,
+    /// No import under a condition was skipped and no module imports by other means: the order
+    /// is the one CPython follows.
+    exact: bool,
+}
+
+/// Deeper import stacks than this are not simulated.
+const MAX_DEPTH: usize = 400;
+
 /// The import-time model of one project, memoising per module.
 pub struct ImportTimeModel<'p> {
     project: &'p Project,
     imports: FxHashMap<ModuleId, ModuleImports>,
     reach: FxHashMap<(ModuleId, u32), Reach>,
+    simulations: FxHashMap<ModuleId, Simulation>,
 }
 
 impl<'p> ImportTimeModel<'p> {
@@ -109,6 +126,7 @@ impl<'p> ImportTimeModel<'p> {
             project,
             imports: FxHashMap::default(),
             reach: FxHashMap::default(),
+            simulations: FxHashMap::default(),
         }
     }
 
@@ -146,6 +164,9 @@ impl<'p> ImportTimeModel<'p> {
                 ))
             }
         };
+        if let Some(verdict) = self.simulated(reader_module, module, limit, &module_name) {
+            return verdict;
+        }
         let reach = self.reach_before(module, limit);
         if reach.certain.contains(&reader_module) {
             return ImportTimeVerdict::Circular {
@@ -194,6 +215,97 @@ impl<'p> ImportTimeModel<'p> {
         match absolute.and_then(|a| modules.get(&a)) {
             Some(target) => self.reading(reader, statement.context, target, &imported.name),
             None => ImportTimeVerdict::Bound,
+        }
+    }
+
+    /// The exact answer when `reader` and `module` share a top-level package whose import
+    /// order is known: every import of either runs that package first. `None` when unknown.
+    fn simulated(
+        &mut self,
+        reader: ModuleId,
+        module: ModuleId,
+        limit: u32,
+        module_name: &str,
+    ) -> Option<ImportTimeVerdict> {
+        let top = self.ancestors_and_self(reader)[0];
+        if self.ancestors_and_self(module)[0] != top
+            || self.project.modules.module(top).file.is_none()
+        {
+            return None;
+        }
+        if !self.simulations.contains_key(&top) {
+            let simulation = self.simulate(top);
+            self.simulations.insert(top, simulation);
+        }
+        let simulation = &self.simulations[&top];
+        if !simulation.exact {
+            return None;
+        }
+        match simulation.started.get(&reader) {
+            Some(stack) => {
+                let partial = stack.iter().any(|&(m, at)| m == module && at < limit);
+                Some(if partial {
+                    ImportTimeVerdict::Circular {
+                        module: module_name.to_string(),
+                    }
+                } else {
+                    ImportTimeVerdict::Bound
+                })
+            }
+            // The reader runs after the package finished; so did `module` if it started then.
+            None if simulation.started.contains_key(&module) => Some(ImportTimeVerdict::Bound),
+            None => None,
+        }
+    }
+
+    fn simulate(&mut self, top: ModuleId) -> Simulation {
+        let mut simulation = Simulation {
+            started: FxHashMap::default(),
+            exact: true,
+        };
+        let mut stack = Vec::new();
+        self.run_module(top, &mut stack, &mut simulation);
+        simulation
+    }
+
+    /// Runs `module`'s body as CPython would: each import starts its modules (parents first)
+    /// unless they already started.
+    fn run_module(
+        &mut self,
+        module: ModuleId,
+        stack: &mut Vec<(ModuleId, u32)>,
+        simulation: &mut Simulation,
+    ) {
+        if stack.len() > MAX_DEPTH {
+            simulation.exact = false;
+            return;
+        }
+        simulation.started.insert(module, stack.clone());
+        let (edges, dynamic) = {
+            let imports = self.imports_of(module);
+            (imports.edges.clone(), imports.dynamic)
+        };
+        if dynamic {
+            simulation.exact = false;
+            return;
+        }
+        for edge in edges {
+            for started in self.ancestors_and_self(edge.target) {
+                if simulation.started.contains_key(&started) {
+                    continue;
+                }
+                if !edge.certain {
+                    // Whether it runs is unknown, so is every later order.
+                    simulation.exact = false;
+                    return;
+                }
+                stack.push((module, edge.at));
+                self.run_module(started, stack, simulation);
+                stack.pop();
+                if !simulation.exact {
+                    return;
+                }
+            }
         }
     }
 
@@ -299,7 +411,7 @@ impl<'p> ImportTimeModel<'p> {
             match &statement.kind {
                 ImportKind::Import => {
                     for imported in &statement.names {
-                        if imported.name == "importlib" || imported.name.starts_with("importlib.") {
+                        if imported.name == "importlib" || imported.name == "importlib.util" {
                             imports.dynamic = true;
                         }
                         push(&imported.name);
@@ -309,10 +421,12 @@ impl<'p> ImportTimeModel<'p> {
                     module: written,
                     level,
                 } => {
+                    let loads_modules = |n: &ssot_facts::ImportedName| {
+                        matches!(n.name.as_str(), "import_module" | "util" | "*")
+                    };
                     if *level == 0
-                        && written
-                            .as_deref()
-                            .is_some_and(|m| m.starts_with("importlib"))
+                        && written.as_deref() == Some("importlib")
+                        && statement.names.iter().any(loads_modules)
                     {
                         imports.dynamic = true;
                     }
@@ -481,6 +595,31 @@ mod tests {
             verdict(&project, "app.py", "pkg", "B"),
             ImportTimeVerdict::Bound
         );
+    }
+
+    #[test]
+    fn a_path_back_that_the_package_order_never_takes_is_bound() {
+        // `pkg` starts `app` first; `app`'s chain starts `out.base`, whose way back to `app`
+        // finds it already running: `app` never starts while `base` initialises.
+        let project = project(&[
+            ("pkg/__init__.py", "from . import app\n"),
+            ("pkg/app.py", "from pkg.out import Output\n"),
+            ("pkg/out/__init__.py", "from .base import Output\n"),
+            (
+                "pkg/out/base.py",
+                "from pkg import util\n\n\nclass Output:\n    pass\n",
+            ),
+            ("pkg/util.py", "from pkg import app\n"),
+        ]);
+        assert_eq!(
+            verdict(&project, "pkg/app.py", "pkg.out.base", "Output"),
+            ImportTimeVerdict::Bound
+        );
+        // `util` does start while `base` initialises.
+        assert!(matches!(
+            verdict(&project, "pkg/util.py", "pkg.out.base", "Output"),
+            ImportTimeVerdict::Circular { .. }
+        ));
     }
 
     #[test]

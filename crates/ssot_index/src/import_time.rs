@@ -17,14 +17,23 @@
 //!   `T` and its parent packages are already running at that point, so they are not started
 //!   again.
 //!
+//! When `R` and `T` share a top-level package with an `__init__`, that package runs first
+//! whatever is imported, so its order is simulated exactly (which modules start while which are
+//! still initialising, at which statement): the answer is then CPython's. The reachability
+//! above is the fallback when the simulation meets an import under a condition or a module that
+//! imports by other means, or when `R` starts after the package finished and `T` did not start
+//! during it.
+//!
 //! Where the model cannot know, the answer is **unknown** (a rewrite to such a read is unsafe):
 //! the only path back to `R` goes through an import under a condition (`if`, a loop, `with`, an
 //! `except` handler), `T` binds `n` only under a condition or not visibly at all (`__getattr__`,
-//! a dynamic namespace), or a module started on the way imports modules by other means
-//! (`importlib`, writes to `sys.modules`, import hooks).
+//! a dynamic namespace), or a module started on the way loads modules by other means
+//! (`importlib.util`, writes to `sys.modules`, import hooks).
 //!
 //! Limits, on purpose: a function called at module level runs its imports at import time, which
-//! the model treats as deferred; `exec`, `__import__` and module-level code that reads a
+//! the model treats as deferred; `exec`, `__import__`, `importlib.import_module` (almost always
+//! of optional third-party modules; flagging every user made real trees unfixable) and
+//! module-level code that reads a
 //! partially initialised module's attributes (`pkg.B` after `import pkg`) are not modelled; and
 //! the answer over-approximates (a path back to `R` is assumed taken even if `R` was already
 //! imported earlier by whichever module the program imports first). Over-approximating only
@@ -81,7 +90,7 @@ struct Edge {
 struct ModuleImports {
     /// In source order.
     edges: Vec<Edge>,
-    /// Imports modules by other means (`importlib`, `sys.modules`, import hooks).
+    /// Loads modules by other means (`importlib.util`, `sys.modules`, import hooks).
     dynamic: bool,
 }
 
@@ -181,7 +190,7 @@ impl<'p> ImportTimeModel<'p> {
         }
         if let Some(dynamic) = reach.dynamic {
             return ImportTimeVerdict::Unknown(format!(
-                "`{}` imports modules at run time (`importlib` or `sys.modules`) while \
+                "`{}` loads modules at run time (`importlib.util` or `sys.modules`) while \
                  `{module_name}` initialises, so a circular import cannot be ruled out",
                 self.project.modules.module(dynamic).name
             ));
@@ -411,7 +420,7 @@ impl<'p> ImportTimeModel<'p> {
             match &statement.kind {
                 ImportKind::Import => {
                     for imported in &statement.names {
-                        if imported.name == "importlib" || imported.name == "importlib.util" {
+                        if imported.name == "importlib.util" {
                             imports.dynamic = true;
                         }
                         push(&imported.name);
@@ -421,9 +430,8 @@ impl<'p> ImportTimeModel<'p> {
                     module: written,
                     level,
                 } => {
-                    let loads_modules = |n: &ssot_facts::ImportedName| {
-                        matches!(n.name.as_str(), "import_module" | "util" | "*")
-                    };
+                    let loads_modules =
+                        |n: &ssot_facts::ImportedName| matches!(n.name.as_str(), "util" | "*");
                     if *level == 0
                         && written.as_deref() == Some("importlib")
                         && statement.names.iter().any(loads_modules)

@@ -49,11 +49,13 @@ bound the name when the statement runs. It follows what CPython does: importing 
 `a/__init__`, then `a.b`, then `c`; a module body runs top to bottom; imports at module level
 and in class bodies run at import time, imports in functions later, imports under
 `if TYPE_CHECKING:` never; a module still initialising offers only the names bound before the
-statement that led back into it. A rewrite that could read a partially initialised module is
-not written (\"would import `pkg` while `pkg` is still initialising (circular import)\"). Where
+statement that led back into it. Under one top-level package, which runs first whatever is
+imported, the order is simulated exactly; elsewhere any chain of imports back counts. A
+rewrite that could read a partially initialised module is not written (\"would import `pkg` while `pkg` is still initialising (circular import)\"). Where
 the model cannot know (the way back goes through an import under `if` or in an `except`
 handler, the module binds the name only conditionally or at run time, or a module on the way
-uses `importlib` or writes `sys.modules`), the rewrite is unsafe and says why.
+loads modules through `importlib.util` or writes `sys.modules`), the rewrite is unsafe and says
+why.
 
 ## Canonical path inside its own package
 When the canonical path goes through a package (`pkg:B`, re-exported by `pkg/__init__.py` from
@@ -62,7 +64,9 @@ the package would be a circular import. For that module the canonical path is th
 module's (`pkg._b:B`): it is not reported when it uses that path, it is told to use it when it
 uses another one (the message names both paths), and both count as canonical for compliance.
 Limits: a function called at module level runs its imports at import time, which the model
-treats as deferred; `exec` and `__import__` are not modelled; and the model assumes the
+treats as deferred; `exec`, `__import__` and `importlib.import_module` are not modelled; and
+outside one top-level
+package (or where an import under a condition makes its order unknown) the model assumes the
 worst import order (a path back to the module is assumed taken), which can only keep an import
 that was already there.
 ";

@@ -356,10 +356,10 @@ pub fn concept_reports(
     references: &[Reference],
     concepts: &[ResolvedConcept],
 ) -> Vec<ConceptReport> {
+    let mut model = ImportTimeModel::new(project);
     concepts
         .iter()
         .map(|concept| {
-            let mut model = ImportTimeModel::new(project);
             let mut production = Compliance::default();
             let mut tests = Compliance::default();
             for reference in references {

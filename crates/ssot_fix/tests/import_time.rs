@@ -208,3 +208,26 @@ fn shim_that_would_be_read_while_the_canonical_module_initialises_is_refused() {
         "{reason}"
     );
 }
+
+/// Compliance agrees with SSOT101: inside the package, the defining module's path is canonical
+/// where the package path would be circular.
+#[test]
+fn compliance_counts_the_defining_module_as_canonical_where_the_package_would_cycle() {
+    let tree = project(
+        &[
+            ("pkg/__init__.py", "from . import _a\nfrom ._b import B\n"),
+            ("pkg/_a.py", "from ._b import B\n"),
+            ("pkg/_b.py", "class B:\n    pass\n"),
+            ("app.py", "from pkg._b import B\n"),
+        ],
+        "pkg:B",
+    );
+    let project = tree.project();
+    let mut resolver = ssot_index::Resolver::new(&project);
+    let references = ssot_index::collect_references(&mut resolver);
+    let concepts = ssot_rules::resolve_concepts(&mut resolver, &tree.concepts).unwrap();
+    let reports = ssot_rules::concepts::concept_reports(&project, &references, &concepts);
+    let total = reports[0].total();
+    // `pkg/_a.py` through `pkg._b` is canonical there; `app.py` through `pkg._b` is not.
+    assert_eq!((total.canonical_references, total.references), (1, 2));
+}

@@ -9,6 +9,8 @@
 //! - [`import_rewrite`]: plans SSOT101's rewrites from a file's facts and text, in the
 //!   project's import style ([`import_style`]);
 //! - [`verify`]: what each file's bindings resolve to, before and after;
+//! - `import_time`: a rewritten import must find its name bound when it runs (no circular
+//!   import);
 //! - [`session`]: the passes (plan, apply, re-parse, re-index) until nothing changes;
 //! - [`diff`]: unified diffs for `--diff`.
 
@@ -18,6 +20,7 @@ mod import_block;
 pub mod import_rewrite;
 pub mod import_style;
 mod import_text;
+mod import_time;
 pub mod session;
 pub mod shims;
 pub mod source;

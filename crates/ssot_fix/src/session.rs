@@ -10,13 +10,14 @@ use std::collections::BTreeMap;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use ssot_facts::FileFacts;
-use ssot_index::{FileId, ModuleId, Origin, Project, Resolution, Resolver};
+use ssot_index::{FileId, ImportTimeModel, ModuleId, Origin, Project, Resolution, Resolver};
 use ssot_python::SourceKind;
 use ssot_rules::{Applicability, Diagnostic, Rule};
 
 use crate::apply::apply_fixes;
 use crate::import_rewrite::{plan_import_fixes, PlannedFix};
 use crate::import_style::ImportStyle;
+use crate::import_time::{added_binding_problem, gate_import_fixes, shim_problem};
 use crate::shims::{plan_shim, ShimRequest};
 use crate::source::SourceFile;
 use crate::verify::{binding_summaries, describe_difference};
@@ -212,6 +213,32 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
         diagnostics = host.diagnose(project);
     }
 
+    // Rewrites of different files can combine into a cycle none of them makes alone: every
+    // binding a rewritten file gained is checked on the final project, and a file whose new
+    // binding could read a partially initialised module keeps its bytes.
+    loop {
+        let mut model = ImportTimeModel::new(project);
+        let mut files: Vec<FileId> = working.keys().copied().collect();
+        files.sort_unstable();
+        let refused: Vec<(FileId, String)> = files
+            .into_iter()
+            .filter(|file| working[file].text != working[file].source.text)
+            .filter_map(|file| {
+                let original = &working[&file].original_facts;
+                added_binding_problem(&mut model, project, file, original, options.unsafe_fixes)
+                    .map(|reason| (file, reason))
+            })
+            .collect();
+        if refused.is_empty() {
+            break;
+        }
+        for (file, reason) in refused {
+            restore(project, file, &mut working);
+            blocked.insert(file, format!("a rewrite of this file {reason}"));
+        }
+        diagnostics = host.diagnose(project);
+    }
+
     // Shims last: while a shim still re-exports, its importers are rewritten above; once it
     // serves names through `__getattr__`, they would resolve to it as open.
     let mut shims = Vec::new();
@@ -383,6 +410,19 @@ fn apply_shim(
     if !allowed(plan.fix.applicability, options) {
         return Err(fix_reason(plan.fix.applicability, options));
     }
+    if let Some((module, name)) = request.canonical_path.split_once(':') {
+        let mut model = ImportTimeModel::new(project);
+        if let Some(reason) = shim_problem(
+            &mut model,
+            &resolver,
+            &request.module,
+            &plan.served,
+            module,
+            name,
+        ) {
+            return Err(reason);
+        }
+    }
     let (text, facts, _) = apply_and_reparse(project, file, &state.text, &[plan.fix])?
         .ok_or_else(|| "the shim's edits overlap".to_string())?;
     state.text = text;
@@ -397,14 +437,15 @@ type Plans = BTreeMap<FileId, Vec<PlannedFix>>;
 /// planning panicked (with the message).
 fn plan_all(
     project: &Project,
-    diagnostics: &[Diagnostic],
+    diagnostics_all: &[Diagnostic],
     working: &FxHashMap<FileId, Working>,
     options: FixOptions,
     style: &ImportStyle,
 ) -> (Plans, Vec<(FileId, String)>) {
     let resolver = Resolver::new(project);
+    let mut model = ImportTimeModel::new(project);
     let mut panics = Vec::new();
-    let by_file = by_file(project, diagnostics, |_| true);
+    let by_file = by_file(project, diagnostics_all, |_| true);
     let mut plans = BTreeMap::new();
     for (file, diagnostics) in by_file {
         let Some(state) = working.get(&file) else {
@@ -421,7 +462,11 @@ fn plan_all(
             match guarded(|| {
                 plan_import_fixes(&resolver, file, &state.text, line_ending, &imports, style)
             }) {
-                Ok((fixes, _)) => plan.extend(fixes),
+                Ok((fixes, _)) => {
+                    let (kept, _) =
+                        gate_import_fixes(&mut model, project, file, diagnostics_all, fixes);
+                    plan.extend(kept.into_iter().map(|gated| gated.fix));
+                }
                 Err(message) => {
                     panics.push((file, message));
                     continue;
@@ -553,6 +598,7 @@ fn explain_remaining(
     style: &ImportStyle,
 ) -> Vec<SkippedFix> {
     let resolver = Resolver::new(project);
+    let mut model = ImportTimeModel::new(project);
     let mut skipped = Vec::new();
     let fixable = by_file(project, diagnostics, |d| {
         d.rule == Rule::NonCanonicalImport || d.fix.is_some()
@@ -581,9 +627,15 @@ fn explain_remaining(
                     for u in unfixable {
                         reasons.insert(u.diagnostic, u.reason);
                     }
-                    for fix in fixes {
-                        let reason = fix_reason(fix.fix.applicability, options);
-                        for d in fix.diagnostics {
+                    let (kept, refused) =
+                        gate_import_fixes(&mut model, project, file, diagnostics, fixes);
+                    reasons.extend(refused);
+                    for gated in kept {
+                        let mut reason = fix_reason(gated.fix.fix.applicability, options);
+                        if let Some(why) = gated.unsafe_reason {
+                            reason = format!("{reason}: {why}");
+                        }
+                        for d in gated.fix.diagnostics {
                             reasons.insert(d, reason.clone());
                         }
                     }

@@ -6,7 +6,9 @@
 //! - [`resolve`]: following a `module:name` path through re-exports to its [`Origin`];
 //! - [`references`]: every import binding of every file, with its path and resolution;
 //! - [`census`]: the `scan` view: symbols reached through several paths, dangling paths;
-//! - [`concept_discovery`]: families of definitions that look like one concept.
+//! - [`concept_discovery`]: families of definitions that look like one concept;
+//! - [`import_time`]: whether a module has bound a name when an import reads it at import time
+//!   (partially initialised modules, circular imports).
 //!
 //! Everything here is deterministic: inputs are sorted by path before indexing and every
 //! output list is sorted before it is returned.
@@ -14,6 +16,7 @@
 pub mod census;
 pub mod concept_discovery;
 pub mod concept_names;
+pub mod import_time;
 pub mod modules;
 pub mod namespace;
 pub mod references;
@@ -23,6 +26,7 @@ pub mod stdlib;
 pub use census::{
     census, Census, CensusPath, CensusSymbol, DanglingKind, DanglingPath, Location, PathCounts,
 };
+pub use import_time::{ImportTimeModel, ImportTimeVerdict};
 pub use modules::{ModuleConflict, ModuleId, ModuleSettings, ModuleTable};
 pub use references::{collect_references, ImportPath, Reference};
 pub use resolve::{DanglingReason, OpenReason, Origin, Resolution, Resolver};

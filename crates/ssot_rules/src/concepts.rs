@@ -8,7 +8,9 @@
 //! left out of both counts.
 
 use ssot_index::census::origin_path;
-use ssot_index::{Origin, Project, Reference, Resolution, Resolver};
+use ssot_index::{
+    ImportTimeModel, ImportTimeVerdict, Origin, Project, Reference, Resolution, Resolver,
+};
 
 /// A concept as the user declared it (`[tool.ssot.concepts.NAME]`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -70,6 +72,48 @@ impl ResolvedConcept {
         let module = project.modules.module(module).name.as_str();
         let canonical_module = self.canonical_path.split(':').next().unwrap_or_default();
         module == canonical_module || self.shims.iter().any(|shim| shim == module)
+    }
+
+    /// The path `reference`'s module should use: the declared canonical path, or (with the
+    /// reason) the defining module's path when reading the canonical path there would be a
+    /// circular import. The typical case is code inside the package whose `__init__`
+    /// re-exports the canonical object: going through the package from a module the package
+    /// imports before binding the name reads a partially initialised module.
+    pub fn path_for(
+        &self,
+        project: &Project,
+        model: &mut ImportTimeModel<'_>,
+        reference: &Reference,
+    ) -> (String, Option<String>) {
+        let declared = (self.canonical_path.clone(), None);
+        let Some((module, name)) = self.canonical_path.split_once(':') else {
+            return declared;
+        };
+        let Some(module) = project.modules.get(module) else {
+            return declared;
+        };
+        let verdict = model.reading(reference.file, reference.context, module, name);
+        if !matches!(verdict, ImportTimeVerdict::Circular { .. }) {
+            return declared;
+        }
+        let defining = origin_path(project, self.canonical);
+        let Some((defining_module, defining_name)) = defining.split_once(':') else {
+            return declared;
+        };
+        let safe = !defining_name.contains('.')
+            && defining != self.canonical_path
+            && project.modules.get(defining_module).is_some_and(|m| {
+                model.reading(reference.file, reference.context, m, defining_name)
+                    == ImportTimeVerdict::Bound
+            });
+        if !safe {
+            return declared;
+        }
+        let why = verdict.reason().unwrap_or_default();
+        (
+            defining.clone(),
+            Some(format!("`{}` {why} here", self.canonical_path)),
+        )
     }
 
     /// The canonical definition and every competing one.
@@ -338,6 +382,7 @@ pub fn concept_reports(
     references: &[Reference],
     concepts: &[ResolvedConcept],
 ) -> Vec<ConceptReport> {
+    let mut model = ImportTimeModel::new(project);
     concepts
         .iter()
         .map(|concept| {
@@ -351,8 +396,10 @@ pub fn concept_reports(
                 {
                     continue;
                 }
+                let path = reference.path.to_string();
                 let canonical = origin == concept.canonical
-                    && reference.path.to_string() == concept.canonical_path;
+                    && (path == concept.canonical_path
+                        || concept.path_for(project, &mut model, reference).0 == path);
                 if project.file(reference.file).is_test {
                     tests.add(canonical);
                 } else {

@@ -1,6 +1,6 @@
 //! SSOT101 non-canonical-import.
 
-use ssot_index::Resolution;
+use ssot_index::{ImportTimeModel, Resolution};
 
 use super::at_reference;
 use crate::registry::Rule;
@@ -43,9 +43,36 @@ only with `--unsafe-fixes`): a statement with a comment inside it (the comment i
 end up beside other names), and `import legacy` used as `legacy.Name`, rewritten to the canonical
 module only when the module name is used for nothing else, which stops importing the legacy
 module (and its import-time side effects).
+
+Before a rewrite is written, an import-time model checks that the module it reads from has
+bound the name when the statement runs. It follows what CPython does: importing `a.b.c` runs
+`a/__init__`, then `a.b`, then `c`; a module body runs top to bottom; imports at module level
+and in class bodies run at import time, imports in functions later, imports under
+`if TYPE_CHECKING:` never; a module still initialising offers only the names bound before the
+statement that led back into it. Under one top-level package, which runs first whatever is
+imported, the order is simulated exactly; elsewhere any chain of imports back counts. A
+rewrite that could read a partially initialised module is not written (\"would import `pkg` while `pkg` is still initialising (circular import)\"). Where
+the model cannot know (the way back goes through an import under `if` or in an `except`
+handler, the module binds the name only conditionally or at run time, or a module on the way
+loads modules through `importlib.util` or writes `sys.modules`), the rewrite is unsafe and says
+why.
+
+## Canonical path inside its own package
+When the canonical path goes through a package (`pkg:B`, re-exported by `pkg/__init__.py` from
+`pkg/_b.py`) and a module that the package imports before it binds `B` reads it, going through
+the package would be a circular import. For that module the canonical path is the defining
+module's (`pkg._b:B`): it is not reported when it uses that path, it is told to use it when it
+uses another one (the message names both paths), and both count as canonical for compliance.
+Limits: a function called at module level runs its imports at import time, which the model
+treats as deferred; `exec`, `__import__` and `importlib.import_module` are not modelled; and
+outside one top-level
+package (or where an import under a condition makes its order unknown) the model assumes the
+worst import order (a path back to the module is assumed taken), which can only keep an import
+that was already there.
 ";
 
 pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
+    let mut model = ImportTimeModel::new(context.project);
     for reference in context.references {
         let Resolution::Definition(origin) = reference.resolution else {
             continue;
@@ -60,6 +87,13 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             {
                 continue;
             }
+            // Inside the package that re-exports the canonical object, the canonical path
+            // can be circular: this module's canonical path is then the defining module's.
+            let (canonical, why) = concept.path_for(context.project, &mut model, reference);
+            if path == canonical {
+                continue;
+            }
+            let why = why.map_or_else(String::new, |why| format!("; {why}"));
             let legacy = if concept.shims.contains(&reference.path.module) {
                 " (a declared legacy shim)"
             } else {
@@ -70,12 +104,12 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
                 context,
                 reference,
                 format!(
-                    "non-canonical path `{path}`{legacy} to `{}` (concept `{}`)",
-                    concept.canonical_path, concept.name
+                    "non-canonical path `{path}`{legacy} to `{canonical}` (concept `{}`{why})",
+                    concept.name
                 ),
             );
             diagnostic.concept = Some(concept.name.clone());
-            diagnostic.symbol = Some(concept.canonical_path.clone());
+            diagnostic.symbol = Some(canonical);
             out.push(diagnostic);
         }
     }

@@ -1,0 +1,177 @@
+//! The import-time check of rewrites: a rewritten import must find its name bound when it runs.
+//!
+//! Static verification (every binding still resolves to the same origin) is necessary, not
+//! sufficient: `from pkg import B` resolves to the right class and still fails when `pkg` is
+//! still initialising at that moment. [`ssot_index::ImportTimeModel`] answers that question; here
+//! its answer gates SSOT101's planned rewrites (a circular read is not written, an unknown one
+//! is unsafe) and, after the passes, every binding the run added.
+
+use rustc_hash::FxHashSet;
+use ssot_facts::{FileFacts, Span};
+use ssot_index::{FileId, ImportTimeModel, ImportTimeVerdict, Project};
+use ssot_rules::{Applicability, Diagnostic};
+
+use crate::import_rewrite::PlannedFix;
+
+/// A planned rewrite after the import-time check.
+pub(crate) struct GatedFix {
+    pub fix: PlannedFix,
+    /// Why the model made the fix unsafe.
+    pub unsafe_reason: Option<String>,
+}
+
+/// Checks each planned SSOT101 fix of `file` against the import-time model: a fix any of whose
+/// rewritten reads could be circular is refused (its diagnostics get the reason), one the
+/// model cannot judge becomes unsafe.
+pub(crate) fn gate_import_fixes(
+    model: &mut ImportTimeModel<'_>,
+    project: &Project,
+    file: FileId,
+    diagnostics: &[Diagnostic],
+    planned: Vec<PlannedFix>,
+) -> (Vec<GatedFix>, Vec<(usize, String)>) {
+    let facts = &project.file(file).facts;
+    let mut kept = Vec::new();
+    let mut refused = Vec::new();
+    for mut fix in planned {
+        let mut circular = None;
+        let mut unknown = None;
+        for &index in &fix.diagnostics {
+            match verdict(model, project, file, facts, &diagnostics[index]) {
+                ImportTimeVerdict::Bound => {}
+                verdict @ ImportTimeVerdict::Circular { .. } => {
+                    circular = circular.or(verdict.reason());
+                }
+                ImportTimeVerdict::Unknown(reason) => unknown = unknown.or(Some(reason)),
+            }
+        }
+        if let Some(reason) = circular {
+            refused.extend(fix.diagnostics.iter().map(|&d| (d, reason.clone())));
+            continue;
+        }
+        if unknown.is_some() {
+            fix.fix.applicability = Applicability::Unsafe;
+        }
+        kept.push(GatedFix {
+            fix,
+            unsafe_reason: unknown,
+        });
+    }
+    (kept, refused)
+}
+
+/// What reading the diagnostic's canonical symbol at its import's place would meet.
+fn verdict(
+    model: &mut ImportTimeModel<'_>,
+    project: &Project,
+    file: FileId,
+    facts: &FileFacts,
+    diagnostic: &Diagnostic,
+) -> ImportTimeVerdict {
+    let Some((module, name)) = diagnostic.symbol.as_deref().and_then(|s| s.split_once(':')) else {
+        return ImportTimeVerdict::Bound;
+    };
+    let Some(module) = project.modules.get(module) else {
+        return ImportTimeVerdict::Bound;
+    };
+    let context = statement_at(facts, diagnostic.span)
+        .map(|index| facts.imports[index].context)
+        .unwrap_or_default();
+    model.reading(file, context, module, name)
+}
+
+/// The import statement a diagnostic points into (a name, or an `M.N` use of `import M`).
+fn statement_at(facts: &FileFacts, span: Span) -> Option<usize> {
+    facts
+        .imports
+        .iter()
+        .position(|s| s.span.start <= span.start && span.end <= s.span.end)
+        .or_else(|| {
+            facts
+                .attribute_refs
+                .iter()
+                .find(|a| a.span == span)
+                .map(|a| a.import_index as usize)
+        })
+}
+
+/// The bindings of a rewritten file that its original text did not have and that could read
+/// a partially initialised module (or that the model cannot judge, unless `unsafe_fixes`):
+/// the first one's reason, or `None` when every added binding is safe.
+pub(crate) fn added_binding_problem(
+    model: &mut ImportTimeModel<'_>,
+    project: &Project,
+    file: FileId,
+    original: &FileFacts,
+    unsafe_fixes: bool,
+) -> Option<String> {
+    let facts = &project.file(file).facts;
+    let key = |statement: &ssot_facts::ImportStmt, name: &ssot_facts::ImportedName| {
+        (
+            format!("{:?}", statement.kind),
+            name.name.clone(),
+            name.bound_name(&statement.kind).to_string(),
+            statement.context,
+        )
+    };
+    let before: FxHashSet<_> = original
+        .imports
+        .iter()
+        .flat_map(|s| s.names.iter().map(move |n| key(s, n)))
+        .collect();
+    for statement in &facts.imports {
+        for (index, name) in statement.names.iter().enumerate() {
+            if before.contains(&key(statement, name)) {
+                continue;
+            }
+            match model.reading_import(file, statement, index) {
+                ImportTimeVerdict::Bound => {}
+                ImportTimeVerdict::Unknown(_) if unsafe_fixes => {}
+                verdict => return verdict.reason(),
+            }
+        }
+    }
+    None
+}
+
+/// A deprecation shim serves `served` lazily: an import-time `from shim import Name` then reads
+/// `canonical_module` when it runs, instead of when the shim was imported. The first such
+/// import that could find the canonical module partially initialised, as a reason.
+pub(crate) fn shim_problem(
+    model: &mut ImportTimeModel<'_>,
+    resolver: &ssot_index::Resolver<'_>,
+    shim: &str,
+    served: &[String],
+    canonical_module: &str,
+    canonical_name: &str,
+) -> Option<String> {
+    let project = resolver.project();
+    let target = project.modules.get(canonical_module)?;
+    for (file, project_file) in project.files.iter().enumerate() {
+        let file = file as FileId;
+        for statement in &project_file.facts.imports {
+            let ssot_facts::ImportKind::From { module, level } = &statement.kind else {
+                continue;
+            };
+            let reads_shim = statement.names.iter().any(|n| served.contains(&n.name))
+                && resolver
+                    .absolute_module(file, *level, module.as_deref())
+                    .is_some_and(|absolute| absolute == shim);
+            if !reads_shim {
+                continue;
+            }
+            match model.reading(file, statement.context, target, canonical_name) {
+                ImportTimeVerdict::Bound => {}
+                verdict => {
+                    let reason = verdict.reason().unwrap_or_default();
+                    return Some(format!(
+                        "`{}` imports a served name at import time, and reading it from the \
+                         shim then {reason}",
+                        project_file.path
+                    ));
+                }
+            }
+        }
+    }
+    None
+}

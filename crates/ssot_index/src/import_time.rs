@@ -1,0 +1,662 @@
+//! When an import runs, has the module it reads from already bound the name?
+//!
+//! A static path can resolve to the right object and still fail at run time: Python runs a
+//! module's body top to bottom, and a module that is still initialising (on the import stack)
+//! offers only the names bound before the statement that led back into it. This model answers
+//! that question for one binding, `from T import n` written in module `R`, the way CPython
+//! behaves:
+//!
+//! - starting a module `a.b.c` first runs `a` and `a.b` (unless they are already running), then
+//!   `a.b.c`'s body; `import a.b.c` and `from a.b import c` (a submodule) start those modules;
+//! - imports at module level and in class bodies run when the module is imported; imports in
+//!   functions run later (deferred, assumed after every module finished); imports under
+//!   `if TYPE_CHECKING:` never run; imports in `try` bodies run;
+//! - `T`'s body up to (and including) the statement that first binds `n` runs before `n` exists.
+//!   If that part of `T`, through the modules it starts, can start `R`, then `R`'s statement can
+//!   run while `T` is partially initialised and `n` is missing: the read is **circular**.
+//!   `T` and its parent packages are already running at that point, so they are not started
+//!   again.
+//!
+//! When `R` and `T` share a top-level package with an `__init__`, that package runs first
+//! whatever is imported, so its order is simulated exactly (which modules start while which are
+//! still initialising, at which statement): the answer is then CPython's. The reachability
+//! above is the fallback when the simulation meets an import under a condition or a module that
+//! imports by other means, or when `R` starts after the package finished and `T` did not start
+//! during it.
+//!
+//! Where the model cannot know, the answer is **unknown** (a rewrite to such a read is unsafe):
+//! the only path back to `R` goes through an import under a condition (`if`, a loop, `with`, an
+//! `except` handler), `T` binds `n` only under a condition or not visibly at all (`__getattr__`,
+//! a dynamic namespace), or a module started on the way loads modules by other means
+//! (`importlib.util`, writes to `sys.modules`, import hooks).
+//!
+//! Limits, on purpose: a function called at module level runs its imports at import time, which
+//! the model treats as deferred; `exec`, `__import__`, `importlib.import_module` (almost always
+//! of optional third-party modules; flagging every user made real trees unfixable) and
+//! module-level code that reads a
+//! partially initialised module's attributes (`pkg.B` after `import pkg`) are not modelled; and
+//! the answer over-approximates (a path back to `R` is assumed taken even if `R` was already
+//! imported earlier by whichever module the program imports first). Over-approximating only
+//! ever keeps the import that was already there.
+//!
+//! The model reads import facts only (module order, no second parse) and memoises what each
+//! `(module, position)` prefix can start, so asking about many bindings of a few canonical
+//! paths costs a few graph walks.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+use ssot_facts::{FileFacts, ImportKind, ImportStmt, ScopeKind, StmtContext};
+
+use crate::{FileId, ModuleId, Project};
+
+/// What happens when a statement reads a name from a module at import time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ImportTimeVerdict {
+    /// The name is bound when the statement runs (or the statement never runs at import time).
+    Bound,
+    /// The module can still be initialising, without the name, when the statement runs.
+    Circular {
+        /// The partially initialised module.
+        module: String,
+    },
+    /// The model cannot tell; the reason, for a person.
+    Unknown(String),
+}
+
+impl ImportTimeVerdict {
+    /// The reason a rewrite to this read is refused or unsafe, `None` when it is bound.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            ImportTimeVerdict::Bound => None,
+            ImportTimeVerdict::Circular { module } => Some(format!(
+                "would import `{module}` while `{module}` is still initialising (circular import)"
+            )),
+            ImportTimeVerdict::Unknown(reason) => Some(reason.clone()),
+        }
+    }
+}
+
+/// One import a module runs at import time.
+#[derive(Clone, Copy, Debug)]
+struct Edge {
+    /// Offset of the statement in its file.
+    at: u32,
+    target: ModuleId,
+    /// Not under a condition: it runs whenever the module body reaches it.
+    certain: bool,
+}
+
+/// A module's import-time behaviour.
+#[derive(Debug, Default)]
+struct ModuleImports {
+    /// In source order.
+    edges: Vec<Edge>,
+    /// Loads modules by other means (`importlib.util`, `sys.modules`, import hooks).
+    dynamic: bool,
+}
+
+/// What a module's body prefix can start.
+#[derive(Debug, Default)]
+struct Reach {
+    /// Through imports that always run.
+    certain: FxHashSet<ModuleId>,
+    /// Through any import, conditional ones included.
+    possible: FxHashSet<ModuleId>,
+    /// A module started through imports that always run which imports by other means.
+    dynamic: Option<ModuleId>,
+}
+
+/// CPython's import order under one top-level package, which runs first whatever is
+/// imported from it: which modules its body loads, and for each, which modules were still
+/// initialising (and at which statement) when it started.
+#[derive(Debug, Default)]
+struct Simulation {
+    /// Modules started while the package ran, with the import stack at their start:
+    /// `(module, offset of the import statement in progress)`, outermost first.
+    started: FxHashMap<ModuleId, Vec<(ModuleId, u32)>>,
+    /// No import under a condition was skipped and no module imports by other means: the order
+    /// is the one CPython follows.
+    exact: bool,
+}
+
+/// Deeper import stacks than this are not simulated.
+const MAX_DEPTH: usize = 400;
+
+/// The import-time model of one project, memoising per module.
+pub struct ImportTimeModel<'p> {
+    project: &'p Project,
+    imports: FxHashMap<ModuleId, ModuleImports>,
+    reach: FxHashMap<(ModuleId, u32), Reach>,
+    simulations: FxHashMap<ModuleId, Simulation>,
+}
+
+impl<'p> ImportTimeModel<'p> {
+    pub fn new(project: &'p Project) -> Self {
+        Self {
+            project,
+            imports: FxHashMap::default(),
+            reach: FxHashMap::default(),
+            simulations: FxHashMap::default(),
+        }
+    }
+
+    /// Whether `name` is bound in `module` when a statement of `reader` in `context` reads it
+    /// (`from module import name`).
+    pub fn reading(
+        &mut self,
+        reader: FileId,
+        context: StmtContext,
+        module: ModuleId,
+        name: &str,
+    ) -> ImportTimeVerdict {
+        if context.type_checking || context.scope == ScopeKind::Function {
+            return ImportTimeVerdict::Bound;
+        }
+        let modules = &self.project.modules;
+        let Some(reader_module) = modules.module_of_file(reader) else {
+            // A script is nobody's import: it runs after what it imports.
+            return ImportTimeVerdict::Bound;
+        };
+        if reader_module == module || modules.submodule(module, name).is_some() {
+            // Its own name, or a submodule, which `from module import name` imports itself.
+            return ImportTimeVerdict::Bound;
+        }
+        let Some(file) = modules.module(module).file else {
+            return ImportTimeVerdict::Bound;
+        };
+        let module_name = modules.module(module).name.clone();
+        let limit = match binding_end(&self.project.file(file).facts, name) {
+            Ok(limit) => limit,
+            Err(problem) => {
+                return ImportTimeVerdict::Unknown(format!(
+                    "`{module_name}` {problem}, so whether `{name}` is bound when this import \
+                     runs is unknown"
+                ))
+            }
+        };
+        if let Some(verdict) = self.simulated(reader_module, module, limit, &module_name) {
+            return verdict;
+        }
+        let reach = self.reach_before(module, limit);
+        if reach.certain.contains(&reader_module) {
+            return ImportTimeVerdict::Circular {
+                module: module_name,
+            };
+        }
+        if reach.possible.contains(&reader_module) {
+            return ImportTimeVerdict::Unknown(format!(
+                "`{module_name}` may import this module under a condition before it binds \
+                 `{name}` (a possible circular import)"
+            ));
+        }
+        if let Some(dynamic) = reach.dynamic {
+            return ImportTimeVerdict::Unknown(format!(
+                "`{}` loads modules at run time (`importlib.util` or `sys.modules`) while \
+                 `{module_name}` initialises, so a circular import cannot be ruled out",
+                self.project.modules.module(dynamic).name
+            ));
+        }
+        ImportTimeVerdict::Bound
+    }
+
+    /// [`ImportTimeModel::reading`] for the `name_index`th name of an import statement of
+    /// `reader`: `Bound` for `import M` (which reads no name) and star imports.
+    pub fn reading_import(
+        &mut self,
+        reader: FileId,
+        statement: &ImportStmt,
+        name_index: usize,
+    ) -> ImportTimeVerdict {
+        let ImportKind::From { module, level } = &statement.kind else {
+            return ImportTimeVerdict::Bound;
+        };
+        let Some(imported) = statement.names.get(name_index) else {
+            return ImportTimeVerdict::Bound;
+        };
+        if imported.name == "*" {
+            return ImportTimeVerdict::Bound;
+        }
+        let modules = &self.project.modules;
+        let Some(current) = modules.module_of_file(reader).map(|m| modules.module(m)) else {
+            return ImportTimeVerdict::Bound;
+        };
+        let absolute =
+            absolute_module(&current.name, current.is_package, *level, module.as_deref());
+        match absolute.and_then(|a| modules.get(&a)) {
+            Some(target) => self.reading(reader, statement.context, target, &imported.name),
+            None => ImportTimeVerdict::Bound,
+        }
+    }
+
+    /// The exact answer when `reader` and `module` share a top-level package whose import
+    /// order is known: every import of either runs that package first. `None` when unknown.
+    fn simulated(
+        &mut self,
+        reader: ModuleId,
+        module: ModuleId,
+        limit: u32,
+        module_name: &str,
+    ) -> Option<ImportTimeVerdict> {
+        let top = self.ancestors_and_self(reader)[0];
+        if self.ancestors_and_self(module)[0] != top
+            || self.project.modules.module(top).file.is_none()
+        {
+            return None;
+        }
+        if !self.simulations.contains_key(&top) {
+            let simulation = self.simulate(top);
+            self.simulations.insert(top, simulation);
+        }
+        let simulation = &self.simulations[&top];
+        if !simulation.exact {
+            return None;
+        }
+        match simulation.started.get(&reader) {
+            Some(stack) => {
+                let partial = stack.iter().any(|&(m, at)| m == module && at < limit);
+                Some(if partial {
+                    ImportTimeVerdict::Circular {
+                        module: module_name.to_string(),
+                    }
+                } else {
+                    ImportTimeVerdict::Bound
+                })
+            }
+            // The reader runs after the package finished; so did `module` if it started then.
+            None if simulation.started.contains_key(&module) => Some(ImportTimeVerdict::Bound),
+            None => None,
+        }
+    }
+
+    fn simulate(&mut self, top: ModuleId) -> Simulation {
+        let mut simulation = Simulation {
+            started: FxHashMap::default(),
+            exact: true,
+        };
+        let mut stack = Vec::new();
+        self.run_module(top, &mut stack, &mut simulation);
+        simulation
+    }
+
+    /// Runs `module`'s body as CPython would: each import starts its modules (parents first)
+    /// unless they already started.
+    fn run_module(
+        &mut self,
+        module: ModuleId,
+        stack: &mut Vec<(ModuleId, u32)>,
+        simulation: &mut Simulation,
+    ) {
+        if stack.len() > MAX_DEPTH {
+            simulation.exact = false;
+            return;
+        }
+        simulation.started.insert(module, stack.clone());
+        let (edges, dynamic) = {
+            let imports = self.imports_of(module);
+            (imports.edges.clone(), imports.dynamic)
+        };
+        if dynamic {
+            simulation.exact = false;
+            return;
+        }
+        for edge in edges {
+            for started in self.ancestors_and_self(edge.target) {
+                if simulation.started.contains_key(&started) {
+                    continue;
+                }
+                if !edge.certain {
+                    // Whether it runs is unknown, so is every later order.
+                    simulation.exact = false;
+                    return;
+                }
+                stack.push((module, edge.at));
+                self.run_module(started, stack, simulation);
+                stack.pop();
+                if !simulation.exact {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// What `module`'s body before offset `limit` can start.
+    fn reach_before(&mut self, module: ModuleId, limit: u32) -> &Reach {
+        if !self.reach.contains_key(&(module, limit)) {
+            let reach = self.walk(module, limit);
+            self.reach.insert((module, limit), reach);
+        }
+        &self.reach[&(module, limit)]
+    }
+
+    fn walk(&mut self, module: ModuleId, limit: u32) -> Reach {
+        // `module` and its packages are already running: they are not started again.
+        let running: FxHashSet<ModuleId> = self.ancestors_and_self(module).into_iter().collect();
+        let mut reach = Reach::default();
+        for certain_only in [true, false] {
+            let mut seen: FxHashSet<ModuleId> = FxHashSet::default();
+            let mut stack: Vec<ModuleId> = Vec::new();
+            let first: Vec<Edge> = self
+                .imports_of(module)
+                .edges
+                .iter()
+                .filter(|e| e.at < limit && (e.certain || !certain_only))
+                .copied()
+                .collect();
+            stack.extend(first.iter().rev().map(|e| e.target));
+            while let Some(next) = stack.pop() {
+                for started in self.ancestors_and_self(next) {
+                    if running.contains(&started) || !seen.insert(started) {
+                        continue;
+                    }
+                    let imports = self.imports_of(started);
+                    if certain_only && imports.dynamic && reach.dynamic.is_none() {
+                        reach.dynamic = Some(started);
+                    }
+                    let targets: Vec<ModuleId> = imports
+                        .edges
+                        .iter()
+                        .filter(|e| e.certain || !certain_only)
+                        .map(|e| e.target)
+                        .collect();
+                    stack.extend(targets.into_iter().rev());
+                }
+            }
+            if certain_only {
+                reach.certain = seen;
+            } else {
+                reach.possible = seen;
+            }
+        }
+        reach
+    }
+
+    /// `a`, `a.b`, `a.b.c` for `a.b.c`: the modules starting it runs, in order.
+    fn ancestors_and_self(&self, module: ModuleId) -> Vec<ModuleId> {
+        let modules = &self.project.modules;
+        let name = &modules.module(module).name;
+        let mut chain = Vec::new();
+        for (at, _) in name.match_indices('.') {
+            if let Some(parent) = modules.get(&name[..at]) {
+                chain.push(parent);
+            }
+        }
+        chain.push(module);
+        chain
+    }
+
+    fn imports_of(&mut self, module: ModuleId) -> &ModuleImports {
+        if !self.imports.contains_key(&module) {
+            let imports = self.collect_imports(module);
+            self.imports.insert(module, imports);
+        }
+        &self.imports[&module]
+    }
+
+    fn collect_imports(&self, module: ModuleId) -> ModuleImports {
+        let modules = &self.project.modules;
+        let this = modules.module(module);
+        let Some(file) = this.file else {
+            return ModuleImports::default();
+        };
+        let facts = &self.project.file(file).facts;
+        let mut imports = ModuleImports {
+            edges: Vec::new(),
+            dynamic: facts.registers_modules,
+        };
+        for statement in &facts.imports {
+            let context = statement.context;
+            if context.type_checking || context.scope == ScopeKind::Function {
+                continue;
+            }
+            let certain = !(context.conditional || context.in_except_handler);
+            let mut push = |name: &str| {
+                if let Some(target) = modules.get(name) {
+                    imports.edges.push(Edge {
+                        at: statement.span.start,
+                        target,
+                        certain,
+                    });
+                }
+            };
+            match &statement.kind {
+                ImportKind::Import => {
+                    for imported in &statement.names {
+                        if imported.name == "importlib.util" {
+                            imports.dynamic = true;
+                        }
+                        push(&imported.name);
+                    }
+                }
+                ImportKind::From {
+                    module: written,
+                    level,
+                } => {
+                    let loads_modules =
+                        |n: &ssot_facts::ImportedName| matches!(n.name.as_str(), "util" | "*");
+                    if *level == 0
+                        && written.as_deref() == Some("importlib")
+                        && statement.names.iter().any(loads_modules)
+                    {
+                        imports.dynamic = true;
+                    }
+                    let Some(absolute) =
+                        absolute_module(&this.name, this.is_package, *level, written.as_deref())
+                    else {
+                        continue;
+                    };
+                    push(&absolute);
+                    for imported in &statement.names {
+                        if imported.name != "*" {
+                            push(&format!("{absolute}.{}", imported.name));
+                        }
+                    }
+                }
+            }
+        }
+        imports
+    }
+}
+
+/// The offset where the statement that first binds `name` at module level ends, or why it is
+/// unknown.
+fn binding_end(facts: &FileFacts, name: &str) -> Result<u32, String> {
+    let unconditional = |context: StmtContext| {
+        context.scope == ScopeKind::Module
+            && !context.type_checking
+            && !context.conditional
+            && !context.in_except_handler
+    };
+    let mut first: Option<u32> = None;
+    let mut conditional = false;
+    let mut consider = |end: u32, context: StmtContext| {
+        if context.scope != ScopeKind::Module || context.type_checking {
+            return;
+        }
+        if unconditional(context) {
+            first = Some(first.map_or(end, |f| f.min(end)));
+        } else {
+            conditional = true;
+        }
+    };
+    for definition in &facts.definitions {
+        if definition.module_level && definition.name == name {
+            consider(definition.span.end, definition.context);
+        }
+    }
+    let mut last_star: Option<u32> = None;
+    for statement in &facts.imports {
+        for imported in &statement.names {
+            if imported.name == "*" {
+                if unconditional(statement.context) {
+                    last_star = Some(statement.span.end);
+                }
+            } else if imported.bound_name(&statement.kind) == name {
+                consider(statement.span.end, statement.context);
+            }
+        }
+    }
+    if let Some(end) = first {
+        // A star import before the explicit binding may bind it sooner; the later end is the
+        // cautious answer either way.
+        return Ok(end);
+    }
+    if let Some(end) = last_star {
+        return Ok(end);
+    }
+    if conditional {
+        return Err(format!("binds `{name}` only under a condition"));
+    }
+    if facts.has_module_getattr || facts.dynamic_namespace {
+        return Err(format!("binds `{name}` at run time"));
+    }
+    Err(format!("does not visibly bind `{name}`"))
+}
+
+/// The absolute module of `from <level dots><written> import ...` in module `current`.
+fn absolute_module(
+    current: &str,
+    is_package: bool,
+    level: u32,
+    written: Option<&str>,
+) -> Option<String> {
+    if level == 0 {
+        return written.map(str::to_string);
+    }
+    let mut package: Vec<&str> = current.split('.').collect();
+    if !is_package {
+        package.pop();
+    }
+    let climb = (level - 1) as usize;
+    if climb >= package.len() {
+        return None;
+    }
+    package.truncate(package.len() - climb);
+    let mut absolute = package.join(".");
+    if let Some(written) = written.filter(|w| !w.is_empty()) {
+        absolute.push('.');
+        absolute.push_str(written);
+    }
+    Some(absolute)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ProjectFile;
+
+    fn project(files: &[(&str, &str)]) -> Project {
+        let paths: Vec<&str> = files.iter().map(|(p, _)| *p).collect();
+        let table = crate::ModuleTable::build(paths.iter().copied(), &[], &[String::new()]);
+        let files = files
+            .iter()
+            .map(|(path, text)| ProjectFile {
+                path: path.to_string(),
+                facts: ssot_python::extract_facts_with(
+                    text,
+                    ssot_python::SourceKind::from_path(path),
+                    &|m| table.is_first_party(m),
+                    ssot_python::CallDetail::Nothing,
+                ),
+                is_test: false,
+            })
+            .collect();
+        Project::new(files, &[String::new()])
+    }
+
+    fn verdict(project: &Project, reader: &str, module: &str, name: &str) -> ImportTimeVerdict {
+        let file = project.files.iter().position(|f| f.path == reader).unwrap() as FileId;
+        let module = project.modules.get(module).unwrap();
+        ImportTimeModel::new(project).reading(file, StmtContext::default(), module, name)
+    }
+
+    #[test]
+    fn package_that_imports_the_reader_before_binding_the_name_is_circular() {
+        let project = project(&[
+            ("pkg/__init__.py", "from . import _a\nfrom ._b import B\n"),
+            ("pkg/_a.py", "from ._b import B\n"),
+            ("pkg/_b.py", "class B:\n    pass\n"),
+        ]);
+        assert_eq!(
+            verdict(&project, "pkg/_a.py", "pkg", "B"),
+            ImportTimeVerdict::Circular {
+                module: "pkg".to_string()
+            }
+        );
+        assert_eq!(
+            verdict(&project, "pkg/_a.py", "pkg._b", "B"),
+            ImportTimeVerdict::Bound
+        );
+    }
+
+    #[test]
+    fn package_that_binds_the_name_first_is_bound() {
+        let project = project(&[
+            ("pkg/__init__.py", "from ._b import B\nfrom . import _a\n"),
+            ("pkg/_a.py", "from ._b import B\n"),
+            ("pkg/_b.py", "class B:\n    pass\n"),
+            ("app.py", "from pkg._b import B\n"),
+        ]);
+        assert_eq!(
+            verdict(&project, "pkg/_a.py", "pkg", "B"),
+            ImportTimeVerdict::Bound
+        );
+        assert_eq!(
+            verdict(&project, "app.py", "pkg", "B"),
+            ImportTimeVerdict::Bound
+        );
+    }
+
+    #[test]
+    fn a_path_back_that_the_package_order_never_takes_is_bound() {
+        // `pkg` starts `app` first; `app`'s chain starts `out.base`, whose way back to `app`
+        // finds it already running: `app` never starts while `base` initialises.
+        let project = project(&[
+            ("pkg/__init__.py", "from . import app\n"),
+            ("pkg/app.py", "from pkg.out import Output\n"),
+            ("pkg/out/__init__.py", "from .base import Output\n"),
+            (
+                "pkg/out/base.py",
+                "from pkg import util\n\n\nclass Output:\n    pass\n",
+            ),
+            ("pkg/util.py", "from pkg import app\n"),
+        ]);
+        assert_eq!(
+            verdict(&project, "pkg/app.py", "pkg.out.base", "Output"),
+            ImportTimeVerdict::Bound
+        );
+        // `util` does start while `base` initialises.
+        assert!(matches!(
+            verdict(&project, "pkg/util.py", "pkg.out.base", "Output"),
+            ImportTimeVerdict::Circular { .. }
+        ));
+    }
+
+    #[test]
+    fn a_conditional_path_back_is_unknown() {
+        let project = project(&[
+            (
+                "pkg/__init__.py",
+                "import sys\nif sys.version_info > (3,):\n    from . import _a\nfrom ._b import B\n",
+            ),
+            ("pkg/_a.py", "from ._b import B\n"),
+            ("pkg/_b.py", "class B:\n    pass\n"),
+        ]);
+        assert!(matches!(
+            verdict(&project, "pkg/_a.py", "pkg", "B"),
+            ImportTimeVerdict::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn a_path_back_through_another_module_is_circular() {
+        let project = project(&[
+            ("pkg/__init__.py", "import other\nfrom ._b import B\n"),
+            ("other.py", "from pkg import _a\n"),
+            ("pkg/_a.py", "from ._b import B\n"),
+            ("pkg/_b.py", "class B:\n    pass\n"),
+        ]);
+        assert!(matches!(
+            verdict(&project, "pkg/_a.py", "pkg", "B"),
+            ImportTimeVerdict::Circular { .. }
+        ));
+    }
+}

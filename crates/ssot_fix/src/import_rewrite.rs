@@ -795,10 +795,10 @@ impl FileContext<'_, '_> {
 
     /// Another module-level `from <module> import ...` in the same context that moving names
     /// can join: an earlier one, or in a sorted block any of the block (the sorter would merge
-    /// the two). Only when each moving local name is bound nowhere else in the file, so binding
-    /// it elsewhere cannot change what it holds; never a statement whose comment is a checker
-    /// directive (it would then cover the new names); in a sorted block only a statement the
-    /// sorter lets the names join.
+    /// the two). Only when each moving local name is bound nowhere else in the file (the target
+    /// included), so binding it elsewhere cannot change what it holds; never a statement whose
+    /// comment is a checker directive (it would then cover the new names); in a sorted block
+    /// only a statement the sorter lets the names join.
     fn merge_target(
         &self,
         index: u32,
@@ -833,11 +833,13 @@ impl FileContext<'_, '_> {
                         .absolute_module(self.file, *level, m.as_deref())
                         .is_some_and(|absolute| absolute == module)
                     && locals.iter().all(|local| {
+                        // A name the target already binds is not merged: the two bindings
+                        // would collapse into one, which verification rightly refuses.
                         let in_target = other
                             .names
                             .iter()
                             .any(|n| n.bound_name(&other.kind) == *local);
-                        self.bindings_of(local) == 1 + usize::from(in_target)
+                        !in_target && self.bindings_of(local) == 1
                     })
             })
             .map(|(_, other)| other)

@@ -181,8 +181,16 @@ pub fn check_fix_contract(
             let old = op.old_range();
             let touched = match op.tag() {
                 similar::DiffTag::Equal => continue,
-                // An insertion sits right after an import line.
-                similar::DiffTag::Insert => old.start.saturating_sub(1)..old.start,
+                // An insertion sits right after an import line, or (placed where the sorter
+                // puts it) right before one.
+                similar::DiffTag::Insert => {
+                    let after_import = old.start > 0 && editable[old.start - 1];
+                    let before_import = editable.get(old.start).copied().unwrap_or(false);
+                    if after_import || before_import {
+                        continue;
+                    }
+                    old.start.saturating_sub(1)..old.start
+                }
                 _ => old,
             };
             for line in touched {

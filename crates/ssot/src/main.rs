@@ -9,6 +9,7 @@ mod discovery;
 mod fs;
 mod load;
 mod output;
+mod scopes;
 mod timing;
 mod workspace;
 

@@ -29,11 +29,12 @@ caller:
 
 Each call is classified by its first argument (positional, else the first keyword): none,
 the literal `None`, another literal (a string, bytes, number or boolean), or any other value
-(a keyed call, such as `get_manager(user_id)`). What a
-keyed call gets depends on how the accessor's body keeps its instance, which ssot reads:
+(a keyed call, such as `get_manager(user_id)`). What a keyed call gets depends on how the
+accessor's body keeps its instance, which ssot reads:
 - a registry dict indexed by a parameter (`return _by_user[user_id]`, `.get(user_id)`,
-  `.setdefault(user_id, ...)`): the argument selects a per-key instance, so a keyed call
-  is not a shared-instance call and is not reported. Calls without an argument, with
+  `.setdefault(user_id, ...)`): the argument selects a per-key instance (the call's first
+  argument is taken for the key), so a keyed call is not a shared-instance call and is not
+  reported. Calls without an argument, with
   `None` or with a literal (`manager_named(\"admin\")`) are: every such caller gets the
   instance kept under the default key, `None` or that literal;
 - a lazy global, a class singleton or a cache of a function without parameters: one
@@ -73,6 +74,8 @@ manager = create_websocket_manager(user_id)
 
 ## Not reported
 - A factory that builds a new instance per call (no cache, no global).
+- A keyed call (`manager_for(user_id)`) of a registry indexed by that parameter: each key
+  has its own instance.
 - A per-request context object (`contextvars.ContextVar.get()`, an argument passed down).
 - The declared `factory` itself, even when it caches per key (a cache keyed by user id that
   the concept sanctions).

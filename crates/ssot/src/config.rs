@@ -53,6 +53,11 @@ pub struct Config {
     /// imports of them and re-export chains through them are never dangling.
     #[serde(default)]
     pub external_modules: Vec<String>,
+    /// Scopes beside production and test, each a list of globs
+    /// (`{examples = ["examples/**"]}`), on top of [`DEFAULT_SCOPES`]: a scope of a default's
+    /// name replaces its globs, an empty list drops it.
+    #[serde(default)]
+    pub scopes: BTreeMap<String, Vec<String>>,
 }
 
 impl Config {
@@ -96,6 +101,25 @@ pub const DEFAULT_TEST_PATHS: &[&str] = &[
     "**/test_*.py",
     "**/*_test.py",
     "**/conftest.py",
+];
+
+/// Scopes beside production and test by default; a file is in the first (by name) whose
+/// globs match it, before `test-paths` is consulted.
+pub const DEFAULT_SCOPES: &[(&str, &[&str])] = &[
+    ("archive", &["**/backup*/**", "**/*archive*/**"]),
+    (
+        "benchmarks",
+        &[
+            "benchmarks/**",
+            "benchmark/**",
+            "benches/**",
+            "asv_bench/**",
+        ],
+    ),
+    (
+        "examples",
+        &["examples/**", "example/**", "docs/**", "doc/**"],
+    ),
 ];
 
 /// Files larger than this are reported (SSOT002) and skipped.
@@ -229,6 +253,14 @@ fn validate(config: &Config, path: &Path) -> Result<()> {
         if name.is_empty() || name.split('.').any(str::is_empty) || name.contains('*') {
             bail!(
                 "{}: external-modules: `{module}` is not a dotted module name (optionally ending in `.*`)",
+                path.display()
+            );
+        }
+    }
+    for name in config.scopes.keys() {
+        if name == "production" || name == "test" || name.is_empty() {
+            bail!(
+                "{}: scopes: `{name}` cannot be configured; `production` and `test` (the `test-paths`) are built in",
                 path.display()
             );
         }

@@ -10,6 +10,7 @@ mod fs;
 mod import_style;
 mod load;
 mod output;
+mod scopes;
 mod timing;
 mod token_budget;
 mod workspace;

@@ -258,3 +258,83 @@ fn output_is_the_same_whatever_the_thread_count() {
         );
     }
 }
+
+/// One non-canonical import in production, test, a default scope (`examples`, `archive`) and
+/// a configured one: each diagnostic carries its file's scope, compliance is split by scope,
+/// and `--scope` (repeatable) limits the report.
+#[test]
+fn diagnostics_carry_their_scope_and_scope_limits_the_report() {
+    let import = "from pkg.compat import Manager\n";
+    let dir = text_project(&[
+        (
+            "ssot.toml",
+            "scopes = { vendor = ['third/**'] }\n\n[concepts.manager]\ncanonical = 'pkg.core:Manager'\n",
+        ),
+        ("pkg/__init__.py", ""),
+        ("pkg/core.py", "class Manager:\n    pass\n"),
+        ("pkg/compat.py", "from pkg.core import Manager\n"),
+        ("app/main.py", import),
+        ("tests/test_main.py", import),
+        ("examples/demo.py", import),
+        ("app/backup_2023/main.py", import),
+        ("third/lib.py", import),
+    ]);
+    let check = |extra: &[&str]| {
+        let (code, stdout, stderr) = run(ssot()
+            .args(["check", "--output-format", "json", "--select", "SSOT101"])
+            .args(extra)
+            .arg(dir.path()));
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_default();
+        (code, report, stderr)
+    };
+    let scopes_of = |report: &serde_json::Value| -> Vec<(String, String)> {
+        report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| {
+                (
+                    d["path"].as_str().unwrap().to_string(),
+                    d["scope"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let (code, report, stderr) = check(&[]);
+    assert_eq!(code, 1, "{stderr}");
+    let expected: Vec<(String, String)> = [
+        ("app/backup_2023/main.py", "archive"),
+        ("app/main.py", "production"),
+        ("examples/demo.py", "examples"),
+        ("tests/test_main.py", "test"),
+        ("third/lib.py", "vendor"),
+    ]
+    .iter()
+    .map(|(path, scope)| (path.to_string(), scope.to_string()))
+    .collect();
+    assert_eq!(scopes_of(&report), expected);
+    let concept = &report["concepts"][0];
+    // `production` keeps its meaning (every file outside `test-paths`, `pkg/compat.py`'s
+    // canonical import included); `scopes` splits it.
+    assert_eq!(concept["production"]["references"], 5);
+    assert_eq!(concept["tests"]["references"], 1);
+    assert_eq!(concept["scopes"]["production"]["references"], 2);
+    for scope in ["archive", "examples", "test", "vendor"] {
+        assert_eq!(concept["scopes"][scope]["references"], 1, "{scope}");
+    }
+
+    let (code, report, stderr) = check(&["--scope", "production", "--scope", "test"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        scopes_of(&report),
+        expected[1..2]
+            .iter()
+            .chain(&expected[3..4])
+            .cloned()
+            .collect::<Vec<_>>()
+    );
+
+    let (code, _, stderr) = check(&["--scope", "nowhere"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown scope `nowhere`"), "{stderr}");
+}

@@ -23,7 +23,7 @@ const SOURCES: &[(&str, &str)] = &[
     (
         "app/views.py",
         "from pkg.access import admin_manager, manager_for\n\n\
-         def handle(user_id):\n    admin_manager()\n    return manager_for(user_id)\n",
+         def handle(user_id):\n    admin_manager()\n    manager_for(None)\n    return manager_for(user_id)\n",
     ),
 ];
 
@@ -53,7 +53,9 @@ fn messages(stdout: &str) -> Vec<String> {
 }
 
 /// `admin_manager` has no shape ssot recognises, so only the declared `accessors` entry can
-/// report its call; `manager_for` is a keyed registry, reported unless it is the `factory`.
+/// report its call; `manager_for` is a keyed registry: its call with `None` (one key every
+/// such caller shares) is reported unless it is the `factory`, its call keyed by the user is
+/// not.
 #[test]
 fn declared_accessors_are_reported_and_the_declared_factory_is_not() {
     let declared = "[concepts.manager]\ncanonical = 'pkg.core:Manager'\n\
@@ -75,8 +77,9 @@ fn declared_accessors_are_reported_and_the_declared_factory_is_not() {
     assert_eq!(
         messages(&stdout),
         vec![
-            "accessor `pkg.access:manager_for` hands every caller one shared instance (concept \
-             `manager`), kept per key in the module-level dict `_by_user`"
+            "accessor `pkg.access:manager_for` called with `None` hands every such caller one \
+             shared instance (concept `manager`), the one under the key `None`, kept per key in \
+             the module-level dict `_by_user`"
         ]
     );
 }

@@ -473,6 +473,27 @@ pub struct CallFact {
     /// defined in functions, and the body of `if __name__ == "__main__":`, which runs once as
     /// a script).
     pub scope: ScopeKind,
+    /// What the call passes, as far as SSOT301 tells accessor calls apart.
+    pub arguments: CallArguments,
+}
+
+/// What a call passes, in the terms SSOT301 judges an accessor call by. One byte per call:
+/// the first argument is all that is looked at.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CallArguments {
+    /// `f()`.
+    #[default]
+    Nothing,
+    /// The first argument (positional, else the first keyword) is the literal `None`:
+    /// `f(None)`, `f(user=None)`.
+    ExplicitNone,
+    /// The first argument is a literal string, bytes, number or boolean: every call that
+    /// passes the same literal selects the same instance (`manager_named("admin")`).
+    Literal,
+    /// The first argument is anything else (a name, an attribute, a call, `*args`): it may
+    /// select a per-owner instance (`get_manager(user_id)`).
+    Keyed,
 }
 
 /// The rarer facts of a call.

@@ -6,7 +6,9 @@
 
 use ruff_python_ast::{Expr, ExprCall};
 use ruff_text_size::Ranged;
-use ssot_facts::{call_name_hash, DoubleArguments, Span, StringArgument, DOUBLE_CALLEE_NAMES};
+use ssot_facts::{
+    call_name_hash, CallArguments, DoubleArguments, Span, StringArgument, DOUBLE_CALLEE_NAMES,
+};
 
 use crate::positions::LineIndex;
 
@@ -145,6 +147,26 @@ pub(crate) fn recorded_last_segment(call: &ExprCall) -> Option<(&str, u32)> {
     let builtin =
         BUILTIN_HASHES.binary_search(&hash).is_ok() && BUILTINS.binary_search(&root).is_ok();
     (!builtin).then_some((root, hash))
+}
+
+/// What a call passes: nothing, `None` first, a literal first, or another first argument. Constant time (the
+/// first argument only), as it runs for every recorded call.
+pub(crate) fn call_arguments(call: &ExprCall) -> CallArguments {
+    let first = match call.arguments.args.first() {
+        Some(first) => first,
+        None => match call.arguments.keywords.first() {
+            Some(keyword) => &keyword.value,
+            None => return CallArguments::Nothing,
+        },
+    };
+    match first {
+        Expr::NoneLiteral(_) => CallArguments::ExplicitNone,
+        Expr::StringLiteral(_)
+        | Expr::BytesLiteral(_)
+        | Expr::NumberLiteral(_)
+        | Expr::BooleanLiteral(_) => CallArguments::Literal,
+        _ => CallArguments::Keyed,
+    }
 }
 
 /// Whether the arguments of a call to `callee` are kept for SSOT401.

@@ -17,7 +17,8 @@ use ssot_facts::{
 };
 
 use crate::calls::{
-    double_arguments, is_double_callee, recorded_last_segment, strict_dotted, write_dotted,
+    call_arguments, double_arguments, is_double_callee, recorded_last_segment, strict_dotted,
+    write_dotted,
 };
 use crate::positions::LineIndex;
 use crate::shared_instances::{attribute_types, class_singleton, function_shape};
@@ -1561,6 +1562,7 @@ impl<'a> Extractor<'a, '_> {
                 // Computed in `finish` for the calls kept: most are dropped.
                 position: ssot_facts::Position::default(),
                 scope,
+                arguments: call_arguments(call),
             },
             extras,
         ));

@@ -58,6 +58,7 @@ struct JsonDiagnostic<'a> {
     end_column: u32,
     message: &'a str,
     concept: Option<&'a str>,
+    scope: &'a str,
     fingerprint: &'a str,
     fix: Option<JsonFix<'a>>,
 }
@@ -79,6 +80,7 @@ struct JsonConcept<'a> {
     compliance: Option<f64>,
     production: JsonCompliance,
     tests: JsonCompliance,
+    scopes: std::collections::BTreeMap<&'a str, JsonCompliance>,
     definitions: &'a [String],
 }
 
@@ -140,6 +142,7 @@ pub fn render_check_json(report: &CheckReport<'_>, out: &mut dyn Write) -> io::R
                 end_column: d.end.column,
                 message: &d.message,
                 concept: d.concept.as_deref(),
+                scope: &d.scope,
                 fingerprint: &d.fingerprint,
                 fix: d.fix.as_ref().map(|fix| JsonFix {
                     applicability: fix.applicability.as_str(),
@@ -169,6 +172,11 @@ pub fn render_check_json(report: &CheckReport<'_>, out: &mut dyn Write) -> io::R
                     compliance: rounded(total.ratio()),
                     production: compliance_json(c.production),
                     tests: compliance_json(c.tests),
+                    scopes: c
+                        .by_scope
+                        .iter()
+                        .map(|(scope, compliance)| (scope.as_str(), compliance_json(*compliance)))
+                        .collect(),
                     definitions: &c.definitions,
                 }
             })
@@ -276,8 +284,8 @@ pub fn write_compliance(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Re
     }
     let mut summary = match report.diagnostics.len() {
         0 => "All checks passed.".to_string(),
-        1 => "Found 1 violation.".to_string(),
-        n => format!("Found {n} violations."),
+        1 => format!("Found 1 violation ({}).", per_scope(report.diagnostics)),
+        n => format!("Found {n} violations ({}).", per_scope(report.diagnostics)),
     };
     if report.baselined > 0 {
         summary.push_str(&format!(
@@ -301,6 +309,25 @@ pub fn write_compliance(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Re
         writeln!(out, "[*] {fixable} fixable with `ssot fix`.")?;
     }
     Ok(())
+}
+
+/// `3 production, 2 test`: diagnostics per scope, `production` and `test` first, then the
+/// configured scopes by name.
+fn per_scope(diagnostics: &[Diagnostic]) -> String {
+    let mut counts: std::collections::BTreeMap<(u8, &str), usize> = Default::default();
+    for d in diagnostics {
+        let rank = match d.scope.as_str() {
+            "production" => 0,
+            "test" => 1,
+            _ => 2,
+        };
+        *counts.entry((rank, d.scope.as_str())).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .map(|((_, scope), count)| format!("{count} {scope}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `--statistics`: violations per rule, most frequent first.

@@ -72,6 +72,8 @@ fn diagnostics() -> Vec<Diagnostic> {
             "syntax error: 100% <broken> \"quoted\" & 'single'\nsecond line",
         ),
     ];
+    // A script of a configured scope: every format says which scope a diagnostic is in.
+    diagnostics[2].scope = "examples".to_string();
     assign_fingerprints(&mut diagnostics);
     diagnostics
 }
@@ -89,6 +91,32 @@ fn concepts() -> Vec<ConceptReport> {
             references: 1,
             canonical_references: 0,
         },
+        by_scope: [
+            (
+                "examples",
+                Compliance {
+                    references: 1,
+                    canonical_references: 1,
+                },
+            ),
+            (
+                "production",
+                Compliance {
+                    references: 2,
+                    canonical_references: 1,
+                },
+            ),
+            (
+                "test",
+                Compliance {
+                    references: 1,
+                    canonical_references: 0,
+                },
+            ),
+        ]
+        .into_iter()
+        .map(|(scope, compliance)| (scope.to_string(), compliance))
+        .collect(),
         definitions: vec!["pkg.core:Manager".into()],
     }]
 }

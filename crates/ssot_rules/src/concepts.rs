@@ -3,13 +3,15 @@
 //! Compliance of a concept = references through the canonical path ÷ all references to any
 //! member of the concept (the canonical object or a competing definition), where a reference is
 //! one (import statement, name) binding. It is reported for production code, test code and
-//! both. This is the only compliance formula in ssot. Bindings in the canonical module itself
+//! both, and per scope. This is the only compliance formula in ssot. Bindings in the canonical module itself
 //! and in declared shims are the re-exports that make those paths exist, not uses, and are
 //! left out of both counts.
 
+use std::collections::BTreeMap;
+
 use ssot_index::census::origin_path;
 use ssot_index::{
-    ImportTimeModel, ImportTimeVerdict, Origin, Project, Reference, Resolution, Resolver,
+    FileId, ImportTimeModel, ImportTimeVerdict, Origin, Project, Reference, Resolution, Resolver,
 };
 
 /// A concept as the user declared it (`[tool.ssot.concepts.NAME]`).
@@ -366,6 +368,10 @@ pub struct ConceptReport {
     pub canonical_origin: String,
     pub production: Compliance,
     pub tests: Compliance,
+    /// The same references split by scope (`production`, `test`, configured scopes), each
+    /// scope with references present; `production` here leaves out files of configured
+    /// scopes, which the `production` field above counts.
+    pub by_scope: BTreeMap<String, Compliance>,
     /// Definitions of the concept: the canonical one and the competing ones.
     pub definitions: Vec<String>,
 }
@@ -376,11 +382,29 @@ impl ConceptReport {
     }
 }
 
-/// Compliance of each concept, in declaration order.
+/// Compliance of each concept, in declaration order, with scopes `production` and `test` only.
 pub fn concept_reports(
     project: &Project,
     references: &[Reference],
     concepts: &[ResolvedConcept],
+) -> Vec<ConceptReport> {
+    let scope_of = |file: FileId| -> String {
+        if project.file(file).is_test {
+            "test".to_string()
+        } else {
+            "production".to_string()
+        }
+    };
+    concept_reports_by_scope(project, references, concepts, &scope_of)
+}
+
+/// Compliance of each concept, in declaration order, split by the scope `scope_of` gives
+/// each file.
+pub fn concept_reports_by_scope(
+    project: &Project,
+    references: &[Reference],
+    concepts: &[ResolvedConcept],
+    scope_of: &dyn Fn(FileId) -> String,
 ) -> Vec<ConceptReport> {
     let mut model = ImportTimeModel::new(project);
     concepts
@@ -388,6 +412,7 @@ pub fn concept_reports(
         .map(|concept| {
             let mut production = Compliance::default();
             let mut tests = Compliance::default();
+            let mut by_scope: BTreeMap<String, Compliance> = BTreeMap::new();
             for reference in references {
                 let Resolution::Definition(origin) = reference.resolution else {
                     continue;
@@ -400,6 +425,10 @@ pub fn concept_reports(
                 let canonical = origin == concept.canonical
                     && (path == concept.canonical_path
                         || concept.path_for(project, &mut model, reference).0 == path);
+                by_scope
+                    .entry(scope_of(reference.file))
+                    .or_default()
+                    .add(canonical);
                 if project.file(reference.file).is_test {
                     tests.add(canonical);
                 } else {
@@ -416,6 +445,7 @@ pub fn concept_reports(
                 canonical_origin: origin_path(project, concept.canonical),
                 production,
                 tests,
+                by_scope,
                 definitions,
             }
         })

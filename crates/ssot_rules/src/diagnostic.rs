@@ -61,6 +61,9 @@ pub struct Diagnostic {
     /// Stable identity: rule, file, concept, symbol, import path and occurrence number,
     /// never the line.
     pub fingerprint: String,
+    /// The part of the project the file belongs to: `production`, `test` or a configured
+    /// scope. Rules leave `production`; the caller, who knows the configuration, sets it.
+    pub scope: String,
     pub fix: Option<Fix>,
 }
 
@@ -78,6 +81,7 @@ impl Diagnostic {
             symbol: None,
             import_path: None,
             fingerprint: String::new(),
+            scope: "production".to_string(),
             fix: None,
         }
     }

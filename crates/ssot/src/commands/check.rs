@@ -10,7 +10,7 @@ use ssot_index::{collect_references, FileId, Project, Resolver};
 use ssot_python::CallDetail;
 use ssot_report::check::{render_check_concise, render_check_json, CheckReport};
 use ssot_rules::call_sites::files_needing_call_sites;
-use ssot_rules::concepts::concept_reports;
+use ssot_rules::concepts::concept_reports_by_scope;
 use ssot_rules::{
     resolve_concepts, run_rules_with, CheckContext, ConceptDeclaration, Diagnostic, Rule,
     RuleSelection,
@@ -20,6 +20,7 @@ use crate::commands::baseline::{baseline_path, read_baseline, RunScope};
 use crate::config::Config;
 use crate::load::extract_guarded;
 use crate::output::{OutputArgs, OutputFormat};
+use crate::scopes::Scopes;
 use crate::workspace::{load_project, AnalysedFiles, ProjectArgs};
 use crate::ExitStatus;
 
@@ -65,6 +66,9 @@ pub struct CheckArgs {
     /// Report every violation, ignoring the baseline file.
     #[arg(long)]
     pub no_baseline: bool,
+    /// Only violations in this scope (`production`, `test` or a configured one); repeatable.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
 }
 
 /// The diagnostics and concept figures of one run, before baseline filtering.
@@ -101,6 +105,7 @@ pub struct Analyser {
     selection: RuleSelection,
     unreadable: Vec<(String, String)>,
     targets: Vec<String>,
+    scopes: Scopes,
 }
 
 /// What one analysis found.
@@ -126,6 +131,7 @@ impl Analyser {
                 .map(|p| (p.path.clone(), p.message.clone()))
                 .collect(),
             targets: loaded.targets.clone(),
+            scopes: Scopes::from_config(&loaded.config)?,
         })
     }
 
@@ -191,13 +197,17 @@ impl Analyser {
         crate::timing::report("check: rules", started.elapsed());
         // The whole project was resolved; report on the paths asked about.
         diagnostics.retain(|d| self.in_targets(&d.path));
+        for diagnostic in &mut diagnostics {
+            diagnostic.scope = self.scopes.of(&diagnostic.path).to_string();
+        }
         let targeted: Vec<_> = references
             .into_iter()
             .filter(|r| self.in_targets(&project.file(r.file).path))
             .collect();
+        let scope_of = |file: FileId| self.scopes.of(&project.file(file).path).to_string();
         Ok(Analysis {
             diagnostics,
-            concepts: concept_reports(project, &targeted, &concepts),
+            concepts: concept_reports_by_scope(project, &targeted, &concepts, &scope_of),
         })
     }
 }
@@ -299,6 +309,7 @@ impl PerFileIgnores {
 pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let selection = args.rules.selection()?;
     let (loaded, run) = run_check(&args.project, &selection)?;
+    Scopes::from_config(&loaded.config)?.check_selection(&args.scopes)?;
     let baseline = if args.no_baseline {
         None
     } else {
@@ -316,6 +327,10 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         None => (run.diagnostics, 0, 0),
     };
     let mut diagnostics = diagnostics;
+    // After the baseline comparison, so entries of other scopes are not taken for fixed.
+    if !args.scopes.is_empty() {
+        diagnostics.retain(|d| args.scopes.contains(&d.scope));
+    }
     crate::commands::fix::attach_import_fixes(&loaded, &mut diagnostics);
     let root = loaded.root.clone();
     let max_file_size = loaded

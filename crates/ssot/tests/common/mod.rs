@@ -86,7 +86,7 @@ pub fn count_per_code(check: &serde_json::Value) -> std::collections::BTreeMap<S
 /// 16 non-canonical bindings, 2 competing-member imports, 7 dangling paths, the broken script
 /// and the competing class itself (EXPECTED.md (a), (b), (e)), and the isolation findings of
 /// EXPECTED.md (f): one delegating wrapper, two drifting classes, two accessor calls, two
-/// shared instances, six test-double bypasses.
+/// shared instances, five test-double bypasses.
 pub fn example_findings_per_code() -> std::collections::BTreeMap<String, i32> {
     [
         ("SSOT001", 1),
@@ -98,7 +98,7 @@ pub fn example_findings_per_code() -> std::collections::BTreeMap<String, i32> {
         ("SSOT203", 2),
         ("SSOT301", 2),
         ("SSOT302", 2),
-        ("SSOT401", 6),
+        ("SSOT401", 5),
     ]
     .into_iter()
     .map(|(code, count)| (code.to_string(), count))

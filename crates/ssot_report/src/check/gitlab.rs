@@ -18,6 +18,8 @@ struct Issue<'a> {
     check_name: &'static str,
     fingerprint: &'a str,
     severity: &'static str,
+    /// `production`, `test` or a configured scope (an addition GitLab ignores).
+    scope: &'a str,
     location: Location<'a>,
 }
 
@@ -43,6 +45,7 @@ pub fn render_check_gitlab(report: &CheckReport<'_>, out: &mut dyn Write) -> io:
             check_name: d.rule.code(),
             fingerprint: &d.fingerprint,
             severity: "major",
+            scope: &d.scope,
             location: Location {
                 path: &d.path,
                 lines: Lines {

@@ -49,6 +49,11 @@ pub fn render_check_junit(report: &CheckReport<'_>, out: &mut dyn Write) -> io::
                 r#"        <testcase name="ssot.{}" classname="{classname}" line="{line}" column="{column}">"#,
                 d.rule.code()
             )?;
+            writeln!(
+                out,
+                r#"            <properties><property name="scope" value="{}"/></properties>"#,
+                escape_xml(&d.scope)
+            )?;
             let message = escape_xml(&d.message);
             writeln!(
                 out,

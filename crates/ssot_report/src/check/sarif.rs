@@ -86,6 +86,14 @@ struct SarifResult<'a> {
     message: Text,
     locations: [Location; 1],
     partial_fingerprints: PartialFingerprints<'a>,
+    properties: ResultProperties<'a>,
+}
+
+/// `properties` of a result: where in the project it is.
+#[derive(Serialize)]
+struct ResultProperties<'a> {
+    /// `production`, `test` or a configured scope.
+    scope: &'a str,
 }
 
 #[derive(Serialize)]
@@ -197,6 +205,7 @@ fn result(d: &Diagnostic) -> SarifResult<'_> {
         partial_fingerprints: PartialFingerprints {
             fingerprint: &d.fingerprint,
         },
+        properties: ResultProperties { scope: &d.scope },
     }
 }
 

@@ -1,7 +1,7 @@
 //! SSOT301 shared-instance-accessor.
 
 use rustc_hash::FxHashMap;
-use ssot_facts::SharedInstanceKind;
+use ssot_facts::{CallArguments, SharedInstanceKind};
 use ssot_index::census::origin_path;
 use ssot_index::Origin;
 
@@ -27,8 +27,25 @@ caller:
   - a module-level function returning `registry[key]`, `registry.get(key)` or
     `registry.setdefault(key, Cls())` of a module-level dict.
 
-The message names the accessor, where the shared instance lives, the concept, and the
-concept's declared `factory` when there is one.
+Each call is classified by its first argument (positional, else the first keyword): none,
+the literal `None`, another literal (a string, bytes, number or boolean), or any other value
+(a keyed call, such as `get_manager(user_id)`). What a keyed call gets depends on how the
+accessor's body keeps its instance, which ssot reads:
+- a registry dict indexed by a parameter (`return _by_user[user_id]`, `.get(user_id)`,
+  `.setdefault(user_id, ...)`): the argument selects a per-key instance (the call's first
+  argument is taken for the key), so a keyed call is not a shared-instance call and is not
+  reported. Calls without an argument, with
+  `None` or with a literal (`manager_named(\"admin\")`) are: every such caller gets the
+  instance kept under the default key, `None` or that literal;
+- a lazy global, a class singleton or a cache of a function without parameters: one
+  instance whatever the arguments, so a keyed call is reported, and the message says the
+  argument does not select the instance;
+- a declared `accessors` entry: ssot does not read its body, so a keyed call is reported
+  with a message that says it is keyed and that ssot cannot tell whether the argument
+  selects a per-owner instance. Suppress it, or drop the entry, when it does.
+
+The message names the accessor, where the shared instance lives, the concept, how the call
+passes its argument when it does, and the concept's declared `factory` when there is one.
 
 ## Why is this bad?
 An accessor like `get_websocket_manager()` looks like a constructor but returns one object
@@ -57,6 +74,8 @@ manager = create_websocket_manager(user_id)
 
 ## Not reported
 - A factory that builds a new instance per call (no cache, no global).
+- A keyed call (`manager_for(user_id)`) of a registry indexed by that parameter: each key
+  has its own instance.
 - A per-request context object (`contextvars.ContextVar.get()`, an argument passed down).
 - The declared `factory` itself, even when it caches per key (a cache keyed by user id that
   the concept sanctions).
@@ -83,6 +102,21 @@ pub(crate) struct AccessorInfo {
     concept: usize,
     /// Where the shared instance lives, for the message.
     state: String,
+    /// How the accessor's body picks the instance, which decides what a call's argument does.
+    keying: Keying,
+}
+
+/// What an argument of an accessor call does to the instance it gets, read from the
+/// accessor's body.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Keying {
+    /// One instance whatever the arguments (a lazy global, a class singleton, a cache of a
+    /// function without parameters): an argument does not select it.
+    Ignored,
+    /// A module-level dict indexed by a parameter: an argument selects the instance.
+    ByArgument,
+    /// The body is not one ssot reads (a declared accessor).
+    Unknown,
 }
 
 /// Every accessor of a declared concept, declared or auto-detected, keyed by (function or
@@ -151,7 +185,21 @@ pub(crate) fn concept_accessors<'p>(
                     format!("kept per key in the module-level dict `{}`", shape.state)
                 }
             };
-            accessors.insert((accessor, accessor_method), AccessorInfo { concept, state });
+            let keying = match &shape.kind {
+                SharedInstanceKind::KeyedRegistry => Keying::ByArgument,
+                SharedInstanceKind::LazyGlobal
+                | SharedInstanceKind::GlobalMethod { .. }
+                | SharedInstanceKind::CachedFactory
+                | SharedInstanceKind::ClassSingleton { .. } => Keying::Ignored,
+            };
+            accessors.insert(
+                (accessor, accessor_method),
+                AccessorInfo {
+                    concept,
+                    state,
+                    keying,
+                },
+            );
         }
     }
     for (index, concept) in context.concepts.iter().enumerate() {
@@ -161,6 +209,7 @@ pub(crate) fn concept_accessors<'p>(
                 .or_insert_with(|| AccessorInfo {
                     concept: index,
                     state: "declared in the concept's `accessors`".to_string(),
+                    keying: Keying::Unknown,
                 });
         }
     }
@@ -211,15 +260,53 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             } else {
                 "accessor"
             };
+            let shared = format!("one shared instance (concept `{}`)", concept.name);
+            let message = match (info.keying, call.arguments) {
+                // The argument selects a per-key instance: not a shared-instance call.
+                (Keying::ByArgument, CallArguments::Keyed) => continue,
+                (Keying::ByArgument, CallArguments::Nothing) => format!(
+                    "{kind} `{accessor}` called without an argument hands every such caller \
+                     {shared}, the one under its default key, {}{factory}",
+                    info.state
+                ),
+                (Keying::ByArgument, CallArguments::Literal) => format!(
+                    "{kind} `{accessor}` called with a literal key hands every caller that \
+                     passes the same literal {shared}, {}{factory}",
+                    info.state
+                ),
+                (Keying::ByArgument, CallArguments::ExplicitNone) => format!(
+                    "{kind} `{accessor}` called with `None` hands every such caller \
+                     {shared}, the one under the key `None`, {}{factory}",
+                    info.state
+                ),
+                (Keying::Ignored | Keying::Unknown, CallArguments::Nothing)
+                | (Keying::Unknown, CallArguments::Literal) => format!(
+                    "{kind} `{accessor}` hands every caller {shared}, {}{factory}",
+                    info.state
+                ),
+                (Keying::Ignored | Keying::Unknown, CallArguments::ExplicitNone) => format!(
+                    "{kind} `{accessor}` called with `None` hands every such caller \
+                     {shared}, {}{factory}",
+                    info.state
+                ),
+                (Keying::Ignored, CallArguments::Keyed | CallArguments::Literal) => format!(
+                    "{kind} `{accessor}` hands every caller {shared}, {}: the call's \
+                     argument does not select the instance{factory}",
+                    info.state
+                ),
+                (Keying::Unknown, CallArguments::Keyed) => format!(
+                    "keyed call of {kind} `{accessor}` ({}, concept `{}`): ssot cannot tell \
+                     whether its argument selects a per-owner instance or every caller shares \
+                     one{factory}",
+                    info.state, concept.name
+                ),
+            };
             let mut diagnostic = Diagnostic::new(
                 Rule::SharedInstanceAccessor,
                 &file.path,
                 call.span,
                 call.position,
-                format!(
-                    "{kind} `{accessor}` hands every caller one shared instance (concept `{}`), {}{factory}",
-                    concept.name, info.state
-                ),
+                message,
             );
             diagnostic.concept = Some(concept.name.clone());
             diagnostic.symbol = Some(accessor);

@@ -1,7 +1,7 @@
 //! SSOT401 test-double-bypass.
 
 use rustc_hash::FxHashMap;
-use ssot_facts::{CallFact, DunderAll, ImportKind, MethodFacts, StringArgument};
+use ssot_facts::{CallFact, DunderAll, MethodFacts, StringArgument};
 use ssot_index::{FileId, ModuleId, Origin, Resolution};
 
 use crate::concepts::ResolvedConcept;
@@ -35,10 +35,14 @@ are not tied to the real class:
   methods. Of two concepts whose classes share a name (a class and its asyncio twin), the
   double goes to the one its file imports from;
 - `Mock(spec=X)`, `MagicMock(spec_set=X)`, `create_autospec(X)`, `patch(..., spec=X)` whose
-  `X` is a competing member rather than the canonical class (unless the member is the
-  canonical's asynchronous counterpart: most methods both define are `async` in the member
-  only, and async code cannot use the canonical instead), or the canonical class reached
-  through a non-canonical import path;
+  `X` is a competing member rather than the canonical class, unless the member is the
+  canonical's asynchronous counterpart (most methods both define are `async` in the member
+  only, and async code cannot use the canonical instead) or offers exactly the canonical's
+  public interface (the same public methods and properties, with the same required
+  parameters and `async`-ness: the mock is checked against the same interface; SSOT102
+  reports the import of the member). A spec that is the canonical class itself, imported
+  through a non-canonical path, is not reported here: the mock is checked against the real
+  class, and SSOT101 reports the import;
 - `patch(\"legacy.path.Manager\")` string targets that reach the canonical class through a
   re-exporting module (a declared shim, a module whose `__all__` lists the name, or a
   package `__init__`) rather than the canonical path; `patch.object(module, \"Manager\")`
@@ -192,42 +196,6 @@ fn project_callee<'p>(context: &CheckContext<'p>, file_id: FileId, call: &CallFa
     context.project.file(file_id).facts.callee(call)
 }
 
-/// The `module:name` path a dotted name written in a test file reaches its object through:
-/// the from-import that binds its root, or `module:Name` for `module.Name`.
-fn import_path<'p>(
-    resolver: &mut DottedResolver<'p>,
-    file_id: FileId,
-    dotted: &'p str,
-) -> Option<String> {
-    let project = resolver.project();
-    match dotted.rsplit_once('.') {
-        None => {
-            let facts = &project.file(file_id).facts;
-            facts.imports.iter().rev().find_map(|import| {
-                let ImportKind::From { module, level } = &import.kind else {
-                    return None;
-                };
-                let imported = import
-                    .names
-                    .iter()
-                    .find(|n| n.bound_name(&import.kind) == dotted)?;
-                let absolute =
-                    resolver
-                        .resolver
-                        .absolute_module(file_id, *level, module.as_deref())?;
-                Some(format!("{absolute}:{}", imported.name))
-            })
-        }
-        Some((module, name)) => {
-            let module = match resolver.resolve(file_id, module)? {
-                Target::Other(Resolution::Module(id)) => id,
-                _ => return None,
-            };
-            Some(format!("{}:{name}", project.modules.module(module).name))
-        }
-    }
-}
-
 fn check_spec<'p>(
     context: &CheckContext<'p>,
     resolver: &mut DottedResolver<'p>,
@@ -241,7 +209,9 @@ fn check_spec<'p>(
     };
     for concept in context.concepts {
         if let Some(member) = concept.member(origin) {
-            if is_async_counterpart(resolver, origin, concept.canonical) {
+            if is_async_counterpart(resolver, origin, concept.canonical)
+                || same_public_interface(resolver, origin, concept.canonical)
+            {
                 continue;
             }
             let mut found = diagnostic(
@@ -258,29 +228,46 @@ fn check_spec<'p>(
             );
             found.import_path = Some(spec.to_string());
             out.push(found);
-        } else if origin == concept.canonical {
-            let Some(path) = import_path(resolver, file_id, spec) else {
-                continue;
-            };
-            if path != concept.canonical_path {
-                let mut found = diagnostic(
-                    context,
-                    file_id,
-                    call,
-                    concept,
-                    format!(
-                        "`{}` specs concept `{}` through the non-canonical path `{path}`; \
-                         spec `{}`",
-                        project_callee(context, file_id, call),
-                        concept.name,
-                        concept.canonical_path
-                    ),
-                );
-                found.import_path = Some(path);
-                out.push(found);
-            }
         }
     }
+}
+
+/// Whether `member` offers exactly the canonical's public interface: the same public methods
+/// (and properties), each with the same required parameters and the same `async`-ness. A mock
+/// spec'd by such a member is checked against the same interface as one spec'd by the
+/// canonical class; SSOT102 already reports the import of the member.
+fn same_public_interface(
+    resolver: &mut DottedResolver<'_>,
+    member: Origin,
+    canonical: Origin,
+) -> bool {
+    let mut member_methods = FxHashMap::default();
+    let member_unseen = interface(resolver, member, &mut member_methods);
+    let mut canonical_methods = FxHashMap::default();
+    let canonical_unseen = interface(resolver, canonical, &mut canonical_methods);
+    if member_unseen || canonical_unseen {
+        // A base outside the project may add methods to either: equality is unknown.
+        return false;
+    }
+    type Signature = (String, Vec<String>, bool, bool);
+    let public = |methods: &FxHashMap<String, MethodFacts>| -> Vec<Signature> {
+        let mut public: Vec<_> = methods
+            .values()
+            .filter(|m| m.is_public())
+            .map(|m| {
+                (
+                    m.name.clone(),
+                    m.required_params.clone(),
+                    m.is_async || m.returns_awaitable,
+                    m.is_property,
+                )
+            })
+            .collect();
+        public.sort();
+        public
+    };
+    let member_interface = public(&member_methods);
+    !member_interface.is_empty() && member_interface == public(&canonical_methods)
 }
 
 /// Whether `member` is the asynchronous counterpart of `canonical` (`redis.asyncio.Connection`

@@ -2,11 +2,12 @@
 //!
 //! A module-level `from M import N` in module `P` re-exports `N` when `M` lies inside the
 //! package `P` belongs to and `P` makes the name part of its interface:
+//! - the import is written `N as N` (the explicit re-export form of PEP 484);
 //! - `P` is a package (`__init__`) and `M` is one of its submodules: the name is in `P`'s
 //!   static `__all__`, or, when `P` has no static `__all__`, the bound name is public (no
 //!   leading underscore);
 //! - `P` is a plain module and `M` is in `P`'s parent package: the bound name is in `P`'s
-//!   static `__all__`, or written `N as N` (the explicit re-export form of PEP 484 stubs).
+//!   static `__all__`.
 //!
 //! These statements are how the package's paths come to exist (`from ._data import Scaler` in
 //! `pkg/__init__.py` is what makes `pkg:Scaler` importable): the census shows them as the
@@ -52,12 +53,15 @@ pub fn is_public_re_export(project: &Project, reference: &Reference) -> bool {
     if !inside {
         return false;
     }
+    // `N as N` says "re-exported" whatever `__all__` holds (PEP 484).
+    if imported.asname.as_deref() == Some(imported.name.as_str()) {
+        return true;
+    }
     let listed = |names: &[String]| names.iter().any(|name| name == bound);
     match (&facts.dunder_all, module.is_package) {
-        (DunderAll::Static(names), _) if listed(names) => true,
-        (DunderAll::Static(_), true) => false,
+        (DunderAll::Static(names), _) => listed(names),
         (DunderAll::Absent | DunderAll::Dynamic, true) => !bound.starts_with('_'),
-        (_, false) => imported.asname.as_deref() == Some(imported.name.as_str()),
+        (DunderAll::Absent | DunderAll::Dynamic, false) => false,
     }
 }
 

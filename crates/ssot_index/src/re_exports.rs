@@ -3,9 +3,8 @@
 //! A module-level `from M import N` in module `P` re-exports `N` when `M` lies inside the
 //! package `P` belongs to and `P` makes the name part of its interface:
 //! - the import is written `N as N` (the explicit re-export form of PEP 484);
-//! - `P` is a package (`__init__`) and `M` is one of its submodules: the name is in `P`'s
-//!   static `__all__`, or, when `P` has no static `__all__`, the bound name is public (no
-//!   leading underscore);
+//! - `P` is a package (`__init__`) and `M` is one of its submodules: the bound name is public
+//!   (no leading underscore) or in `P`'s static `__all__`;
 //! - `P` is a plain module and `M` is in `P`'s parent package: the bound name is in `P`'s
 //!   static `__all__`.
 //!
@@ -57,11 +56,14 @@ pub fn is_public_re_export(project: &Project, reference: &Reference) -> bool {
     if imported.asname.as_deref() == Some(imported.name.as_str()) {
         return true;
     }
-    let listed = |names: &[String]| names.iter().any(|name| name == bound);
-    match (&facts.dunder_all, module.is_package) {
-        (DunderAll::Static(names), _) => listed(names),
-        (DunderAll::Absent | DunderAll::Dynamic, true) => !bound.starts_with('_'),
-        (DunderAll::Absent | DunderAll::Dynamic, false) => false,
+    // A public package's `__init__` importing a public name is its public API, listed in
+    // `__all__` or not (`django.template` imports `Origin` without listing it).
+    if module.is_package && !bound.starts_with('_') {
+        return true;
+    }
+    match &facts.dunder_all {
+        DunderAll::Static(names) => names.iter().any(|name| name == bound),
+        DunderAll::Absent | DunderAll::Dynamic => false,
     }
 }
 

@@ -187,14 +187,15 @@ fn check_accepts_the_written_config_and_reports_the_example_compliance() {
         ])
     );
     // EXPECTED.md (e) counts 11 canonical of 29 references (9/19 production, 2/10 tests) for
-    // the same canonical and member. The generated `shims` sanction the re-exports in
-    // `app.websocket_core`, `.manager` and `.websocket_manager` (each imports the canonical
-    // path once, in production code; `canonical_import_patterns` only star-imports), so those
-    // three bindings leave both counts: 8 of 26 (6/16 production, 2/10 tests).
-    assert_eq!(concept["references"], 26);
-    assert_eq!(concept["canonical_references"], 8);
-    assert_eq!(concept["production"]["references"], 16);
-    assert_eq!(concept["production"]["canonical_references"], 6);
+    // the same canonical and member. The generated `shims` sanction the re-exports in the old
+    // module names `.manager` and `.websocket_manager` (each imports the canonical path once,
+    // in production code); `app.websocket_core` is a public package, its re-export the public
+    // API and never a shim; `canonical_import_patterns` has code of its own. So two bindings
+    // leave both counts: 9 of 27 (7/17 production, 2/10 tests).
+    assert_eq!(concept["references"], 27);
+    assert_eq!(concept["canonical_references"], 9);
+    assert_eq!(concept["production"]["references"], 17);
+    assert_eq!(concept["production"]["canonical_references"], 7);
     assert_eq!(concept["tests"]["references"], 10);
     assert_eq!(concept["tests"]["canonical_references"], 2);
     let per_code = count_per_code(&report);
@@ -279,4 +280,60 @@ fn top_limits_the_concepts_and_families_with_copies_come_first() {
     let (_, stdout, _) = init(dir.path(), &["--dry-run", "--top", "1"]);
     let tables: Vec<&str> = stdout.lines().filter(|l| l.starts_with('[')).collect();
     assert_eq!(tables, ["[concepts.http-client]"], "{stdout}");
+}
+
+#[test]
+fn public_package_re_exports_are_never_shims() {
+    // `Scaler` is defined in a private module and re-exported by the public package `lib` and
+    // the public package `lib.api` (`__all__`); `lib.compat` and `lib.old_scaling` only
+    // re-export it; `lib.tools` has code of its own. A copy in `lib.legacy_scaling` makes it a
+    // concept.
+    let dir = tempfile::tempdir().unwrap();
+    let files = [
+        ("lib/__init__.py", "from ._scaling import Scaler\n"),
+        (
+            "lib/_scaling.py",
+            "class Scaler:\n    def fit(self): ...\n    def transform(self): ...\n",
+        ),
+        (
+            "lib/api/__init__.py",
+            "from lib._scaling import Scaler\n__all__ = ['Scaler']\n",
+        ),
+        ("lib/compat.py", "from lib._scaling import Scaler\n"),
+        ("lib/old_scaling.py", "from ._scaling import Scaler\n"),
+        (
+            "lib/tools.py",
+            "from lib._scaling import Scaler\n\ndef scale(x):\n    return Scaler()\n",
+        ),
+        (
+            "lib/legacy_scaling.py",
+            "class LegacyScaler:\n    def fit(self): ...\n    def transform(self): ...\n",
+        ),
+        (
+            "app.py",
+            "from lib.api import Scaler\nfrom lib.compat import Scaler as S\n\
+             from lib.old_scaling import Scaler as O\nfrom lib.tools import Scaler as T\n\
+             from lib._scaling import Scaler as P\nfrom lib.legacy_scaling import LegacyScaler\n",
+        ),
+    ];
+    for (path, text) in files {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    let (code, stdout, stderr) = init(dir.path(), &["--dry-run"]);
+    assert_eq!(code, 0, "{stderr}");
+    // Nobody imports through `lib:Scaler`, yet the package's re-export is the shallowest
+    // public path: the canonical.
+    assert!(stdout.contains("canonical = \"lib:Scaler\""), "{stdout}");
+    let shims: Vec<&str> = stdout
+        .split("shims = [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .unwrap_or_default()
+        .lines()
+        .map(|l| l.trim().trim_end_matches(',').trim_matches('"'))
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert_eq!(shims, ["lib.compat", "lib.old_scaling"], "{stdout}");
 }

@@ -2,7 +2,9 @@
 //! distinct paths, and every first-party path that leads nowhere.
 //!
 //! `files` counts distinct files with at least one binding through a path; `statements` counts
-//! bindings. Symbols are ordered most-spread first (distinct files over all paths, then number
+//! bindings. A module's public re-export of a name ([`re_exports`]) is not a use: it is listed
+//! as the symbol's re-export and left out of every path's counts, so a symbol whose only other
+//! path was its package's own re-export statement is reached through one path and is not listed. Symbols are ordered most-spread first (distinct files over all paths, then number
 //! of paths, then name); paths within a symbol and dangling paths likewise by files, then path.
 
 use std::collections::BTreeMap;
@@ -10,6 +12,7 @@ use std::collections::BTreeMap;
 use rustc_hash::FxHashMap;
 use ssot_facts::DefinitionKind;
 
+use crate::re_exports::is_public_re_export;
 use crate::references::{ImportPath, Reference};
 use crate::resolve::{DanglingReason, Origin, Resolution};
 use crate::{FileId, Project};
@@ -59,6 +62,17 @@ pub struct CensusSymbol {
     /// Distinct files over all paths.
     pub files: u32,
     pub paths: Vec<CensusPath>,
+    /// The statements that re-export the symbol publicly, by the path each makes, in path order.
+    pub re_exported_by: Vec<ReExport>,
+}
+
+/// A module's public re-export of a symbol: `from ._data import Scaler` in `pkg/__init__.py`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReExport {
+    /// The path the statement makes (`pkg:Scaler`).
+    pub path: ImportPath,
+    /// The statement.
+    pub at: Location,
 }
 
 /// A first-party path that resolves to nothing.
@@ -142,10 +156,15 @@ impl PathTally {
 /// [`collect_references`]: crate::references::collect_references
 pub fn census(project: &Project, references: &[Reference]) -> Census {
     let mut by_origin: FxHashMap<Origin, BTreeMap<&ImportPath, PathTally>> = FxHashMap::default();
+    let mut re_exports: FxHashMap<Origin, Vec<ReExport>> = FxHashMap::default();
     let mut dangling: BTreeMap<(&ImportPath, DanglingKind), PathTally> = BTreeMap::new();
     let mut broken_at: FxHashMap<&ImportPath, String> = FxHashMap::default();
     for reference in references {
         match &reference.resolution {
+            Resolution::Definition(origin) if is_public_re_export(project, reference) => re_exports
+                .entry(*origin)
+                .or_default()
+                .push(re_export(project, reference)),
             Resolution::Definition(origin) => by_origin
                 .entry(*origin)
                 .or_default()
@@ -222,6 +241,11 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
                 },
                 files: files.len() as u32,
                 paths,
+                re_exported_by: {
+                    let mut list = re_exports.remove(&origin).unwrap_or_default();
+                    list.sort();
+                    list
+                },
             }
         })
         .collect();
@@ -251,6 +275,24 @@ pub fn census(project: &Project, references: &[Reference]) -> Census {
             .then(a.path.cmp(&b.path))
     });
     Census { symbols, dangling }
+}
+
+/// The path a re-export statement makes (`pkg:Scaler` for `from ._data import Scaler` in
+/// `pkg/__init__.py`, under the `as` name when there is one) and where it is.
+fn re_export(project: &Project, reference: &Reference) -> ReExport {
+    let file = project.file(reference.file);
+    let import = &file.facts.imports[reference.statement as usize];
+    let bound = import.names[reference.name as usize].bound_name(&import.kind);
+    ReExport {
+        path: ImportPath {
+            module: module_label(project, reference.file),
+            name: Some(bound.to_string()),
+        },
+        at: Location {
+            path: file.path.clone(),
+            line: reference.position.line,
+        },
+    }
 }
 
 /// `module:Qualified.Name` of a first-party definition.

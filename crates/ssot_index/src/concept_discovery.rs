@@ -30,6 +30,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use ssot_facts::DefinitionKind;
 
 use crate::concept_names::NameStem;
+use crate::re_exports::{
+    classify_re_exporter, is_legacy_module, is_private_module, is_public_re_export, ReExporter,
+};
 use crate::references::Reference;
 use crate::resolve::{Origin, Resolution, Resolver};
 use crate::FileId;
@@ -136,8 +139,11 @@ pub struct ConceptCandidate {
     /// Production definitions other than the canonical one.
     pub production_duplicates: u32,
     pub test_doubles: u32,
-    /// Modules other than the canonical one that re-export the canonical object: shims.
+    /// Modules other than the canonical one that the canonical object is imported through.
     pub re_exporting_modules: Vec<String>,
+    /// Of those, the legacy shims `init` proposes: modules that only re-export and are not the
+    /// public API (a public package's re-export never is a shim).
+    pub shim_candidates: Vec<String>,
 }
 
 struct ClassInfo<'p> {
@@ -432,9 +438,23 @@ pub fn discover_concepts(
     let mut reference_count: FxHashMap<usize, u32> = FxHashMap::default();
     let mut referencing_files: FxHashMap<usize, FxHashSet<FileId>> = FxHashMap::default();
     let mut paths: FxHashMap<usize, BTreeMap<String, u32>> = FxHashMap::default();
+    // Paths that public re-exports make (`pkg:Scaler` for `from ._data import Scaler` in
+    // `pkg/__init__.py`), whether or not anybody imports through them yet.
+    let mut re_export_paths: FxHashMap<usize, BTreeSet<String>> = FxHashMap::default();
     for reference in references {
         if let Resolution::Definition(origin) = reference.resolution {
             if let Some(&index) = class_index.get(&origin) {
+                if is_public_re_export(project, reference) {
+                    let file = project.file(reference.file);
+                    let import = &file.facts.imports[reference.statement as usize];
+                    let bound = import.names[reference.name as usize].bound_name(&import.kind);
+                    if let Some(module) = modules.module_of_file(reference.file) {
+                        re_export_paths
+                            .entry(index)
+                            .or_default()
+                            .insert(format!("{}:{bound}", modules.module(module).name));
+                    }
+                }
                 *reference_count.entry(index).or_default() += 1;
                 referencing_files
                     .entry(index)
@@ -468,6 +488,7 @@ pub fn discover_concepts(
                 &reference_count,
                 &referencing_files,
                 &paths,
+                &re_export_paths,
             )
         })
         .collect();
@@ -531,9 +552,9 @@ fn build_candidate(
     reference_count: &FxHashMap<usize, u32>,
     referencing_files: &FxHashMap<usize, FxHashSet<FileId>>,
     paths: &FxHashMap<usize, BTreeMap<String, u32>>,
+    re_export_paths: &FxHashMap<usize, BTreeSet<String>>,
 ) -> Option<ConceptCandidate> {
     let references = |index: usize| reference_count.get(&index).copied().unwrap_or(0);
-    let is_private_module = |module: &str| module.split('.').any(|s| s.starts_with('_'));
     let subclassed_by = |index: usize| {
         members
             .iter()
@@ -561,7 +582,12 @@ fn build_candidate(
             )
         })?;
     let info = &classes[canonical];
-    let canonical_path = canonical_path(info, aliases.get(&canonical), paths.get(&canonical));
+    let canonical_path = canonical_path(
+        info,
+        aliases.get(&canonical),
+        paths.get(&canonical),
+        re_export_paths.get(&canonical),
+    );
 
     let mut reasons = vec![format!(
         "most referenced ({} bindings in {} files)",
@@ -660,6 +686,11 @@ fn build_candidate(
         .filter_map(|path| path.split_once(':').map(|(module, _)| module.to_string()))
         .filter(|module| *module != canonical_module && *module != info.module)
         .collect();
+    let shim_candidates = re_exporting_modules
+        .iter()
+        .filter(|module| classify_re_exporter(project, module) == ReExporter::ShimCandidate)
+        .cloned()
+        .collect();
     Some(ConceptCandidate {
         name: info.stem.kebab(),
         canonical: canonical_path,
@@ -671,36 +702,45 @@ fn build_candidate(
         production_duplicates,
         test_doubles,
         re_exporting_modules: re_exporting_modules.into_iter().collect(),
+        shim_candidates,
     })
 }
 
-/// DESIGN.md §4: the defining module's path, under a public name when the class's own name is
-/// private and the module aliases it; when the module is private, the shallowest public path
-/// it is imported through.
+/// The canonical policy (README.md, "Canonical policy"; DESIGN.md §4): the defining module's
+/// path, under a public name when the class's own name is private and the module aliases it;
+/// when the module is private, the shallowest public path that a public re-export makes or
+/// that the class is imported through (legacy modules left out; most used, then by name).
 fn canonical_path(
     info: &ClassInfo<'_>,
     aliases: Option<&Vec<String>>,
     paths: Option<&BTreeMap<String, u32>>,
+    re_export_paths: Option<&BTreeSet<String>>,
 ) -> String {
-    let is_private_module = |module: &str| module.split('.').any(|s| s.starts_with('_'));
     if is_private_module(info.module) {
-        let public = paths.into_iter().flatten().filter(|(path, _)| {
-            let module = path.split(':').next().unwrap_or_default();
-            let name = path.split(':').nth(1).unwrap_or_default();
-            !is_private_module(module) && !name.starts_with('_')
-        });
-        if let Some((path, _)) = public.min_by_key(|(path, count)| {
-            (
-                path.split(':')
+        let mut public: BTreeMap<&str, u32> = BTreeMap::new();
+        for path in re_export_paths.into_iter().flatten() {
+            public.entry(path.as_str()).or_default();
+        }
+        for (path, count) in paths.into_iter().flatten() {
+            *public.entry(path.as_str()).or_default() += count;
+        }
+        let best = public
+            .into_iter()
+            .filter(|(path, _)| {
+                let (module, name) = path.split_once(':').unwrap_or((path, ""));
+                !is_private_module(module) && !is_legacy_module(module) && !name.starts_with('_')
+            })
+            .min_by_key(|(path, count)| {
+                let depth = path
+                    .split(':')
                     .next()
                     .unwrap_or_default()
                     .split('.')
-                    .count(),
-                std::cmp::Reverse(**count),
-                (*path).clone(),
-            )
-        }) {
-            return path.clone();
+                    .count();
+                (depth, std::cmp::Reverse(*count), *path)
+            });
+        if let Some((path, _)) = best {
+            return path.to_string();
         }
     }
     if info.name.starts_with('_') {

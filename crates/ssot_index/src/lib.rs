@@ -5,6 +5,7 @@
 //! - [`namespace`]: which bindings each module makes at its top level;
 //! - [`resolve`]: following a `module:name` path through re-exports to its [`Origin`];
 //! - [`references`]: every import binding of every file, with its path and resolution;
+//! - [`re_exports`]: which import bindings are a module's public re-export, not a use;
 //! - [`census`]: the `scan` view: symbols reached through several paths, dangling paths;
 //! - [`concept_discovery`]: families of definitions that look like one concept;
 //! - [`import_time`]: whether a module has bound a name when an import reads it at import time
@@ -19,12 +20,14 @@ pub mod concept_names;
 pub mod import_time;
 pub mod modules;
 pub mod namespace;
+pub mod re_exports;
 pub mod references;
 pub mod resolve;
 pub mod stdlib;
 
 pub use census::{
     census, Census, CensusPath, CensusSymbol, DanglingKind, DanglingPath, Location, PathCounts,
+    ReExport,
 };
 pub use import_time::{ImportTimeModel, ImportTimeVerdict};
 pub use modules::{ModuleConflict, ModuleId, ModuleSettings, ModuleTable};

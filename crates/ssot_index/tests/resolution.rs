@@ -29,6 +29,7 @@ const FIXTURES: &[&str] = &[
     "dynamic_namespaces",
     "external_modules",
     "namespace_packages",
+    "package_re_exports",
     "reexport_chain",
     "relative_beyond_top",
     "star_imports",
@@ -377,6 +378,14 @@ fn render_fixture(name: &str) -> String {
         for path in &symbol.paths {
             writeln!(out, "  {}  {}", path.path, render_counts(&path.counts)).unwrap();
         }
+        for re_export in &symbol.re_exported_by {
+            writeln!(
+                out,
+                "  re-exported as {} at {}:{}",
+                re_export.path, re_export.at.path, re_export.at.line
+            )
+            .unwrap();
+        }
     }
     for dangling in &census.dangling {
         writeln!(
@@ -410,6 +419,7 @@ fixture_tests!(
     dynamic_namespaces,
     external_modules,
     namespace_packages,
+    package_re_exports,
     reexport_chain,
     relative_beyond_top,
     star_imports,

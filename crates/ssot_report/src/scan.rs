@@ -115,6 +115,15 @@ struct JsonSymbol<'a> {
     defined_at: JsonLocation<'a>,
     files: u32,
     paths: Vec<JsonPath<'a>>,
+    /// Public re-export statements: not uses, so in no path's counts.
+    re_exported_by: Vec<JsonReExport<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonReExport<'a> {
+    /// The path the statement makes.
+    path: String,
+    at: JsonLocation<'a>,
 }
 
 #[derive(Serialize)]
@@ -174,6 +183,8 @@ struct JsonConcept<'a> {
     production_duplicates: u32,
     test_doubles: u32,
     re_exporting_modules: &'a [String],
+    /// The legacy shims `init` proposes (README.md, "Canonical policy").
+    shim_candidates: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -252,6 +263,14 @@ pub fn render_scan_json(report: &ScanReport<'_>, out: &mut dyn Write) -> io::Res
                         counts: (&path.counts).into(),
                     })
                     .collect(),
+                re_exported_by: symbol
+                    .re_exported_by
+                    .iter()
+                    .map(|re_export| JsonReExport {
+                        path: re_export.path.to_string(),
+                        at: (&re_export.at).into(),
+                    })
+                    .collect(),
             })
             .collect(),
         dangling: report
@@ -289,6 +308,7 @@ pub fn render_scan_json(report: &ScanReport<'_>, out: &mut dyn Write) -> io::Res
                 production_duplicates: concept.production_duplicates,
                 test_doubles: concept.test_doubles,
                 re_exporting_modules: &concept.re_exporting_modules,
+                shim_candidates: &concept.shim_candidates,
             })
             .collect(),
     };
@@ -333,6 +353,16 @@ pub fn render_scan_text(report: &ScanReport<'_>, style: Style) -> String {
                 symbol.paths.len()
             );
             write_path_table(&mut out, &symbol.paths, style);
+            for re_export in &symbol.re_exported_by {
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    style.dim(&format!(
+                        "re-exported as {} at {}:{} (not counted as a path)",
+                        re_export.path, re_export.at.path, re_export.at.line
+                    ))
+                );
+            }
         }
     }
     if !census.dangling.is_empty() {

@@ -58,7 +58,7 @@ pub(super) fn plan_concepts<'c>(
                 .filter(|m| matches!(m.role, MemberRole::Subclass | MemberRole::Wrapper))
                 .map(|m| (m.symbol.clone(), m.role))
                 .collect(),
-            shims: candidate.re_exporting_modules.clone(),
+            shims: candidate.shim_candidates.clone(),
             accessors: accessors.suspects(candidate),
         })
         .collect()

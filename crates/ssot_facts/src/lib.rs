@@ -47,6 +47,10 @@ pub struct FileFacts {
     /// The module registers modules at run time (`sys.modules[...] = ...`, an import hook on
     /// `sys.meta_path`): submodules that have no file may still import.
     pub registers_modules: bool,
+    /// Of those registrations, one runs while the module body runs (a module-level statement,
+    /// not one inside a function): the module may load others at import time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub registers_modules_at_import: bool,
     /// Module-level assignments to an attribute of a name (`base.dialect = X`): when the name
     /// is a module, they bind a name in that module from outside it. Dotted, root first.
     pub attribute_assignments: Vec<String>,

@@ -27,14 +27,15 @@
 //! Where the model cannot know, the answer is **unknown** (a rewrite to such a read is unsafe):
 //! the only path back to `R` goes through an import under a condition (`if`, a loop, `with`, an
 //! `except` handler), `T` binds `n` only under a condition or not visibly at all (`__getattr__`,
-//! a dynamic namespace), or a module started on the way loads modules by other means
-//! (`importlib.util`, writes to `sys.modules`, import hooks).
+//! a dynamic namespace), or a module started on the way registers modules by other means while
+//! its body runs (a module-level write to `sys.modules`, an import hook on `sys.meta_path`).
 //!
 //! Limits, on purpose: a function called at module level runs its imports at import time, which
-//! the model treats as deferred; `exec`, `__import__`, `importlib.import_module` (almost always
-//! of optional third-party modules; flagging every user made real trees unfixable) and
-//! module-level code that reads a
-//! partially initialised module's attributes (`pkg.B` after `import pkg`) are not modelled; and
+//! the model treats as deferred (so does a `sys.modules` write or an `importlib.util` load
+//! inside a function: importing `importlib.util` loads nothing by itself, and flagging every
+//! module that does made real trees unfixable); `exec`, `__import__`,
+//! `importlib.import_module` and module-level code that reads a partially initialised
+//! module's attributes (`pkg.B` after `import pkg`) are not modelled; and
 //! the answer over-approximates (a path back to `R` is assumed taken even if `R` was already
 //! imported earlier by whichever module the program imports first). Over-approximating only
 //! ever keeps the import that was already there.
@@ -90,7 +91,7 @@ struct Edge {
 struct ModuleImports {
     /// In source order.
     edges: Vec<Edge>,
-    /// Loads modules by other means (`importlib.util`, `sys.modules`, import hooks).
+    /// Registers modules by other means while its body runs (`sys.modules`, import hooks).
     dynamic: bool,
 }
 
@@ -190,7 +191,7 @@ impl<'p> ImportTimeModel<'p> {
         }
         if let Some(dynamic) = reach.dynamic {
             return ImportTimeVerdict::Unknown(format!(
-                "`{}` loads modules at run time (`importlib.util` or `sys.modules`) while \
+                "`{}` registers modules at import time (`sys.modules` or an import hook) while \
                  `{module_name}` initialises, so a circular import cannot be ruled out",
                 self.project.modules.module(dynamic).name
             ));
@@ -400,7 +401,7 @@ impl<'p> ImportTimeModel<'p> {
         let facts = &self.project.file(file).facts;
         let mut imports = ModuleImports {
             edges: Vec::new(),
-            dynamic: facts.registers_modules,
+            dynamic: facts.registers_modules_at_import,
         };
         for statement in &facts.imports {
             let context = statement.context;
@@ -420,9 +421,6 @@ impl<'p> ImportTimeModel<'p> {
             match &statement.kind {
                 ImportKind::Import => {
                     for imported in &statement.names {
-                        if imported.name == "importlib.util" {
-                            imports.dynamic = true;
-                        }
                         push(&imported.name);
                     }
                 }
@@ -430,14 +428,6 @@ impl<'p> ImportTimeModel<'p> {
                     module: written,
                     level,
                 } => {
-                    let loads_modules =
-                        |n: &ssot_facts::ImportedName| matches!(n.name.as_str(), "util" | "*");
-                    if *level == 0
-                        && written.as_deref() == Some("importlib")
-                        && statement.names.iter().any(loads_modules)
-                    {
-                        imports.dynamic = true;
-                    }
                     let Some(absolute) =
                         absolute_module(&this.name, this.is_package, *level, written.as_deref())
                     else {

@@ -907,6 +907,7 @@ impl<'a> Extractor<'a, '_> {
                                 || receiver == "meta_path")
                         {
                             self.facts.registers_modules = true;
+                            self.facts.registers_modules_at_import |= self.at_module_level();
                         }
                     }
                 }
@@ -926,6 +927,14 @@ impl<'a> Extractor<'a, '_> {
                     let receiver = dotted_name(&subscript.value).unwrap_or_default();
                     if receiver.ends_with("sys.modules") || receiver == "modules" {
                         self.facts.registers_modules = true;
+                        // `sys.modules[__name__] = ...` replaces the module itself: it loads
+                        // nothing else.
+                        let replaces_itself = matches!(
+                            subscript.slice.as_ref(),
+                            Expr::Name(key) if key.id.as_str() == "__name__"
+                        );
+                        self.facts.registers_modules_at_import |=
+                            self.at_module_level() && !replaces_itself;
                     }
                 }
                 _ => {}

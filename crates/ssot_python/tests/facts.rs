@@ -185,3 +185,31 @@ fn dunder_all_mutated_in_a_function_is_dynamic() {
         ssot_facts::DunderAll::Static(vec!["a".into()])
     );
 }
+
+/// Only a module-level registration of another module can load modules while the body runs:
+/// one inside a function waits for a call, and `sys.modules[__name__] = ...` replaces the
+/// module itself. The import-time model of `fix` reads this fact.
+#[test]
+fn module_registrations_at_import_time() {
+    let at_import = |source: &str| {
+        let facts = ssot_python::extract_facts(source, SourceKind::Python);
+        (facts.registers_modules, facts.registers_modules_at_import)
+    };
+    assert_eq!(
+        at_import("import sys\nfrom . import error\nsys.modules['py.error'] = error\n"),
+        (true, true)
+    );
+    assert_eq!(
+        at_import("import sys\nsys.meta_path.append(object())\n"),
+        (true, true)
+    );
+    assert_eq!(
+        at_import("import sys\ndef vendored(name):\n    sys.modules[name] = object()\n"),
+        (true, false)
+    );
+    assert_eq!(
+        at_import("import sys\nsys.modules[__name__] = object()\n"),
+        (true, false)
+    );
+    assert_eq!(at_import("import importlib.util\n"), (false, false));
+}

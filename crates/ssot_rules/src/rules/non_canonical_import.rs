@@ -54,7 +54,8 @@ imported, the order is simulated exactly; elsewhere any chain of imports back co
 rewrite that could read a partially initialised module is not written (\"would import `pkg` while `pkg` is still initialising (circular import)\"). Where
 the model cannot know (the way back goes through an import under `if` or in an `except`
 handler, the module binds the name only conditionally or at run time, or a module on the way
-loads modules through `importlib.util` or writes `sys.modules`), the rewrite is unsafe and says
+registers modules while its body runs: a module-level `sys.modules` write or import hook), the
+rewrite is unsafe and says
 why.
 
 ## Canonical path inside its own package
@@ -64,8 +65,9 @@ the package would be a circular import. For that module the canonical path is th
 module's (`pkg._b:B`): it is not reported when it uses that path, it is told to use it when it
 uses another one (the message names both paths), and both count as canonical for compliance.
 Limits: a function called at module level runs its imports at import time, which the model
-treats as deferred; `exec`, `__import__` and `importlib.import_module` are not modelled; and
-outside one top-level
+treats as deferred (so is a `sys.modules` write or an `importlib.util` load inside a
+function); `exec`, `__import__` and `importlib.import_module` are not modelled; and outside
+one top-level
 package (or where an import under a condition makes its order unknown) the model assumes the
 worst import order (a path back to the module is assumed taken), which can only keep an import
 that was already there.

@@ -97,7 +97,13 @@ fn load_one(
         .read(&file.absolute, limits.max_size)
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
     // Bounds the memory one file can take: its syntax tree grows with its tokens.
-    let tokens = crate::token_budget::estimate_tokens(&bytes);
+    // Every token takes at least one byte, so a file no longer than the limit is within it.
+    let over_budget = bytes.len() as u64 > limits.max_tokens;
+    let tokens = if over_budget {
+        crate::token_budget::estimate_tokens(&bytes)
+    } else {
+        0
+    };
     if tokens > limits.max_tokens {
         return Err(problem(
             ProblemKind::Unreadable,

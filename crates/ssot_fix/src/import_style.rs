@@ -12,7 +12,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use crate::stdlib::is_stdlib;
+use ssot_index::stdlib::is_stdlib_or_private_module as is_stdlib;
 
 /// The settings of the project's import sorter and formatter that decide where a new import
 /// goes and how long a line may be (`[tool.ruff.lint.isort]`, `[tool.isort]`, `line-length`).

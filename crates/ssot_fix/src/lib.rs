@@ -24,7 +24,6 @@ mod import_time;
 pub mod session;
 pub mod shims;
 pub mod source;
-mod stdlib;
 pub mod verify;
 
 pub use apply::{apply_fixes, Applied};

@@ -224,9 +224,107 @@ pub const STDLIB_MODULES: &[&str] = &[
     "zoneinfo",
 ];
 
+/// The private (`_`-prefixed) top-level modules of the same list: isort and ruff file them in
+/// the standard-library section too. Sorted.
+pub const PRIVATE_STDLIB_MODULES: &[&str] = &[
+    "_abc",
+    "_aix_support",
+    "_ast",
+    "_asyncio",
+    "_bisect",
+    "_blake2",
+    "_bootsubprocess",
+    "_bz2",
+    "_codecs",
+    "_codecs_cn",
+    "_codecs_hk",
+    "_codecs_iso2022",
+    "_codecs_jp",
+    "_codecs_kr",
+    "_codecs_tw",
+    "_collections",
+    "_collections_abc",
+    "_compat_pickle",
+    "_compression",
+    "_contextvars",
+    "_crypt",
+    "_csv",
+    "_ctypes",
+    "_curses",
+    "_curses_panel",
+    "_datetime",
+    "_dbm",
+    "_decimal",
+    "_elementtree",
+    "_frozen_importlib",
+    "_frozen_importlib_external",
+    "_functools",
+    "_gdbm",
+    "_hashlib",
+    "_heapq",
+    "_imp",
+    "_io",
+    "_json",
+    "_locale",
+    "_lsprof",
+    "_lzma",
+    "_markupbase",
+    "_md5",
+    "_msi",
+    "_multibytecodec",
+    "_multiprocessing",
+    "_opcode",
+    "_operator",
+    "_osx_support",
+    "_overlapped",
+    "_pickle",
+    "_posixshmem",
+    "_posixsubprocess",
+    "_py_abc",
+    "_pydecimal",
+    "_pyio",
+    "_queue",
+    "_random",
+    "_scproxy",
+    "_sha1",
+    "_sha256",
+    "_sha3",
+    "_sha512",
+    "_signal",
+    "_sitebuiltins",
+    "_socket",
+    "_sqlite3",
+    "_sre",
+    "_ssl",
+    "_stat",
+    "_statistics",
+    "_string",
+    "_strptime",
+    "_struct",
+    "_symtable",
+    "_thread",
+    "_threading_local",
+    "_tkinter",
+    "_tokenize",
+    "_tracemalloc",
+    "_typing",
+    "_uuid",
+    "_warnings",
+    "_weakref",
+    "_weakrefset",
+    "_winapi",
+    "_zoneinfo",
+];
+
 /// Whether `name` is a top-level standard-library module.
 pub fn is_stdlib_module(name: &str) -> bool {
     STDLIB_MODULES.binary_search(&name).is_ok()
+}
+
+/// Whether `name` is a top-level standard-library module, private ones (`_thread`) included:
+/// the import sorters' standard-library section.
+pub fn is_stdlib_or_private_module(name: &str) -> bool {
+    is_stdlib_module(name) || PRIVATE_STDLIB_MODULES.binary_search(&name).is_ok()
 }
 
 #[cfg(test)]
@@ -234,6 +332,11 @@ mod tests {
     #[test]
     fn sorted_for_binary_search() {
         assert!(super::STDLIB_MODULES.windows(2).all(|w| w[0] < w[1]));
+        assert!(super::PRIVATE_STDLIB_MODULES
+            .windows(2)
+            .all(|w| w[0] < w[1]));
+        assert!(super::is_stdlib_or_private_module("_thread"));
+        assert!(!super::is_stdlib_module("_thread"));
         assert!(super::is_stdlib_module("logging"));
         assert!(!super::is_stdlib_module("django"));
     }

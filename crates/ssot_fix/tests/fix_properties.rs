@@ -243,33 +243,7 @@ fn project_of(consumers: &[Consumer]) -> MemoryProject {
 
 /// What `python3` sees every module bind, as JSON text.
 fn python_view(project: &MemoryProject, dir: &Path) -> String {
-    let _ = std::fs::remove_dir_all(dir);
-    for (path, bytes) in &project.files {
-        let target = dir.join(path);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(&target, bytes).unwrap();
-    }
-    let modules: Vec<String> = project
-        .files
-        .keys()
-        .map(|path| {
-            path.trim_end_matches(".py")
-                .trim_end_matches("/__init__")
-                .replace('/', ".")
-        })
-        .collect();
-    let output = std::process::Command::new("python3")
-        .args(["-I", "-B", "-c", ORACLE])
-        .arg(dir)
-        .args(&modules)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "the oracle failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
+    String::from_utf8(common::run_python_oracle(project, dir, ORACLE)).unwrap()
 }
 
 fn check(

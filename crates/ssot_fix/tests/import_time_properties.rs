@@ -244,34 +244,9 @@ fn re_export_line(re_export: ReExport) -> &'static str {
 
 /// What each module binds when imported alone, as JSON values by module name.
 fn python_view(project: &MemoryProject, dir: &Path) -> BTreeMap<String, serde_json::Value> {
+    let printed = common::run_python_oracle(project, dir, ORACLE);
     let _ = std::fs::remove_dir_all(dir);
-    for (path, bytes) in &project.files {
-        let target = dir.join(path);
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(&target, bytes).unwrap();
-    }
-    let modules: Vec<String> = project
-        .files
-        .keys()
-        .map(|path| {
-            path.trim_end_matches(".py")
-                .trim_end_matches("/__init__")
-                .replace('/', ".")
-        })
-        .collect();
-    let output = std::process::Command::new("python3")
-        .args(["-I", "-B", "-c", ORACLE])
-        .arg(dir)
-        .args(&modules)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        output.status.success(),
-        "the oracle failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let _ = std::fs::remove_dir_all(dir);
-    serde_json::from_slice(&output.stdout).expect("the oracle prints JSON")
+    serde_json::from_slice(&printed).expect("the oracle prints JSON")
 }
 
 /// A module's view without the submodules bound on it as a side effect of importing them

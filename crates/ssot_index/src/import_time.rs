@@ -511,21 +511,7 @@ fn absolute_module(
     if level == 0 {
         return written.map(str::to_string);
     }
-    let mut package: Vec<&str> = current.split('.').collect();
-    if !is_package {
-        package.pop();
-    }
-    let climb = (level - 1) as usize;
-    if climb >= package.len() {
-        return None;
-    }
-    package.truncate(package.len() - climb);
-    let mut absolute = package.join(".");
-    if let Some(written) = written.filter(|w| !w.is_empty()) {
-        absolute.push('.');
-        absolute.push_str(written);
-    }
-    Some(absolute)
+    crate::resolve::relative_module(current, is_package, level, written)
 }
 
 #[cfg(test)]

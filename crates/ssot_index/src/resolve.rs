@@ -180,21 +180,12 @@ impl<'p> Resolver<'p> {
         let modules = &self.project.modules;
         let this = modules.module_of_file(file)?;
         let this = modules.module(this);
-        let mut package: Vec<&str> = this.name.split('.').collect();
-        if !is_package_file(&self.project.file(file).path) {
-            package.pop();
-        }
-        let climb = (level - 1) as usize;
-        if climb >= package.len() {
-            return None;
-        }
-        package.truncate(package.len() - climb);
-        let mut absolute = package.join(".");
-        if let Some(module) = module.filter(|m| !m.is_empty()) {
-            absolute.push('.');
-            absolute.push_str(module);
-        }
-        Some(absolute)
+        relative_module(
+            &this.name,
+            is_package_file(&self.project.file(file).path),
+            level,
+            module,
+        )
     }
 
     /// Where `from module import name` leads.
@@ -836,6 +827,32 @@ enum StarExport {
     Yes(Resolution),
     No,
     Unknown(OpenReason),
+}
+
+/// The absolute name of the module a relative import (`level` dots, then `written`) names,
+/// from inside module `current` (a package when `is_package`); `None` when it climbs above
+/// the top-level package.
+pub(crate) fn relative_module(
+    current: &str,
+    is_package: bool,
+    level: u32,
+    written: Option<&str>,
+) -> Option<String> {
+    let mut package: Vec<&str> = current.split('.').collect();
+    if !is_package {
+        package.pop();
+    }
+    let climb = level.saturating_sub(1) as usize;
+    if climb >= package.len() {
+        return None;
+    }
+    package.truncate(package.len() - climb);
+    let mut absolute = package.join(".");
+    if let Some(written) = written.filter(|w| !w.is_empty()) {
+        absolute.push('.');
+        absolute.push_str(written);
+    }
+    Some(absolute)
 }
 
 #[cfg(test)]

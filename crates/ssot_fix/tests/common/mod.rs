@@ -235,3 +235,35 @@ fn compile_with_python(project: &MemoryProject, changed: &[&str]) {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(status.success(), "python3 could not compile the fixed tree");
 }
+
+/// Writes `project` into `dir` (emptied first) and runs the Python `oracle` script there with
+/// every module's name as an argument; returns what it printed. Panics when it fails.
+pub fn run_python_oracle(project: &MemoryProject, dir: &std::path::Path, oracle: &str) -> Vec<u8> {
+    let _ = std::fs::remove_dir_all(dir);
+    for (path, bytes) in &project.files {
+        let target = dir.join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(&target, bytes).unwrap();
+    }
+    let modules: Vec<String> = project
+        .files
+        .keys()
+        .map(|path| {
+            path.trim_end_matches(".py")
+                .trim_end_matches("/__init__")
+                .replace('/', ".")
+        })
+        .collect();
+    let output = std::process::Command::new("python3")
+        .args(["-I", "-B", "-c", oracle])
+        .arg(dir)
+        .args(&modules)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "the oracle failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}

@@ -4,7 +4,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{run, ssot, text_project};
+use common::{read, run, ssot, text_project};
 
 const CONCEPT: &str = "[tool.ssot.concepts.manager]\ncanonical = \"pkg.core:Manager\"\n";
 
@@ -18,10 +18,6 @@ fn legacy_project(app: &str) -> tempfile::TempDir {
         ("pkg/legacy.py", "from pkg.core import Manager\n"),
         ("app.py", app),
     ])
-}
-
-fn read(dir: &Path, path: &str) -> String {
-    std::fs::read_to_string(dir.join(path)).unwrap()
 }
 
 fn python_compiles(dir: &Path, files: &[&str]) -> bool {

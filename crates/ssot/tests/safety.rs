@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{run, ssot, text_project};
+use common::{read, run, ssot, temporary_files, text_project};
 
 const CONCEPT: &str = "[tool.ssot.concepts.manager]\ncanonical = \"pkg.core:Manager\"\n";
 const LEGACY: &str = "from pkg.legacy import Manager\n";
@@ -27,24 +27,6 @@ fn legacy_project() -> tempfile::TempDir {
         ("pkg/legacy.py", "from pkg.core import Manager\n"),
         ("app.py", LEGACY),
     ])
-}
-
-fn read(dir: &Path, path: &str) -> String {
-    std::fs::read_to_string(dir.join(path)).unwrap()
-}
-
-/// Files whose name marks them as ssot's temporary files, anywhere below `dir`.
-fn temporary_files(dir: &Path) -> Vec<String> {
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if entry.file_type().unwrap().is_dir() {
-            found.extend(temporary_files(&entry.path()));
-        } else if name.contains(".ssot-") && name.ends_with(".tmp") {
-            found.push(name);
-        }
-    }
-    found
 }
 
 /// Runs a command that must finish within `limit`; a hang is killed and fails the test.

@@ -120,3 +120,22 @@ pub fn example_with_concept() -> tempfile::TempDir {
     std::fs::write(pyproject, text).unwrap();
     dir
 }
+
+/// The text of `path` below `dir`.
+pub fn read(dir: &Path, path: &str) -> String {
+    std::fs::read_to_string(dir.join(path)).unwrap()
+}
+
+/// Files whose name marks them as ssot's temporary files, anywhere below `dir`.
+pub fn temporary_files(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().unwrap().is_dir() {
+            found.extend(temporary_files(&entry.path()));
+        } else if name.contains(".ssot-") && name.ends_with(".tmp") {
+            found.push(name);
+        }
+    }
+    found
+}

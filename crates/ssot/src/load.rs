@@ -53,7 +53,7 @@ pub struct FileLimits {
 /// problems, both sorted by path.
 ///
 /// `is_first_party` says which imported modules belong to the project: attribute uses of other
-/// modules (`os.path.join`) are not recorded.
+/// modules (`os.path.join`) are dropped from the facts once extracted.
 pub fn load_files(
     found: &[FoundFile],
     fs: &dyn FileSystem,
@@ -114,9 +114,10 @@ fn load_one(
             ),
         ));
     }
-    let facts = extract_guarded_for(&bytes, &file.relative, is_first_party, calls, target)
+    let mut facts = extract_guarded_for(&bytes, &file.relative, calls, target)
         .map_err(|message| problem(ProblemKind::Internal, message))?
         .map_err(|err| problem(ProblemKind::Unreadable, err.to_string()))?;
+    ssot_index::first_party_uses::keep_first_party_uses(&mut facts, is_first_party);
     Ok((
         ProjectFile {
             is_test: test_paths.is_match(&file.relative),
@@ -131,23 +132,21 @@ fn load_one(
 pub fn extract_guarded(
     bytes: &[u8],
     path: &str,
-    is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
 ) -> Result<Result<FileFacts, DecodeError>, String> {
-    extract_guarded_for(bytes, path, is_first_party, calls, TargetVersion::NEWEST)
+    extract_guarded_for(bytes, path, calls, TargetVersion::NEWEST)
 }
 
 /// [`extract_guarded`] for a project that runs on `target`: syntax it lacks is a syntax error.
 pub fn extract_guarded_for(
     bytes: &[u8],
     path: &str,
-    is_first_party: &(dyn Fn(&str) -> bool + Sync),
     calls: CallDetail,
     target: TargetVersion,
 ) -> Result<Result<FileFacts, DecodeError>, String> {
     let kind = SourceKind::from_path(path);
     catch_unwind(AssertUnwindSafe(|| {
-        ssot_python::facts_from_bytes_for(bytes, kind, is_first_party, calls, target)
+        ssot_python::facts_from_bytes_for(bytes, kind, calls, target)
     }))
     .map_err(|panic| {
         let message = panic

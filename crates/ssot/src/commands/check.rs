@@ -223,8 +223,10 @@ fn complete_call_sites(project: &mut Project, needed: &[FileId], files: &Analyse
         .map(|&id| {
             let path = &project.file(id).path;
             let facts = files.read(path).and_then(|bytes| {
-                extract_guarded(&bytes, path, &is_first_party, CallDetail::Sites)?
-                    .map_err(|err| err.to_string())
+                let mut facts = extract_guarded(&bytes, path, CallDetail::Sites)?
+                    .map_err(|err| err.to_string())?;
+                ssot_index::first_party_uses::keep_first_party_uses(&mut facts, &is_first_party);
+                Ok(facts)
             });
             (id, facts)
         })

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ssot_index::modules::is_identifier;
-use ssot_index::{ModuleSettings, ModuleTable, Project};
+use ssot_index::{ModuleSettings, ModuleTable, Project, ProjectFile};
 use ssot_python::{CallDetail, TargetVersion};
 use ssot_report::Problem;
 use ssot_rules::call_sites::call_detail_to_load;
@@ -19,6 +19,7 @@ use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_TEST_PATHS};
 use crate::discovery::{self, Excludes, FoundFile, DEFAULT_EXCLUDES};
 use crate::fs::{FileSystem, RealFileSystem};
 use crate::load::{self, ProblemKind};
+use ssot_engine::cache::{ExtractOptions, FactsCache, GlobalKey};
 
 /// Options every analysing command shares.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -31,9 +32,13 @@ pub struct ProjectArgs {
     /// Extra exclude globs, on top of the configured ones.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Accepted for compatibility with ruff-style invocations; ssot keeps no cache yet.
+    /// Neither read nor write the facts cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Keep the facts cache here instead of `.ssot_cache` in the project root (also
+    /// `SSOT_CACHE_DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl LoadedProject {
@@ -269,26 +274,38 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         &module_settings,
     );
     let is_first_party = |module: &str| first_party.is_first_party(module);
-    let fs = RealFileSystem::from_env();
     let max_file_size = config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let calls = rules.map_or(CallDetail::Nothing, |selection| {
         call_detail_to_load(selection, !config.concepts.is_empty())
     });
-    let (files, file_problems) = load::load_files(
-        &found,
-        &fs,
-        &test_paths,
-        load::FileLimits {
-            max_size: max_file_size,
-            max_tokens: config
-                .max_file_tokens
-                .unwrap_or(crate::token_budget::DEFAULT_MAX_FILE_TOKENS),
-        },
-        &is_first_party,
-        calls,
-        target,
-    );
+    let limits = load::FileLimits {
+        max_size: max_file_size,
+        max_tokens: config
+            .max_file_tokens
+            .unwrap_or(ssot_engine::token_budget::DEFAULT_MAX_FILE_TOKENS),
+    };
+    let options = ExtractOptions { calls, target };
+    let cache = (!args.no_cache).then(|| {
+        FactsCache::open(
+            &load::cache_dir(&root, args.cache_dir.as_deref()),
+            GlobalKey::new(options, limits),
+        )
+    });
+    let source = load::working_tree(&found);
+    let (files, file_problems, stats) =
+        ssot_engine::load::load_files(&source, limits, options, cache.as_ref(), &is_first_party);
     let parsed = started.elapsed();
+    if let Some(cache) = cache {
+        save_cache(cache);
+    }
+    crate::timing::report("load: walk", walked);
+    crate::timing::report(
+        &format!(
+            "load: read and parse ({} cached, {} extracted)",
+            stats.cached, stats.extracted
+        ),
+        parsed - walked,
+    );
     let internal_error = file_problems
         .iter()
         .any(|p| p.kind == ProblemKind::Internal);
@@ -309,12 +326,18 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         }))
         .collect();
     problems.sort();
-    let mut content_hashes: Vec<(String, u64)> = files
+    let content_hashes: Vec<(String, u64)> = files
         .iter()
-        .map(|(f, hash)| (f.path.clone(), *hash))
+        .map(|file| (file.path.clone(), file.content_hash))
         .collect();
-    content_hashes.sort();
-    let files = files.into_iter().map(|(file, _)| file).collect();
+    let files = files
+        .into_iter()
+        .map(|file| ProjectFile {
+            is_test: test_paths.is_match(&file.path),
+            path: file.path,
+            facts: file.facts,
+        })
+        .collect();
     let project = Project::with_settings(files, &unread_modules, &import_roots, &module_settings);
     let targets = targets
         .iter()
@@ -334,6 +357,16 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
             index: started.elapsed() - parsed,
         },
     })
+}
+
+/// Writes the facts cache back; a cache that cannot be written is one warning, and the run
+/// goes on.
+fn save_cache(cache: FactsCache) {
+    let started = Instant::now();
+    if let Err(err) = cache.save() {
+        eprintln!("warning: {err}; running without writing the cache");
+    }
+    crate::timing::report("load: save cache", started.elapsed());
 }
 
 /// What to walk: the whole project, because resolution needs every module whatever the

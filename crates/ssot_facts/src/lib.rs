@@ -4,6 +4,9 @@
 //! reads them. Facts are plain owned data (no parser types), so they can be cached, sent across
 //! threads and built by hand in tests. Byte offsets are into the decoded source text; lines and
 //! columns are 1-based, columns counted in characters.
+//!
+//! Every field is always serialized (no `skip_serializing_if`): the facts cache stores them in
+//! a format that is not self-describing, where a skipped field would shift every later one.
 
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +52,7 @@ pub struct FileFacts {
     pub registers_modules: bool,
     /// Of those registrations, one runs while the module body runs (a module-level statement,
     /// not one inside a function): the module may load others at import time.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub registers_modules_at_import: bool,
     /// Module-level assignments to an attribute of a name (`base.dialect = X`): when the name
     /// is a module, they bind a name in that module from outside it. Dotted, root first.
@@ -184,7 +187,7 @@ pub struct StmtContext {
     pub guarded_by_import_error: bool,
     /// The first handler of that `try` that catches an `ImportError`, when
     /// [`StmtContext::guarded_by_import_error`] is set: what the dangling-import message names.
-    #[serde(default, skip_serializing_if = "ImportErrorHandler::is_import_error")]
+    #[serde(default)]
     pub import_error_handler: ImportErrorHandler,
     /// In the body of an `except` handler (a fallback binding).
     pub in_except_handler: bool,
@@ -221,10 +224,6 @@ impl ImportErrorHandler {
             ImportErrorHandler::BaseException => "except BaseException",
             ImportErrorHandler::Bare => "except:",
         }
-    }
-
-    fn is_import_error(&self) -> bool {
-        *self == ImportErrorHandler::ImportError
     }
 }
 

@@ -1,0 +1,18 @@
+//! ssot's analysis engine, a library every front end (the CLI, the editor server) drives:
+//! configuration → file source → facts (cached) → index → findings.
+//!
+//! - [`source`]: where files come from (the working tree, a git tree at a commit, editor
+//!   buffers over the working tree), behind one trait;
+//! - [`load`]: reading and extracting every file in parallel, one file's trouble never
+//!   stopping the run;
+//! - [`cache`]: the persistent facts cache, keyed by content hash;
+//! - [`token_budget`]: the memory a file's syntax tree will take, estimated before parsing.
+//!
+//! Per-file work is a pure function of the file's bytes and the extraction options, so it is
+//! cached; cross-file work (module table, resolution, rules) is recomputed on every run from
+//! the facts, so a cache can make a run faster but never different.
+
+pub mod cache;
+pub mod load;
+pub mod source;
+pub mod token_budget;

@@ -5,21 +5,29 @@
 use std::path::{Path, PathBuf};
 
 pub use ssot_engine::load::{content_hash, extract_guarded, FileLimits, ProblemKind};
-use ssot_engine::source::WorkingTree;
+use ssot_engine::source::{StatIndex, WorkingTree};
 
 use crate::discovery::FoundFile;
 use crate::fs::{FileSystem, RealFileSystem};
 
-/// The working tree over the files the walk found.
-pub fn working_tree(found: &[FoundFile]) -> WorkingTree {
+/// The working tree over the files the walk found. With a cache directory, files whose
+/// metadata is unchanged since a previous run read them are not read again (see
+/// [`StatIndex`]); never while a test makes files unreadable, which metadata cannot show.
+pub fn working_tree(root: &Path, found: &[FoundFile], cache_dir: Option<&Path>) -> WorkingTree {
     let fs = RealFileSystem::from_env();
-    WorkingTree::new(
+    let tree = WorkingTree::new(
         found
             .iter()
             .map(|file| (file.relative.clone(), file.absolute.clone()))
             .collect(),
         Box::new(move |path: &Path, max_size| fs.read(path, max_size)),
-    )
+    );
+    match cache_dir {
+        Some(dir) if std::env::var_os("SSOT_FAULT_UNREADABLE").is_none() => {
+            tree.with_stat_index(StatIndex::open(dir, root))
+        }
+        _ => tree,
+    }
 }
 
 /// Where the facts cache lives: `--cache-dir`, else `SSOT_CACHE_DIR`, else `.ssot_cache` in

@@ -20,6 +20,7 @@ use crate::discovery::{self, Excludes, FoundFile, DEFAULT_EXCLUDES};
 use crate::fs::{FileSystem, RealFileSystem};
 use crate::load::{self, ProblemKind};
 use ssot_engine::cache::{ExtractOptions, FactsCache, GlobalKey};
+use ssot_engine::source::WorkingTree;
 
 /// Options every analysing command shares.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -285,18 +286,16 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
             .unwrap_or(ssot_engine::token_budget::DEFAULT_MAX_FILE_TOKENS),
     };
     let options = ExtractOptions { calls, target };
-    let cache = (!args.no_cache).then(|| {
-        FactsCache::open(
-            &load::cache_dir(&root, args.cache_dir.as_deref()),
-            GlobalKey::new(options, limits),
-        )
-    });
-    let source = load::working_tree(&found);
+    let cache_dir = (!args.no_cache).then(|| load::cache_dir(&root, args.cache_dir.as_deref()));
+    let cache = cache_dir
+        .as_deref()
+        .map(|dir| FactsCache::open(dir, GlobalKey::new(options, limits)));
+    let mut source = load::working_tree(&root, &found, cache_dir.as_deref());
     let (files, file_problems, stats) =
         ssot_engine::load::load_files(&source, limits, options, cache.as_ref(), &is_first_party);
     let parsed = started.elapsed();
     if let Some(cache) = cache {
-        save_cache(cache);
+        save_cache(cache, &mut source);
     }
     crate::timing::report("load: walk", walked);
     crate::timing::report(
@@ -361,10 +360,12 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
 
 /// Writes the facts cache back; a cache that cannot be written is one warning, and the run
 /// goes on.
-fn save_cache(cache: FactsCache) {
+fn save_cache(cache: FactsCache, source: &mut WorkingTree) {
     let started = Instant::now();
-    if let Err(err) = cache.save() {
-        eprintln!("warning: {err}; running without writing the cache");
+    match cache.save() {
+        // The stat index is only a shortcut to the cache: its own failure needs no warning.
+        Ok(_) => drop(source.save_stat_index()),
+        Err(err) => eprintln!("warning: {err}; running without writing the cache"),
     }
     crate::timing::report("load: save cache", started.elapsed());
 }

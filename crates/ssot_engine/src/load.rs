@@ -116,9 +116,11 @@ fn load_one(
             content_hash,
         }
     };
-    if let (Some(cache), Some(key)) = (cache, file.known_key) {
-        if let Some(facts) = cache.get(key) {
-            return (Ok(loaded(facts, key.0 as u64)), true);
+    if let Some(cache) = cache {
+        if let Some(key) = source.unchanged_key(file) {
+            if let Some(facts) = cache.get(key) {
+                return (Ok(loaded(facts, key.0 as u64)), true);
+            }
         }
     }
     let problem = |kind, message: String| FileProblem {

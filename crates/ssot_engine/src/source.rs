@@ -8,12 +8,14 @@
 
 mod git_tree;
 mod overlay;
+mod stat_index;
 mod working_tree;
 
 use std::io;
 
 pub use git_tree::{GitTree, GitTreeError};
 pub use overlay::Overlay;
+pub use stat_index::{FileStamp, StatIndex, RACY_MARGIN};
 pub use working_tree::WorkingTree;
 
 use crate::cache::ContentKey;
@@ -34,6 +36,13 @@ pub trait FileSource: Sync {
 
     /// The bytes of one of [`FileSource::files`], refusing more than `max_size` bytes.
     fn read(&self, file: &SourceFile, max_size: u64) -> io::Result<Vec<u8>>;
+
+    /// The content key of a file when the source can prove, without reading it, that its
+    /// bytes are the ones that key was computed from: a git blob id, or a working-tree file
+    /// whose metadata has not changed since a previous run read it.
+    fn unchanged_key(&self, file: &SourceFile) -> Option<ContentKey> {
+        file.known_key
+    }
 }
 
 /// The error for a file larger than the limit, worded as the working tree words it.

@@ -201,3 +201,68 @@ fn loading_through_the_cache_gives_the_cold_facts() {
         "the two kinds of key never meet"
     );
 }
+
+#[test]
+fn the_stat_index_skips_reading_only_files_that_provably_did_not_change() {
+    use ssot_engine::source::{StatIndex, RACY_MARGIN};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("project");
+    let cache_dir = dir.path().join("cache");
+    write(&root, "app/__init__.py", "");
+    write(&root, "app/core.py", "from app import x\n");
+    let reads = Arc::new(AtomicUsize::new(0));
+    let tree = |reads: &Arc<AtomicUsize>| {
+        let counter = Arc::clone(reads);
+        let found = ["app/__init__.py", "app/core.py"]
+            .map(|p| (p.to_string(), root.join(p)))
+            .to_vec();
+        WorkingTree::new(
+            found,
+            Box::new(move |path: &Path, _| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                std::fs::read(path)
+            }),
+        )
+        .with_stat_index(StatIndex::open(&cache_dir, &root))
+    };
+    let key = GlobalKey::new(OPTIONS, LIMITS);
+    let run = |reads: &Arc<AtomicUsize>| {
+        let mut source = tree(reads);
+        let cache = FactsCache::open(&cache_dir, key);
+        let (text, stats) = load(&source, Some(&cache));
+        cache.save().unwrap();
+        source.save_stat_index().unwrap();
+        (text, stats)
+    };
+
+    // Files written just now are "racily clean": read on every run until they settle.
+    run(&reads);
+    run(&reads);
+    assert_eq!(reads.swap(0, Ordering::SeqCst), 4);
+
+    std::thread::sleep(RACY_MARGIN + std::time::Duration::from_millis(200));
+    let (settled, _) = run(&reads);
+    assert_eq!(
+        reads.swap(0, Ordering::SeqCst),
+        2,
+        "read once more, then recorded"
+    );
+    let (warm, stats) = run(&reads);
+    assert_eq!(reads.swap(0, Ordering::SeqCst), 0, "nothing read");
+    assert_eq!(stats.cached, 2);
+    assert_eq!(settled, warm);
+
+    // The same size, written in the same second: the status-change time still tells.
+    write(&root, "app/core.py", "from app import y\n");
+    let (edited, _) = run(&reads);
+    assert_eq!(reads.swap(0, Ordering::SeqCst), 1);
+    assert_ne!(edited, warm);
+    let (cold, _) = load(
+        &WorkingTree::from_paths(&root, ["app/__init__.py".into(), "app/core.py".into()]),
+        None,
+    );
+    assert_eq!(edited, cold);
+}

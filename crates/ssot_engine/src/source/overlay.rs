@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::io;
 
 use super::{FileSource, SourceFile};
+use crate::cache::ContentKey;
 
 /// Another source with some files' bytes replaced by buffers, and files that exist only as
 /// buffers added. A buffer is what the editor shows, so it wins over the disk.
@@ -73,5 +74,16 @@ impl<S: FileSource> FileSource for Overlay<S> {
             .map(|index| &self.base.files()[index])
             .map_err(|_| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
         self.base.read(base_file, max_size)
+    }
+
+    fn unchanged_key(&self, file: &SourceFile) -> Option<ContentKey> {
+        if self.buffers.contains_key(&file.path) {
+            return None;
+        }
+        let files = self.base.files();
+        let index = files
+            .binary_search_by(|f| f.path.as_str().cmp(&file.path))
+            .ok()?;
+        self.base.unchanged_key(&files[index])
     }
 }

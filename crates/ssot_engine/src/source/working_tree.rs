@@ -3,7 +3,8 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
-use super::{FileSource, SourceFile};
+use super::{FileSource, FileStamp, SourceFile, StatIndex};
+use crate::cache::ContentKey;
 
 /// Reads a file on disk, refusing more than the given number of bytes.
 pub type DiskReader = dyn Fn(&Path, u64) -> io::Result<Vec<u8>> + Sync + Send;
@@ -13,6 +14,7 @@ pub struct WorkingTree {
     files: Vec<SourceFile>,
     absolute: Vec<PathBuf>,
     reader: Box<DiskReader>,
+    stat_index: Option<StatIndex>,
 }
 
 impl WorkingTree {
@@ -38,6 +40,22 @@ impl WorkingTree {
             files,
             absolute,
             reader,
+            stat_index: None,
+        }
+    }
+
+    /// Skips reading files whose metadata says they are unchanged since a previous run read
+    /// them (see [`StatIndex`]); only worth it with a facts cache to take their facts from.
+    pub fn with_stat_index(mut self, index: StatIndex) -> Self {
+        self.stat_index = Some(index);
+        self
+    }
+
+    /// Saves the stat index, if there is one, for the next run.
+    pub fn save_stat_index(&mut self) -> io::Result<()> {
+        match self.stat_index.take() {
+            Some(index) => index.save(),
+            None => Ok(()),
         }
     }
 
@@ -75,7 +93,24 @@ impl FileSource for WorkingTree {
         let index = self
             .index_of(&file.path)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
-        (self.reader)(&self.absolute[index], max_size)
+        let absolute = &self.absolute[index];
+        let Some(stat_index) = &self.stat_index else {
+            return (self.reader)(absolute, max_size);
+        };
+        // The stamp from before the read: a write during the read changes the file's times
+        // after it, so the next run sees a different stamp and reads the file again.
+        let stamp = FileStamp::of(absolute);
+        let bytes = (self.reader)(absolute, max_size)?;
+        if let Ok(stamp) = stamp {
+            stat_index.note_read(&file.path, stamp, ContentKey::of_bytes(&bytes));
+        }
+        Ok(bytes)
+    }
+
+    fn unchanged_key(&self, file: &SourceFile) -> Option<ContentKey> {
+        let stat_index = self.stat_index.as_ref()?;
+        let index = self.index_of(&file.path)?;
+        stat_index.unchanged_key(&file.path, &self.absolute[index])
     }
 }
 

@@ -1,6 +1,7 @@
 //! ssot's analysis engine, a library every front end (the CLI, the editor server) drives:
 //! configuration → file source → facts (cached) → index → findings.
 //!
+//! - [`discovery`]: the walk of the working tree (`.gitignore`, excludes, links);
 //! - [`source`]: where files come from (the working tree, a git tree at a commit, editor
 //!   buffers over the working tree), behind one trait;
 //! - [`load`]: reading and extracting every file in parallel, one file's trouble never
@@ -13,6 +14,7 @@
 //! the facts, so a cache can make a run faster but never different.
 
 pub mod cache;
+pub mod discovery;
 pub mod load;
 pub mod source;
 pub mod token_budget;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ssot_index::modules::is_identifier;
-use ssot_index::{ModuleSettings, ModuleTable, Project, ProjectFile};
+use ssot_index::{ModuleSettings, Project};
 use ssot_python::{CallDetail, TargetVersion};
 use ssot_report::Problem;
 use ssot_rules::call_sites::call_detail_to_load;
@@ -20,6 +20,7 @@ use crate::discovery::{self, Excludes, FoundFile, DEFAULT_EXCLUDES};
 use crate::fs::{FileSystem, RealFileSystem};
 use crate::load::{self, ProblemKind};
 use ssot_engine::cache::{ExtractOptions, FactsCache, GlobalKey};
+use ssot_engine::project::{build_project, ProjectSettings};
 use ssot_engine::source::WorkingTree;
 
 /// Options every analysing command shares.
@@ -267,14 +268,6 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
             .collect(),
         external_modules: config.external_modules.clone(),
     };
-    // Which modules are first-party follows from file paths alone, before any file is parsed.
-    let first_party = ModuleTable::build_with(
-        found.iter().map(|f| f.relative.as_str()),
-        &unread_modules,
-        &import_roots,
-        &module_settings,
-    );
-    let is_first_party = |module: &str| first_party.is_first_party(module);
     let max_file_size = config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let calls = rules.map_or(CallDetail::Nothing, |selection| {
         call_detail_to_load(selection, !config.concepts.is_empty())
@@ -291,8 +284,19 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         .as_deref()
         .map(|dir| FactsCache::open(dir, GlobalKey::new(options, limits)));
     let mut source = load::working_tree(&root, &found, cache_dir.as_deref());
-    let (files, file_problems, stats) =
-        ssot_engine::load::load_files(&source, limits, options, cache.as_ref(), &is_first_party);
+    let built = build_project(
+        &source,
+        &ProjectSettings {
+            import_roots: &import_roots,
+            unread_modules: &unread_modules,
+            modules: &module_settings,
+            test_paths: &test_paths,
+            limits,
+            options,
+        },
+        cache.as_ref(),
+    );
+    let (file_problems, stats) = (built.problems, built.stats);
     let parsed = started.elapsed();
     if let Some(cache) = cache {
         save_cache(cache, &mut source);
@@ -325,19 +329,8 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         }))
         .collect();
     problems.sort();
-    let content_hashes: Vec<(String, u64)> = files
-        .iter()
-        .map(|file| (file.path.clone(), file.content_hash))
-        .collect();
-    let files = files
-        .into_iter()
-        .map(|file| ProjectFile {
-            is_test: test_paths.is_match(&file.path),
-            path: file.path,
-            facts: file.facts,
-        })
-        .collect();
-    let project = Project::with_settings(files, &unread_modules, &import_roots, &module_settings);
+    let content_hashes = built.content_hashes;
+    let project = built.project;
     let targets = targets
         .iter()
         .map(|target| discovery::relative_path(&root, target))

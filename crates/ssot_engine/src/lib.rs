@@ -7,6 +7,7 @@
 //! - [`load`]: reading and extracting every file in parallel, one file's trouble never
 //!   stopping the run;
 //! - [`cache`]: the persistent facts cache, keyed by content hash;
+//! - [`project`]: source → first-party modules → facts → the project model the index reads;
 //! - [`token_budget`]: the memory a file's syntax tree will take, estimated before parsing.
 //!
 //! Per-file work is a pure function of the file's bytes and the extraction options, so it is
@@ -16,5 +17,6 @@
 pub mod cache;
 pub mod discovery;
 pub mod load;
+pub mod project;
 pub mod source;
 pub mod token_budget;

@@ -82,6 +82,9 @@ pub struct LoadedProject {
     pub timings: LoadTimings,
     /// The hash of each analysed file's bytes ([`load::content_hash`]), sorted by path.
     pub content_hashes: Vec<(String, u64)>,
+    /// Where facts with every call site are cached (for the files whose call sites the rules
+    /// read), and their key; `None` with `--no-cache`.
+    pub call_site_cache: Option<(PathBuf, GlobalKey)>,
 }
 
 /// How long loading took, phase by phase (`SSOT_TIMINGS=1` prints them).
@@ -284,6 +287,14 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         .as_deref()
         .map(|dir| FactsCache::open(dir, GlobalKey::new(options, limits)));
     let mut source = load::working_tree(&root, &found, cache_dir.as_deref());
+    // Call sites are extracted again for the newest grammar (only calls are taken from them).
+    let call_site_cache = cache_dir.clone().map(|dir| {
+        let sites = ExtractOptions {
+            calls: CallDetail::Sites,
+            target: TargetVersion::NEWEST,
+        };
+        (dir, GlobalKey::new(sites, limits))
+    });
     let built = build_project(
         &source,
         &ProjectSettings {
@@ -297,9 +308,10 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         cache.as_ref(),
     );
     let (file_problems, stats) = (built.problems, built.stats);
+    crate::timing::report("load: module table", built.index_time);
     let parsed = started.elapsed();
     if let Some(cache) = cache {
-        save_cache(cache, &mut source);
+        save_cache(&cache, &mut source);
     }
     crate::timing::report("load: walk", walked);
     crate::timing::report(
@@ -343,6 +355,7 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         problems,
         internal_error,
         content_hashes,
+        call_site_cache,
         timings: LoadTimings {
             walk: walked,
             parse: parsed - walked,
@@ -353,7 +366,7 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
 
 /// Writes the facts cache back; a cache that cannot be written is one warning, and the run
 /// goes on.
-fn save_cache(cache: FactsCache, source: &mut WorkingTree) {
+fn save_cache(cache: &FactsCache, source: &mut WorkingTree) {
     let started = Instant::now();
     match cache.save() {
         // The stat index is only a shortcut to the cache: its own failure needs no warning.

@@ -185,9 +185,9 @@ impl FactsCache {
     /// Writes the pack back when this run added entries, used entries last used on another
     /// day, or left entries old enough to prune; deletes packs of other keys unused for
     /// [`PRUNE_AFTER_DAYS`]. Returns whether the pack was written.
-    pub fn save(self) -> Result<bool, CacheWriteError> {
-        let used = self.used.into_inner().unwrap_or_else(|e| e.into_inner());
-        let mut fresh = self.fresh.into_inner().unwrap_or_else(|e| e.into_inner());
+    pub fn save(&self) -> Result<bool, CacheWriteError> {
+        let used = std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|e| e.into_inner()));
         let oldest_kept = self.today.saturating_sub(PRUNE_AFTER_DAYS);
         let stale_use = used
             .iter()
@@ -221,20 +221,6 @@ impl FactsCache {
         }
         let mut keys: Vec<&ContentKey> = entries.keys().collect();
         keys.sort();
-        let total: usize = entries.values().map(|(_, e)| e.len() + 36).sum();
-        let mut pack = Vec::with_capacity(total + 32);
-        pack.extend_from_slice(MAGIC);
-        pack.extend_from_slice(&FORMAT.to_le_bytes());
-        pack.extend_from_slice(&self.key.0.to_le_bytes());
-        pack.extend_from_slice(&(keys.len() as u64).to_le_bytes());
-        for key in keys {
-            let (day, encoded) = entries[key];
-            pack.extend_from_slice(&key.0.to_le_bytes());
-            pack.extend_from_slice(&day.to_le_bytes());
-            pack.extend_from_slice(&(encoded.len() as u64).to_le_bytes());
-            pack.extend_from_slice(&xxh3_64(encoded).to_le_bytes());
-            pack.extend_from_slice(encoded);
-        }
         let packs = self.directory.join(PACK_DIR);
         create_cache_dir(&self.directory)?;
         fs::create_dir_all(&packs).map_err(|source| CacheWriteError {
@@ -242,7 +228,23 @@ impl FactsCache {
             source,
         })?;
         let path = packs.join(self.key.file_name());
-        write_atomically(&path, &pack).map_err(|source| CacheWriteError {
+        // Streamed to the file: a cold run's entries are not copied into one more buffer.
+        let write_pack = |out: &mut dyn Write| -> io::Result<()> {
+            out.write_all(MAGIC)?;
+            out.write_all(&FORMAT.to_le_bytes())?;
+            out.write_all(&self.key.0.to_le_bytes())?;
+            out.write_all(&(keys.len() as u64).to_le_bytes())?;
+            for key in &keys {
+                let (day, encoded) = entries[*key];
+                out.write_all(&key.0.to_le_bytes())?;
+                out.write_all(&day.to_le_bytes())?;
+                out.write_all(&(encoded.len() as u64).to_le_bytes())?;
+                out.write_all(&xxh3_64(encoded).to_le_bytes())?;
+                out.write_all(encoded)?;
+            }
+            Ok(())
+        };
+        write_atomically_with(&path, &write_pack).map_err(|source| CacheWriteError {
             path: path.clone(),
             source,
         })?;
@@ -361,6 +363,14 @@ pub fn create_cache_dir(directory: &Path) -> Result<(), CacheWriteError> {
 /// Writes `bytes` to a temporary file beside `path` and renames it over `path`: a reader sees
 /// the old file or the new one, never half of one.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomically_with(path, &|out: &mut dyn Write| out.write_all(bytes))
+}
+
+/// [`write_atomically`] with the bytes written by `write`.
+fn write_atomically_with(
+    path: &Path,
+    write: &dyn Fn(&mut dyn Write) -> io::Result<()>,
+) -> io::Result<()> {
     let directory = path.parent().unwrap_or(Path::new("."));
     let file_name = path
         .file_name()
@@ -372,11 +382,13 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .subsec_nanos();
     let temp = directory.join(format!(".{file_name}.{}.{nanos}.tmp", std::process::id()));
     let result = (|| {
-        let mut file = fs::OpenOptions::new()
+        let file = fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .open(&temp)?;
-        file.write_all(bytes)?;
+        let mut out = io::BufWriter::with_capacity(1 << 20, file);
+        write(&mut out)?;
+        let file = out.into_inner().map_err(|err| err.into_error())?;
         file.sync_data()?;
         fs::rename(&temp, path)
     })();

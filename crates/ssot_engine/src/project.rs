@@ -31,6 +31,8 @@ pub struct BuiltProject {
     /// Each analysed file's [`crate::load::content_hash`], sorted by path.
     pub content_hashes: Vec<(String, u64)>,
     pub stats: LoadStats,
+    /// How long building the module table took (after loading).
+    pub index_time: std::time::Duration,
 }
 
 /// Loads every file of `source` (facts from `cache` where it has them) and builds the project.
@@ -67,6 +69,7 @@ pub fn build_project(
             facts: file.facts,
         })
         .collect();
+    let started = std::time::Instant::now();
     let project = Project::with_settings(
         files,
         settings.unread_modules,
@@ -78,5 +81,6 @@ pub fn build_project(
         problems,
         content_hashes,
         stats,
+        index_time: started.elapsed(),
     }
 }

@@ -23,6 +23,7 @@ use crate::output::{OutputArgs, OutputFormat};
 use crate::scopes::Scopes;
 use crate::workspace::{load_project, AnalysedFiles, ProjectArgs};
 use crate::ExitStatus;
+use ssot_engine::cache::{ContentKey, FactsCache};
 
 /// Rule selection options shared by `check`, `fix` and `baseline`.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -106,6 +107,9 @@ pub struct Analyser {
     unreadable: Vec<(String, String)>,
     targets: Vec<String>,
     scopes: Scopes,
+    /// Facts with every call site, by content: the files the rules need them for are mostly
+    /// the same from one run to the next.
+    call_site_cache: Option<FactsCache>,
 }
 
 /// What one analysis found.
@@ -132,6 +136,10 @@ impl Analyser {
                 .collect(),
             targets: loaded.targets.clone(),
             scopes: Scopes::from_config(&loaded.config)?,
+            call_site_cache: loaded
+                .call_site_cache
+                .as_ref()
+                .map(|(dir, key)| FactsCache::open(dir, *key)),
         })
     }
 
@@ -177,7 +185,7 @@ impl Analyser {
         crate::timing::report("check: choosing call-site files", started.elapsed());
         let started = std::time::Instant::now();
         if !needed.is_empty() {
-            complete_call_sites(project, &needed, files);
+            complete_call_sites(project, &needed, files, self.call_site_cache.as_ref());
         }
         crate::timing::report(
             &format!("check: call sites of {} files", needed.len()),
@@ -212,10 +220,15 @@ impl Analyser {
     }
 }
 
-/// Extracts the call sites of `needed` files (in parallel) into their facts. A file that
-/// changed since it was loaded, or cannot be read or extracted again, keeps its facts; a
-/// warning says its calls were not checked.
-fn complete_call_sites(project: &mut Project, needed: &[FileId], files: &AnalysedFiles<'_>) {
+/// Extracts the call sites of `needed` files (in parallel) into their facts, from the cache
+/// when it has them. A file that changed since it was loaded, or cannot be read or extracted
+/// again, keeps its facts; a warning says its calls were not checked.
+fn complete_call_sites(
+    project: &mut Project,
+    needed: &[FileId],
+    files: &AnalysedFiles<'_>,
+    cache: Option<&FactsCache>,
+) {
     let modules = &project.modules;
     let is_first_party = |module: &str| modules.is_first_party(module);
     let extracted: Vec<(FileId, Result<FileFacts, String>)> = needed
@@ -223,14 +236,29 @@ fn complete_call_sites(project: &mut Project, needed: &[FileId], files: &Analyse
         .map(|&id| {
             let path = &project.file(id).path;
             let facts = files.read(path).and_then(|bytes| {
-                let mut facts = extract_guarded(&bytes, path, CallDetail::Sites)?
-                    .map_err(|err| err.to_string())?;
+                let key = ContentKey::of_bytes(&bytes);
+                let mut facts = match cache.and_then(|cache| cache.get(key)) {
+                    Some(facts) => facts,
+                    None => {
+                        let facts = extract_guarded(&bytes, path, CallDetail::Sites)?
+                            .map_err(|err| err.to_string())?;
+                        if let Some(cache) = cache {
+                            cache.insert(key, &facts);
+                        }
+                        facts
+                    }
+                };
                 ssot_index::first_party_uses::keep_first_party_uses(&mut facts, &is_first_party);
                 Ok(facts)
             });
             (id, facts)
         })
         .collect();
+    if let Some(cache) = cache {
+        if let Err(err) = cache.save() {
+            eprintln!("warning: {err}; running without writing the cache");
+        }
+    }
     for (id, result) in extracted {
         let facts = &mut project.files[id as usize].facts;
         match result {

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub use ssot_engine::load::{content_hash, extract_guarded, FileLimits, ProblemKind};
+pub use ssot_engine::load::{content_hash, FileLimits, ProblemKind};
 use ssot_engine::source::{StatIndex, WorkingTree};
 
 use crate::discovery::FoundFile;

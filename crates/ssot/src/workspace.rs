@@ -56,16 +56,7 @@ impl LoadedProject {
     }
 }
 
-/// Whether a root-relative path is one of `targets` or below one (`""` is the whole project).
-pub fn path_in_targets(targets: &[String], path: &str) -> bool {
-    targets.iter().any(|target| {
-        target.is_empty()
-            || path == target
-            || path
-                .strip_prefix(target.as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
-    })
-}
+pub use ssot_engine::analysis::path_in_targets;
 
 /// A project ready for analysis.
 pub struct LoadedProject {
@@ -93,6 +84,12 @@ pub struct LoadTimings {
     pub walk: Duration,
     pub parse: Duration,
     pub index: Duration,
+}
+
+impl ssot_engine::analysis::FileReader for AnalysedFiles<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        AnalysedFiles::read(self, path)
+    }
 }
 
 /// Reads a loaded project's files again, refusing bytes that are not the ones analysed.

@@ -2,28 +2,21 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
-use globset::{Glob, GlobSet, GlobSetBuilder};
-use rayon::prelude::*;
-use ssot_facts::FileFacts;
-use ssot_index::{collect_references, FileId, Project, Resolver};
-use ssot_python::CallDetail;
+use anyhow::{Context, Result};
+use globset::{Glob, GlobSetBuilder};
+use ssot_engine::analysis::AnalysisSettings;
+pub use ssot_engine::analysis::PerFileIgnores;
+use ssot_engine::cache::FactsCache;
+use ssot_index::Project;
 use ssot_report::check::{render_check_concise, render_check_json, CheckReport};
-use ssot_rules::call_sites::files_needing_call_sites;
-use ssot_rules::concepts::concept_reports_by_scope;
-use ssot_rules::{
-    resolve_concepts, run_rules_with, CheckContext, ConceptDeclaration, Diagnostic, Rule,
-    RuleSelection,
-};
+use ssot_rules::{ConceptDeclaration, Diagnostic, Rule, RuleSelection};
 
 use crate::commands::baseline::{baseline_path, read_baseline, RunScope};
 use crate::config::Config;
-use crate::load::extract_guarded;
 use crate::output::{OutputArgs, OutputFormat};
 use crate::scopes::Scopes;
 use crate::workspace::{load_project, AnalysedFiles, ProjectArgs};
 use crate::ExitStatus;
-use ssot_engine::cache::{ContentKey, FactsCache};
 
 /// Rule selection options shared by `check`, `fix` and `baseline`.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -98,18 +91,10 @@ pub fn declarations(config: &Config) -> Vec<ConceptDeclaration> {
         .collect()
 }
 
-/// Everything needed to run the rules on a loaded project (or on a changed copy of its facts,
-/// as `fix` does between passes).
+/// The engine's [`ssot_engine::analysis::Analyser`] set up from a loaded project's
+/// configuration; prints the analysis's warnings.
 pub struct Analyser {
-    declarations: Vec<ConceptDeclaration>,
-    per_file_ignores: PerFileIgnores,
-    selection: RuleSelection,
-    unreadable: Vec<(String, String)>,
-    targets: Vec<String>,
-    scopes: Scopes,
-    /// Facts with every call site, by content: the files the rules need them for are mostly
-    /// the same from one run to the next.
-    call_site_cache: Option<FactsCache>,
+    engine: ssot_engine::analysis::Analyser,
 }
 
 /// What one analysis found.
@@ -125,9 +110,10 @@ impl Analyser {
         loaded: &crate::workspace::LoadedProject,
         selection: &RuleSelection,
     ) -> Result<Self> {
-        Ok(Self {
+        let scopes = Scopes::from_config(&loaded.config)?;
+        let settings = AnalysisSettings {
             declarations: declarations(&loaded.config),
-            per_file_ignores: PerFileIgnores::from_config(&loaded.config)?,
+            per_file_ignores: per_file_ignores(&loaded.config)?,
             selection: selection.clone(),
             unreadable: loaded
                 .problems
@@ -135,145 +121,34 @@ impl Analyser {
                 .map(|p| (p.path.clone(), p.message.clone()))
                 .collect(),
             targets: loaded.targets.clone(),
-            scopes: Scopes::from_config(&loaded.config)?,
+            scope_of: Box::new(move |path| scopes.of(path).to_string()),
             call_site_cache: loaded
                 .call_site_cache
                 .as_ref()
                 .map(|(dir, key)| FactsCache::open(dir, *key)),
+        };
+        Ok(Self {
+            engine: ssot_engine::analysis::Analyser::new(settings),
         })
     }
 
     /// The declared concepts.
     pub fn declarations(&self) -> &[ConceptDeclaration] {
-        &self.declarations
-    }
-
-    fn in_targets(&self, path: &str) -> bool {
-        crate::workspace::path_in_targets(&self.targets, path)
+        self.engine.declarations()
     }
 
     /// Resolves the project and runs the selected rules. Files whose call sites the rules
     /// read but whose facts hold only call names are read again (through `files`) and
     /// extracted in full first.
     pub fn analyse(&self, project: &mut Project, files: &AnalysedFiles<'_>) -> Result<Analysis> {
-        let started = std::time::Instant::now();
-        let (references, concepts) = {
-            let mut resolver = Resolver::new(project);
-            let references = collect_references(&mut resolver);
-            match resolve_concepts(&mut resolver, &self.declarations) {
-                Ok(concepts) => (references, concepts),
-                Err(errors) => {
-                    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
-                    bail!(
-                        "invalid concept configuration:\n  {}",
-                        messages.join("\n  ")
-                    );
-                }
-            }
-        };
-        crate::timing::report("check: resolve", started.elapsed());
-        let started = std::time::Instant::now();
-        let needed = files_needing_call_sites(
-            &CheckContext {
-                project,
-                references: &references,
-                concepts: &concepts,
-                unreadable: &self.unreadable,
-            },
-            &self.selection,
-        );
-        crate::timing::report("check: choosing call-site files", started.elapsed());
-        let started = std::time::Instant::now();
-        if !needed.is_empty() {
-            complete_call_sites(project, &needed, files, self.call_site_cache.as_ref());
+        let analysis = self.engine.analyse(project, files)?;
+        for warning in &analysis.warnings {
+            eprintln!("warning: {warning}");
         }
-        crate::timing::report(
-            &format!("check: call sites of {} files", needed.len()),
-            started.elapsed(),
-        );
-        let started = std::time::Instant::now();
-        let project: &Project = project;
-        let context = CheckContext {
-            project,
-            references: &references,
-            concepts: &concepts,
-            unreadable: &self.unreadable,
-        };
-        let mut diagnostics = run_rules_with(&context, &self.selection, &|path, rule| {
-            self.per_file_ignores.ignores(path, rule)
-        });
-        crate::timing::report("check: rules", started.elapsed());
-        // The whole project was resolved; report on the paths asked about.
-        diagnostics.retain(|d| self.in_targets(&d.path));
-        for diagnostic in &mut diagnostics {
-            diagnostic.scope = self.scopes.of(&diagnostic.path).to_string();
-        }
-        let targeted: Vec<_> = references
-            .into_iter()
-            .filter(|r| self.in_targets(&project.file(r.file).path))
-            .collect();
-        let scope_of = |file: FileId| self.scopes.of(&project.file(file).path).to_string();
         Ok(Analysis {
-            diagnostics,
-            concepts: concept_reports_by_scope(project, &targeted, &concepts, &scope_of),
+            diagnostics: analysis.diagnostics,
+            concepts: analysis.concepts,
         })
-    }
-}
-
-/// Extracts the call sites of `needed` files (in parallel) into their facts, from the cache
-/// when it has them. A file that changed since it was loaded, or cannot be read or extracted
-/// again, keeps its facts; a warning says its calls were not checked.
-fn complete_call_sites(
-    project: &mut Project,
-    needed: &[FileId],
-    files: &AnalysedFiles<'_>,
-    cache: Option<&FactsCache>,
-) {
-    let modules = &project.modules;
-    let is_first_party = |module: &str| modules.is_first_party(module);
-    let extracted: Vec<(FileId, Result<FileFacts, String>)> = needed
-        .par_iter()
-        .map(|&id| {
-            let path = &project.file(id).path;
-            let facts = files.read(path).and_then(|bytes| {
-                let key = ContentKey::of_bytes(&bytes);
-                let mut facts = match cache.and_then(|cache| cache.get(key)) {
-                    Some(facts) => facts,
-                    None => {
-                        let facts = extract_guarded(&bytes, path, CallDetail::Sites)?
-                            .map_err(|err| err.to_string())?;
-                        if let Some(cache) = cache {
-                            cache.insert(key, &facts);
-                        }
-                        facts
-                    }
-                };
-                ssot_index::first_party_uses::keep_first_party_uses(&mut facts, &is_first_party);
-                Ok(facts)
-            });
-            (id, facts)
-        })
-        .collect();
-    if let Some(cache) = cache {
-        if let Err(err) = cache.save() {
-            eprintln!("warning: {err}; running without writing the cache");
-        }
-    }
-    for (id, result) in extracted {
-        let facts = &mut project.files[id as usize].facts;
-        match result {
-            Ok(full) => {
-                facts.calls = full.calls;
-                facts.callees = full.callees;
-                facts.call_extras = full.call_extras;
-                facts.call_names = full.call_names;
-                facts.call_detail = full.call_detail;
-            }
-            Err(message) => eprintln!(
-                "warning: {}: its calls were not checked: {message}",
-                project.files[id as usize].path
-            ),
-        }
     }
 }
 
@@ -287,7 +162,11 @@ pub fn run_check(
     let files = AnalysedFiles::new(&loaded.root, &loaded.content_hashes, &loaded.config);
     let analysis = analyser.analyse(&mut loaded.project, &files)?;
     let internal_error = loaded.internal_error;
-    let scope = RunScope::new(&loaded, selection, analyser.per_file_ignores);
+    let scope = RunScope::new(
+        &loaded,
+        selection,
+        analyser.engine.per_file_ignores().clone(),
+    );
     Ok((
         loaded,
         CheckRun {
@@ -299,41 +178,28 @@ pub fn run_check(
     ))
 }
 
-/// `per-file-ignores`: rules left out in files matching a glob (relative to the project root).
-pub struct PerFileIgnores {
-    patterns: Vec<(GlobSet, Vec<Rule>)>,
-}
-
-impl PerFileIgnores {
-    pub fn from_config(config: &Config) -> Result<Self> {
-        let patterns = config
-            .per_file_ignores
-            .iter()
-            .map(|(pattern, codes)| {
-                let mut builder = GlobSetBuilder::new();
-                builder.add(
-                    Glob::new(pattern)
-                        .with_context(|| format!("per-file-ignores: invalid glob `{pattern}`"))?,
-                );
-                let rules = codes
-                    .iter()
-                    .map(|code| {
-                        Rule::from_code_or_name(code)
-                            .with_context(|| format!("per-file-ignores: unknown rule `{code}`"))
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                Ok((builder.build()?, rules))
-            })
-            .collect::<Result<_>>()?;
-        Ok(Self { patterns })
-    }
-
-    /// `rule` is ignored in the file at `path`.
-    pub fn ignores(&self, path: &str, rule: Rule) -> bool {
-        self.patterns
-            .iter()
-            .any(|(globs, rules)| rules.contains(&rule) && globs.is_match(path))
-    }
+/// `per-file-ignores` of the configuration, compiled.
+pub fn per_file_ignores(config: &Config) -> Result<PerFileIgnores> {
+    let patterns = config
+        .per_file_ignores
+        .iter()
+        .map(|(pattern, codes)| {
+            let mut builder = GlobSetBuilder::new();
+            builder.add(
+                Glob::new(pattern)
+                    .with_context(|| format!("per-file-ignores: invalid glob `{pattern}`"))?,
+            );
+            let rules = codes
+                .iter()
+                .map(|code| {
+                    Rule::from_code_or_name(code)
+                        .with_context(|| format!("per-file-ignores: unknown rule `{code}`"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok((builder.build()?, rules))
+        })
+        .collect::<Result<_>>()?;
+    Ok(PerFileIgnores::new(patterns))
 }
 
 pub fn run(args: &CheckArgs) -> Result<ExitStatus> {

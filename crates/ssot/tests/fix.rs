@@ -386,11 +386,10 @@ fn fix_follows_the_line_length_and_sorter_settings_of_ruff() {
     );
 }
 
-/// The canonical policy's public API counted alike by `init`, `check` and `fix`: `pkg/api.py`
-/// states its interface in `__all__`, so `init` never proposes it as a shim; its own
-/// re-export statement (like the package `__init__`'s) is neither reported nor counted; a
-/// user's import through it is a non-canonical reference before the fix and a canonical one
-/// after it.
+/// The canonical policy's public API counted alike by `init`, `check` and `fix`: the public
+/// package `pkg.api` is never proposed as a shim; its own re-export statement is neither
+/// reported nor counted; a user's import through it is a non-canonical reference before the
+/// fix and a canonical one after it.
 #[test]
 fn public_api_re_exports_count_alike_in_init_check_and_fix() {
     let dir = text_project(&[
@@ -406,7 +405,10 @@ fn public_api_re_exports_count_alike_in_init_check_and_fix() {
             "pkg/simple.py",
             "class SimpleManager:\n    def send(self, m):\n        return m\n\n    def close(self):\n        pass\n",
         ),
-        ("pkg/api.py", "from ._core import Manager\n\n__all__ = ['Manager']\n"),
+        (
+            "pkg/api/__init__.py",
+            "from pkg._core import Manager\n\n__all__ = ['Manager']\n",
+        ),
         ("pkg/compat.py", "from ._core import Manager\n"),
         ("app/__init__.py", ""),
         ("app/a.py", "from pkg import Manager\n"),
@@ -433,7 +435,7 @@ fn public_api_re_exports_count_alike_in_init_check_and_fix() {
         .iter()
         .map(|d| d["path"].as_str().unwrap())
         .collect();
-    // Not `pkg/api.py` nor `pkg/__init__.py`: their statements are the public API.
+    // Not `pkg/api/__init__.py` nor `pkg/__init__.py`: their statements are the public API.
     assert_eq!(flagged, ["app/b.py", "app/c.py", "app/d.py"]);
     let concept = &report["concepts"][0];
     assert_eq!(
@@ -453,8 +455,8 @@ fn public_api_re_exports_count_alike_in_init_check_and_fix() {
     assert_eq!(concept["after"]["references"], 6, "{concept}");
     assert_eq!(read(dir.path(), "app/b.py"), "from pkg import Manager\n");
     assert_eq!(
-        read(dir.path(), "pkg/api.py"),
-        "from ._core import Manager\n\n__all__ = ['Manager']\n"
+        read(dir.path(), "pkg/api/__init__.py"),
+        "from pkg._core import Manager\n\n__all__ = ['Manager']\n"
     );
 }
 

@@ -71,8 +71,7 @@ pub fn is_public_re_export(project: &Project, reference: &Reference) -> bool {
 /// (README.md, "Canonical policy").
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReExporter {
-    /// A public package, or a public module with a static `__all__`: its re-exports are the
-    /// public API, never a legacy shim.
+    /// A public package: its re-exports are the public API, never a legacy shim.
     PublicApi,
     /// A module that only re-exports (no public class or function of its own) and is not the
     /// public API: an old module name, a `compat` or `legacy` module, a private module.
@@ -117,20 +116,12 @@ pub fn classify_re_exporter(project: &Project, module: &str) -> ReExporter {
         return ReExporter::Other;
     };
     let info = project.modules.module(id);
-    let public = !is_private_module(module) && !is_legacy_module(module);
-    if public && info.is_package {
+    if info.is_package && !is_private_module(module) && !is_legacy_module(module) {
         return ReExporter::PublicApi;
     }
     let Some(file) = info.file.or(info.stub) else {
         return ReExporter::Other;
     };
-    // A public module that states its interface in a static `__all__` (`pkg.api`) is public
-    // API too: `fix --shims` must never turn it into deprecation warnings.
-    if public
-        && matches!(&project.file(file).facts.dunder_all, DunderAll::Static(names) if !names.is_empty())
-    {
-        return ReExporter::PublicApi;
-    }
     let own_code = project
         .file(file)
         .facts

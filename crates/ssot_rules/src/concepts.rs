@@ -10,7 +10,8 @@
 use std::collections::BTreeMap;
 
 use ssot_index::census::origin_path;
-use ssot_index::re_exports::is_public_re_export;
+use ssot_facts::ScopeKind;
+use ssot_index::re_exports::{classify_re_exporter, ReExporter};
 use ssot_index::{
     FileId, ImportTimeModel, ImportTimeVerdict, Origin, Project, Reference, Resolution, Resolver,
 };
@@ -66,27 +67,31 @@ impl ResolvedConcept {
     }
 
     /// The canonical module's own import of the object (what makes the canonical path exist),
-    /// the re-exports in declared shims, and a public module's re-export of the object straight
-    /// from its defining module or the canonical path (`from ._core import Manager` in
-    /// `pkg/__init__.py` or in `pkg/api.py` with `__all__`: the package's public API statement,
-    /// which the census shows as a re-export, not a path): sanctioned, so neither violations nor
-    /// counted in compliance. `scan`, `check` and `fix` thus count the same uses.
+    /// the re-exports in declared shims, and the public API's re-export of the object straight
+    /// from its defining module when that is not the canonical path (`from pkg._core import
+    /// Manager` at module level in `pkg/api/__init__.py`, canonical `pkg:Manager`: a public
+    /// package, which the canonical policy never makes a shim): sanctioned, so neither
+    /// violations nor counted in compliance. A statement through the canonical path itself
+    /// stays a canonical reference wherever it is (the hand counts of the example and the
+    /// CPython oracle count it so).
     pub fn is_sanctioned_re_export(&self, project: &Project, reference: &Reference) -> bool {
-        let Some(module) = project.modules.module_of_file(reference.file) else {
+        let Some(module_id) = project.modules.module_of_file(reference.file) else {
             return false;
         };
-        let module = project.modules.module(module).name.as_str();
+        let module = project.modules.module(module_id).name.as_str();
         let canonical_module = self.canonical_path.split(':').next().unwrap_or_default();
         if module == canonical_module || self.shims.iter().any(|shim| shim == module) {
             return true;
         }
         if reference.resolution != Resolution::Definition(self.canonical)
-            || !is_public_re_export(project, reference)
+            || reference.via_attribute
+            || reference.context.scope != ScopeKind::Module
+            || classify_re_exporter(project, module) != ReExporter::PublicApi
         {
             return false;
         }
         let path = reference.path.to_string();
-        path == self.canonical_path || path == origin_path(project, self.canonical)
+        path != self.canonical_path && path == origin_path(project, self.canonical)
     }
 
     /// The path `reference`'s module should use: the declared canonical path, or (with the

@@ -506,9 +506,13 @@ impl<'p> Resolver<'p> {
                     Resolution::Dangling { .. } | Resolution::Cycle => StarExport::No,
                     // A submodule is exported only when the module binds it itself (or imports
                     // it, which binds it too), and `__getattr__` does not take part in star
-                    // imports.
-                    Resolution::Module(_)
-                        if !explicitly_bound && !self.imports_own_submodule(source, name) =>
+                    // imports. A module the source's own star import brought (`weighted`,
+                    // bound in `shortest_paths` by importing it, star-imported from there
+                    // into `algorithms`) is bound in the source and exported like any name.
+                    Resolution::Module(module)
+                        if !explicitly_bound
+                            && project.modules.submodule(source, name) == Some(module)
+                            && !self.imports_own_submodule(source, name) =>
                     {
                         StarExport::No
                     }

@@ -387,8 +387,8 @@ fn fix_follows_the_line_length_and_sorter_settings_of_ruff() {
 }
 
 /// The canonical policy's public API counted alike by `init`, `check` and `fix`: the public
-/// package `pkg.api` is never proposed as a shim; its own re-export statement is neither
-/// reported nor counted; a user's import through it is a non-canonical reference before the
+/// package `pkg.api` is never proposed as a shim; its own re-export statements (straight from
+/// the defining module, or from a submodule as another name) are neither reported nor counted; a user's import through it is a non-canonical reference before the
 /// fix and a canonical one after it.
 #[test]
 fn public_api_re_exports_count_alike_in_init_check_and_fix() {
@@ -407,8 +407,9 @@ fn public_api_re_exports_count_alike_in_init_check_and_fix() {
         ),
         (
             "pkg/api/__init__.py",
-            "from pkg._core import Manager\n\n__all__ = ['Manager']\n",
+            "from pkg._core import Manager\nfrom ._v1 import Manager as V1Manager\n\n__all__ = ['Manager', 'V1Manager']\n",
         ),
+        ("pkg/api/_v1.py", "from pkg.api import Manager\n"),
         ("pkg/compat.py", "from ._core import Manager\n"),
         ("app/__init__.py", ""),
         ("app/a.py", "from pkg import Manager\n"),
@@ -439,7 +440,10 @@ fn public_api_re_exports_count_alike_in_init_check_and_fix() {
     assert_eq!(flagged, ["app/b.py", "app/c.py", "app/d.py"]);
     let concept = &report["concepts"][0];
     assert_eq!(
-        (concept["canonical_references"].clone(), concept["references"].clone()),
+        (
+            concept["canonical_references"].clone(),
+            concept["references"].clone()
+        ),
         (2.into(), 6.into()),
         "{concept}"
     );
@@ -456,7 +460,7 @@ fn public_api_re_exports_count_alike_in_init_check_and_fix() {
     assert_eq!(read(dir.path(), "app/b.py"), "from pkg import Manager\n");
     assert_eq!(
         read(dir.path(), "pkg/api/__init__.py"),
-        "from pkg._core import Manager\n\n__all__ = ['Manager']\n"
+        "from pkg._core import Manager\nfrom ._v1 import Manager as V1Manager\n\n__all__ = ['Manager', 'V1Manager']\n"
     );
 }
 
@@ -481,8 +485,13 @@ fn fix_scope_limits_the_files_it_rewrites() {
         read(dir.path(), "tests/test_app.py"),
         "from pkg.core import Manager\n"
     );
-    assert_eq!(read(dir.path(), "app.py"), "from pkg.legacy import Manager\n");
-    let (code, _, stderr) = run(ssot().args(["fix", "--scope", "production"]).arg(dir.path()));
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "from pkg.legacy import Manager\n"
+    );
+    let (code, _, stderr) = run(ssot()
+        .args(["fix", "--scope", "production"])
+        .arg(dir.path()));
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(read(dir.path(), "app.py"), "from pkg.core import Manager\n");
 }

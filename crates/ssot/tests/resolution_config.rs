@@ -160,7 +160,10 @@ fn declared_portion_of_a_namespace_package_is_third_party() {
              [project.optional-dependencies]\ntest = ['jaraco.path>=3.2', 'jaraco.envs']\n",
         ),
         ("ssot.toml", "src = ['.', '_vendor']\n"),
-        ("_vendor/jaraco/text/__init__.py", "def wrap(s):\n    return s\n"),
+        (
+            "_vendor/jaraco/text/__init__.py",
+            "def wrap(s):\n    return s\n",
+        ),
         (
             "tests/test_a.py",
             "import jaraco.path\nfrom jaraco import path, envs\nfrom jaraco.envs import VEnv\n\

@@ -304,8 +304,9 @@ impl ModuleTable {
             below
                 && self.get(portion).is_none()
                 && portion.rsplit_once('.').is_some_and(|(parent, _)| {
-                    self.get(parent)
-                        .is_some_and(|id| self.module(id).file.is_none() && !self.module(id).is_unread)
+                    self.get(parent).is_some_and(|id| {
+                        self.module(id).file.is_none() && !self.module(id).is_unread
+                    })
                 })
         })
     }

@@ -9,9 +9,9 @@
 
 use std::collections::BTreeMap;
 
-use ssot_index::census::origin_path;
 use ssot_facts::ScopeKind;
-use ssot_index::re_exports::{classify_re_exporter, ReExporter};
+use ssot_index::census::origin_path;
+use ssot_index::re_exports::{classify_re_exporter, is_public_re_export, ReExporter};
 use ssot_index::{
     FileId, ImportTimeModel, ImportTimeVerdict, Origin, Project, Reference, Resolution, Resolver,
 };
@@ -67,10 +67,12 @@ impl ResolvedConcept {
     }
 
     /// The canonical module's own import of the object (what makes the canonical path exist),
-    /// the re-exports in declared shims, and the public API's re-export of the object straight
-    /// from its defining module when that is not the canonical path (`from pkg._core import
-    /// Manager` at module level in `pkg/api/__init__.py`, canonical `pkg:Manager`: a public
-    /// package, which the canonical policy never makes a shim): sanctioned, so neither
+    /// the re-exports in declared shims, and the public API's re-export of the object when it
+    /// does not go through the canonical path: straight from the defining module (`from
+    /// pkg._core import Manager` at module level in `pkg/api/__init__.py`, canonical
+    /// `pkg:Manager`) or from inside its own package (`from .types import Time as Time` in
+    /// `sqlalchemy/__init__.py`); a public package, which the canonical policy never makes a
+    /// shim, states its interface there: sanctioned, so neither
     /// violations nor counted in compliance. A statement through the canonical path itself
     /// stays a canonical reference wherever it is (the hand counts of the example and the
     /// CPython oracle count it so).
@@ -91,7 +93,9 @@ impl ResolvedConcept {
             return false;
         }
         let path = reference.path.to_string();
-        path != self.canonical_path && path == origin_path(project, self.canonical)
+        path != self.canonical_path
+            && (path == origin_path(project, self.canonical)
+                || is_public_re_export(project, reference))
     }
 
     /// The path `reference`'s module should use: the declared canonical path, or (with the

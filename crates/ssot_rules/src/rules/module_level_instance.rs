@@ -133,12 +133,7 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
 }
 
 /// Methods that make a class-body instance part of its owner class's definition.
-const DECLARATION_METHODS: &[&str] = &[
-    "__get__",
-    "__set__",
-    "__set_name__",
-    "contribute_to_class",
-];
+const DECLARATION_METHODS: &[&str] = &["__get__", "__set__", "__set_name__", "contribute_to_class"];
 
 /// Whether the class `origin`, or one of its first-party bases, defines a descriptor or
 /// declarative-field method ([`DECLARATION_METHODS`]).

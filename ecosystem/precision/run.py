@@ -253,11 +253,14 @@ def ecosystem_sample(findings: list[tuple], seed: int) -> dict[str, list[tuple]]
 
 
 def print_table(findings: list[tuple], sampled: dict[str, list[tuple]],
-                verdicts: dict[tuple, str]) -> list[tuple]:
-    """The per-rule table; returns the sampled findings not judged yet."""
+                verdicts: dict[tuple, str], reasons: dict[tuple, str] | None = None) -> list[tuple]:
+    """The per-rule table; returns the sampled findings not judged yet. With `reasons`, a
+    column counts the judged findings whose reason starts with "config-induced" (the rule did
+    what the configuration says, but the configuration's concept or accessor is not one)."""
     totals = collections.Counter(f[0] for f in findings)
-    print("| rule | findings | sampled | TRUE | FALSE | not judged | precision |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    extra = " config-induced |" if reasons is not None else ""
+    print(f"| rule | findings | sampled | TRUE | FALSE | not judged | precision |{extra}")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |" + (" ---: |" if extra else ""))
     unjudged = []
     for rule, picked in sampled.items():
         counts = collections.Counter()
@@ -268,14 +271,18 @@ def print_table(findings: list[tuple], sampled: dict[str, list[tuple]],
                 unjudged.append(finding)
         judged = counts["TRUE"] + counts["FALSE"]
         share = f"{counts['TRUE']}/{judged} = {100 * counts['TRUE'] / judged:.0f}%" if judged else "-"
+        induced = ""
+        if reasons is not None:
+            keys = [(rule, f[1], f"{f[2]}:{f[3]}") for f in picked]
+            induced = f" {sum(reasons.get(k, '').startswith('config-induced') for k in keys)} |"
         print(f"| {rule} | {totals[rule]} | {len(picked)} | {counts['TRUE']} | "
-              f"{counts['FALSE']} | {counts[None]} | {share} |")
+              f"{counts['FALSE']} | {counts[None]} | {share} |{induced}")
     return unjudged
 
 
-def read_verdicts(path: Path) -> dict[tuple, str]:
+def read_verdicts(path: Path, column: str = "verdict") -> dict[tuple, str]:
     with open(path, newline="") as f:
-        return {(r["code"], r["tree"], r["location"]): r["verdict"]
+        return {(r["code"], r["tree"], r["location"]): r[column]
                 for r in csv.DictReader(f, delimiter="\t")}
 
 
@@ -294,7 +301,8 @@ def main() -> None:
     if args.ecosystem:
         findings, census = run_ecosystem(Path(args.ssot), root / "out-ecosystem")
         verdicts = read_verdicts(HERE / "verdicts.tsv")
-        unjudged = print_table(findings, ecosystem_sample(findings, args.seed), verdicts)
+        reasons = read_verdicts(HERE / "verdicts.tsv", "reason")
+        unjudged = print_table(findings, ecosystem_sample(findings, args.seed), verdicts, reasons)
         print(f"\ncensus entries whose extra path is the package's own `__init__`: {len(census)}")
         for line in census:
             print(f"  {line}")

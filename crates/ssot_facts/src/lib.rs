@@ -51,7 +51,8 @@ pub struct FileFacts {
     /// not one inside a function): the module may load others at import time.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub registers_modules_at_import: bool,
-    /// Module-level assignments to an attribute of a name (`base.dialect = X`): when the name
+    /// Module-level assignments to an attribute of a name (`base.dialect = X`), and
+    /// `setattr(M, "N", v)` / `monkeypatch.setattr(M, "N", v)` calls anywhere: when the name
     /// is a module, they bind a name in that module from outside it. Dotted, root first.
     pub attribute_assignments: Vec<String>,
     /// Syntax errors; the other facts are what the parser recovered.

@@ -841,6 +841,7 @@ impl<'a> Visitor<'a> for Extractor<'a, '_> {
             }
             Expr::Call(call) => {
                 self.record_call(expr, call);
+                self.record_setattr(call);
                 walk_expr(self, expr);
             }
             Expr::Lambda(_) => {
@@ -871,6 +872,31 @@ impl<'a> Visitor<'a> for Extractor<'a, '_> {
 }
 
 impl<'a> Extractor<'a, '_> {
+    /// `setattr(M, "N", value)` and `monkeypatch.setattr(M, "N", value)`, anywhere: they bind
+    /// `N` in `M` from outside it at run time, so they are recorded like `M.N = value`.
+    fn record_setattr(&mut self, call: &ast::ExprCall) {
+        let is_setattr = match call.func.as_ref() {
+            Expr::Name(name) => name.id.as_str() == "setattr",
+            Expr::Attribute(attribute) => attribute.attr.as_str() == "setattr",
+            _ => false,
+        };
+        if !is_setattr {
+            return;
+        }
+        let [object, Expr::StringLiteral(attribute), ..] = &*call.arguments.args else {
+            return;
+        };
+        let name = attribute.value.to_str();
+        if name.is_empty() || name.contains('.') {
+            return;
+        }
+        if let Some(mut dotted) = strict_dotted(object) {
+            dotted.push('.');
+            dotted.push_str(name);
+            self.facts.attribute_assignments.push(dotted);
+        }
+    }
+
     fn enter_node(&mut self) {
         self.depth += 1;
         self.max_depth = self.max_depth.max(self.depth);

@@ -860,7 +860,19 @@ pub fn discover_concepts_with(
         }
     }
     let mut factories: BTreeMap<usize, Vec<CandidateMember>> = BTreeMap::new();
-    for finding in find_factories(resolver, scope_of, &class_family, &family_keys) {
+    let findings = find_factories(resolver, scope_of, &class_family, &family_keys);
+    let mut function_references: FxHashMap<Origin, u32> = findings
+        .iter()
+        .map(|finding| (finding.origin, 0))
+        .collect();
+    for reference in references {
+        if let Resolution::Definition(origin) = reference.resolution {
+            if let Some(count) = function_references.get_mut(&origin) {
+                *count += 1;
+            }
+        }
+    }
+    for finding in findings {
         if class_family.get(&finding.origin) == Some(&finding.family) {
             continue;
         }
@@ -872,7 +884,7 @@ pub fn discover_concepts_with(
                 role: finding.role,
                 origin: finding.origin,
                 evidence: finding.evidence,
-                references: 0,
+                references: function_references[&finding.origin],
                 in_production: true,
                 signature: finding.signature,
             });

@@ -175,15 +175,6 @@ fn render_concept(out: &mut String, concept: &Accepted<'_>, kind: TargetKind) {
         }
         out.push_str("]\n");
     }
-    out.push_str(
-        "# Legacy re-exporting modules; remove from the list to report them as non-canonical.\n",
-    );
-    render_list(out, "shims", &concept.shims);
-    out.push_str(
-        "# Suspected shared-instance accessors, by name only (`get_...` functions): keep those\n\
-         # that hand every caller one shared instance.\n",
-    );
-    render_list(out, "accessors", &concept.accessors);
     if let Some(factory) = &concept.factory {
         out.push_str("# The sanctioned constructor: the one factory found next to the canonical.\n");
         let _ = writeln!(out, "factory = {}", quoted(factory));
@@ -194,6 +185,15 @@ fn render_concept(out: &mut String, concept: &Accepted<'_>, kind: TargetKind) {
             let _ = writeln!(out, "#   {symbol}");
         }
     }
+    out.push_str(
+        "# Legacy re-exporting modules; remove from the list to report them as non-canonical.\n",
+    );
+    render_list(out, "shims", &concept.shims);
+    out.push_str(
+        "# Suspected shared-instance accessors, by name only (`get_...` functions): keep those\n\
+         # that hand every caller one shared instance.\n",
+    );
+    render_list(out, "accessors", &concept.accessors);
 }
 
 /// Prose as `#` comment lines of at most [`COMMENT_WIDTH`] columns (a longer word stays whole).

@@ -52,7 +52,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use ssot_facts::{DefinitionKind, ImportKind};
 
 use crate::concept_factories::find_factories;
-use crate::concept_names::{names_an_interface, NameStem};
+use crate::concept_names::{names_an_interface, split_words, NameStem};
 use crate::re_exports::{
     classify_re_exporter, is_legacy_module, is_private_module, is_public_re_export, ReExporter,
 };
@@ -675,15 +675,17 @@ pub fn discover_concepts_with(
                     subclass_of[b],
                     a,
                     b,
-                    plugin[a] && plugin[b],
+                    plugin[a] || plugin[b],
                     via_alias.is_some(),
                 ) {
                     continue;
                 }
                 families.union(a, b);
                 match (alias_a, alias_b) {
-                    (Some(alias), _) => add_evidence(b, Evidence::AliasName(alias.clone())),
-                    (_, Some(alias)) => add_evidence(a, Evidence::AliasName(alias.clone())),
+                    (Some(alias), _) | (_, Some(alias)) => {
+                        add_evidence(a, Evidence::AliasName(alias.clone()));
+                        add_evidence(b, Evidence::AliasName(alias.clone()));
+                    }
                     (None, None) => {
                         let stem = classes[a].stem.kebab();
                         add_evidence(a, Evidence::Name(stem.clone()));
@@ -696,6 +698,10 @@ pub fn discover_concepts_with(
     }
     for (index, base) in subclass_of.iter().enumerate() {
         if let Some(base) = *base {
+            // One plugin of a layout refines the plugin base; it does not copy it.
+            if plugin[index] {
+                continue;
+            }
             if classes[index].stem.key() == classes[base].stem.key() {
                 families.union(index, base);
                 add_evidence(index, Evidence::Subclass(symbol(&classes[base])));
@@ -940,6 +946,9 @@ fn name_evidence_holds(
     plugins: bool,
     via_alias: bool,
 ) -> bool {
+    if plugins {
+        return false;
+    }
     if base_of_a == Some(index_b) || base_of_b == Some(index_a) {
         return true;
     }
@@ -948,8 +957,8 @@ fn name_evidence_holds(
     let nearly_equal_bodies = (a.methods.len().min(b.methods.len()) >= MIN_METHODS
         && method_similarity >= 0.8)
         || (a.fields.len().min(b.fields.len()) >= MIN_FIELDS && field_similarity >= 0.8);
-    if plugins || a.shares_sibling_base(b) || (base_of_a.is_some() && base_of_a == base_of_b) {
-        return nearly_equal_bodies && !plugins;
+    if a.shares_sibling_base(b) || (base_of_a.is_some() && base_of_a == base_of_b) {
+        return nearly_equal_bodies;
     }
     let shared = a.methods.intersection(&b.methods).count();
     let near_fields = a.fields.len().min(b.fields.len()) >= 2 && field_similarity >= 0.5;
@@ -1041,8 +1050,10 @@ fn build_candidate(
                 public(m),
                 references(m),
                 classes[m].declares_canonical,
-                subclassed_by(m) + aliases.get(&m).map_or(0, Vec::len),
                 !classes[m].interface,
+                subclassed_by(m) + aliases.get(&m).map_or(0, Vec::len),
+                // `WebSocketManager` over `SimpleWebSocketManager`: the name of the idea itself.
+                classes[m].stem.words.len() == split_words(classes[m].name).len(),
                 !is_private_module(classes[m].module),
                 std::cmp::Reverse(classes[m].module.len()),
                 std::cmp::Reverse(m),

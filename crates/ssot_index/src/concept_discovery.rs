@@ -92,15 +92,22 @@ pub enum FileScope {
 pub fn default_file_scope(file: &ProjectFile) -> FileScope {
     let segments: Vec<&str> = file.path.split('/').collect();
     let directories = &segments[..segments.len().saturating_sub(1)];
-    let elsewhere = directories.iter().any(|segment| {
-        segment.starts_with("backup") || segment.contains("archive")
-    }) || matches!(
-        segments.first().copied(),
-        Some(
-            "examples" | "example" | "docs" | "doc" | "benchmarks" | "benchmark" | "benches"
-                | "asv_bench"
-        )
-    ) && segments.len() > 1;
+    let elsewhere = directories
+        .iter()
+        .any(|segment| segment.starts_with("backup") || segment.contains("archive"))
+        || matches!(
+            segments.first().copied(),
+            Some(
+                "examples"
+                    | "example"
+                    | "docs"
+                    | "doc"
+                    | "benchmarks"
+                    | "benchmark"
+                    | "benches"
+                    | "asv_bench"
+            )
+        ) && segments.len() > 1;
     if elsewhere {
         FileScope::Elsewhere
     } else if file.is_test {
@@ -430,10 +437,7 @@ pub fn discover_concepts_with(
             class_index.insert(origin, classes.len());
             let interface = names_an_interface(&definition.name)
                 || class.bases.iter().any(|base| {
-                    matches!(
-                        base.rsplit('.').next().unwrap_or(base),
-                        "ABC" | "Protocol"
-                    )
+                    matches!(base.rsplit('.').next().unwrap_or(base), "ABC" | "Protocol")
                 })
                 || class.keywords.iter().any(|k| k.ends_with("ABCMeta"));
             classes.push(ClassInfo {
@@ -583,10 +587,9 @@ pub fn discover_concepts_with(
             if info.is_test_double {
                 continue;
             }
-            let parent = info
-                .module
-                .rsplit_once('.')
-                .map_or("", |(parent, _)| parent.rsplit('.').next().unwrap_or(parent));
+            let parent = info.module.rsplit_once('.').map_or("", |(parent, _)| {
+                parent.rsplit('.').next().unwrap_or(parent)
+            });
             by_parent
                 .entry((info.name, parent))
                 .or_default()
@@ -782,7 +785,8 @@ pub fn discover_concepts_with(
                 }
                 let similarity = jaccard(&info.fields, &classes[b].fields);
                 let same_head = info.stem.head() == classes[b].stem.head();
-                let strong = similarity >= 0.9 && info.fields.len().min(classes[b].fields.len()) >= 4;
+                let strong =
+                    similarity >= 0.9 && info.fields.len().min(classes[b].fields.len()) >= 4;
                 if similarity >= FIELD_SIMILARITY && (same_head || strong) {
                     families.union(a, b);
                     let percent = (similarity * 100.0).round() as u32;
@@ -867,10 +871,8 @@ pub fn discover_concepts_with(
     }
     let mut factories: BTreeMap<usize, Vec<CandidateMember>> = BTreeMap::new();
     let findings = find_factories(resolver, scope_of, &class_family, &family_keys);
-    let mut function_references: FxHashMap<Origin, u32> = findings
-        .iter()
-        .map(|finding| (finding.origin, 0))
-        .collect();
+    let mut function_references: FxHashMap<Origin, u32> =
+        findings.iter().map(|finding| (finding.origin, 0)).collect();
     for reference in references {
         if let Resolution::Definition(origin) = reference.resolution {
             if let Some(count) = function_references.get_mut(&origin) {

@@ -76,9 +76,12 @@ pub fn is_interface_prefixed(name: &str) -> bool {
 /// names, not a concept of its own.
 pub fn names_an_interface(name: &str) -> bool {
     is_interface_prefixed(name)
-        || split_words(name)
-            .iter()
-            .any(|word| matches!(word.as_str(), "abstract" | "base" | "abc" | "interface" | "protocol"))
+        || split_words(name).iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "abstract" | "base" | "abc" | "interface" | "protocol"
+            )
+        })
 }
 
 /// A name without decoration or test-double words: the words of the idea.

@@ -301,6 +301,9 @@ fn factories_and_accessors_join_the_family() {
             ));
         }
     }
-    assert_eq!(drift, "factory create_websocket_manager x2 async 1 signatures 2\n");
+    assert_eq!(
+        drift,
+        "factory create_websocket_manager x2 async 1 signatures 2\n"
+    );
     insta::assert_snapshot!(output);
 }

@@ -10,9 +10,9 @@ use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use ssot_facts::{
     AttributeAlias, AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition,
-    DefinitionKind, DoubleArguments, DunderAll, FileFacts, FunctionFacts, ImportErrorHandler, ImportKind,
-    ImportStmt, ImportedName, LocalClass, MethodFacts, ScopeKind, SharedInstanceShape, Span,
-    StmtContext, Storage, StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES,
+    DefinitionKind, DoubleArguments, DunderAll, FileFacts, FunctionFacts, ImportErrorHandler,
+    ImportKind, ImportStmt, ImportedName, LocalClass, MethodFacts, ScopeKind, SharedInstanceShape,
+    Span, StmtContext, Storage, StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES,
     TEST_DOUBLE_WORDS,
 };
 
@@ -1262,7 +1262,9 @@ fn declares_canonical(text: String) -> bool {
     let lower = text.to_lowercase();
     lower.contains("single source of truth")
         || lower.contains("canonical")
-        || text.split(|c: char| !c.is_ascii_alphanumeric()).any(|word| word == "SSOT")
+        || text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| word == "SSOT")
 }
 
 /// What concept discovery reads of a module-level function.

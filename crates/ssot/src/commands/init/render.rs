@@ -176,11 +176,15 @@ fn render_concept(out: &mut String, concept: &Accepted<'_>, kind: TargetKind) {
         out.push_str("]\n");
     }
     if let Some(factory) = &concept.factory {
-        out.push_str("# The sanctioned constructor: the one factory found next to the canonical.\n");
+        out.push_str(
+            "# The sanctioned constructor: the one factory found next to the canonical.\n",
+        );
         let _ = writeln!(out, "factory = {}", quoted(factory));
     }
     if !concept.other_factories.is_empty() {
-        out.push_str("# Other factories found; consolidate them into one and declare it as `factory`:\n");
+        out.push_str(
+            "# Other factories found; consolidate them into one and declare it as `factory`:\n",
+        );
         for symbol in &concept.other_factories {
             let _ = writeln!(out, "#   {symbol}");
         }

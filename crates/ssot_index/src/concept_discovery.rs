@@ -19,12 +19,13 @@
 //!   family whose methods cover what it forwards to.
 //!
 //! What keeps siblings apart: classes that share a base (first- or third-party, other than
-//! decoration such as `object`, `ABC`, `Protocol`, `Exception` and the data-shape bases) whose
+//! decoration such as `object`, `ABC`, `Protocol`, `Exception`, builtins and the data-shape
+//! bases) whose
 //! name is not their own stem implement that base's API; neither their names nor their
 //! methods count, unless their bodies are nearly equal (methods or fields Jaccard ≥ 0.8 over
 //! enough of them). Plugin layouts are conventions, not copies: three or more same-named
 //! classes in sibling plugin modules (`commands/*.py` each defining `Command`, found by the
-//! parent package's name) or subclassing one base.
+//! parent package's name; data shapes excepted) or subclassing one base.
 //!
 //! Classes in vendored trees (`_vendor`, `vendor`, `third_party`, ...) are left out: they are
 //! copies of other projects, not the project's own concepts. Classes outside production and
@@ -285,6 +286,8 @@ struct ClassInfo<'p> {
     module: &'p str,
     name: &'p str,
     stem: NameStem,
+    /// [`NameStem::key`], computed once.
+    stem_key: String,
     methods: BTreeSet<&'p str>,
     fields: BTreeSet<&'p str>,
     shape: Option<Shape>,
@@ -303,10 +306,12 @@ struct ClassInfo<'p> {
 impl ClassInfo<'_> {
     /// A base shared with `other` whose stem is not theirs: siblings implementing its API.
     fn shares_sibling_base(&self, other: &ClassInfo<'_>) -> bool {
-        let stem = self.stem.key();
+        if self.bases.is_empty() || other.bases.is_empty() {
+            return false;
+        }
         self.bases.iter().any(|(key, base_stem)| {
-            *base_stem != stem
-                && *base_stem != other.stem.key()
+            *base_stem != self.stem_key
+                && *base_stem != other.stem_key
                 && other.bases.iter().any(|(other_key, _)| other_key == key)
         })
     }
@@ -354,7 +359,23 @@ fn jaccard(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
 fn is_decoration_base(last: &str) -> bool {
     matches!(
         last,
-        "object" | "ABC" | "ABCMeta" | "Protocol" | "Generic" | "Exception" | "BaseException"
+        "object"
+            | "ABC"
+            | "ABCMeta"
+            | "Protocol"
+            | "Generic"
+            | "Exception"
+            | "BaseException"
+            | "str"
+            | "int"
+            | "float"
+            | "bytes"
+            | "dict"
+            | "list"
+            | "tuple"
+            | "set"
+            | "frozenset"
+            | "type"
     )
 }
 
@@ -448,6 +469,7 @@ pub fn discover_concepts_with(
                 is_test_double: false,
                 production_double: false,
                 scope,
+                stem_key: stem.key(),
                 stem,
                 methods: class
                     .methods
@@ -590,10 +612,13 @@ pub fn discover_concepts_with(
             let parent = info.module.rsplit_once('.').map_or("", |(parent, _)| {
                 parent.rsplit('.').next().unwrap_or(parent)
             });
-            by_parent
-                .entry((info.name, parent))
-                .or_default()
-                .push(index);
+            // Data shapes are never plugins: a dataclass per module is a copy.
+            if info.shape.is_none() {
+                by_parent
+                    .entry((info.name, parent))
+                    .or_default()
+                    .push(index);
+            }
             for (key, _) in &info.bases {
                 by_base.entry((info.name, key)).or_default().push(index);
             }
@@ -635,7 +660,7 @@ pub fn discover_concepts_with(
     let mut by_stem: BTreeMap<String, Vec<(usize, Option<String>)>> = BTreeMap::new();
     for (index, info) in classes.iter().enumerate() {
         by_stem
-            .entry(info.stem.key())
+            .entry(info.stem_key.clone())
             .or_default()
             .push((index, None));
     }
@@ -655,7 +680,7 @@ pub fn discover_concepts_with(
         .collect::<Vec<_>>();
     for (class, name, shown) in alias_names {
         let stem = NameStem::of(&name);
-        if stem.is_specific() && stem.key() != classes[class].stem.key() {
+        if stem.is_specific() && stem.key() != classes[class].stem_key {
             by_stem
                 .entry(stem.key())
                 .or_default()
@@ -705,7 +730,7 @@ pub fn discover_concepts_with(
             if plugin[index] {
                 continue;
             }
-            if classes[index].stem.key() == classes[base].stem.key() {
+            if classes[index].stem_key == classes[base].stem_key {
                 families.union(index, base);
                 add_evidence(index, Evidence::Subclass(symbol(&classes[base])));
             }

@@ -35,6 +35,18 @@ const ACCESSOR_PREFIXES: &[&str] = &["get", "provide"];
 
 /// What a function's name says: the stem key it names and the role it implies.
 fn name_key(name: &str) -> Option<(String, MemberRole)> {
+    // Most functions are neither: a cheap look at the name before splitting it.
+    let lower = name.trim_start_matches('_').to_ascii_lowercase();
+    let prefixed = FACTORY_PREFIXES
+        .iter()
+        .chain(ACCESSOR_PREFIXES)
+        .any(|prefix| lower.starts_with(prefix));
+    let suffixed = ["factory", "builder", "instance", "singleton"]
+        .iter()
+        .any(|suffix| lower.ends_with(suffix));
+    if !prefixed && !suffixed {
+        return None;
+    }
     let mut words = split_words(name);
     if words.len() < 2 {
         return None;
@@ -105,10 +117,13 @@ pub(crate) fn find_factories(
                     let Some(function) = &definition.function else {
                         continue;
                     };
-                    let named = name_key(&definition.name);
+                    // Only a function whose name says it builds or hands out something.
+                    let Some(named) = name_key(&definition.name) else {
+                        continue;
+                    };
                     let mut family = None;
                     let mut evidence = Vec::new();
-                    let mut role = named.as_ref().map(|(_, role)| *role);
+                    let mut role = named.1;
                     // By body: returns a member's instance, or a module global (a cached one).
                     for returned in &function.returns {
                         match resolver.resolve_dotted(module, returned) {
@@ -120,23 +135,17 @@ pub(crate) fn find_factories(
                                     [target.definition as usize]
                                     .kind
                                     == DefinitionKind::Variable
-                                    && role.is_some()
                                 {
-                                    role = Some(MemberRole::Accessor);
+                                    role = MemberRole::Accessor;
                                 }
                             }
                             _ => continue,
                         }
                     }
-                    // A function returning a member counts only when its name says it builds
-                    // or hands out something.
-                    let Some(role) = role else { continue };
                     if family.is_none() {
-                        if let Some((key, _)) = &named {
-                            if let Some(&root) = family_keys.get(key) {
-                                family = Some(root);
-                                evidence.push(Evidence::FunctionName(key.clone()));
-                            }
+                        if let Some(&root) = family_keys.get(&named.0) {
+                            family = Some(root);
+                            evidence.push(Evidence::FunctionName(named.0.clone()));
                         }
                     }
                     let Some(family) = family else { continue };
@@ -150,6 +159,12 @@ pub(crate) fn find_factories(
                     });
                 }
                 DefinitionKind::Class => {
+                    if !["Factory", "Provider", "Builder"]
+                        .iter()
+                        .any(|suffix| definition.name.ends_with(suffix))
+                    {
+                        continue;
+                    }
                     let mut words = split_words(&definition.name);
                     if !matches!(
                         words.last().map(String::as_str),

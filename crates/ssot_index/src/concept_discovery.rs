@@ -174,7 +174,8 @@ pub enum MemberRole {
     Alias,
     /// A subclass of a member.
     Subclass,
-    /// A base class of the canonical (an interface or the class it refines).
+    /// A base class of the canonical (the class it refines), or an interface of the concept
+    /// (`I`-prefixed, `Abstract`/`Base`-named, an `ABC` or a `Protocol`).
     Base,
     /// A class that forwards to a member.
     Wrapper,
@@ -433,7 +434,7 @@ pub fn discover_concepts_with(
             continue;
         }
         // Vendored copies are somebody else's code, not the project's concepts.
-        if is_vendored(&modules.module(module).name) {
+        if is_vendored(&modules.module(module).name) || is_vendored_path(&file.path) {
             continue;
         }
         let scope = scope_of(file);
@@ -504,9 +505,15 @@ pub fn discover_concepts_with(
             }
             match resolver.resolve_dotted(module, base) {
                 Some(Resolution::Definition(target)) => {
-                    let base_index = class_index.get(&target).copied();
-                    if let Some(base_index) = base_index {
-                        subclass_of[index].get_or_insert(base_index);
+                    // The first first-party base, unless a later one names the same idea
+                    // (`SimpleListFilter(FacetsMixin, ListFilter)` refines `ListFilter`).
+                    if let Some(&base_index) = class_index.get(&target) {
+                        let same_stem = classes[base_index].stem_key == classes[index].stem_key;
+                        let current_same = subclass_of[index]
+                            .is_some_and(|b| classes[b].stem_key == classes[index].stem_key);
+                        if subclass_of[index].is_none() || (same_stem && !current_same) {
+                            subclass_of[index] = Some(base_index);
+                        }
                     }
                     let base_definition =
                         &project.file(target.file).facts.definitions[target.definition as usize];
@@ -519,10 +526,34 @@ pub fn discover_concepts_with(
                     format!("{module}.{}", name.unwrap_or_default()),
                     String::new(),
                 )),
-                _ => bases.push((base.clone(), String::new())),
+                // A builtin (`ValueError`, `dict`) decorates like `object` does.
+                None => {}
+                Some(_) => bases.push((base.clone(), String::new())),
             }
         }
         classes[index].bases = bases;
+    }
+
+    // Framework families are deep (`DateTimeField` → `DateField` → `Field`): a class's base
+    // keys include those of its first-party ancestors, so classes of one hierarchy are
+    // siblings wherever they hang in it.
+    for index in 0..classes.len() {
+        let mut inherited: Vec<(String, String)> = Vec::new();
+        let mut cursor = subclass_of[index];
+        let mut depth = 0;
+        while let Some(ancestor) = cursor {
+            if ancestor == index || depth >= 16 {
+                break;
+            }
+            for key in &classes[ancestor].bases {
+                if !classes[index].bases.contains(key) && !inherited.contains(key) {
+                    inherited.push(key.clone());
+                }
+            }
+            cursor = subclass_of[ancestor];
+            depth += 1;
+        }
+        classes[index].bases.extend(inherited);
     }
 
     // Reference counts, files and paths per class; alias names that imports give classes.
@@ -606,9 +637,6 @@ pub fn discover_concepts_with(
         let mut by_parent: FxHashMap<(&str, &str), Vec<usize>> = FxHashMap::default();
         let mut by_base: FxHashMap<(&str, &str), Vec<usize>> = FxHashMap::default();
         for (index, info) in classes.iter().enumerate() {
-            if info.is_test_double {
-                continue;
-            }
             let parent = info.module.rsplit_once('.').map_or("", |(parent, _)| {
                 parent.rsplit('.').next().unwrap_or(parent)
             });
@@ -762,8 +790,11 @@ pub fn discover_concepts_with(
                 if b <= a || !seen.insert(b) || classes[a].stem.head() != classes[b].stem.head() {
                     continue;
                 }
-                // Siblings under one base override the same methods by design.
+                // Siblings under one base, and a class and the base it refines, share
+                // methods by design (overriding is what subclassing is for).
                 if subclass_of[a].is_some() && subclass_of[a] == subclass_of[b]
+                    || subclass_of[a] == Some(b)
+                    || subclass_of[b] == Some(a)
                     || info.shares_sibling_base(&classes[b])
                     || (plugin[a] && plugin[b])
                 {
@@ -958,10 +989,10 @@ pub fn discover_concepts_with(
 /// - plugin layouts and siblings under one base are implementations, not copies, unless
 ///   their bodies are nearly equal;
 /// - plain classes, data shapes and enums of one specific stem (two or more words) are one
-///   concept, and so is a test double of the other;
-/// - classes under different framework bases, and generic one-word stems, need overlapping
-///   public interfaces (two shared methods or Jaccard ≥ 0.3 for specific stems, two shared
-///   methods and Jaccard ≥ 0.5 for generic ones) or near-equal fields.
+///   concept when either has no framework base, and so is a test double of the other;
+///   classes in two different hierarchies need nearly equal bodies;
+/// - generic one-word stems need overlapping public interfaces (two shared methods and
+///   Jaccard ≥ 0.5) or near-equal fields of one data shape.
 #[allow(clippy::too_many_arguments)]
 fn name_evidence_holds(
     a: &ClassInfo<'_>,
@@ -973,7 +1004,9 @@ fn name_evidence_holds(
     plugins: bool,
     via_alias: bool,
 ) -> bool {
-    if plugins {
+    // Two definitions of one name in one module are alternatives (`if TYPE_CHECKING:` or a
+    // version guard and its `else:`), not copies.
+    if plugins || (a.module == b.module && a.name == b.name) {
         return false;
     }
     if base_of_a == Some(index_b) || base_of_b == Some(index_a) {
@@ -991,14 +1024,14 @@ fn name_evidence_holds(
     let near_fields = a.fields.len().min(b.fields.len()) >= 2 && field_similarity >= 0.5;
     let specific = a.stem.is_specific() || via_alias;
     if specific {
-        let framework = !a.bases.is_empty() && !b.bases.is_empty();
-        !framework
+        // Plain classes, data shapes and enums of one name are one concept; classes in two
+        // different hierarchies (`forms.DateTimeRangeField` and `models.DateTimeRangeField`)
+        // are parallel layers unless their bodies say otherwise.
+        a.bases.is_empty()
+            || b.bases.is_empty()
             || a.named_double
             || b.named_double
-            || shared >= 2
-            || method_similarity >= 0.3
-            || near_fields
-            || (a.methods.is_empty() && b.methods.is_empty())
+            || nearly_equal_bodies
     } else {
         (shared >= 2 && method_similarity >= 0.5)
             || (near_fields && a.shape.is_some() && a.shape == b.shape)
@@ -1075,9 +1108,10 @@ fn build_candidate(
         .max_by_key(|&&m| {
             (
                 public(m),
+                // An interface decorates the concept its implementations are.
+                !classes[m].interface,
                 references(m),
                 classes[m].declares_canonical,
-                !classes[m].interface,
                 subclassed_by(m) + aliases.get(&m).map_or(0, Vec::len),
                 // `WebSocketManager` over `SimpleWebSocketManager`: the name of the idea itself.
                 classes[m].stem.words.len() == split_words(classes[m].name).len(),
@@ -1151,8 +1185,12 @@ fn build_candidate(
                 .copied(),
         );
         let class = &classes[member];
+        let refines_member = subclass_of[member].is_some_and(|base| members.contains(&base));
         let role = if member == canonical {
             MemberRole::Canonical
+        } else if class.is_test_double && refines_member && !class.stem.test_double_word {
+            // A test's own model or command built on a member is not a stand-in for it.
+            MemberRole::Subclass
         } else if class.is_test_double {
             test_doubles += 1;
             MemberRole::TestDouble
@@ -1161,7 +1199,8 @@ fn build_candidate(
             MemberRole::ProductionDouble
         } else if wrapper(member) {
             MemberRole::Wrapper
-        } else if ancestors.contains(&member) {
+        } else if ancestors.contains(&member) || (class.interface && !classes[canonical].interface)
+        {
             MemberRole::Base
         } else if subclass_of[member].is_some_and(|base| members.contains(&base)) {
             MemberRole::Subclass
@@ -1199,6 +1238,21 @@ fn build_candidate(
                 signature: None,
             });
         }
+    }
+    // A base and the classes that refine it are a hierarchy, not copies: a family needs a
+    // competing definition, an alias, a wrapper or a double.
+    let copies = candidate_members.iter().any(|m| {
+        matches!(
+            m.role,
+            MemberRole::Definition
+                | MemberRole::Alias
+                | MemberRole::Wrapper
+                | MemberRole::ProductionDouble
+                | MemberRole::TestDouble
+        )
+    });
+    if !copies {
+        return None;
     }
     let factories = function_drift(&functions);
     candidate_members.extend(functions);
@@ -1334,6 +1388,12 @@ fn canonical_path(
         }
     }
     format!("{}:{}", info.module, info.name)
+}
+
+/// A file inside a vendored tree put on `sys.path` (`setuptools/_vendor/wheel/util.py` is
+/// the module `wheel.util`).
+pub fn is_vendored_path(path: &str) -> bool {
+    is_vendored(&path.replace('/', "."))
 }
 
 /// A module inside a vendored tree (`pip._vendor.urllib3`, `pkg.third_party.x`).

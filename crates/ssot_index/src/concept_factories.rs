@@ -12,7 +12,7 @@
 use rustc_hash::FxHashMap;
 use ssot_facts::DefinitionKind;
 
-use crate::concept_discovery::{is_vendored, Evidence, FileScope, MemberRole};
+use crate::concept_discovery::{is_vendored, is_vendored_path, Evidence, FileScope, MemberRole};
 use crate::concept_names::{split_words, DECORATION_WORDS};
 use crate::resolve::{Origin, Resolution, Resolver};
 use crate::{FileId, Project, ProjectFile};
@@ -72,12 +72,22 @@ fn name_key(name: &str) -> Option<(String, MemberRole)> {
         _ => {}
     }
     let role = role?;
-    let key: String = words
+    let words: Vec<&str> = words
         .iter()
-        .filter(|word| !DECORATION_WORDS.contains(&word.as_str()))
         .map(String::as_str)
+        .filter(|word| !DECORATION_WORDS.contains(word))
         .collect();
-    (!key.is_empty()).then_some((key, role))
+    if words.is_empty() {
+        return None;
+    }
+    // `get_model` names too little to tie it to a family by its name alone: its key is
+    // then left empty, and only its body can.
+    let key = if words.len() >= 2 {
+        words.concat()
+    } else {
+        String::new()
+    };
+    Some((key, role))
 }
 
 /// Finds the factories and accessors of the families: `class_family` maps each class of a
@@ -100,7 +110,10 @@ pub(crate) fn find_factories(
             continue;
         };
         let module_name = modules.module(module).name.as_str();
-        if modules.module(module).file != Some(file_id as FileId) || is_vendored(module_name) {
+        if modules.module(module).file != Some(file_id as FileId)
+            || is_vendored(module_name)
+            || is_vendored_path(&file.path)
+        {
             continue;
         }
         for (index, definition) in file.facts.definitions.iter().enumerate() {
@@ -142,7 +155,7 @@ pub(crate) fn find_factories(
                             _ => continue,
                         }
                     }
-                    if family.is_none() {
+                    if family.is_none() && !named.0.is_empty() {
                         if let Some(&root) = family_keys.get(&named.0) {
                             family = Some(root);
                             evidence.push(Evidence::FunctionName(named.0.clone()));
@@ -217,7 +230,12 @@ mod tests {
         );
         assert_eq!(
             key("get_manager_instance"),
-            Some(("manager".into(), "accessor"))
+            Some((String::new(), "accessor")),
+            "one word is too generic to name a family"
+        );
+        assert_eq!(
+            key("get_session_manager_instance"),
+            Some(("sessionmanager".into(), "accessor"))
         );
         assert_eq!(key("send_message"), None);
         assert_eq!(key("create"), None);

@@ -239,6 +239,8 @@ fn alias_names_interfaces_and_subclasses_competing_for_canonical() {
         ("engine/interface.py", "class IExecutionEngine:\n    def run(self): ...\n"),
         ("engine/base.py", "from engine.interface import IExecutionEngine\nclass ExecutionEngine(IExecutionEngine):\n    def run(self): ...\n"),
         ("engine/unified.py", "from engine.base import ExecutionEngine\nclass UnifiedExecutionEngine(ExecutionEngine):\n    def run(self): ...\n"),
+        ("legacy/__init__.py", ""),
+        ("legacy/engine.py", "class ExecutionEngine:\n    def run(self): ...\n    def stop(self): ...\n"),
         ("tools/__init__.py", ""),
         ("tools/scoped.py", "class RequestScopedToolDispatcher:\n    def dispatch(self, call): ...\n"),
         ("tools/legacy.py", "class ToolDispatcher:\n    def dispatch(self, call): ...\n    def register(self, tool): ...\n"),

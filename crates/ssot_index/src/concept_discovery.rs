@@ -88,27 +88,23 @@ pub enum FileScope {
     Elsewhere,
 }
 
-/// The scope of a file by the default scopes (README.md, "Scopes"): test files as the project
-/// says, then `examples/`, `docs/`, `benchmarks/` and backup or archive folders.
+/// The scope of a file by the default scopes (README.md, "Scopes"): backup or archive
+/// folders, then folders named `docs`, `examples` or `benchmarks` (also with a suffix,
+/// `docs_src/`), then test files as the project says.
 pub fn default_file_scope(file: &ProjectFile) -> FileScope {
     let segments: Vec<&str> = file.path.split('/').collect();
     let directories = &segments[..segments.len().saturating_sub(1)];
     let elsewhere = directories
         .iter()
         .any(|segment| segment.starts_with("backup") || segment.contains("archive"))
-        || matches!(
-            segments.first().copied(),
-            Some(
-                "examples"
-                    | "example"
-                    | "docs"
-                    | "doc"
-                    | "benchmarks"
-                    | "benchmark"
-                    | "benches"
-                    | "asv_bench"
-            )
-        ) && segments.len() > 1;
+        || directories.iter().any(|segment| {
+            // `docs/`, `docs_src/`, `examples/`, `example_apps/`, `benchmarks/` at any depth.
+            let base = segment.split('_').next().unwrap_or(segment);
+            matches!(
+                base,
+                "docs" | "doc" | "examples" | "example" | "benchmarks" | "benchmark" | "benches"
+            ) || *segment == "asv_bench"
+        });
     if elsewhere {
         FileScope::Elsewhere
     } else if file.is_test {
@@ -610,8 +606,17 @@ pub fn discover_concepts_with(
         if info.scope == FileScope::Test {
             info.is_test_double = true;
         } else if info.named_double {
+            // Imported through a public module other than its own (`httpx:MockTransport`)
+            // is public API too.
+            let public_path = paths.get(&index).is_some_and(|p| {
+                p.keys().any(|path| {
+                    let module = path.split(':').next().unwrap_or_default();
+                    module != info.module && !is_private_module(module)
+                })
+            });
             let feature = re_export_paths.contains_key(&index)
-                || production_uses.get(&index).copied().unwrap_or(0) > 0;
+                || production_uses.get(&index).copied().unwrap_or(0) > 0
+                || public_path;
             if !feature && info.scope == FileScope::Production {
                 info.production_double = true;
             }

@@ -93,6 +93,12 @@ pub(crate) fn discovery_scope(
 ) -> ssot_index::concept_discovery::FileScope {
     use ssot_index::concept_discovery::FileScope;
     match scopes.of(&file.path) {
+        // Top-level `docs_src/` or `example_apps/` are examples though no default glob says so.
+        crate::scopes::PRODUCTION
+            if ssot_index::concept_discovery::default_file_scope(file) == FileScope::Elsewhere =>
+        {
+            FileScope::Elsewhere
+        }
         crate::scopes::PRODUCTION if file.is_test => FileScope::Test,
         crate::scopes::PRODUCTION => FileScope::Production,
         crate::scopes::TEST => FileScope::Test,

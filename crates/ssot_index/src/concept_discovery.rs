@@ -486,6 +486,7 @@ pub fn discover_concepts_with(
     // Bases: the first first-party base is the subclass relation; every framework base is a
     // key siblings are found by.
     let mut subclass_of: Vec<Option<usize>> = vec![None; classes.len()];
+    let mut first_party_bases: Vec<Vec<usize>> = vec![Vec::new(); classes.len()];
     for index in 0..classes.len() {
         let origin = classes[index].origin;
         let file = project.file(origin.file);
@@ -504,6 +505,7 @@ pub fn discover_concepts_with(
                     // The first first-party base, unless a later one names the same idea
                     // (`SimpleListFilter(FacetsMixin, ListFilter)` refines `ListFilter`).
                     if let Some(&base_index) = class_index.get(&target) {
+                        first_party_bases[index].push(base_index);
                         let same_stem = classes[base_index].stem_key == classes[index].stem_key;
                         let current_same = subclass_of[index]
                             .is_some_and(|b| classes[b].stem_key == classes[index].stem_key);
@@ -535,19 +537,19 @@ pub fn discover_concepts_with(
     // siblings wherever they hang in it.
     for index in 0..classes.len() {
         let mut inherited: Vec<(String, String)> = Vec::new();
-        let mut cursor = subclass_of[index];
-        let mut depth = 0;
-        while let Some(ancestor) = cursor {
-            if ancestor == index || depth >= 16 {
-                break;
+        let mut queue: Vec<usize> = first_party_bases[index].clone();
+        let mut seen: FxHashSet<usize> = FxHashSet::default();
+        // Every first-party ancestor, breadth first, bounded for pathological trees.
+        while let Some(ancestor) = queue.pop() {
+            if ancestor == index || !seen.insert(ancestor) || seen.len() > 64 {
+                continue;
             }
             for key in &classes[ancestor].bases {
                 if !classes[index].bases.contains(key) && !inherited.contains(key) {
                     inherited.push(key.clone());
                 }
             }
-            cursor = subclass_of[ancestor];
-            depth += 1;
+            queue.extend(first_party_bases[ancestor].iter().copied());
         }
         classes[index].bases.extend(inherited);
     }

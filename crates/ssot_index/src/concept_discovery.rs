@@ -535,6 +535,7 @@ pub fn discover_concepts_with(
     // Framework families are deep (`DateTimeField` → `DateField` → `Field`): a class's base
     // keys include those of its first-party ancestors, so classes of one hierarchy are
     // siblings wherever they hang in it.
+    let mut ancestors_of: Vec<Vec<usize>> = vec![Vec::new(); classes.len()];
     for index in 0..classes.len() {
         let mut inherited: Vec<(String, String)> = Vec::new();
         let mut queue: Vec<usize> = first_party_bases[index].clone();
@@ -552,6 +553,7 @@ pub fn discover_concepts_with(
             queue.extend(first_party_bases[ancestor].iter().copied());
         }
         classes[index].bases.extend(inherited);
+        ancestors_of[index] = seen.into_iter().collect();
     }
 
     // Reference counts, files and paths per class; alias names that imports give classes.
@@ -962,6 +964,7 @@ pub fn discover_concepts_with(
     }
 
     let stats = Stats {
+        ancestors_of: &ancestors_of,
         evidence: &evidence,
         aliases: &aliases,
         subclass_of: &subclass_of,
@@ -1047,6 +1050,8 @@ fn name_evidence_holds(
 
 /// Per-class facts the candidates are built from.
 struct Stats<'s> {
+    /// Every first-party ancestor of each class.
+    ancestors_of: &'s [Vec<usize>],
     evidence: &'s BTreeMap<usize, Vec<Evidence>>,
     aliases: &'s BTreeMap<usize, Vec<String>>,
     subclass_of: &'s [Option<usize>],
@@ -1064,6 +1069,7 @@ fn build_candidate(
     stats: &Stats<'_>,
 ) -> Option<ConceptCandidate> {
     let Stats {
+        ancestors_of,
         evidence,
         aliases,
         subclass_of,
@@ -1192,7 +1198,10 @@ fn build_candidate(
                 .copied(),
         );
         let class = &classes[member];
-        let refines_member = subclass_of[member].is_some_and(|base| members.contains(&base));
+        // Built on a member, directly or further up: a refinement, never a copy to retire.
+        let refines_member = ancestors_of[member]
+            .iter()
+            .any(|ancestor| members.contains(ancestor));
         let role = if member == canonical {
             MemberRole::Canonical
         } else if class.is_test_double && refines_member && !class.stem.test_double_word {
@@ -1209,7 +1218,7 @@ fn build_candidate(
         } else if ancestors.contains(&member) || (class.interface && !classes[canonical].interface)
         {
             MemberRole::Base
-        } else if subclass_of[member].is_some_and(|base| members.contains(&base)) {
+        } else if refines_member {
             MemberRole::Subclass
         } else {
             if class.scope == FileScope::Production {

@@ -8,8 +8,9 @@
 //! - **subclass**: a class whose base resolves to another and whose name has the same stem;
 //! - **name**: equal stems after stripping decoration words ([`concept_names`], the `I` of an
 //!   interface included). Plain classes, data classes and enums with one specific stem (two
-//!   or more words) are grouped on the name alone; classes that subclass different framework
-//!   bases, and one-word stems (`Config`), need shared methods or fields as well;
+//!   or more words) are grouped on the name alone; classes in two different framework
+//!   hierarchies need nearly equal bodies, and one-word stems (`Config`) shared methods or
+//!   fields;
 //! - **methods**: public-method sets with Jaccard similarity ≥ 0.7 over ≥ 4 methods, between
 //!   classes whose stems end in the same word;
 //! - **fields**: data shapes (dataclasses, enums, `TypedDict`, `NamedTuple`, models) of one

@@ -16,6 +16,7 @@
 
 pub mod census;
 pub mod concept_discovery;
+pub mod concept_factories;
 pub mod concept_names;
 pub mod import_time;
 pub mod modules;

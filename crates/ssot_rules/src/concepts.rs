@@ -30,6 +30,8 @@ pub struct ConceptDeclaration {
     pub accessors: Vec<String>,
     /// The sanctioned constructor (`module:function` or `module:Class.method`).
     pub factory: Option<String>,
+    /// Definitions that look like the concept but are not copies of it: SSOT204 leaves them be.
+    pub allow: Vec<String>,
 }
 
 /// A callable declared in a concept: a module-level function or class, or a method of a
@@ -58,6 +60,8 @@ pub struct ResolvedConcept {
     pub accessors: Vec<DeclaredCallable>,
     /// The declared sanctioned constructor.
     pub factory: Option<DeclaredCallable>,
+    /// Definitions declared not to be copies (SSOT204), with their declared symbols.
+    pub allow: Vec<(String, Origin)>,
 }
 
 impl ResolvedConcept {
@@ -335,7 +339,15 @@ pub fn resolve_concepts<'p>(
             },
             None => None,
         };
+        let mut allow = Vec::new();
+        for allowed in &declaration.allow {
+            match resolve_symbol(resolver, allowed) {
+                Ok(origin) => allow.push((allowed.clone(), origin)),
+                Err(problem) => errors.push(error("allow", allowed, problem)),
+            }
+        }
         concepts.push(ResolvedConcept {
+            allow,
             name: declaration.name.clone(),
             canonical_path: declaration.canonical.clone(),
             canonical,

@@ -93,6 +93,7 @@ pub fn declarations(config: &Config) -> Vec<ConceptDeclaration> {
             shims: concept.shims.clone(),
             accessors: concept.accessors.clone(),
             factory: concept.factory.clone(),
+            allow: concept.allow.clone(),
         })
         .collect()
 }

@@ -9,6 +9,14 @@ finding it does not judge yet (to be read by hand and added to `verdicts.tsv`).
 
     python3 ecosystem/precision/run.py [--ssot target/release/ssot] [--dir /tmp/ssot-precision]
     python3 ecosystem/precision/run.py --wrappers     # the SSOT202 sample of ssot202/RESULTS.md
+    python3 ecosystem/precision/run.py --ecosystem    # every rule on ecosystem/projects.toml
+
+`--ecosystem` runs on the trees `python3 ecosystem/run.py` extracted into ecosystem/.cache/src,
+with the configuration a new user would have: the tree's ssot.toml (import roots, as the
+ecosystem run writes it) plus the concepts `ssot init` proposes for it. Every rule is
+selected; the sample is at most 25 findings per rule drawn with the seed given (`--seed`,
+written down in PRECISION.md), and the census of `ssot scan` is checked: no symbol may list a
+path whose only importer is the origin's own package `__init__` (its public re-export).
 
 Findings are keyed by (rule, tree, path:line); a judged finding whose line moved or whose
 rule changed its mind shows up as not judged, never silently as judged.
@@ -153,28 +161,108 @@ def sample(findings: list[tuple]) -> dict[str, list[tuple]]:
     return out
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--ssot", default=str(HERE.parents[1] / "target/release/ssot"))
-    parser.add_argument("--dir", default="/tmp/ssot-precision")
-    parser.add_argument("--wrappers", action="store_true",
-                        help="SSOT202 on wrapped classes declared as concepts (ssot202/RESULTS.md)")
-    args = parser.parse_args()
-    root = Path(args.dir)
-    configs = HERE / "ssot202" if args.wrappers else HERE
-    wanted = WRAPPER_TREES if args.wrappers else TREES
-    trees = fetch(root, ecosystem_helpers(), wanted)
-    rules = "SSOT202" if args.wrappers else RULES
-    out = root / ("out-wrappers" if args.wrappers else "out")
-    findings = run_checks(Path(args.ssot), trees, configs, rules, out)
-    with open(configs / "verdicts.tsv", newline="") as f:
-        verdicts = {(r["code"], r["tree"], r["location"]): r["verdict"]
-                    for r in csv.DictReader(f, delimiter="\t")}
+ECOSYSTEM_SAMPLE = 25
+
+
+def ecosystem_trees() -> dict[str, Path]:
+    """The trees of ecosystem/projects.toml that ecosystem/run.py extracted: key -> tree."""
+    run = ecosystem_helpers()
+    _, projects = run.load_manifest()
+    trees = {}
+    for project in projects:
+        tree = run.SRC / project.key
+        if not (tree / "ssot.toml").is_file():
+            raise SystemExit(f"{tree} is missing: run `python3 ecosystem/run.py` first")
+        trees[project.key] = tree
+    return trees
+
+
+def ecosystem_config(ssot: Path, key: str, tree: Path, out: Path) -> Path:
+    """The tree's ssot.toml with the concepts `ssot init` proposes, in `out`."""
+    config = out / f"{key}.toml"
+    config.write_text((tree / "ssot.toml").read_text())
+    result = subprocess.run([str(ssot), "init", str(tree), "--config", str(config), "--force"],
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{key}: `ssot init` exited with {result.returncode}\n{result.stderr}")
+    return config
+
+
+def own_package_census_entries(tree: Path, scan: dict) -> list[str]:
+    """Census symbols with a path imported only by the origin's own package `__init__`: the
+    package's public re-export counted as a use (what issue 14 item 6 removed)."""
+    bad = []
+    for symbol in scan["symbols"]:
+        defined = symbol["defined_at"]["path"]
+        packages = {f"{directory}/__init__.py" for directory in parents(defined)}
+        packages |= {p + "i" for p in packages}
+        for path in symbol["paths"]:
+            examples = {e["path"] for e in path.get("examples", [])}
+            complete = path["files"] <= len(examples)
+            if complete and examples and examples <= packages:
+                bad.append(f"{symbol['origin']}: {path['path']} only in {sorted(examples)}")
+    return bad
+
+
+def parents(path: str) -> list[str]:
+    """`a/b/c.py` -> [`a/b`, `a`]."""
+    parts = path.split("/")[:-1]
+    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+
+def run_ecosystem(ssot: Path, out: Path) -> tuple[list[tuple], list[str]]:
+    """Findings of every rule on every ecosystem tree, and the census violations."""
+    out.mkdir(parents=True, exist_ok=True)
+    findings, census = [], []
+    for key, tree in ecosystem_trees().items():
+        print(f"{key}: init, check, scan", file=sys.stderr)
+        config = ecosystem_config(ssot, key, tree, out)
+        result = subprocess.run(
+            [str(ssot), "check", str(tree), "--config", str(config), "--select", "ALL",
+             "--output-format", "json", "--exit-zero", "--no-baseline"],
+            capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"{key}: ssot check exited with {result.returncode}\n{result.stderr}")
+        (out / f"{key}.check.json").write_text(result.stdout)
+        for d in json.loads(result.stdout)["diagnostics"]:
+            findings.append((d["code"], key, d["path"], d["line"], d["column"], d["message"]))
+        result = subprocess.run([str(ssot), "scan", str(tree), "--output-format", "json"],
+                                capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise SystemExit(f"{key}: ssot scan exited with {result.returncode}\n{result.stderr}")
+        (out / f"{key}.scan.json").write_text(result.stdout)
+        census += [f"{key}: {line}"
+                   for line in own_package_census_entries(tree, json.loads(result.stdout))]
+    return findings, census
+
+
+def ecosystem_sample(findings: list[tuple], seed: int) -> dict[str, list[tuple]]:
+    """At most ECOSYSTEM_SAMPLE findings per rule: all of them, or a simple random sample
+    (seed `seed`) of the sorted list."""
+    by_rule = collections.defaultdict(list)
+    for finding in findings:
+        by_rule[finding[0]].append(finding)
+    out = {}
+    for rule, items in sorted(by_rule.items()):
+        items.sort(key=lambda f: (f[1], f[2], f[3], f[4], f[5]))
+        if len(items) > ECOSYSTEM_SAMPLE:
+            items = sorted(random.Random(seed).sample(items, ECOSYSTEM_SAMPLE),
+                           key=lambda f: (f[1], f[2], f[3], f[4], f[5]))
+        out[rule] = items
+    return out
+
+
+def print_table(findings: list[tuple], sampled: dict[str, list[tuple]],
+                verdicts: dict[tuple, str], reasons: dict[tuple, str] | None = None) -> list[tuple]:
+    """The per-rule table; returns the sampled findings not judged yet. With `reasons`, a
+    column counts the judged findings whose reason starts with "config-induced" (the rule did
+    what the configuration says, but the configuration's concept or accessor is not one)."""
     totals = collections.Counter(f[0] for f in findings)
-    print("| rule | findings | sampled | TRUE | FALSE | not judged | precision |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    extra = " config-induced |" if reasons is not None else ""
+    print(f"| rule | findings | sampled | TRUE | FALSE | not judged | precision |{extra}")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |" + (" ---: |" if extra else ""))
     unjudged = []
-    for rule, picked in sample(findings).items():
+    for rule, picked in sampled.items():
         counts = collections.Counter()
         for finding in picked:
             verdict = verdicts.get((rule, finding[1], f"{finding[2]}:{finding[3]}"))
@@ -183,8 +271,54 @@ def main() -> None:
                 unjudged.append(finding)
         judged = counts["TRUE"] + counts["FALSE"]
         share = f"{counts['TRUE']}/{judged} = {100 * counts['TRUE'] / judged:.0f}%" if judged else "-"
+        induced = ""
+        if reasons is not None:
+            keys = [(rule, f[1], f"{f[2]}:{f[3]}") for f in picked]
+            induced = f" {sum(reasons.get(k, '').startswith('config-induced') for k in keys)} |"
         print(f"| {rule} | {totals[rule]} | {len(picked)} | {counts['TRUE']} | "
-              f"{counts['FALSE']} | {counts[None]} | {share} |")
+              f"{counts['FALSE']} | {counts[None]} | {share} |{induced}")
+    return unjudged
+
+
+def read_verdicts(path: Path, column: str = "verdict") -> dict[tuple, str]:
+    with open(path, newline="") as f:
+        return {(r["code"], r["tree"], r["location"]): r[column]
+                for r in csv.DictReader(f, delimiter="\t")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ssot", default=str(HERE.parents[1] / "target/release/ssot"))
+    parser.add_argument("--dir", default="/tmp/ssot-precision")
+    parser.add_argument("--wrappers", action="store_true",
+                        help="SSOT202 on wrapped classes declared as concepts (ssot202/RESULTS.md)")
+    parser.add_argument("--ecosystem", action="store_true",
+                        help="every rule on the trees of ecosystem/projects.toml, `ssot init` concepts")
+    parser.add_argument("--seed", type=int, default=1414,
+                        help="the sample's seed with --ecosystem (PRECISION.md names the one used)")
+    args = parser.parse_args()
+    root = Path(args.dir)
+    if args.ecosystem:
+        findings, census = run_ecosystem(Path(args.ssot), root / "out-ecosystem")
+        verdicts = read_verdicts(HERE / "verdicts.tsv")
+        reasons = read_verdicts(HERE / "verdicts.tsv", "reason")
+        unjudged = print_table(findings, ecosystem_sample(findings, args.seed), verdicts, reasons)
+        print(f"\ncensus entries whose extra path is the package's own `__init__`: {len(census)}")
+        for line in census:
+            print(f"  {line}")
+        for finding in unjudged:
+            print(f"not judged: {finding[0]}\t{finding[1]}\t{finding[2]}:{finding[3]}\t{finding[5]}")
+        if census:
+            raise SystemExit(1)
+        return
+    configs = HERE / "ssot202" if args.wrappers else HERE
+    wanted = WRAPPER_TREES if args.wrappers else TREES
+    trees = fetch(root, ecosystem_helpers(), wanted)
+    rules = "SSOT202" if args.wrappers else RULES
+    out = root / ("out-wrappers" if args.wrappers else "out")
+    findings = run_checks(Path(args.ssot), trees, configs, rules, out)
+    verdicts = read_verdicts(configs / "verdicts.tsv")
+    unjudged = print_table(findings, sample(findings), verdicts)
     for finding in unjudged:
         print(f"not judged: {finding[0]}\t{finding[1]}\t{finding[2]}:{finding[3]}\t{finding[5]}")
 

@@ -82,6 +82,9 @@ pub struct ConceptConfig {
     /// Compatibility modules allowed to re-export, reported as legacy.
     #[serde(default)]
     pub shims: Vec<String>,
+    /// Definitions that look like the concept but are not copies of it (SSOT204 leaves them be).
+    #[serde(default)]
+    pub allow: Vec<String>,
 }
 
 #[derive(Deserialize)]

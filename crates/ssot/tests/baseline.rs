@@ -429,3 +429,49 @@ fn malformed_baseline_is_an_error_naming_the_file() {
         }
     }
 }
+
+/// `baseline --scope test` records and removes the test scope's entries only; entries of
+/// other scopes stay, and `check --scope` neither counts nor reports them as fixed.
+#[test]
+fn baseline_scope_records_and_shrinks_only_its_scopes() {
+    let dir = project(
+        "",
+        &[
+            ("app/one.py", NON_CANONICAL),
+            ("tests/test_one.py", NON_CANONICAL),
+        ],
+    );
+    let (code, stdout, stderr) = baseline(dir.path(), &["--scope", "test"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("with 1 entry"), "{stdout}");
+    let paths = |dir: &Path| -> Vec<String> {
+        baseline_entries(dir)
+            .iter()
+            .map(|e| e["path"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(paths(dir.path()), ["tests/test_one.py"]);
+    // The whole project: the production violation is new.
+    let (code, report) = check(dir.path());
+    assert_eq!(code, 1);
+    assert_eq!(shown(&report), vec![diagnostic("app/one.py", 1, "SSOT101")]);
+
+    // Grow the production entry in, then fix the test file: a `--scope production` run
+    // cannot judge the test entry, so it keeps it.
+    let (code, _, stderr) = baseline(dir.path(), &["--grow"]);
+    assert_eq!(code, 0, "{stderr}");
+    write(dir.path(), "tests/test_one.py", CANONICAL);
+    let (code, stdout, stderr) = baseline(dir.path(), &["--scope", "production"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("is up to date (2 entries)"), "{stdout}");
+    let (_, stdout, _) = run(ssot()
+        .args(["check", "--output-format", "json", "--scope", "production"])
+        .arg(dir.path()));
+    let report: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["summary"]["baselined"], 1, "{report}");
+    assert_eq!(report["summary"]["fixed_since_baseline"], 0, "{report}");
+    let (code, stdout, stderr) = baseline(dir.path(), &["--scope", "test"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("Removed 1 entry"), "{stdout}");
+    assert_eq!(paths(dir.path()), ["app/one.py"]);
+}

@@ -385,3 +385,113 @@ fn fix_follows_the_line_length_and_sorter_settings_of_ruff() {
          from pkg.zeta import Z\n\nprint(os, Manager, helper, Z)\n"
     );
 }
+
+/// The canonical policy's public API counted alike by `init`, `check` and `fix`: the public
+/// package `pkg.api` is never proposed as a shim; its own re-export statements (straight from
+/// the defining module, or from a submodule as another name) are neither reported nor counted; a user's import through it is a non-canonical reference before the
+/// fix and a canonical one after it.
+#[test]
+fn public_api_re_exports_count_alike_in_init_check_and_fix() {
+    let dir = text_project(&[
+        (
+            "pkg/__init__.py",
+            "from ._core import Manager\n\n__all__ = ['Manager']\n",
+        ),
+        (
+            "pkg/_core.py",
+            "class Manager:\n    def send(self, m):\n        return m\n\n    def close(self):\n        pass\n",
+        ),
+        (
+            "pkg/simple.py",
+            "class SimpleManager:\n    def send(self, m):\n        return m\n\n    def close(self):\n        pass\n",
+        ),
+        (
+            "pkg/api/__init__.py",
+            "from pkg._core import Manager\nfrom ._v1 import Manager as V1Manager\n\n__all__ = ['Manager', 'V1Manager']\n",
+        ),
+        ("pkg/api/_v1.py", "from pkg.api import Manager\n"),
+        ("pkg/compat.py", "from ._core import Manager\n"),
+        ("app/__init__.py", ""),
+        ("app/a.py", "from pkg import Manager\n"),
+        ("app/b.py", "from pkg.api import Manager\n"),
+        ("app/c.py", "from pkg._core import Manager\n"),
+        ("app/d.py", "from pkg.compat import Manager\n"),
+        ("app/e.py", "from pkg.simple import SimpleManager\n"),
+        ("tests/test_a.py", "from pkg import Manager\n"),
+    ]);
+    let (code, _, stderr) = run(ssot().arg("init").arg(dir.path()));
+    assert_eq!(code, 0, "{stderr}");
+    let config = read(dir.path(), "ssot.toml");
+    assert!(config.contains("canonical = \"pkg:Manager\""), "{config}");
+    assert!(config.contains("\"pkg.compat\""), "{config}");
+    assert!(!config.contains("\"pkg.api\""), "{config}");
+
+    let (_, stdout, stderr) = run(ssot()
+        .args(["check", "--output-format", "json", "--select", "SSOT101"])
+        .arg(dir.path()));
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect(&stderr);
+    let flagged: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    // Not `pkg/api/__init__.py` nor `pkg/__init__.py`: their statements are the public API.
+    assert_eq!(flagged, ["app/b.py", "app/c.py", "app/d.py"]);
+    let concept = &report["concepts"][0];
+    assert_eq!(
+        (
+            concept["canonical_references"].clone(),
+            concept["references"].clone()
+        ),
+        (2.into(), 6.into()),
+        "{concept}"
+    );
+
+    let (_, stdout, stderr) = run(ssot()
+        .args(["fix", "--output-format", "json"])
+        .arg(dir.path()));
+    let fixed: serde_json::Value = serde_json::from_str(&stdout).expect(&stderr);
+    let concept = &fixed["concepts"][0];
+    assert_eq!(concept["before"]["canonical_references"], 2, "{concept}");
+    assert_eq!(concept["before"]["references"], 6, "{concept}");
+    assert_eq!(concept["after"]["canonical_references"], 5, "{concept}");
+    assert_eq!(concept["after"]["references"], 6, "{concept}");
+    assert_eq!(read(dir.path(), "app/b.py"), "from pkg import Manager\n");
+    assert_eq!(
+        read(dir.path(), "pkg/api/__init__.py"),
+        "from pkg._core import Manager\nfrom ._v1 import Manager as V1Manager\n\n__all__ = ['Manager', 'V1Manager']\n"
+    );
+}
+
+/// `fix --scope test` rewrites the test file's import only, counts only the test scope's
+/// violations as remaining, and rejects an unknown scope.
+#[test]
+fn fix_scope_limits_the_files_it_rewrites() {
+    let dir = text_project(&[
+        ("pyproject.toml", &format!("[tool.ssot]\n\n{CONCEPT}")),
+        ("pkg/__init__.py", ""),
+        ("pkg/core.py", "class Manager:\n    pass\n"),
+        ("pkg/legacy.py", "from pkg.core import Manager\n"),
+        ("app.py", "from pkg.legacy import Manager\n"),
+        ("tests/test_app.py", "from pkg.legacy import Manager\n"),
+    ]);
+    let (code, _, stderr) = run(ssot().args(["fix", "--scope", "nowhere"]).arg(dir.path()));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("unknown scope `nowhere`"), "{stderr}");
+    let (code, _, stderr) = run(ssot().args(["fix", "--scope", "test"]).arg(dir.path()));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(
+        read(dir.path(), "tests/test_app.py"),
+        "from pkg.core import Manager\n"
+    );
+    assert_eq!(
+        read(dir.path(), "app.py"),
+        "from pkg.legacy import Manager\n"
+    );
+    let (code, _, stderr) = run(ssot()
+        .args(["fix", "--scope", "production"])
+        .arg(dir.path()));
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(read(dir.path(), "app.py"), "from pkg.core import Manager\n");
+}

@@ -65,9 +65,9 @@ fn declared_accessors_are_reported_and_the_declared_factory_is_not() {
     assert_eq!(
         messages(&stdout),
         vec![
-            "accessor `pkg.access:admin_manager` hands every caller one shared instance \
-             (concept `manager`), declared in the concept's `accessors`; create one per owner \
-             with `pkg.access:manager_for`"
+            "call of accessor `pkg.access:admin_manager`, which the concept's `accessors` \
+             declares to hand out one shared instance (concept `manager`; ssot does not read a \
+             declared accessor's body); create one per owner with `pkg.access:manager_for`"
         ]
     );
 

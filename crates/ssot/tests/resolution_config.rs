@@ -146,3 +146,32 @@ fn external_modules_are_open_and_scan_names_the_broken_link() {
         "{text}"
     );
 }
+
+/// setuptools vendors part of the `jaraco` namespace (`_vendor/jaraco/text`, no
+/// `__init__.py` in `jaraco/`) and its tests import `jaraco.path` from the installed test
+/// extra: a declared dependency's portion of a namespace package is third-party, while a
+/// portion nobody declares still dangles.
+#[test]
+fn declared_portion_of_a_namespace_package_is_third_party() {
+    let dir = text_project(&[
+        (
+            "pyproject.toml",
+            "[project]\nname = 'x'\ndependencies = ['jaraco.text']\n\
+             [project.optional-dependencies]\ntest = ['jaraco.path>=3.2', 'jaraco.envs']\n",
+        ),
+        ("ssot.toml", "src = ['.', '_vendor']\n"),
+        (
+            "_vendor/jaraco/text/__init__.py",
+            "def wrap(s):\n    return s\n",
+        ),
+        (
+            "tests/test_a.py",
+            "import jaraco.path\nfrom jaraco import path, envs\nfrom jaraco.envs import VEnv\n\
+             from jaraco.text import wrap\nfrom jaraco.text import unwrap\nimport jaraco.gone\n",
+        ),
+    ]);
+    let lines = concise(dir.path());
+    assert_eq!(lines.len(), 2, "{lines:#?}");
+    assert!(lines[0].contains("`jaraco.text:unwrap`"), "{lines:#?}");
+    assert!(lines[1].contains("`jaraco.gone`"), "{lines:#?}");
+}

@@ -54,7 +54,8 @@ pub struct FileFacts {
     /// not one inside a function): the module may load others at import time.
     #[serde(default)]
     pub registers_modules_at_import: bool,
-    /// Module-level assignments to an attribute of a name (`base.dialect = X`): when the name
+    /// Module-level assignments to an attribute of a name (`base.dialect = X`), and
+    /// `setattr(M, "N", v)` / `monkeypatch.setattr(M, "N", v)` calls anywhere: when the name
     /// is a module, they bind a name in that module from outside it. Dotted, root first.
     pub attribute_assignments: Vec<String>,
     /// Syntax errors; the other facts are what the parser recovered.
@@ -307,11 +308,28 @@ pub struct Definition {
     pub class: Option<Box<ClassFacts>>,
     /// For functions: decorators as dotted names.
     pub decorators: Vec<String>,
+    /// For module-level functions: what concept discovery reads of a function (parameters,
+    /// `async`, what it returns).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub function: Option<Box<FunctionFacts>>,
     /// Binds a name in the module namespace (at module level, or through `global`).
     pub module_level: bool,
     pub span: Span,
     pub position: Position,
     pub context: StmtContext,
+}
+
+/// What a module-level function looks like from outside: enough to tell a factory or an
+/// accessor of a class and to compare two definitions of one function.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunctionFacts {
+    /// Every parameter name, in order (`*args` and `**kwargs` without their stars).
+    pub params: Vec<String>,
+    pub is_async: bool,
+    /// What its `return` statements hand back, as dotted names written in the module: the
+    /// callee of `return X(...)` and a returned name (`return _instance`), in source order
+    /// without repeats.
+    pub returns: Vec<String>,
 }
 
 /// What a class looks like from outside.
@@ -339,6 +357,16 @@ pub struct ClassFacts {
     /// as dotted names written in the class's module. Recorded only when calls are
     /// ([`CallDetail::Names`] and up).
     pub implements: Vec<String>,
+    /// The data fields the class body declares, in source order without repeats: annotated
+    /// names (`port: int`, with or without a value) and plain assignments to names that are
+    /// not dunders (enum members, `NamedTuple` defaults). What data-shape duplicates are
+    /// compared by.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+    /// The class docstring declares the class a single source of truth ("single source of
+    /// truth", "SSOT", "canonical").
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub declares_canonical: bool,
 }
 
 /// `attribute = dotted` in a class body: the class attribute names what `dotted` names.

@@ -12,6 +12,7 @@ pub const DECORATION_WORDS: &[&str] = &[
     "isolated",
     "impl",
     "implementation",
+    "interface",
     "v1",
     "v2",
     "v3",
@@ -60,6 +61,29 @@ pub fn split_words(name: &str) -> Vec<String> {
     words
 }
 
+/// `IExecutionEngine`, `_IStore`: an `I` followed by a capitalised word, the interface naming
+/// convention (zope.interface, C#-style code).
+pub fn is_interface_prefixed(name: &str) -> bool {
+    let bytes = name.trim_start_matches('_').as_bytes();
+    bytes.len() >= 3
+        && bytes[0] == b'I'
+        && bytes[1].is_ascii_uppercase()
+        && bytes[2].is_ascii_lowercase()
+}
+
+/// Whether a class name says it is an interface or an abstract base (`IStore`,
+/// `AbstractStore`, `BaseStore`, `StoreBase`, `StoreABC`): decoration of the concept it
+/// names, not a concept of its own.
+pub fn names_an_interface(name: &str) -> bool {
+    is_interface_prefixed(name)
+        || split_words(name).iter().any(|word| {
+            matches!(
+                word.as_str(),
+                "abstract" | "base" | "abc" | "interface" | "protocol"
+            )
+        })
+}
+
 /// A name without decoration or test-double words: the words of the idea.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct NameStem {
@@ -71,7 +95,12 @@ pub struct NameStem {
 impl NameStem {
     pub fn of(name: &str) -> Self {
         let mut test_double_word = false;
-        let words = split_words(name)
+        let mut split = split_words(name);
+        // `IExecutionEngine`: the `I` of an interface decorates the name it prefixes.
+        if is_interface_prefixed(name) {
+            split.remove(0);
+        }
+        let words = split
             .into_iter()
             .filter(|word| {
                 if TEST_DOUBLE_WORDS.contains(&word.as_str()) {
@@ -151,6 +180,15 @@ mod tests {
             assert!(stem.test_double_word);
         }
         assert!(!NameStem::of("WebSocketManager").test_double_word);
+    }
+
+    #[test]
+    fn interface_prefix_is_decoration() {
+        assert_eq!(NameStem::of("IExecutionEngine").key(), "executionengine");
+        assert_eq!(NameStem::of("IOError").key(), "ioerror");
+        assert!(names_an_interface("IExecutionEngine"));
+        assert!(names_an_interface("AbstractStore"));
+        assert!(!names_an_interface("Store"));
     }
 
     #[test]

@@ -17,6 +17,7 @@
 
 pub mod census;
 pub mod concept_discovery;
+pub mod concept_factories;
 pub mod concept_names;
 pub mod first_party_uses;
 pub mod import_time;

@@ -80,6 +80,9 @@ pub struct ModuleTable {
     first_party: FxHashMap<String, ()>,
     /// [`ModuleSettings::external_modules`].
     external_modules: Vec<String>,
+    /// Dotted import names of declared dependencies (`jaraco.path`), which install a portion
+    /// of a namespace package.
+    third_party_portions: Vec<String>,
 }
 
 struct Claim {
@@ -111,6 +114,12 @@ impl ModuleTable {
     ) -> Self {
         let mut table = ModuleTable {
             external_modules: settings.external_modules.clone(),
+            third_party_portions: settings
+                .third_party
+                .iter()
+                .filter(|name| name.contains('.'))
+                .cloned()
+                .collect(),
             ..ModuleTable::default()
         };
         let mut claims = Vec::new();
@@ -279,6 +288,27 @@ impl ModuleTable {
     /// Whether any external module is configured.
     pub fn has_external_modules(&self) -> bool {
         !self.external_modules.is_empty()
+    }
+
+    /// Whether `module` (not in the tree) is, or is below, another distribution's portion of a
+    /// namespace package: a declared dependency's dotted import name (`jaraco.path` from
+    /// `jaraco.path>=3` in the test extras) whose parent is a namespace package of the tree
+    /// (a directory without `__init__.py`, `setuptools/_vendor/jaraco`). At run time that
+    /// distribution adds the portion to the namespace package's path.
+    pub fn is_third_party_portion(&self, module: &str) -> bool {
+        self.third_party_portions.iter().any(|portion| {
+            let below = match module.strip_prefix(portion.as_str()) {
+                Some(rest) => rest.is_empty() || rest.starts_with('.'),
+                None => false,
+            };
+            below
+                && self.get(portion).is_none()
+                && portion.rsplit_once('.').is_some_and(|(parent, _)| {
+                    self.get(parent).is_some_and(|id| {
+                        self.module(id).file.is_none() && !self.module(id).is_unread
+                    })
+                })
+        })
     }
 
     /// Whether `module` is one of the configured external modules (or below one): it exists

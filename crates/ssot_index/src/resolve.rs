@@ -204,18 +204,20 @@ impl<'p> Resolver<'p> {
         }
     }
 
-    /// A module path the project has no file for. Outside the project it is external; below a
-    /// module that registers modules at run time (or an extension module) it may exist: open.
-    /// Otherwise it dangles, also below a namespace package: another installed distribution
-    /// could provide that portion, but ssot judges the tree it is given, as CPython would
-    /// with only that tree on the path.
+    /// A module path the project has no file for. Outside the project it is external, and so
+    /// is a declared dependency's portion of one of the tree's namespace packages
+    /// (`jaraco.path` beside a vendored `jaraco/`); below a module that registers modules at
+    /// run time (or an extension module) it may exist: open. Otherwise it dangles, also below
+    /// a namespace package: another installed distribution could provide that portion, but
+    /// unless the project declares it, ssot judges the tree it is given, as CPython would with
+    /// only that tree on the path.
     fn missing_module(&self, module: &str, name: Option<&str>) -> Resolution {
         let modules = &self.project.modules;
         let external = || Resolution::External {
             module: module.to_string(),
             name: name.map(str::to_string),
         };
-        if !modules.is_first_party(module) {
+        if !modules.is_first_party(module) || modules.is_third_party_portion(module) {
             return external();
         }
         if modules.is_external(module) {
@@ -430,6 +432,16 @@ impl<'p> Resolver<'p> {
         if let Some(reason) = open {
             return Resolution::Open(reason);
         }
+        if file.is_none() {
+            // `from jaraco import path`: a declared dependency's portion of the namespace.
+            let submodule = format!("{}.{name}", project.modules.module(module).name);
+            if project.modules.is_third_party_portion(&submodule) {
+                return Resolution::External {
+                    module: submodule,
+                    name: None,
+                };
+            }
+        }
         if project.modules.has_external_modules() {
             let submodule = format!("{}.{name}", project.modules.module(module).name);
             if project.modules.is_external(&submodule) {
@@ -494,9 +506,13 @@ impl<'p> Resolver<'p> {
                     Resolution::Dangling { .. } | Resolution::Cycle => StarExport::No,
                     // A submodule is exported only when the module binds it itself (or imports
                     // it, which binds it too), and `__getattr__` does not take part in star
-                    // imports.
-                    Resolution::Module(_)
-                        if !explicitly_bound && !self.imports_own_submodule(source, name) =>
+                    // imports. A module the source's own star import brought (`weighted`,
+                    // bound in `shortest_paths` by importing it, star-imported from there
+                    // into `algorithms`) is bound in the source and exported like any name.
+                    Resolution::Module(module)
+                        if !explicitly_bound
+                            && project.modules.submodule(source, name) == Some(module)
+                            && !self.imports_own_submodule(source, name) =>
                     {
                         StarExport::No
                     }

@@ -187,3 +187,125 @@ fn families_with_production_duplicates_rank_first() {
     assert!(names[0].starts_with("session-manager"), "{output}");
     assert!(names[1].starts_with("result-cache"), "{output}");
 }
+
+/// One `Command` per module of a `commands` package is a plugin layout, and estimators that
+/// share a framework base implement its API: neither is a family.
+#[test]
+fn plugin_layouts_and_framework_siblings_stay_apart() {
+    let command = "from base import BaseCommand\nclass Command(BaseCommand):\n    def handle(self): ...\n    def add_arguments(self, parser): ...\n";
+    let scaler = |name: &str| {
+        format!("from sklearn.base import TransformerMixin\nclass {name}(TransformerMixin):\n    def fit(self, x): ...\n    def transform(self, x): ...\n    def partial_fit(self, x): ...\n    def inverse_transform(self, x): ...\n")
+    };
+    let output = discover(&[
+        ("base.py", "class BaseCommand:\n    def handle(self): ...\n"),
+        ("commands/__init__.py", ""),
+        ("commands/migrate.py", command),
+        ("commands/shell.py", command),
+        ("commands/serve.py", command),
+        ("scalers/__init__.py", ""),
+        ("scalers/standard.py", &scaler("StandardScaler")),
+        ("scalers/minmax.py", &scaler("MinMaxScaler")),
+    ]);
+    assert_eq!(output, "", "{output}");
+}
+
+/// Many same-named plain classes, data classes and enums are the biggest families, whatever
+/// their methods; enums with equal members are one concept under different names.
+#[test]
+fn same_named_classes_and_data_shapes_group() {
+    let output = discover(&[
+        ("a/__init__.py", ""),
+        ("a/metrics.py", "class PrometheusExporter:\n    def export(self): ...\n"),
+        ("b/__init__.py", ""),
+        ("b/metrics.py", "class PrometheusExporter:\n    def push(self): ...\n    def close(self): ...\n"),
+        ("c/__init__.py", ""),
+        ("c/health.py", "import enum\nclass HealthStatus(enum.Enum):\n    HEALTHY = 1\n    DEGRADED = 2\n    UNHEALTHY = 3\n"),
+        ("d/__init__.py", ""),
+        ("d/state.py", "from enum import Enum\nclass ServiceStatus(Enum):\n    HEALTHY = 'h'\n    DEGRADED = 'd'\n    UNHEALTHY = 'u'\n"),
+        ("e/__init__.py", ""),
+        ("e/results.py", "from dataclasses import dataclass\n@dataclass\nclass ValidationResult:\n    ok: bool\n    errors: list\n"),
+        ("f/__init__.py", ""),
+        ("f/results.py", "from dataclasses import dataclass\n@dataclass\nclass ValidationResult:\n    valid: bool\n    messages: list\n    warnings: list\n"),
+    ]);
+    insta::assert_snapshot!(output);
+}
+
+/// An import alias names the concept; an `I`-prefixed interface decorates the name; the
+/// subclass everybody uses wins the canonical over its base.
+#[test]
+fn alias_names_interfaces_and_subclasses_competing_for_canonical() {
+    let output = discover(&[
+        ("engine/__init__.py", ""),
+        ("engine/interface.py", "class IExecutionEngine:\n    def run(self): ...\n"),
+        ("engine/base.py", "from engine.interface import IExecutionEngine\nclass ExecutionEngine(IExecutionEngine):\n    def run(self): ...\n"),
+        ("engine/unified.py", "from engine.base import ExecutionEngine\nclass UnifiedExecutionEngine(ExecutionEngine):\n    def run(self): ...\n"),
+        ("legacy/__init__.py", ""),
+        ("legacy/engine.py", "class ExecutionEngine:\n    def run(self): ...\n    def stop(self): ...\n"),
+        ("tools/__init__.py", ""),
+        ("tools/scoped.py", "class RequestScopedToolDispatcher:\n    def dispatch(self, call): ...\n"),
+        ("tools/legacy.py", "class ToolDispatcher:\n    def dispatch(self, call): ...\n    def register(self, tool): ...\n"),
+        ("app1.py", "from tools.scoped import RequestScopedToolDispatcher as ToolDispatcher\nfrom engine.unified import UnifiedExecutionEngine\n"),
+        ("app2.py", "from tools.scoped import RequestScopedToolDispatcher as ToolDispatcher\nfrom engine.unified import UnifiedExecutionEngine\n"),
+    ]);
+    insta::assert_snapshot!(output);
+}
+
+/// Examples and docs are never proposed as canonical; a docstring that declares the single
+/// source of truth breaks a tie; a production mock nobody uses is a finding, a production
+/// `DummyClassifier` that the package exports is a feature.
+#[test]
+fn scopes_declarations_and_production_doubles() {
+    let manager = "    def connect(self): ...\n    def send(self): ...\n";
+    let output = discover(&[
+        ("examples/__init__.py", ""),
+        ("examples/demo.py", &format!("class SessionStore:\n{manager}")),
+        ("app/__init__.py", ""),
+        ("app/a.py", &format!("class SessionStore:\n{manager}")),
+        ("app/b.py", &format!("class SessionStore:\n    \"\"\"The single source of truth for sessions.\"\"\"\n{manager}")),
+        ("app/fakes.py", &format!("class FakeSessionStore:\n{manager}")),
+        ("lib/__init__.py", "from lib.dummy import DummyClassifier\n"),
+        ("lib/dummy.py", "class DummyClassifier:\n    def fit(self, x): ...\n    def predict(self, x): ...\n"),
+        ("lib/tree.py", "class Classifier:\n    def fit(self, x): ...\n    def predict(self, x): ...\n"),
+    ]);
+    insta::assert_snapshot!(output);
+}
+
+/// Factories and accessors join by name and by body, and their drift is counted.
+#[test]
+fn factories_and_accessors_join_the_family() {
+    let manager = "    def connect(self): ...\n    def send(self): ...\n";
+    let output = discover(&[
+        ("ws/__init__.py", ""),
+        ("ws/manager.py", &format!("class WebSocketManager:\n{manager}")),
+        ("ws/simple.py", &format!("class SimpleWebSocketManager:\n{manager}")),
+        ("ws/factory.py", "from ws.manager import WebSocketManager\ndef create_websocket_manager(user):\n    return WebSocketManager()\n_shared = None\ndef get_websocket_manager():\n    return _shared\n"),
+        ("ws/compat.py", "from ws.simple import SimpleWebSocketManager\nasync def create_websocket_manager(user, context):\n    return SimpleWebSocketManager()\ndef build_thing():\n    return SimpleWebSocketManager()\n"),
+    ]);
+    let mut drift = String::new();
+    let project = project(&[
+        ("ws/__init__.py", ""),
+        ("ws/manager.py", &format!("class WebSocketManager:\n{manager}")),
+        ("ws/simple.py", &format!("class SimpleWebSocketManager:\n{manager}")),
+        ("ws/factory.py", "from ws.manager import WebSocketManager\ndef create_websocket_manager(user):\n    return WebSocketManager()\n"),
+        ("ws/compat.py", "from ws.simple import SimpleWebSocketManager\nasync def create_websocket_manager(user, context):\n    return SimpleWebSocketManager()\n"),
+    ]);
+    let mut resolver = Resolver::new(&project);
+    let references = collect_references(&mut resolver);
+    for candidate in discover_concepts(&mut resolver, &references) {
+        for factory in &candidate.factories {
+            drift.push_str(&format!(
+                "{} {} x{} async {} signatures {}\n",
+                factory.role.as_str(),
+                factory.name,
+                factory.definitions,
+                factory.asynchronous,
+                factory.signatures
+            ));
+        }
+    }
+    assert_eq!(
+        drift,
+        "factory create_websocket_manager x2 async 1 signatures 2\n"
+    );
+    insta::assert_snapshot!(output);
+}

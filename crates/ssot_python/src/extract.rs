@@ -10,9 +10,9 @@ use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
 use ssot_facts::{
     AttributeAlias, AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition,
-    DefinitionKind, DoubleArguments, DunderAll, FileFacts, ImportErrorHandler, ImportKind,
-    ImportStmt, ImportedName, LocalClass, MethodFacts, ScopeKind, SharedInstanceShape, Span,
-    StmtContext, Storage, StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES,
+    DefinitionKind, DoubleArguments, DunderAll, FileFacts, FunctionFacts, ImportErrorHandler,
+    ImportKind, ImportStmt, ImportedName, LocalClass, MethodFacts, ScopeKind, SharedInstanceShape,
+    Span, StmtContext, Storage, StorageKind, DOUBLE_CALLEE_HASHES, DOUBLE_CALLEE_NAMES,
     TEST_DOUBLE_WORDS,
 };
 
@@ -259,6 +259,7 @@ impl<'a> Extractor<'a, '_> {
             kind,
             alias_of,
             class: None,
+            function: None,
             decorators: Vec::new(),
             module_level: self.at_module_level(),
             span: Self::span(range),
@@ -290,6 +291,7 @@ impl<'a> Extractor<'a, '_> {
                                 kind: DefinitionKind::Variable,
                                 alias_of,
                                 class: None,
+                                function: None,
                                 decorators: Vec::new(),
                                 module_level: true,
                                 span: Self::span(name.range),
@@ -408,6 +410,8 @@ impl<'a> Extractor<'a, '_> {
             Default::default()
         };
         ClassFacts {
+            fields: class_fields(&class.body),
+            declares_canonical: docstring(&class.body).is_some_and(declares_canonical),
             implements,
             bases,
             keywords,
@@ -438,6 +442,7 @@ impl<'a> Extractor<'a, '_> {
             kind: DefinitionKind::Class,
             alias_of: None,
             class: Some(Box::new(facts)),
+            function: None,
             decorators: Vec::new(),
             module_level: self.at_module_level(),
             span: Self::span(class.name.range),
@@ -464,6 +469,7 @@ impl<'a> Extractor<'a, '_> {
             kind: DefinitionKind::Function,
             alias_of: None,
             class: None,
+            function: Some(Box::new(function_facts(function))),
             decorators,
             module_level: true,
             span: Self::span(function.name.range),
@@ -837,6 +843,7 @@ impl<'a> Visitor<'a> for Extractor<'a, '_> {
             }
             Expr::Call(call) => {
                 self.record_call(expr, call);
+                self.record_setattr(call);
                 walk_expr(self, expr);
             }
             Expr::Lambda(_) => {
@@ -867,6 +874,31 @@ impl<'a> Visitor<'a> for Extractor<'a, '_> {
 }
 
 impl<'a> Extractor<'a, '_> {
+    /// `setattr(M, "N", value)` and `monkeypatch.setattr(M, "N", value)`, anywhere: they bind
+    /// `N` in `M` from outside it at run time, so they are recorded like `M.N = value`.
+    fn record_setattr(&mut self, call: &ast::ExprCall) {
+        let is_setattr = match call.func.as_ref() {
+            Expr::Name(name) => name.id.as_str() == "setattr",
+            Expr::Attribute(attribute) => attribute.attr.as_str() == "setattr",
+            _ => false,
+        };
+        if !is_setattr {
+            return;
+        }
+        let [object, Expr::StringLiteral(attribute), ..] = &*call.arguments.args else {
+            return;
+        };
+        let name = attribute.value.to_str();
+        if name.is_empty() || name.contains('.') {
+            return;
+        }
+        if let Some(mut dotted) = strict_dotted(object) {
+            dotted.push('.');
+            dotted.push_str(name);
+            self.facts.attribute_assignments.push(dotted);
+        }
+    }
+
     fn enter_node(&mut self) {
         self.depth += 1;
         self.max_depth = self.max_depth.max(self.depth);
@@ -1215,6 +1247,110 @@ fn is_awaitable_annotation(annotation: &Expr) -> bool {
     };
     let last = written.rsplit('.').next().unwrap_or(&written);
     matches!(last, "Awaitable" | "Coroutine" | "Future")
+}
+
+/// The data fields a class body declares: annotated names and assignments to names that are
+/// not dunders, in source order without repeats.
+fn class_fields(body: &[Stmt]) -> Vec<String> {
+    let mut fields: Vec<String> = Vec::new();
+    for (targets, _) in body.iter().filter_map(assignment) {
+        for target in targets {
+            let Expr::Name(name) = target else {
+                continue;
+            };
+            let id = name.id.as_str();
+            if id.starts_with("__") || fields.iter().any(|known| known == id) {
+                continue;
+            }
+            fields.push(id.to_string());
+        }
+    }
+    fields
+}
+
+/// The docstring of a body, if it starts with one.
+fn docstring(body: &[Stmt]) -> Option<String> {
+    match body.first() {
+        Some(Stmt::Expr(e)) => match e.value.as_ref() {
+            Expr::StringLiteral(literal) => Some(literal.value.to_str().to_string()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether a docstring declares its class the single source of truth.
+fn declares_canonical(text: String) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("single source of truth")
+        || lower.contains("canonical")
+        || text
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| word == "SSOT")
+}
+
+/// What concept discovery reads of a module-level function.
+fn function_facts(function: &ast::StmtFunctionDef) -> FunctionFacts {
+    let mut returns = Vec::new();
+    returned_names(&function.body, &mut returns);
+    FunctionFacts {
+        params: parameter_names(&function.parameters)
+            .into_iter()
+            .map(str::to_string)
+            .collect(),
+        is_async: function.is_async,
+        returns,
+    }
+}
+
+/// The callees of `return X(...)` and the names of `return name` in a body, without
+/// descending into nested functions or classes.
+fn returned_names(body: &[Stmt], out: &mut Vec<String>) {
+    for stmt in body {
+        match stmt {
+            Stmt::Return(ret) => {
+                let value = match ret.value.as_deref() {
+                    Some(Expr::Await(inner)) => Some(inner.value.as_ref()),
+                    other => other,
+                };
+                let dotted = match value {
+                    Some(Expr::Call(call)) => dotted_name(&call.func),
+                    Some(value @ (Expr::Name(_) | Expr::Attribute(_))) => dotted_name(value),
+                    _ => None,
+                };
+                if let Some(dotted) = dotted {
+                    if !out.contains(&dotted) {
+                        out.push(dotted);
+                    }
+                }
+            }
+            Stmt::If(if_stmt) => {
+                returned_names(&if_stmt.body, out);
+                for clause in &if_stmt.elif_else_clauses {
+                    returned_names(&clause.body, out);
+                }
+            }
+            Stmt::For(for_stmt) => {
+                returned_names(&for_stmt.body, out);
+                returned_names(&for_stmt.orelse, out);
+            }
+            Stmt::While(while_stmt) => {
+                returned_names(&while_stmt.body, out);
+                returned_names(&while_stmt.orelse, out);
+            }
+            Stmt::With(with_stmt) => returned_names(&with_stmt.body, out),
+            Stmt::Try(try_stmt) => {
+                returned_names(&try_stmt.body, out);
+                for handler in &try_stmt.handlers {
+                    let ExceptHandler::ExceptHandler(handler) = handler;
+                    returned_names(&handler.body, out);
+                }
+                returned_names(&try_stmt.orelse, out);
+                returned_names(&try_stmt.finalbody, out);
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A body's statements after its docstring, if it starts with one.

@@ -242,8 +242,29 @@ fn percent(compliance: ssot_rules::Compliance) -> String {
     }
 }
 
+/// The scopes the compliance table has a column for: `production` and `test` always, then
+/// every other scope some concept has references in, by name.
+fn table_scopes(concepts: &[ConceptReport]) -> Vec<&str> {
+    let mut scopes = vec!["production", "test"];
+    let others: std::collections::BTreeSet<&str> = concepts
+        .iter()
+        .flat_map(|c| c.by_scope.keys().map(String::as_str))
+        .filter(|scope| !matches!(*scope, "production" | "test"))
+        .collect();
+    scopes.extend(others);
+    scopes
+}
+
+/// A concept's figures in one scope (no references there: zero counts).
+fn in_scope(concept: &ConceptReport, scope: &str) -> ssot_rules::Compliance {
+    concept.by_scope.get(scope).copied().unwrap_or_default()
+}
+
 /// The compliance table and the summary line printed after the diagnostics in human formats
 /// (separated from them by a blank line; no blank line first when there were none).
+///
+/// One column per scope (`production`, `test`, then each configured scope with references);
+/// the scope columns split the references, so they add up to the `all` column.
 pub fn write_compliance(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     let mut separator = if report.diagnostics.is_empty() {
         ""
@@ -256,30 +277,31 @@ pub fn write_compliance(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Re
             "{separator}Compliance (canonical-path references ÷ references to any member)"
         )?;
         separator = "\n";
-        writeln!(
-            out,
-            "  {:<28} {:<22} {:<22} all",
-            "concept", "production", "tests"
-        )?;
+        let scopes = table_scopes(report.concepts);
+        let mut header = format!("  {:<28}", "concept");
+        for scope in &scopes {
+            header.push_str(&format!(" {scope:<22}"));
+        }
+        writeln!(out, "{header} all")?;
         for concept in report.concepts {
-            writeln!(
-                out,
-                "  {:<28} {:<22} {:<22} {}",
-                concept.name,
-                percent(concept.production),
-                percent(concept.tests),
-                percent(concept.total())
-            )?;
+            let mut row = format!("  {:<28}", concept.name);
+            for scope in &scopes {
+                row.push_str(&format!(" {:<22}", percent(in_scope(concept, scope))));
+            }
+            writeln!(out, "{row} {}", percent(concept.total()))?;
         }
         if report.concepts.len() > 1 {
-            writeln!(
-                out,
-                "  {:<28} {:<22} {:<22} {}",
-                "overall",
-                "",
-                "",
-                percent(overall(report.concepts))
-            )?;
+            let mut row = format!("  {:<28}", "overall");
+            for scope in &scopes {
+                let sum = report
+                    .concepts
+                    .iter()
+                    .fold(ssot_rules::Compliance::default(), |sum, c| {
+                        sum.merge(in_scope(c, scope))
+                    });
+                row.push_str(&format!(" {:<22}", percent(sum)));
+            }
+            writeln!(out, "{row} {}", percent(overall(report.concepts)))?;
         }
     }
     let mut summary = match report.diagnostics.len() {

@@ -165,6 +165,22 @@ struct JsonMember<'a> {
     role: &'static str,
     references: u32,
     evidence: Vec<String>,
+    /// For factory and accessor functions: `async def`.
+    #[serde(rename = "async", skip_serializing_if = "Option::is_none")]
+    is_async: Option<bool>,
+    /// For factory and accessor functions: the parameter names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parameters: Option<&'a [String]>,
+}
+
+#[derive(Serialize)]
+struct JsonFactory<'a> {
+    name: &'a str,
+    role: &'static str,
+    definitions: u32,
+    #[serde(rename = "async")]
+    asynchronous: u32,
+    signatures: u32,
 }
 
 #[derive(Serialize)]
@@ -182,6 +198,9 @@ struct JsonConcept<'a> {
     spread: JsonSpread,
     production_duplicates: u32,
     test_doubles: u32,
+    production_test_doubles: u32,
+    /// Factories and accessors by name, with their drift.
+    factories: Vec<JsonFactory<'a>>,
     re_exporting_modules: &'a [String],
     /// The legacy shims `init` proposes (README.md, "Canonical policy").
     shim_candidates: &'a [String],
@@ -299,6 +318,11 @@ pub fn render_scan_json(report: &ScanReport<'_>, out: &mut dyn Write) -> io::Res
                         role: member.role.as_str(),
                         references: member.references,
                         evidence: member.evidence.iter().map(|e| e.describe()).collect(),
+                        is_async: member.signature.as_ref().map(|(is_async, _)| *is_async),
+                        parameters: member
+                            .signature
+                            .as_ref()
+                            .map(|(_, params)| params.as_slice()),
                     })
                     .collect(),
                 spread: JsonSpread {
@@ -307,6 +331,18 @@ pub fn render_scan_json(report: &ScanReport<'_>, out: &mut dyn Write) -> io::Res
                 },
                 production_duplicates: concept.production_duplicates,
                 test_doubles: concept.test_doubles,
+                production_test_doubles: concept.production_doubles,
+                factories: concept
+                    .factories
+                    .iter()
+                    .map(|drift| JsonFactory {
+                        name: &drift.name,
+                        role: drift.role.as_str(),
+                        definitions: drift.definitions,
+                        asynchronous: drift.asynchronous,
+                        signatures: drift.signatures,
+                    })
+                    .collect(),
                 re_exporting_modules: &concept.re_exporting_modules,
                 shim_candidates: &concept.shim_candidates,
             })
@@ -514,6 +550,25 @@ fn write_dangling_table(out: &mut String, dangling: &[DanglingPath], style: Styl
     }
 }
 
+/// `create_manager ×5 (2 async, 3 parameter lists)`.
+fn describe_drift(drift: &ssot_index::concept_discovery::FunctionDrift) -> String {
+    let mut text = format!("{} {}", drift.role.as_str(), drift.name);
+    if drift.definitions > 1 {
+        let _ = write!(text, " ×{}", drift.definitions);
+        let mut differences = Vec::new();
+        if drift.asynchronous > 0 && drift.asynchronous < drift.definitions {
+            differences.push(format!("{} async", drift.asynchronous));
+        }
+        if drift.signatures > 1 {
+            differences.push(format!("{} parameter lists", drift.signatures));
+        }
+        if !differences.is_empty() {
+            let _ = write!(text, " ({})", differences.join(", "));
+        }
+    }
+    text
+}
+
 /// How many concept candidates the text output shows (JSON has them all).
 const CONCEPTS_SHOWN: usize = 10;
 
@@ -527,16 +582,33 @@ fn write_concepts(out: &mut String, concepts: &[ConceptCandidate], style: Style)
         style.bold(&format!("Concept candidates ({})", concepts.len()))
     );
     for concept in concepts.iter().take(CONCEPTS_SHOWN) {
+        let production_doubles = match concept.production_doubles {
+            0 => String::new(),
+            count => format!(", {count} test doubles in production code"),
+        };
         let _ = writeln!(
             out,
-            "\n{}  {} files in {} directories; {} competing definitions, {} test doubles",
+            "\n{}  {} files in {} directories; {} competing definitions, {} test doubles{}",
             style.cyan(&concept.name),
             concept.files,
             concept.directories,
             concept.production_duplicates,
-            concept.test_doubles
+            concept.test_doubles,
+            production_doubles
         );
         let _ = writeln!(out, "  proposed canonical: {}", concept.canonical);
+        if !concept.factories.is_empty() {
+            let _ = writeln!(
+                out,
+                "  factories and accessors: {}",
+                concept
+                    .factories
+                    .iter()
+                    .map(describe_drift)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            );
+        }
         let _ = writeln!(
             out,
             "  {}",

@@ -9,7 +9,9 @@
 
 use std::collections::BTreeMap;
 
+use ssot_facts::ScopeKind;
 use ssot_index::census::origin_path;
+use ssot_index::re_exports::{classify_re_exporter, is_public_re_export, ReExporter};
 use ssot_index::{
     FileId, ImportTimeModel, ImportTimeVerdict, Origin, Project, Reference, Resolution, Resolver,
 };
@@ -28,6 +30,8 @@ pub struct ConceptDeclaration {
     pub accessors: Vec<String>,
     /// The sanctioned constructor (`module:function` or `module:Class.method`).
     pub factory: Option<String>,
+    /// Definitions that look like the concept but are not copies of it: SSOT204 leaves them be.
+    pub allow: Vec<String>,
 }
 
 /// A callable declared in a concept: a module-level function or class, or a method of a
@@ -56,6 +60,8 @@ pub struct ResolvedConcept {
     pub accessors: Vec<DeclaredCallable>,
     /// The declared sanctioned constructor.
     pub factory: Option<DeclaredCallable>,
+    /// Definitions declared not to be copies (SSOT204), with their declared symbols.
+    pub allow: Vec<(String, Origin)>,
 }
 
 impl ResolvedConcept {
@@ -64,16 +70,36 @@ impl ResolvedConcept {
         origin == self.canonical || self.members.iter().any(|(_, member)| *member == origin)
     }
 
-    /// The canonical module's own import of the object (what makes the canonical path exist)
-    /// and the re-exports in declared shims: sanctioned, so neither violations nor counted in
-    /// compliance.
+    /// The canonical module's own import of the object (what makes the canonical path exist),
+    /// the re-exports in declared shims, and the public API's re-export of the object when it
+    /// does not go through the canonical path: straight from the defining module (`from
+    /// pkg._core import Manager` at module level in `pkg/api/__init__.py`, canonical
+    /// `pkg:Manager`) or from inside its own package (`from .types import Time as Time` in
+    /// `sqlalchemy/__init__.py`); a public package, which the canonical policy never makes a
+    /// shim, states its interface there: sanctioned, so neither
+    /// violations nor counted in compliance. A statement through the canonical path itself
+    /// stays a canonical reference wherever it is (the hand counts of the example and the
+    /// CPython oracle count it so).
     pub fn is_sanctioned_re_export(&self, project: &Project, reference: &Reference) -> bool {
-        let Some(module) = project.modules.module_of_file(reference.file) else {
+        let Some(module_id) = project.modules.module_of_file(reference.file) else {
             return false;
         };
-        let module = project.modules.module(module).name.as_str();
+        let module = project.modules.module(module_id).name.as_str();
         let canonical_module = self.canonical_path.split(':').next().unwrap_or_default();
-        module == canonical_module || self.shims.iter().any(|shim| shim == module)
+        if module == canonical_module || self.shims.iter().any(|shim| shim == module) {
+            return true;
+        }
+        if reference.resolution != Resolution::Definition(self.canonical)
+            || reference.via_attribute
+            || reference.context.scope != ScopeKind::Module
+            || classify_re_exporter(project, module) != ReExporter::PublicApi
+        {
+            return false;
+        }
+        let path = reference.path.to_string();
+        path != self.canonical_path
+            && (path == origin_path(project, self.canonical)
+                || is_public_re_export(project, reference))
     }
 
     /// The path `reference`'s module should use: the declared canonical path, or (with the
@@ -313,7 +339,15 @@ pub fn resolve_concepts<'p>(
             },
             None => None,
         };
+        let mut allow = Vec::new();
+        for allowed in &declaration.allow {
+            match resolve_symbol(resolver, allowed) {
+                Ok(origin) => allow.push((allowed.clone(), origin)),
+                Err(problem) => errors.push(error("allow", allowed, problem)),
+            }
+        }
         concepts.push(ResolvedConcept {
+            allow,
             name: declaration.name.clone(),
             canonical_path: declaration.canonical.clone(),
             canonical,

@@ -18,6 +18,7 @@ pub enum Rule {
     CompetingDefinition,
     DelegatingWrapper,
     InterfaceDrift,
+    UndeclaredDuplicate,
     SharedInstanceAccessor,
     ModuleLevelInstance,
     TestDoubleBypass,
@@ -116,6 +117,14 @@ pub const RULES: &[RuleInfo] = &[
         name: "interface-drift",
         status: RuleStatus::Stable,
         doc: rules::interface_drift::DOC,
+        fixable: false,
+    },
+    RuleInfo {
+        rule: Rule::UndeclaredDuplicate,
+        code: "SSOT204",
+        name: "undeclared-duplicate",
+        status: RuleStatus::Stable,
+        doc: rules::undeclared_duplicate::DOC,
         fixable: false,
     },
     RuleInfo {

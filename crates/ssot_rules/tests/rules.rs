@@ -1,7 +1,7 @@
 //! One fixture tree per rule (`tests/fixtures/<CODE>/`), run through the real parser and index,
 //! with a snapshot of the diagnostics. A fixture may declare concepts in `concepts.txt`, one per
 //! line: `NAME canonical=SYMBOL [members=SYMBOL,...] [shims=MODULE,...] [accessors=SYMBOL,...]
-//! [factory=SYMBOL]`.
+//! [factory=SYMBOL] [allow=SYMBOL,...]`.
 
 use std::path::{Path, PathBuf};
 
@@ -58,6 +58,7 @@ fn declarations(dir: &Path) -> Vec<ConceptDeclaration> {
                     "shims" => declaration.shims = list(),
                     "accessors" => declaration.accessors = list(),
                     "factory" => declaration.factory = Some(value.to_string()),
+                    "allow" => declaration.allow = list(),
                     other => panic!("unknown key {other} in concepts.txt"),
                 }
             }
@@ -237,6 +238,7 @@ rule_snapshot!(re_export_cycle, "SSOT104");
 rule_snapshot!(competing_definition, "SSOT201");
 rule_snapshot!(delegating_wrapper, "SSOT202");
 rule_snapshot!(interface_drift, "SSOT203");
+rule_snapshot!(undeclared_duplicate, "SSOT204");
 rule_snapshot!(shared_instance_accessor, "SSOT301");
 rule_snapshot!(module_level_instance, "SSOT302");
 rule_snapshot!(test_double_bypass, "SSOT401");
@@ -410,4 +412,41 @@ fn accessor_and_factory_that_do_not_exist_are_errors() {
             "concept `manager`: factory `pkg.nowhere:create` does not exist: there is no module `pkg.nowhere` in the project",
         ]
     );
+}
+
+/// SSOT204 is silent on the declared concept until a new copy lands: the fixture without
+/// `pkg/new_copy.py` has no finding, with it one.
+#[test]
+fn undeclared_duplicate_fires_when_a_new_copy_lands_and_not_before() {
+    let dir = fixtures().join("SSOT204");
+    let mut paths = Vec::new();
+    python_files(&dir, &dir, &mut paths);
+    let run = |with_copy: bool| {
+        let files = paths
+            .iter()
+            .filter(|(relative, _)| with_copy || relative != "pkg/new_copy.py")
+            .map(|(relative, path)| ProjectFile {
+                facts: facts_from_bytes(&std::fs::read(path).unwrap(), SourceKind::Python).unwrap(),
+                is_test: relative.starts_with("tests/"),
+                path: relative.clone(),
+            })
+            .collect();
+        let project = Project::new(files, &[String::new()]);
+        let mut resolver = Resolver::new(&project);
+        let references = collect_references(&mut resolver);
+        let concepts = resolve_concepts(&mut resolver, &declarations(&dir)).unwrap();
+        let context = CheckContext {
+            project: &project,
+            references: &references,
+            concepts: &concepts,
+            unreadable: &[],
+        };
+        let selection = RuleSelection::from_selectors(&["SSOT204".into()], &[], &[]).unwrap();
+        run_rules(&context, &selection)
+            .into_iter()
+            .map(|d| d.path)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(false), Vec::<String>::new());
+    assert_eq!(run(true), vec!["pkg/new_copy.py".to_string()]);
 }

@@ -15,6 +15,7 @@ use ssot_rules::baseline::DEFAULT_BASELINE_FILE;
 use ssot_rules::{Baseline, BaselineEntry, Rule, RuleSelection};
 
 use crate::commands::check::{run_check, PerFileIgnores, SelectionArgs};
+use crate::scopes::Scopes;
 use crate::workspace::{LoadedProject, ProjectArgs};
 use crate::ExitStatus;
 
@@ -28,6 +29,10 @@ pub struct BaselineArgs {
     /// Also add violations that are not in the baseline yet (by default it only shrinks).
     #[arg(long)]
     pub grow: bool,
+    /// Only violations in this scope (`production`, `test` or a configured one); repeatable.
+    /// Entries of other scopes are kept as they are.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
 }
 
 /// Which baseline entries a run can judge.
@@ -38,6 +43,8 @@ pub struct RunScope {
     targets: Vec<String>,
     /// Files that could not be analysed (SSOT002 or an internal error).
     problem_paths: BTreeSet<String>,
+    /// `--scope`: the scopes asked about and how paths map to scopes; `None` is every scope.
+    selected_scopes: Option<(Scopes, Vec<String>)>,
 }
 
 impl RunScope {
@@ -51,7 +58,27 @@ impl RunScope {
             per_file_ignores,
             targets: loaded.targets.clone(),
             problem_paths: loaded.problems.iter().map(|p| p.path.clone()).collect(),
+            selected_scopes: None,
         }
+    }
+
+    /// Limits the run to diagnostics in `selected` scopes (`--scope`; empty: every scope):
+    /// checks the names, drops the other scopes' diagnostics and makes entries of other
+    /// scopes unjudged, so they are neither reported as fixed nor removed.
+    pub fn limit_to_scopes(
+        &mut self,
+        config: &crate::config::Config,
+        selected: &[String],
+        diagnostics: &mut Vec<ssot_rules::Diagnostic>,
+    ) -> Result<()> {
+        let scopes = Scopes::from_config(config)?;
+        scopes.check_selection(selected)?;
+        if selected.is_empty() {
+            return Ok(());
+        }
+        diagnostics.retain(|d| selected.contains(&d.scope));
+        self.selected_scopes = Some((scopes, selected.to_vec()));
+        Ok(())
     }
 
     /// The run would have reported the entry's violation if it still occurred: its rule ran on
@@ -73,6 +100,10 @@ impl RunScope {
             && self.selection.is_selected(rule)
             && !self.per_file_ignores.ignores(path, rule)
             && (rule == Rule::UnreadableFile || !self.problem_paths.contains(path))
+            && self
+                .selected_scopes
+                .as_ref()
+                .is_none_or(|(scopes, selected)| selected.iter().any(|s| s == scopes.of(path)))
     }
 }
 
@@ -144,7 +175,9 @@ pub fn run(args: &BaselineArgs) -> Result<ExitStatus> {
         &crate::workspace::project_root(&args.project)?,
         "baseline",
     )?;
-    let (loaded, run) = run_check(&args.project, &selection)?;
+    let (loaded, mut run) = run_check(&args.project, &selection)?;
+    run.scope
+        .limit_to_scopes(&loaded.config, &args.scopes, &mut run.diagnostics)?;
     let (path, shown_path) = baseline_path(&loaded);
     let (original, previous) = match read_baseline_file(&path)? {
         Some((bytes, baseline)) => (Some(bytes), Some(baseline)),

@@ -87,6 +87,7 @@ pub fn declarations(config: &Config) -> Vec<ConceptDeclaration> {
             shims: concept.shims.clone(),
             accessors: concept.accessors.clone(),
             factory: concept.factory.clone(),
+            allow: concept.allow.clone(),
         })
         .collect()
 }
@@ -204,8 +205,9 @@ pub fn per_file_ignores(config: &Config) -> Result<PerFileIgnores> {
 
 pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let selection = args.rules.selection()?;
-    let (loaded, run) = run_check(&args.project, &selection)?;
-    Scopes::from_config(&loaded.config)?.check_selection(&args.scopes)?;
+    let (loaded, mut run) = run_check(&args.project, &selection)?;
+    run.scope
+        .limit_to_scopes(&loaded.config, &args.scopes, &mut run.diagnostics)?;
     let baseline = if args.no_baseline {
         None
     } else {
@@ -223,10 +225,6 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         None => (run.diagnostics, 0, 0),
     };
     let mut diagnostics = diagnostics;
-    // After the baseline comparison, so entries of other scopes are not taken for fixed.
-    if !args.scopes.is_empty() {
-        diagnostics.retain(|d| args.scopes.contains(&d.scope));
-    }
     crate::commands::fix::attach_import_fixes(&loaded, &mut diagnostics);
     let root = loaded.root.clone();
     let max_file_size = loaded

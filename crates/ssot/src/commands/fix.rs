@@ -46,6 +46,10 @@ pub struct FixArgs {
     /// `--unsafe-fixes` too.
     #[arg(long)]
     pub shims: bool,
+    /// Only fix (and report) violations in this scope (`production`, `test` or a configured
+    /// one); repeatable. Files of other scopes keep their imports.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
 }
 
 /// Reads files and runs the rules for the fix session.
@@ -59,6 +63,8 @@ struct CliHost<'a> {
     last_concepts: RefCell<Vec<ConceptReport>>,
     /// The project's import style, which rewritten imports follow.
     style: ssot_fix::ImportStyle,
+    /// `--scope`: only diagnostics in these scopes are fixed and counted; empty is all.
+    scopes: &'a [String],
 }
 
 impl FixHost for CliHost<'_> {
@@ -78,7 +84,7 @@ impl FixHost for CliHost<'_> {
                     .borrow_mut()
                     .get_or_insert_with(|| analysis.concepts.clone());
                 *self.last_concepts.borrow_mut() = analysis.concepts;
-                analysis.diagnostics
+                in_scopes(analysis.diagnostics, self.scopes)
             }
             Err(err) => {
                 self.error.borrow_mut().get_or_insert(err);
@@ -124,6 +130,7 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
     let started = std::time::Instant::now();
     let mut loaded = load_project(&args.project, Some(&selection))?;
     crate::timing::report("fix: load", started.elapsed());
+    crate::scopes::Scopes::from_config(&loaded.config)?.check_selection(&args.scopes)?;
     let analyser = Analyser::new(&loaded, &selection)?;
     let host = CliHost {
         analyser: &analyser,
@@ -132,6 +139,7 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
         first_concepts: RefCell::new(None),
         last_concepts: RefCell::new(Vec::new()),
         style: crate::import_style::import_style(&loaded),
+        scopes: &args.scopes,
     };
     let options = FixOptions {
         unsafe_fixes: args.unsafe_fixes,
@@ -376,7 +384,16 @@ fn measure_on_disk(
     let analysis = analyser
         .analyse(&mut loaded.project, &files)
         .context("the project could not be analysed after writing")?;
-    Ok((analysis.concepts, analysis.diagnostics.len()))
+    let remaining = in_scopes(analysis.diagnostics, &args.scopes).len();
+    Ok((analysis.concepts, remaining))
+}
+
+/// The diagnostics in the `--scope` scopes (all of them when none was given).
+fn in_scopes(mut diagnostics: Vec<Diagnostic>, scopes: &[String]) -> Vec<Diagnostic> {
+    if !scopes.is_empty() {
+        diagnostics.retain(|d| scopes.contains(&d.scope));
+    }
+    diagnostics
 }
 
 /// What `ssot fix` prints.

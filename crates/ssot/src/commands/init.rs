@@ -18,7 +18,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use ssot_index::concept_discovery::discover_concepts;
+use ssot_index::concept_discovery::discover_concepts_with;
 use ssot_index::{collect_references, Resolver};
 
 use self::edit::{check_new_text, splice};
@@ -137,10 +137,13 @@ pub fn run(args: &InitArgs) -> Result<ExitStatus> {
         None,
     )?;
     drop(settings);
+    let scopes = crate::scopes::Scopes::from_config(&loaded.config)?;
+    let scope_of =
+        |file: &ssot_index::ProjectFile| crate::commands::scan::discovery_scope(&scopes, file);
     let candidates = {
         let mut resolver = Resolver::new(&loaded.project);
         let references = collect_references(&mut resolver);
-        discover_concepts(&mut resolver, &references)
+        discover_concepts_with(&mut resolver, &references, &scope_of)
     };
     let plans = plan_concepts(&loaded.project, &candidates);
     let (accepted, notes) = verify(&loaded.project, &plans, args.top as usize);

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use ssot_index::concept_discovery::discover_concepts;
+use ssot_index::concept_discovery::discover_concepts_with;
 use ssot_index::{census, collect_references, Resolver};
 use ssot_report::{render_scan_json, render_scan_text, ScanReport, Style};
 
@@ -22,6 +22,8 @@ pub struct ScanArgs {
 
 pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     let loaded = load_project(&args.project, None)?;
+    let scopes = crate::scopes::Scopes::from_config(&loaded.config)?;
+    let scope_of = |file: &ssot_index::ProjectFile| discovery_scope(&scopes, file);
     crate::timing::note_memory("after load");
     let analysis_started = std::time::Instant::now();
     let (census, concepts, discovery) = {
@@ -32,7 +34,7 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
         references.retain(|r| loaded.in_targets(&loaded.project.file(r.file).path));
         let census = census(&loaded.project, &references);
         let discovery_started = std::time::Instant::now();
-        let concepts = discover_concepts(&mut resolver, &references);
+        let concepts = discover_concepts_with(&mut resolver, &references, &scope_of);
         (census, concepts, discovery_started.elapsed())
     };
     let analysis = analysis_started.elapsed();
@@ -81,4 +83,25 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// How concept discovery weighs a file: production, test, or elsewhere (every other scope:
+/// examples, docs, benchmarks and archives are never proposed as canonical).
+pub(crate) fn discovery_scope(
+    scopes: &crate::scopes::Scopes,
+    file: &ssot_index::ProjectFile,
+) -> ssot_index::concept_discovery::FileScope {
+    use ssot_index::concept_discovery::FileScope;
+    match scopes.of(&file.path) {
+        // Top-level `docs_src/` or `example_apps/` are examples though no default glob says so.
+        crate::scopes::PRODUCTION
+            if ssot_index::concept_discovery::default_file_scope(file) == FileScope::Elsewhere =>
+        {
+            FileScope::Elsewhere
+        }
+        crate::scopes::PRODUCTION if file.is_test => FileScope::Test,
+        crate::scopes::PRODUCTION => FileScope::Production,
+        crate::scopes::TEST => FileScope::Test,
+        _ => FileScope::Elsewhere,
+    }
 }

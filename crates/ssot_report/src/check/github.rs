@@ -8,14 +8,16 @@ use super::CheckReport;
 /// One `::error` command per diagnostic, in diagnostic order.
 ///
 /// The message repeats the location and code, as ruff does, so the step log reads like the
-/// concise output while the annotation shows beside the line.
+/// concise output while the annotation shows beside the line. The title names the code and
+/// the diagnostic's scope (`ssot (SSOT101) in test`), so a reviewer sees which part of the
+/// project an annotation is about.
 pub fn render_check_github(report: &CheckReport<'_>, out: &mut dyn Write) -> io::Result<()> {
     for d in report.diagnostics {
         let code = d.rule.code();
         writeln!(
             out,
             "::error title={},file={},line={},col={},endLine={},endColumn={}::{}",
-            escape_property(&format!("ssot ({code})")),
+            escape_property(&format!("ssot ({code}) in {}", d.scope)),
             escape_property(&d.path),
             d.start.line,
             d.start.column,

@@ -11,6 +11,7 @@ pub mod non_canonical_import;
 pub mod re_export_cycle;
 pub mod shared_instance_accessor;
 pub mod test_double_bypass;
+pub mod undeclared_duplicate;
 pub mod unreadable_file;
 pub mod unused_suppression;
 
@@ -31,6 +32,7 @@ pub(crate) fn check(rule: Rule, context: &CheckContext<'_>, out: &mut Vec<Diagno
         Rule::CompetingDefinition => competing_definition::check(context, out),
         Rule::DelegatingWrapper => delegating_wrapper::check(context, out),
         Rule::InterfaceDrift => interface_drift::check(context, out),
+        Rule::UndeclaredDuplicate => undeclared_duplicate::check(context, out),
         Rule::SharedInstanceAccessor => shared_instance_accessor::check(context, out),
         Rule::ModuleLevelInstance => module_level_instance::check(context, out),
         Rule::TestDoubleBypass => test_double_bypass::check(context, out),

@@ -2,9 +2,10 @@
 
 use ssot_facts::{ScopeKind, StorageKind};
 use ssot_index::census::origin_path;
+use ssot_index::Origin;
 
 use crate::registry::Rule;
-use crate::symbols::{concept_of, DottedResolver};
+use crate::symbols::{class_facts, concept_of, DottedResolver};
 use crate::{CheckContext, Diagnostic};
 
 pub const DOC: &str = "# module-level-instance (SSOT302)
@@ -54,6 +55,13 @@ def broadcast_announcement(text, manager):
   methods (`cls._instance = cls()`; see SSOT301).
 - Subclasses of the concept's classes that are not declared members.
 
+## Declarations, not instances
+A class-body instance of a class that takes part in building its owner class is a
+declaration: a descriptor (`__get__`, `__set__` or `__set_name__`) or a declarative field
+(`contribute_to_class`, as Django's `models.ForeignKey(...)`), defined by the class itself or a
+first-party base. It describes every instance of the owner rather than sharing state between
+users, and is not reported.
+
 This rule needs a declared concept; without one it reports nothing.
 ";
 
@@ -93,6 +101,12 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             let Some(concept) = concept_of(context.concepts, origin) else {
                 continue;
             };
+            if call.scope == ScopeKind::Class
+                && stored.is_none_or(|storage| storage.kind != StorageKind::Global)
+                && is_declaration_class(&mut resolver, origin)
+            {
+                continue;
+            }
             let factory = match &concept.factory {
                 Some(factory) => format!("; create it per owner with `{}`", factory.symbol),
                 None => String::new(),
@@ -116,4 +130,37 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             out.push(diagnostic);
         }
     }
+}
+
+/// Methods that make a class-body instance part of its owner class's definition.
+const DECLARATION_METHODS: &[&str] = &["__get__", "__set__", "__set_name__", "contribute_to_class"];
+
+/// Whether the class `origin`, or one of its first-party bases, defines a descriptor or
+/// declarative-field method ([`DECLARATION_METHODS`]).
+fn is_declaration_class(resolver: &mut DottedResolver<'_>, origin: Origin) -> bool {
+    let project = resolver.project();
+    let mut pending = vec![origin];
+    let mut seen = Vec::new();
+    while let Some(class) = pending.pop() {
+        if seen.contains(&class) || seen.len() > 64 {
+            continue;
+        }
+        seen.push(class);
+        let Some(facts) = class_facts(project, class) else {
+            continue;
+        };
+        if facts
+            .methods
+            .iter()
+            .any(|method| DECLARATION_METHODS.contains(&method.name.as_str()))
+        {
+            return true;
+        }
+        for base in &facts.bases {
+            if let Some(base) = resolver.definition(class.file, base) {
+                pending.push(base);
+            }
+        }
+    }
+    false
 }

@@ -42,7 +42,9 @@ accessor's body keeps its instance, which ssot reads:
   argument does not select the instance;
 - a declared `accessors` entry: ssot does not read its body, so a keyed call is reported
   with a message that says it is keyed and that ssot cannot tell whether the argument
-  selects a per-owner instance. Suppress it, or drop the entry, when it does.
+  selects a per-owner instance, and any other call with a message that says the declaration
+  (not ssot) calls the accessor shared. Suppress it, or drop the entry, when it does not
+  share (`ssot init` suggests `get_...` functions by name only).
 
 The message names the accessor, where the shared instance lives, the concept, how the call
 passes its argument when it does, and the concept's declared `factory` when there is one.
@@ -104,6 +106,9 @@ pub(crate) struct AccessorInfo {
     state: String,
     /// How the accessor's body picks the instance, which decides what a call's argument does.
     keying: Keying,
+    /// Declared in the concept's `accessors` and not detected: its body was not read, so a
+    /// message can only say what the declaration says.
+    declared_only: bool,
 }
 
 /// What an argument of an accessor call does to the instance it gets, read from the
@@ -198,6 +203,7 @@ pub(crate) fn concept_accessors<'p>(
                     concept,
                     state,
                     keying,
+                    declared_only: false,
                 },
             );
         }
@@ -210,6 +216,7 @@ pub(crate) fn concept_accessors<'p>(
                     concept: index,
                     state: "declared in the concept's `accessors`".to_string(),
                     keying: Keying::Unknown,
+                    declared_only: true,
                 });
         }
     }
@@ -262,6 +269,19 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             };
             let shared = format!("one shared instance (concept `{}`)", concept.name);
             let message = match (info.keying, call.arguments) {
+                // Only the declaration says the accessor shares an instance: say so, rather
+                // than claim what its body does.
+                (
+                    Keying::Unknown,
+                    CallArguments::Nothing | CallArguments::Literal | CallArguments::ExplicitNone,
+                ) if info.declared_only => {
+                    format!(
+                        "call of {kind} `{accessor}`, which the concept's `accessors` declares to \
+                         hand out one shared instance (concept `{}`; ssot does not read a declared \
+                         accessor's body){factory}",
+                        concept.name
+                    )
+                }
                 // The argument selects a per-key instance: not a shared-instance call.
                 (Keying::ByArgument, CallArguments::Keyed) => continue,
                 (Keying::ByArgument, CallArguments::Nothing) => format!(

@@ -18,6 +18,9 @@ pub(super) struct Plan<'c> {
     consider: Vec<(String, MemberRole)>,
     shims: Vec<String>,
     accessors: Vec<String>,
+    factory: Option<String>,
+    /// Other factories found: listed in a comment.
+    other_factories: Vec<String>,
 }
 
 /// A declaration whose symbols all resolve, with a unique TOML key.
@@ -28,6 +31,9 @@ pub(super) struct Accepted<'c> {
     pub(super) consider: Vec<(String, MemberRole)>,
     pub(super) shims: Vec<String>,
     pub(super) accessors: Vec<String>,
+    /// The sanctioned constructor, when one is clearly it.
+    pub(super) factory: Option<String>,
+    pub(super) other_factories: Vec<String>,
 }
 
 /// Candidates with a production duplicate or a wrapper first, the others (test doubles,
@@ -44,24 +50,84 @@ pub(super) fn plan_concepts<'c>(
         .iter()
         .filter(|c| has_production_copy(c))
         .chain(candidates.iter().filter(|c| !has_production_copy(c)))
-        .map(|candidate| Plan {
-            candidate,
-            members: candidate
-                .members
-                .iter()
-                .filter(|m| m.role == MemberRole::Definition)
-                .map(|m| m.symbol.clone())
-                .collect(),
-            consider: candidate
-                .members
-                .iter()
-                .filter(|m| matches!(m.role, MemberRole::Subclass | MemberRole::Wrapper))
-                .map(|m| (m.symbol.clone(), m.role))
-                .collect(),
-            shims: candidate.shim_candidates.clone(),
-            accessors: accessors.suspects(candidate),
+        .map(|candidate| {
+            let (factory, other_factories) = sanctioned_factory(candidate);
+            let mut suspects = accessors.suspects(candidate);
+            suspects.extend(
+                candidate
+                    .members
+                    .iter()
+                    .filter(|m| m.role == MemberRole::Accessor)
+                    .map(|m| m.symbol.clone()),
+            );
+            suspects.sort();
+            suspects.dedup();
+            Plan {
+                candidate,
+                members: candidate
+                    .members
+                    .iter()
+                    .filter(|m| m.role == MemberRole::Definition && m.in_production)
+                    .map(|m| m.symbol.clone())
+                    .collect(),
+                consider: candidate
+                    .members
+                    .iter()
+                    .filter(|m| {
+                        matches!(
+                            m.role,
+                            MemberRole::Subclass
+                                | MemberRole::Wrapper
+                                | MemberRole::ProductionDouble
+                        )
+                    })
+                    .map(|m| (m.symbol.clone(), m.role))
+                    .collect(),
+                shims: candidate.shim_candidates.clone(),
+                accessors: suspects,
+                factory,
+                other_factories,
+            }
         })
         .collect()
+}
+
+/// The factory to declare and the others to list: the one factory of the family, or the
+/// only one defined in the canonical's module or package when there are several.
+fn sanctioned_factory(candidate: &ConceptCandidate) -> (Option<String>, Vec<String>) {
+    let factories: Vec<&str> = candidate
+        .members
+        .iter()
+        .filter(|m| m.role == MemberRole::Factory && m.signature.is_some())
+        .map(|m| m.symbol.as_str())
+        .collect();
+    let canonical_module = candidate.canonical.split(':').next().unwrap_or_default();
+    let package = canonical_module
+        .rsplit_once('.')
+        .map_or(canonical_module, |(parent, _)| parent);
+    let chosen = match factories.as_slice() {
+        [only] => Some(*only),
+        many => {
+            let near: Vec<&str> = many
+                .iter()
+                .copied()
+                .filter(|symbol| {
+                    let module = symbol.split(':').next().unwrap_or_default();
+                    module == canonical_module || module == package
+                })
+                .collect();
+            match near.as_slice() {
+                [only] => Some(*only),
+                _ => None,
+            }
+        }
+    };
+    let others = factories
+        .iter()
+        .filter(|symbol| Some(**symbol) != chosen)
+        .map(|symbol| symbol.to_string())
+        .collect();
+    (chosen.map(str::to_string), others)
 }
 
 /// Module-level functions of production modules named `get_...`, indexed by name.
@@ -254,6 +320,12 @@ pub(super) fn verify<'c>(
             .filter(|module| project.modules.get(module).is_some())
             .cloned()
             .collect();
+        let factory = plan
+            .factory
+            .as_deref()
+            .filter(|symbol| resolve_symbol(&mut resolver, symbol).is_ok())
+            .map(str::to_string);
+        let other_factories = plan.other_factories.clone();
         let key = unique_key(&candidate.name, &mut keys);
         accepted.push(Accepted {
             key,
@@ -262,6 +334,8 @@ pub(super) fn verify<'c>(
             consider,
             shims,
             accessors,
+            factory,
+            other_factories,
         });
     }
     (accepted, notes)

@@ -95,7 +95,15 @@ fn render_concept(out: &mut String, concept: &Accepted<'_>, kind: TargetKind) {
             "competing production definitions",
         ),
         (MemberRole::Subclass, "subclass", "subclasses"),
+        (MemberRole::Base, "base", "bases"),
         (MemberRole::Wrapper, "wrapper", "wrappers"),
+        (MemberRole::Factory, "factory", "factories"),
+        (MemberRole::Accessor, "accessor", "accessors"),
+        (
+            MemberRole::ProductionDouble,
+            "test double in production code",
+            "test doubles in production code",
+        ),
         (MemberRole::Alias, "alias", "aliases"),
         (MemberRole::TestDouble, "test double", "test doubles"),
     ];
@@ -166,6 +174,20 @@ fn render_concept(out: &mut String, concept: &Accepted<'_>, kind: TargetKind) {
             let _ = writeln!(out, "    # {},  # {}", quoted(symbol), role.as_str());
         }
         out.push_str("]\n");
+    }
+    if let Some(factory) = &concept.factory {
+        out.push_str(
+            "# The sanctioned constructor: the one factory found next to the canonical.\n",
+        );
+        let _ = writeln!(out, "factory = {}", quoted(factory));
+    }
+    if !concept.other_factories.is_empty() {
+        out.push_str(
+            "# Other factories found; consolidate them into one and declare it as `factory`:\n",
+        );
+        for symbol in &concept.other_factories {
+            let _ = writeln!(out, "#   {symbol}");
+        }
     }
     out.push_str(
         "# Legacy re-exporting modules; remove from the list to report them as non-canonical.\n",

@@ -310,7 +310,7 @@ pub struct Definition {
     pub decorators: Vec<String>,
     /// For module-level functions: what concept discovery reads of a function (parameters,
     /// `async`, what it returns).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub function: Option<Box<FunctionFacts>>,
     /// Binds a name in the module namespace (at module level, or through `global`).
     pub module_level: bool,
@@ -361,11 +361,11 @@ pub struct ClassFacts {
     /// names (`port: int`, with or without a value) and plain assignments to names that are
     /// not dunders (enum members, `NamedTuple` defaults). What data-shape duplicates are
     /// compared by.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub fields: Vec<String>,
     /// The class docstring declares the class a single source of truth ("single source of
     /// truth", "SSOT", "canonical").
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub declares_canonical: bool,
 }
 

@@ -3,6 +3,7 @@
 //! Exit codes follow ruff: 0 clean, 1 violations, 2 usage, configuration or internal error.
 //! A closed pipe ends the run quietly.
 
+mod analysis;
 mod commands;
 mod config;
 mod discovery;

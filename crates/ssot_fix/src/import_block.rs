@@ -276,52 +276,54 @@ impl<'a> Blocks<'a> {
         let same = |s: Option<u32>| s.is_some_and(|s| self.key(s).section == key.section);
         let after = |s: u32| next_line_start(self.source, self.statement(s).span.end);
         let before = |s: u32| line_start(self.source, self.statement(s).span.start);
-        Some(if same(previous) && self.types_apart(&self.key(previous?), key) {
-            // The first `from` after the section's `import`s: past the blank line between them.
-            if same(next) {
+        Some(
+            if same(previous) && self.types_apart(&self.key(previous?), key) {
+                // The first `from` after the section's `import`s: past the blank line between them.
+                if same(next) {
+                    Insertion {
+                        at: before(next?),
+                        blank_before: false,
+                        blank_after: false,
+                    }
+                } else {
+                    Insertion {
+                        at: after(previous?),
+                        blank_before: true,
+                        blank_after: false,
+                    }
+                }
+            } else if !same(previous) && same(next) && self.types_apart(key, &self.key(next?)) {
+                Insertion {
+                    at: before(next?),
+                    blank_before: false,
+                    blank_after: true,
+                }
+            } else if same(previous) {
+                Insertion {
+                    at: after(previous?),
+                    blank_before: false,
+                    blank_after: false,
+                }
+            } else if same(next) {
                 Insertion {
                     at: before(next?),
                     blank_before: false,
                     blank_after: false,
                 }
-            } else {
+            } else if let Some(previous) = previous {
                 Insertion {
-                    at: after(previous?),
+                    at: after(previous),
                     blank_before: true,
                     blank_after: false,
                 }
-            }
-        } else if !same(previous) && same(next) && self.types_apart(key, &self.key(next?)) {
-            Insertion {
-                at: before(next?),
-                blank_before: false,
-                blank_after: true,
-            }
-        } else if same(previous) {
-            Insertion {
-                at: after(previous?),
-                blank_before: false,
-                blank_after: false,
-            }
-        } else if same(next) {
-            Insertion {
-                at: before(next?),
-                blank_before: false,
-                blank_after: false,
-            }
-        } else if let Some(previous) = previous {
-            Insertion {
-                at: after(previous),
-                blank_before: true,
-                blank_after: false,
-            }
-        } else {
-            Insertion {
-                at: before(next?),
-                blank_before: false,
-                blank_after: true,
-            }
-        })
+            } else {
+                Insertion {
+                    at: before(next?),
+                    blank_before: false,
+                    blank_after: true,
+                }
+            },
+        )
     }
 
     /// Statement `index`, rewritten to sort by `key`, still sorts between its neighbours and

@@ -152,7 +152,20 @@ pub fn plan_import_fixes(
             })
         })),
     };
+    // In a sorted block, where a statement goes depends on its neighbours' modules: with two of
+    // them rewritten from one snapshot, each would be placed among the other's old text. One
+    // statement per sorted block per pass; the session's next pass plans the next one against
+    // the text this one left.
+    let mut sorted_blocks_planned: Vec<u32> = Vec::new();
     for (statement, movers) in from_groups {
+        let block = context.blocks.block(statement);
+        if block.sorted && block.statements.len() > 1 {
+            let first = block.statements[0];
+            if sorted_blocks_planned.contains(&first) {
+                continue;
+            }
+            sorted_blocks_planned.push(first);
+        }
         record(
             &movers,
             context.rewrite_from(statement, &movers, &rewriting),

@@ -255,7 +255,7 @@ def main() -> int:
             shutil.copy2(package, scratch / package.name)
         entries.append(scratch / package.name)
     report = check_tree(Path(args.ssot).resolve(), scratch, Path(sys.executable), [scratch],
-                        entries, Path(args.ruff) if args.ruff else None, args.jobs)
+                        entries, Path(args.ruff).resolve() if args.ruff else None, args.jobs)
     print(report.summary())
     for reason, n in sorted(report.skipped.items()):
         print(f"  skipped {n} x {reason}")

@@ -35,6 +35,11 @@ use crate::import_text::{
 pub struct PlannedFix {
     pub fix: Fix,
     pub diagnostics: Vec<usize>,
+    /// The sorted import block (its first statement) the fix places statements in. Where a
+    /// statement goes there depends on its neighbours' modules: two fixes of one such block
+    /// planned from one snapshot would each place their statement among the other's old text,
+    /// so the session applies one per block per pass and plans the next against the new text.
+    pub sorted_block: Option<u32>,
 }
 
 /// A diagnostic the rewriter cannot fix, and why.
@@ -140,34 +145,27 @@ pub fn plan_import_fixes(
         unit: indent_unit(source),
     };
     // One statement (or `import M` binding) at a time: a fix for its names, or the reason none.
-    let mut record = |movers: &[Mover], result: Result<Fix, String>| match result {
-        Ok(fix) => planned.push(PlannedFix {
-            fix,
-            diagnostics: movers.iter().flat_map(|m| m.diagnostics.clone()).collect(),
-        }),
-        Err(reason) => unfixable.extend(movers.iter().flat_map(|m| {
-            m.diagnostics.iter().map(|&diagnostic| Unfixable {
-                diagnostic,
-                reason: reason.clone(),
-            })
-        })),
-    };
-    // In a sorted block, where a statement goes depends on its neighbours' modules: with two of
-    // them rewritten from one snapshot, each would be placed among the other's old text. One
-    // statement per sorted block per pass; the session's next pass plans the next one against
-    // the text this one left.
-    let mut sorted_blocks_planned: Vec<u32> = Vec::new();
+    let mut record =
+        |movers: &[Mover], sorted_block: Option<u32>, result: Result<Fix, String>| match result {
+            Ok(fix) => planned.push(PlannedFix {
+                fix,
+                diagnostics: movers.iter().flat_map(|m| m.diagnostics.clone()).collect(),
+                sorted_block,
+            }),
+            Err(reason) => unfixable.extend(movers.iter().flat_map(|m| {
+                m.diagnostics.iter().map(|&diagnostic| Unfixable {
+                    diagnostic,
+                    reason: reason.clone(),
+                })
+            })),
+        };
     for (statement, movers) in from_groups {
         let block = context.blocks.block(statement);
-        if block.sorted && block.statements.len() > 1 {
-            let first = block.statements[0];
-            if sorted_blocks_planned.contains(&first) {
-                continue;
-            }
-            sorted_blocks_planned.push(first);
-        }
+        let sorted_block =
+            (block.sorted && block.statements.len() > 1).then(|| block.statements[0]);
         record(
             &movers,
+            sorted_block,
             context.rewrite_from(statement, &movers, &rewriting),
         );
     }
@@ -176,6 +174,7 @@ pub fn plan_import_fixes(
     for ((statement, alias), movers) in attribute_groups {
         record(
             &movers,
+            None,
             context.rewrite_module_binding(statement, alias, &movers),
         );
     }

@@ -118,6 +118,7 @@ class ImportReport:
     importable_before: int = 0
     importable_after: int = 0
     broken: dict[str, str] = field(default_factory=dict)  # imported before, fails after: error
+    failing_before: dict[str, str] = field(default_factory=dict)  # module: last error line
     i001_before: int | None = None
     i001_after: int | None = None
     i001_grown: dict[str, tuple[int, int]] = field(default_factory=dict)  # file: before, after
@@ -152,6 +153,7 @@ class ImportReport:
     def as_json(self) -> dict:
         return {"modules": self.modules, "importable_before": self.importable_before,
                 "importable_after": self.importable_after, "broken": self.broken,
+                "failing_before": self.failing_before,
                 "i001_before": self.i001_before, "i001_after": self.i001_after,
                 "concepts": self.concepts, "rewrites": self.rewrites,
                 "files_written": self.files_written, "skipped": dict(sorted(self.skipped.items())),
@@ -172,6 +174,7 @@ def check_tree(ssot: Path, tree: Path, python: Path, roots: list[Path], entries:
     report.modules = len(modules)
     before = import_each(python, roots, modules, jobs)
     report.importable_before = sum(1 for e in before.values() if not e)
+    report.failing_before = {m: e.splitlines()[-1] for m, e in before.items() if e}
     i001_before = ruff_i001(ruff, tree) if ruff else None
 
     def ssot_run(*args: str) -> subprocess.CompletedProcess | None:

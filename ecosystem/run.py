@@ -8,10 +8,13 @@ Stdlib only (Python >= 3.11). Everything downloaded or extracted lives under eco
     python3 ecosystem/run.py --ci             # the small subset .ci/run uses (`ci = true`)
     python3 ecosystem/run.py --project httpx  # one project (repeatable)
     python3 ecosystem/run.py --bless          # rewrite ecosystem/expected/*.txt, then review the git diff
+    python3 ecosystem/run.py --no-imports     # skip the import check (no venvs, no runtime deps)
 
 A project fails when ssot panics, exits with an unexpected code (2 is a usage, configuration or
 internal error), prints "internal error" on stderr, prints something that is not the expected
-JSON, or when its findings differ from ecosystem/expected/<name>-<version>.txt.
+JSON, or when its findings differ from ecosystem/expected/<name>-<version>.txt. A project with
+`import-check` also fails when a module that imported before `ssot init` + `ssot fix` no longer
+imports, or when `ruff check --select I001` finds more than before (import_check.py).
 Exit status: 0 all passed, 1 some project failed, 2 setup error (download, hash, missing binary).
 """
 
@@ -32,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from import_check import ImportReport, check_tree
+
 if sys.version_info < (3, 11):
     sys.exit("ecosystem/run.py needs Python >= 3.11 (it uses tomllib)")
 
@@ -48,6 +53,7 @@ OUT = CACHE / "out"  # raw JSON, stderr and diffs of the last run, for debugging
 TMP = CACHE / "tmp"
 VENV = CACHE / "venv"
 VENV_STAMP = VENV / ".ecosystem-stamp"
+IMPORT_VENVS = CACHE / "import-venvs"  # import-venvs/<key>/: a project's runtime dependencies
 LAYOUT_FORMAT = 1  # bump when the extraction layout or the generated ssot.toml changes
 
 
@@ -76,6 +82,7 @@ class Sdist:
     roots: list[str] | None
     exclude: list[str]
     test_paths: list[str]
+    import_check: list[str]  # packages / modules whose every module the import check imports
 
     @property
     def key(self) -> str:
@@ -88,6 +95,7 @@ class Project:
     why: str
     ci: bool
     extra: list[Sdist] = field(default_factory=list)
+    ci_import_check: bool = False
 
     @property
     def key(self) -> str:
@@ -100,6 +108,10 @@ class Project:
     @property
     def expected_file(self) -> Path:
         return EXPECTED / f"{self.key}.txt"
+
+    @property
+    def import_checked(self) -> bool:
+        return any(s.import_check for s in self.sdists)
 
 
 def _sdist(entry: dict, where: str, allowed: set[str]) -> Sdist:
@@ -114,34 +126,48 @@ def _sdist(entry: dict, where: str, allowed: set[str]) -> Sdist:
     roots = entry.get("roots")
     if roots is not None and (not isinstance(roots, list) or not roots):
         raise SetupError(f"{MANIFEST.name}: {where}: `roots` must be a non-empty list")
+    imports = entry.get("import-check", [])
+    if not isinstance(imports, list) or any(not isinstance(i, str) or not i for i in imports):
+        raise SetupError(f"{MANIFEST.name}: {where}: `import-check` must be a list of paths")
     return Sdist(entry["name"], entry["version"], entry["sha256"].lower(), roots,
-                 list(entry.get("exclude", [])), list(entry.get("test-paths", [])))
+                 list(entry.get("exclude", [])), list(entry.get("test-paths", [])), imports)
 
 
-def load_manifest() -> tuple[list[str], list[Project]]:
+@dataclass
+class Tools:
+    requirements: list[str]  # build backends, for `pip download`
+    import_check: list[str]  # installed beside each import-checked project's dependencies
+
+
+def load_manifest() -> tuple[Tools, list[Project]]:
     try:
         data = tomllib.loads(MANIFEST.read_text())
     except (OSError, tomllib.TOMLDecodeError) as e:
         raise SetupError(f"{MANIFEST}: {e}")
-    requirements = data.get("tools", {}).get("requirements", [])
-    sdist_keys = {"name", "version", "sha256", "roots", "exclude", "test-paths"}
+    tools = Tools(data.get("tools", {}).get("requirements", []),
+                  data.get("tools", {}).get("import-check-requirements", []))
+    sdist_keys = {"name", "version", "sha256", "roots", "exclude", "test-paths", "import-check"}
     projects = []
     for i, entry in enumerate(data.get("project", [])):
         where = f"project #{i + 1} ({entry.get('name', '?')})"
-        main = _sdist({k: v for k, v in entry.items() if k not in ("why", "ci", "with")},
-                      where, sdist_keys)
+        project_keys = ("why", "ci", "ci-import-check", "with")
+        main = _sdist({k: v for k, v in entry.items() if k not in project_keys}, where, sdist_keys)
         extra = [_sdist(w, f"{where}, with #{j + 1}", sdist_keys)
                  for j, w in enumerate(entry.get("with", []))]
         if not entry.get("why"):
             raise SetupError(f"{MANIFEST.name}: {where} lacks `why`")
-        projects.append(Project(main, entry["why"], bool(entry.get("ci", False)), extra))
+        project = Project(main, entry["why"], bool(entry.get("ci", False)), extra,
+                          bool(entry.get("ci-import-check", False)))
+        if project.ci_import_check and not project.import_checked:
+            raise SetupError(f"{MANIFEST.name}: {where}: `ci-import-check` without `import-check`")
+        projects.append(project)
     keys = [p.key for p in projects]
     dupes = sorted({k for k in keys if keys.count(k) > 1})
     if dupes:
         raise SetupError(f"{MANIFEST.name}: duplicate projects {', '.join(dupes)}")
     if not projects:
         raise SetupError(f"{MANIFEST.name}: no [[project]] entries")
-    return requirements, projects
+    return tools, projects
 
 
 # --------------------------------------------------------------------------------------------
@@ -476,6 +502,64 @@ def run_fix(ssot: Path, tree: Path, key: str, timeout: float, result: "Result") 
 
 
 # --------------------------------------------------------------------------------------------
+# import check (ecosystem/import_check.py)
+
+
+def ensure_import_venv(p: Project, tools: Tools, offline: bool) -> tuple[Path, Path | None]:
+    """import-venvs/<key>/: the project's runtime dependencies, wheels only, plus the pinned
+    tools (ruff). The project's own distributions are installed (that is how pip resolves their
+    dependencies) and then uninstalled: the modules imported must be those of the copy."""
+    venv = IMPORT_VENVS / p.key
+    py = venv / "bin" / "python"
+    ruff = venv / "bin" / "ruff"
+    own = [f"{s.name}=={s.version}" for s in p.sdists]
+    stamp_file = venv / ".ecosystem-stamp"
+    stamp = "\n".join(own + tools.import_check)
+    if py.exists() and stamp_file.exists() and stamp_file.read_text() == stamp:
+        return py, ruff if ruff.exists() else None
+    if offline:
+        raise SetupError(f"{venv.relative_to(REPO)} is missing or stale and --offline was given "
+                         "(or run with --no-imports)")
+    if venv.exists():
+        shutil.rmtree(venv)
+    log(f"{p.key}: installing its runtime dependencies (wheels) into {venv.relative_to(REPO)}")
+    run_checked([sys.executable, "-m", "venv", str(venv)], "creating the venv")
+    run_checked([str(py), "-m", "pip", "install", "--quiet", "--only-binary", ":all:",
+                 *own, *tools.import_check], f"pip install (wheels) for {p.key}")
+    run_checked([str(py), "-m", "pip", "uninstall", "--quiet", "--yes",
+                 *(s.name for s in p.sdists)], f"pip uninstall for {p.key}")
+    stamp_file.write_text(stamp)
+    return py, ruff if ruff.exists() else None
+
+
+def run_imports(p: Project, tree: Path, ssot: Path, tools: Tools, args: argparse.Namespace,
+                result: "Result") -> None:
+    """`ssot init` + `ssot fix` on a scratch copy; every module listed by `import-check` must
+    import after as it did before, and I001 findings must not grow."""
+    try:
+        python, ruff = ensure_import_venv(p, tools, args.offline)
+    except SetupError as e:
+        result.errors.append(f"import check: {e}")
+        return
+    scratch = OUT / f"{p.key}.import-tree"
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(tree, scratch, symlinks=True)
+    entries = [scratch / norm(s.key if p.extra else "", i)
+               for s in p.sdists for i in s.import_check]
+    missing = [str(e.relative_to(scratch)) for e in entries if not e.exists()]
+    if missing:
+        result.errors.append(f"import check: no such package in the sdist: {', '.join(missing)}")
+        return
+    roots = list(dict.fromkeys(e.parent for e in entries))
+    report = check_tree(ssot, scratch, python, roots, entries, ruff, args.jobs, args.timeout)
+    result.imports = report
+    result.ssot_secs["imports"] = report.secs
+    (OUT / f"{p.key}.imports.json").write_text(json.dumps(report.as_json(), indent=1) + "\n")
+    if report.ok:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
 # running
 
 
@@ -489,10 +573,19 @@ class Result:
     errors: list[str] = field(default_factory=list)  # panics, bad exit codes, bad JSON
     diff: list[str] = field(default_factory=list)
     blessed: bool = False
+    imports: ImportReport | None = None  # None: the import check did not run
 
     @property
     def ok(self) -> bool:
-        return not self.errors and not self.diff
+        return not self.errors and not self.diff and (self.imports is None or self.imports.ok)
+
+    @property
+    def status(self) -> str:
+        if self.errors:
+            return "FAILED"
+        if self.imports is not None and not self.imports.ok:
+            return "IMPORTS"
+        return "DIFFERS" if self.diff else "blessed" if self.blessed else "ok"
 
 
 def run_command(ssot: Path, cmd: Command, tree: Path, key: str, timeout: float,
@@ -558,7 +651,7 @@ def render_expected(p: Project, sections: dict[str, list[str]]) -> str:
 
 
 def run_project(p: Project, get_sdist: Callable[[Sdist], Path], ssot: Path,
-                args: argparse.Namespace) -> Result:
+                args: argparse.Namespace, tools: Tools, imports: bool) -> Result:
     result = Result(p)
     t0 = time.monotonic()
     archives = [get_sdist(s) for s in p.sdists]
@@ -573,6 +666,10 @@ def run_project(p: Project, get_sdist: Callable[[Sdist], Path], ssot: Path,
         lines = run_fix(ssot, tree, p.key, args.timeout, result)
         if lines is not None:
             sections["fix"] = sorted(lines)
+    if imports:
+        # Its figures depend on the installed dependencies and the Python version, so they are
+        # reported (and written to .cache/out/KEY.imports.json), not compared with expected files.
+        run_imports(p, tree, ssot, tools, args, result)
     if result.errors:
         return result  # never bless or diff a run that crashed
     actual = render_expected(p, sections)
@@ -623,14 +720,21 @@ def main() -> int:
     ap.add_argument("--diff-lines", type=int, default=150,
                     help="print at most this many diff lines per project (the full diff is "
                          "written to ecosystem/.cache/out/NAME-VERSION.diff)")
+    ap.add_argument("--imports", action=argparse.BooleanOptionalAction, default=True,
+                    help="run the import check on the projects with `import-check` (with --ci: "
+                         "those with `ci-import-check`); on by default")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="interpreters the import check runs at once (default: the CPU count)")
     ap.add_argument("--list", action="store_true", help="list the projects and exit")
     args = ap.parse_args()
 
-    requirements, projects = load_manifest()
+    tools, projects = load_manifest()
     if args.list:
         for p in projects:
             with_ = " + " + ", ".join(s.key for s in p.extra) if p.extra else ""
-            print(f"{p.key}{with_}{'  [ci]' if p.ci else ''}\n    {p.why}")
+            marks = ("  [ci]" if p.ci else "") + ("  [imports" + (", ci]" if p.ci_import_check
+                                                               else "]") if p.import_checked else "")
+            print(f"{p.key}{with_}{marks}\n    {p.why}")
         return 0
     selected = [p for p in projects if not args.ci or p.ci]
     if args.project:
@@ -657,31 +761,45 @@ def main() -> int:
         if args.offline:
             raise SetupError(f"{s.key} is not in {SDISTS.relative_to(REPO)} and --offline was given")
         if not venv:
-            venv.append(ensure_venv(requirements))
+            venv.append(ensure_venv(tools.requirements))
         return fetch_sdist(s, venv[0])
 
     results = []
     for p in selected:
         log(f"{p.key}: running")
-        r = run_project(p, get_sdist, ssot, args)
+        imports = args.imports and p.import_checked and (p.ci_import_check or not args.ci)
+        r = run_project(p, get_sdist, ssot, args, tools, imports)
         results.append(r)
-        ssot_time = sum(r.ssot_secs.values())
-        status = ("FAILED" if r.errors else "DIFFERS" if r.diff else
-                  "blessed" if r.blessed else "ok")
-        log(f"{p.key}: {status} (ssot {secs(ssot_time)}, download+extract {secs(r.prep_secs)})")
+        ssot_time = sum(v for k, v in r.ssot_secs.items() if k != "imports")
+        took = f", import check {secs(r.ssot_secs['imports'])}" if "imports" in r.ssot_secs else ""
+        log(f"{p.key}: {r.status} (ssot {secs(ssot_time)}{took}, download+extract "
+            f"{secs(r.prep_secs)})")
 
     # report
     print()
     print(f"{'project':<32} {'files':>6} {'lines':>6} {'ssot':>8} {'prep':>8}  status")
     for r in results:
-        status = ("FAILED" if r.errors else "DIFFERS" if r.diff else
-                  "blessed" if r.blessed else "ok")
         files = "-" if r.files is None else str(r.files)
+        ssot_time = sum(v for k, v in r.ssot_secs.items() if k != "imports")
         print(f"{r.project.key:<32} {files:>6} {r.findings:>6} "
-              f"{secs(sum(r.ssot_secs.values())):>8} {secs(r.prep_secs):>8}  {status}")
+              f"{secs(ssot_time):>8} {secs(r.prep_secs):>8}  {r.status}")
+    checked = [r for r in results if r.imports is not None]
+    if checked:
+        print(f"\n{'import check':<32} {'modules':>7} {'importable':>12} {'I001':>9} "
+              f"{'concepts':>8} {'rewrites':>8} {'files':>5} {'skipped':>7} {'time':>7}")
+        for r in checked:
+            i = r.imports
+            i001 = "-" if i.i001_before is None else f"{i.i001_before}->{i.i001_after}"
+            print(f"{r.project.key:<32} {i.modules:>7} "
+                  f"{f'{i.importable_before}->{i.importable_after}':>12} {i001:>9} "
+                  f"{i.concepts:>8} {i.rewrites:>8} {i.files_written:>5} "
+                  f"{sum(i.skipped.values()):>7} {secs(i.secs):>7}")
     for r in results:
         for e in r.errors:
             print(f"\n{r.project.key}: {e}")
+        if r.imports is not None:
+            for problem in r.imports.problems():
+                print(f"\n{r.project.key}: import check: {problem}")
         if r.diff:
             shown = r.diff[: args.diff_lines]
             print(f"\n{r.project.key}: findings differ from "

@@ -138,6 +138,12 @@ fn apply_sorter_settings(style: &mut ImportStyle, settings: &Value, separator: &
     if let Some(value) = flag("detect-same-package") {
         style.detect_same_package = value;
     }
+    if let Some(n) = settings
+        .get(key("lines-between-types"))
+        .and_then(Value::as_integer)
+    {
+        style.lines_between_types = usize::try_from(n).unwrap_or(0);
+    }
 }
 
 /// The nearest ruff configuration at or above `start`: its directory and its settings table.

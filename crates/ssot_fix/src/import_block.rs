@@ -197,7 +197,7 @@ impl<'a> Blocks<'a> {
             }
             let between = &self.source[self.statement(pair[0]).span.end as usize
                 ..self.statement(pair[1]).span.start as usize];
-            if a.section != b.section && !has_blank_line(between) {
+            if (a.section != b.section || self.types_apart(&a, &b)) && !has_blank_line(between) {
                 return false;
             }
         }
@@ -210,6 +210,16 @@ impl<'a> Blocks<'a> {
             }
         }
         true
+    }
+
+    /// The sorter separates `a` (an `import`) from `b` (a `from` import of the same section)
+    /// with a blank line: `lines-between-types`.
+    pub(crate) fn types_apart(&self, a: &StatementKey, b: &StatementKey) -> bool {
+        self.style.lines_between_types > 0
+            && !self.style.force_sort_within_sections
+            && a.section == b.section
+            && !a.is_from
+            && b.is_from
     }
 
     /// The sorter would print `a` and `b` as one statement.
@@ -266,31 +276,54 @@ impl<'a> Blocks<'a> {
         let same = |s: Option<u32>| s.is_some_and(|s| self.key(s).section == key.section);
         let after = |s: u32| next_line_start(self.source, self.statement(s).span.end);
         let before = |s: u32| line_start(self.source, self.statement(s).span.start);
-        Some(if same(previous) {
-            Insertion {
-                at: after(previous?),
-                blank_before: false,
-                blank_after: false,
-            }
-        } else if same(next) {
-            Insertion {
-                at: before(next?),
-                blank_before: false,
-                blank_after: false,
-            }
-        } else if let Some(previous) = previous {
-            Insertion {
-                at: after(previous),
-                blank_before: true,
-                blank_after: false,
-            }
-        } else {
-            Insertion {
-                at: before(next?),
-                blank_before: false,
-                blank_after: true,
-            }
-        })
+        Some(
+            if same(previous) && self.types_apart(&self.key(previous?), key) {
+                // The first `from` after the section's `import`s: past the blank line between them.
+                if same(next) {
+                    Insertion {
+                        at: before(next?),
+                        blank_before: false,
+                        blank_after: false,
+                    }
+                } else {
+                    Insertion {
+                        at: after(previous?),
+                        blank_before: true,
+                        blank_after: false,
+                    }
+                }
+            } else if !same(previous) && same(next) && self.types_apart(key, &self.key(next?)) {
+                Insertion {
+                    at: before(next?),
+                    blank_before: false,
+                    blank_after: true,
+                }
+            } else if same(previous) {
+                Insertion {
+                    at: after(previous?),
+                    blank_before: false,
+                    blank_after: false,
+                }
+            } else if same(next) {
+                Insertion {
+                    at: before(next?),
+                    blank_before: false,
+                    blank_after: false,
+                }
+            } else if let Some(previous) = previous {
+                Insertion {
+                    at: after(previous),
+                    blank_before: true,
+                    blank_after: false,
+                }
+            } else {
+                Insertion {
+                    at: before(next?),
+                    blank_before: false,
+                    blank_after: true,
+                }
+            },
+        )
     }
 
     /// Statement `index`, rewritten to sort by `key`, still sorts between its neighbours and

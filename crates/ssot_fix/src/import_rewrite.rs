@@ -35,6 +35,11 @@ use crate::import_text::{
 pub struct PlannedFix {
     pub fix: Fix,
     pub diagnostics: Vec<usize>,
+    /// The sorted import block (its first statement) the fix places statements in. Where a
+    /// statement goes there depends on its neighbours' modules: two fixes of one such block
+    /// planned from one snapshot would each place their statement among the other's old text,
+    /// so the session applies one per block per pass and plans the next against the new text.
+    pub sorted_block: Option<u32>,
 }
 
 /// A diagnostic the rewriter cannot fix, and why.
@@ -140,21 +145,27 @@ pub fn plan_import_fixes(
         unit: indent_unit(source),
     };
     // One statement (or `import M` binding) at a time: a fix for its names, or the reason none.
-    let mut record = |movers: &[Mover], result: Result<Fix, String>| match result {
-        Ok(fix) => planned.push(PlannedFix {
-            fix,
-            diagnostics: movers.iter().flat_map(|m| m.diagnostics.clone()).collect(),
-        }),
-        Err(reason) => unfixable.extend(movers.iter().flat_map(|m| {
-            m.diagnostics.iter().map(|&diagnostic| Unfixable {
-                diagnostic,
-                reason: reason.clone(),
-            })
-        })),
-    };
+    let mut record =
+        |movers: &[Mover], sorted_block: Option<u32>, result: Result<Fix, String>| match result {
+            Ok(fix) => planned.push(PlannedFix {
+                fix,
+                diagnostics: movers.iter().flat_map(|m| m.diagnostics.clone()).collect(),
+                sorted_block,
+            }),
+            Err(reason) => unfixable.extend(movers.iter().flat_map(|m| {
+                m.diagnostics.iter().map(|&diagnostic| Unfixable {
+                    diagnostic,
+                    reason: reason.clone(),
+                })
+            })),
+        };
     for (statement, movers) in from_groups {
+        let block = context.blocks.block(statement);
+        let sorted_block =
+            (block.sorted && block.statements.len() > 1).then(|| block.statements[0]);
         record(
             &movers,
+            sorted_block,
             context.rewrite_from(statement, &movers, &rewriting),
         );
     }
@@ -163,6 +174,7 @@ pub fn plan_import_fixes(
     for ((statement, alias), movers) in attribute_groups {
         record(
             &movers,
+            None,
             context.rewrite_module_binding(statement, alias, &movers),
         );
     }
@@ -600,7 +612,9 @@ impl FileContext<'_, '_> {
                 text.push_str(le);
             }
             for (k, (insertion, key, statement)) in chunk.iter().enumerate() {
-                let new_section = k > 0 && chunk[k - 1].1.section != key.section;
+                let new_section = k > 0
+                    && (chunk[k - 1].1.section != key.section
+                        || self.blocks.types_apart(&chunk[k - 1].1, key));
                 if (k == 0 && insertion.blank_before) || new_section {
                     text.push_str(le);
                 }

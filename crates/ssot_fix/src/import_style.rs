@@ -36,6 +36,9 @@ pub struct ImportStyle {
     pub split_on_trailing_comma: bool,
     /// Classify imports of the file's own top-level package as first party.
     pub detect_same_package: bool,
+    /// Blank lines between the `import x` and the `from x import y` statements of one section
+    /// (`lines-between-types`, default 0).
+    pub lines_between_types: usize,
     /// Dotted names of the modules and packages the sorter finds under its `src` roots: an
     /// import of one of them is first party.
     pub source_modules: BTreeSet<String>,
@@ -55,6 +58,7 @@ impl Default for ImportStyle {
             case_sensitive: false,
             split_on_trailing_comma: true,
             detect_same_package: true,
+            lines_between_types: 0,
             source_modules: BTreeSet::new(),
         }
     }

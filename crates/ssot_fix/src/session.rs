@@ -481,10 +481,22 @@ fn plan_all(
                 plan.push(PlannedFix {
                     fix: fix.clone(),
                     diagnostics: vec![index],
+                    sorted_block: None,
                 });
             }
         }
         plan.retain(|p| allowed(p.fix.applicability, options));
+        // One fix per sorted import block per pass (see `PlannedFix::sorted_block`); the others
+        // are planned again in the next pass.
+        let mut blocks_taken: Vec<u32> = Vec::new();
+        plan.retain(|p| match p.sorted_block {
+            Some(block) if blocks_taken.contains(&block) => false,
+            Some(block) => {
+                blocks_taken.push(block);
+                true
+            }
+            None => true,
+        });
         plans.insert(file, plan);
     }
     (plans, panics)

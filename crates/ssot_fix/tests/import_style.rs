@@ -10,7 +10,8 @@
 //! unsafe                             apply unsafe fixes too
 //! line-length: 40                    the formatter's line length
 //! known-first-party: app, lib        sorter settings (also force-sort-within-sections,
-//! case-sensitive, combine-as-imports, order-by-type: false, split-on-trailing-comma: false)
+//! case-sensitive, combine-as-imports, order-by-type: false, split-on-trailing-comma: false,
+//! lines-between-types: 1)
 //! === pkg/core.py
 //! class Manager: ...
 //! ```
@@ -106,6 +107,10 @@ fn read_fixture(path: &Path) -> Fixture {
             "case-sensitive" => {
                 style.case_sensitive = true;
                 isort_toml.push_str("case-sensitive = true\n");
+            }
+            "lines-between-types" => {
+                style.lines_between_types = value.parse().unwrap();
+                isort_toml.push_str(&format!("lines-between-types = {value}\n"));
             }
             "order-by-type" => {
                 style.order_by_type = value != "false";

@@ -16,6 +16,10 @@
 //!   run while `T` is partially initialised and `n` is missing: the read is **circular**.
 //!   `T` and its parent packages are already running at that point, so they are not started
 //!   again.
+//! - the statement itself starts `T` and the packages above it that are not running (the
+//!   reader's own packages are), each body to its end. If a module started that way reads a
+//!   name from `R` (`from R import x`; importing `R` as a module needs none of its names), it
+//!   finds `R` partially initialised at this statement: the read is **circular** too.
 //!
 //! When `R` and `T` share a top-level package with an `__init__`, that package runs first
 //! whatever is imported, so its order is simulated exactly (which modules start while which are
@@ -58,6 +62,9 @@ pub enum ImportTimeVerdict {
     Circular {
         /// The partially initialised module.
         module: String,
+        /// The module whose start (by this statement) leads back into `module`, when the
+        /// partially initialised module is the reader itself.
+        via: Option<String>,
     },
     /// The model cannot tell; the reason, for a person.
     Unknown(String),
@@ -68,8 +75,15 @@ impl ImportTimeVerdict {
     pub fn reason(&self) -> Option<String> {
         match self {
             ImportTimeVerdict::Bound => None,
-            ImportTimeVerdict::Circular { module } => Some(format!(
+            ImportTimeVerdict::Circular { module, via: None } => Some(format!(
                 "would import `{module}` while `{module}` is still initialising (circular import)"
+            )),
+            ImportTimeVerdict::Circular {
+                module,
+                via: Some(via),
+            } => Some(format!(
+                "would start `{via}`, which imports `{module}` while `{module}` is still \
+                 initialising (circular import)"
             )),
             ImportTimeVerdict::Unknown(reason) => Some(reason.clone()),
         }
@@ -84,6 +98,9 @@ struct Edge {
     target: ModuleId,
     /// Not under a condition: it runs whenever the module body reaches it.
     certain: bool,
+    /// `from target import name` with a name that is not a submodule: it needs `target`'s
+    /// binding, not only the module.
+    reads: bool,
 }
 
 /// A module's import-time behaviour.
@@ -104,6 +121,10 @@ struct Reach {
     possible: FxHashSet<ModuleId>,
     /// A module started through imports that always run which imports by other means.
     dynamic: Option<ModuleId>,
+    /// Modules whose names a started module reads (`from M import name`), through imports that
+    /// always run, and through any import.
+    read_certain: FxHashSet<ModuleId>,
+    read_possible: FxHashSet<ModuleId>,
 }
 
 /// CPython's import order under one top-level package, which runs first whatever is
@@ -127,6 +148,8 @@ pub struct ImportTimeModel<'p> {
     project: &'p Project,
     imports: FxHashMap<ModuleId, ModuleImports>,
     reach: FxHashMap<(ModuleId, u32), Reach>,
+    /// [`ImportTimeModel::start_reach`] by started module and the reader's parent package.
+    start_reach: FxHashMap<(ModuleId, Option<ModuleId>), Reach>,
     simulations: FxHashMap<ModuleId, Simulation>,
 }
 
@@ -136,6 +159,7 @@ impl<'p> ImportTimeModel<'p> {
             project,
             imports: FxHashMap::default(),
             reach: FxHashMap::default(),
+            start_reach: FxHashMap::default(),
             simulations: FxHashMap::default(),
         }
     }
@@ -174,6 +198,21 @@ impl<'p> ImportTimeModel<'p> {
                 ))
             }
         };
+        // The statement starts `module` (and its packages) unless they already run; what they
+        // start must not lead back into the reader, which is still initialising.
+        let back = self.start_reach(reader_module, module);
+        if back.read_certain.contains(&reader_module) {
+            return ImportTimeVerdict::Circular {
+                module: modules.module(reader_module).name.clone(),
+                via: Some(module_name),
+            };
+        }
+        if back.read_possible.contains(&reader_module) {
+            return ImportTimeVerdict::Unknown(format!(
+                "starting `{module_name}` may import this module under a condition while it is \
+                 still initialising (a possible circular import)"
+            ));
+        }
         if let Some(verdict) = self.simulated(reader_module, module, limit, &module_name) {
             return verdict;
         }
@@ -181,6 +220,7 @@ impl<'p> ImportTimeModel<'p> {
         if reach.certain.contains(&reader_module) {
             return ImportTimeVerdict::Circular {
                 module: module_name,
+                via: None,
             };
         }
         if reach.possible.contains(&reader_module) {
@@ -257,6 +297,7 @@ impl<'p> ImportTimeModel<'p> {
                 Some(if partial {
                     ImportTimeVerdict::Circular {
                         module: module_name.to_string(),
+                        via: None,
                     }
                 } else {
                     ImportTimeVerdict::Bound
@@ -331,18 +372,56 @@ impl<'p> ImportTimeModel<'p> {
     fn walk(&mut self, module: ModuleId, limit: u32) -> Reach {
         // `module` and its packages are already running: they are not started again.
         let running: FxHashSet<ModuleId> = self.ancestors_and_self(module).into_iter().collect();
+        let edges: Vec<Edge> = self
+            .imports_of(module)
+            .edges
+            .iter()
+            .filter(|e| e.at < limit)
+            .copied()
+            .collect();
+        self.walk_from(&edges, &running)
+    }
+
+    /// What a statement of `reader` that starts `module` can start: `module`'s packages that
+    /// are not running, then `module`, each body to its end. The reader's packages are running
+    /// (they started before it); the reader is in the answer when the start leads back to it.
+    fn start_reach(&mut self, reader: ModuleId, module: ModuleId) -> &Reach {
+        let mut running = self.ancestors_and_self(reader);
+        running.pop();
+        let parent = running.last().copied();
+        if !self.start_reach.contains_key(&(module, parent)) {
+            let running: FxHashSet<ModuleId> = running.into_iter().collect();
+            let starts: Vec<Edge> = self
+                .ancestors_and_self(module)
+                .into_iter()
+                .map(|target| Edge {
+                    at: 0,
+                    target,
+                    certain: true,
+                    reads: false,
+                })
+                .collect();
+            let reach = self.walk_from(&starts, &running);
+            self.start_reach.insert((module, parent), reach);
+        }
+        &self.start_reach[&(module, parent)]
+    }
+
+    /// What the imports `first` start, through every module they start in turn, `running`
+    /// excepted.
+    fn walk_from(&mut self, first: &[Edge], running: &FxHashSet<ModuleId>) -> Reach {
         let mut reach = Reach::default();
         for certain_only in [true, false] {
             let mut seen: FxHashSet<ModuleId> = FxHashSet::default();
+            let mut read: FxHashSet<ModuleId> = FxHashSet::default();
             let mut stack: Vec<ModuleId> = Vec::new();
-            let first: Vec<Edge> = self
-                .imports_of(module)
-                .edges
-                .iter()
-                .filter(|e| e.at < limit && (e.certain || !certain_only))
-                .copied()
-                .collect();
-            stack.extend(first.iter().rev().map(|e| e.target));
+            stack.extend(
+                first
+                    .iter()
+                    .rev()
+                    .filter(|e| e.certain || !certain_only)
+                    .map(|e| e.target),
+            );
             while let Some(next) = stack.pop() {
                 for started in self.ancestors_and_self(next) {
                     if running.contains(&started) || !seen.insert(started) {
@@ -352,19 +431,22 @@ impl<'p> ImportTimeModel<'p> {
                     if certain_only && imports.dynamic && reach.dynamic.is_none() {
                         reach.dynamic = Some(started);
                     }
-                    let targets: Vec<ModuleId> = imports
+                    let edges: Vec<Edge> = imports
                         .edges
                         .iter()
                         .filter(|e| e.certain || !certain_only)
-                        .map(|e| e.target)
+                        .copied()
                         .collect();
-                    stack.extend(targets.into_iter().rev());
+                    read.extend(edges.iter().filter(|e| e.reads).map(|e| e.target));
+                    stack.extend(edges.into_iter().rev().map(|e| e.target));
                 }
             }
             if certain_only {
                 reach.certain = seen;
+                reach.read_certain = read;
             } else {
                 reach.possible = seen;
+                reach.read_possible = read;
             }
         }
         reach
@@ -409,19 +491,20 @@ impl<'p> ImportTimeModel<'p> {
                 continue;
             }
             let certain = !(context.conditional || context.in_except_handler);
-            let mut push = |name: &str| {
+            let mut push = |name: &str, reads: bool| {
                 if let Some(target) = modules.get(name) {
                     imports.edges.push(Edge {
                         at: statement.span.start,
                         target,
                         certain,
+                        reads,
                     });
                 }
             };
             match &statement.kind {
                 ImportKind::Import => {
                     for imported in &statement.names {
-                        push(&imported.name);
+                        push(&imported.name, false);
                     }
                 }
                 ImportKind::From {
@@ -433,10 +516,16 @@ impl<'p> ImportTimeModel<'p> {
                     else {
                         continue;
                     };
-                    push(&absolute);
+                    let reads = statement.names.iter().any(|imported| {
+                        imported.name == "*"
+                            || modules
+                                .get(&format!("{absolute}.{}", imported.name))
+                                .is_none()
+                    });
+                    push(&absolute, reads);
                     for imported in &statement.names {
                         if imported.name != "*" {
-                            push(&format!("{absolute}.{}", imported.name));
+                            push(&format!("{absolute}.{}", imported.name), false);
                         }
                     }
                 }
@@ -559,7 +648,8 @@ mod tests {
         assert_eq!(
             verdict(&project, "pkg/_a.py", "pkg", "B"),
             ImportTimeVerdict::Circular {
-                module: "pkg".to_string()
+                module: "pkg".to_string(),
+                via: None,
             }
         );
         assert_eq!(
@@ -624,6 +714,86 @@ mod tests {
         assert!(matches!(
             verdict(&project, "pkg/_a.py", "pkg", "B"),
             ImportTimeVerdict::Unknown(_)
+        ));
+    }
+
+    #[test]
+    fn starting_a_module_whose_imports_read_the_reader_is_circular() {
+        // `starlette.routing` reading `RedirectResponse` from `fastapi.responses` starts
+        // `fastapi` first, whose chain reads `BaseRoute` from `starlette.routing`: still
+        // initialising, without it.
+        let tree = project(&[
+            ("starlette/__init__.py", ""),
+            ("starlette/responses.py", "class RedirectResponse:\n    pass\n"),
+            (
+                "starlette/routing.py",
+                "from starlette.responses import RedirectResponse\n\n\nclass BaseRoute:\n    pass\n",
+            ),
+            ("fastapi/__init__.py", "from .applications import FastAPI\n"),
+            (
+                "fastapi/applications.py",
+                "from fastapi.routing import APIRouter\n\n\nclass FastAPI:\n    pass\n",
+            ),
+            (
+                "fastapi/routing.py",
+                "from starlette.routing import BaseRoute\n\n\nclass APIRouter:\n    pass\n",
+            ),
+            (
+                "fastapi/responses.py",
+                "from starlette.responses import RedirectResponse as RedirectResponse\n",
+            ),
+        ]);
+        let reason = verdict(
+            &tree,
+            "starlette/routing.py",
+            "fastapi.responses",
+            "RedirectResponse",
+        )
+        .reason()
+        .unwrap();
+        assert!(
+            reason.contains("would start `fastapi.responses`"),
+            "{reason}"
+        );
+        assert_eq!(
+            verdict(
+                &tree,
+                "starlette/routing.py",
+                "starlette.responses",
+                "RedirectResponse"
+            ),
+            ImportTimeVerdict::Bound
+        );
+        // Starting `lib` (the package of the module read) leads back into the reader: only
+        // reading one of its names needs the reader's bindings.
+        let lib = |init: &str| {
+            project(&[
+                ("pkg/__init__.py", ""),
+                (
+                    "pkg/app.py",
+                    "from lib.things import Thing\n\n\nclass App:\n    pass\n",
+                ),
+                ("lib/__init__.py", init),
+                ("lib/things.py", "class Thing:\n    pass\n"),
+            ])
+        };
+        assert_eq!(
+            verdict(
+                &lib("import pkg.app\n"),
+                "pkg/app.py",
+                "lib.things",
+                "Thing"
+            ),
+            ImportTimeVerdict::Bound
+        );
+        assert!(matches!(
+            verdict(
+                &lib("from pkg.app import App\n"),
+                "pkg/app.py",
+                "lib.things",
+                "Thing"
+            ),
+            ImportTimeVerdict::Circular { via: Some(_), .. }
         ));
     }
 

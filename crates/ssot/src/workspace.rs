@@ -307,8 +307,12 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
     let (file_problems, stats) = (built.problems, built.stats);
     crate::timing::report("load: module table", built.index_time);
     let parsed = started.elapsed();
+    let mut call_site_cache = call_site_cache;
     if let Some(cache) = cache {
-        save_cache(&cache, &mut source);
+        if !save_cache(&cache, &mut source) {
+            // Warned once: the analysis does not try (and warn) again.
+            call_site_cache = None;
+        }
     }
     crate::timing::report("load: walk", walked);
     crate::timing::report(
@@ -363,14 +367,22 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
 
 /// Writes the facts cache back; a cache that cannot be written is one warning, and the run
 /// goes on.
-fn save_cache(cache: &FactsCache, source: &mut WorkingTree) {
+/// Returns whether the cache could be written.
+fn save_cache(cache: &FactsCache, source: &mut WorkingTree) -> bool {
     let started = Instant::now();
-    match cache.save() {
+    let written = match cache.save() {
         // The stat index is only a shortcut to the cache: its own failure needs no warning.
-        Ok(_) => drop(source.save_stat_index()),
-        Err(err) => eprintln!("warning: {err}; running without writing the cache"),
-    }
+        Ok(_) => {
+            drop(source.save_stat_index());
+            true
+        }
+        Err(err) => {
+            eprintln!("warning: {err}; running without writing the cache");
+            false
+        }
+    };
     crate::timing::report("load: save cache", started.elapsed());
+    written
 }
 
 /// What to walk: the whole project, because resolution needs every module whatever the

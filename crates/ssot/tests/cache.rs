@@ -142,6 +142,29 @@ fn an_unwritable_cache_is_one_warning_and_the_run_goes_on() {
         stderr.contains("running without writing the cache"),
         "{stderr}"
     );
+
+    // With a concept declared, check also caches call sites: still one warning.
+    write(
+        dir.path(),
+        "pyproject.toml",
+        "[tool.ssot.concepts.manager]\ncanonical = \"pkg.core:Manager\"\n",
+    );
+    let (_, _, stderr) = run(ssot()
+        .args([
+            "check",
+            "--output-format",
+            "json",
+            "--select",
+            "ALL",
+            "--cache-dir",
+        ])
+        .arg(&blocked)
+        .arg(dir.path()));
+    assert_eq!(
+        stderr.matches("warning: cannot write the cache").count(),
+        1,
+        "{stderr}"
+    );
 }
 
 #[test]

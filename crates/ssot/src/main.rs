@@ -3,6 +3,7 @@
 //! Exit codes follow ruff: 0 clean, 1 violations, 2 usage, configuration or internal error.
 //! A closed pipe ends the run quietly.
 
+mod analysis;
 mod commands;
 mod config;
 mod discovery;
@@ -12,7 +13,6 @@ mod load;
 mod output;
 mod scopes;
 mod timing;
-mod token_budget;
 mod workspace;
 
 use std::process::ExitCode;
@@ -122,6 +122,8 @@ enum Command {
     Baseline(commands::baseline::BaselineArgs),
     /// Print a rule's documentation.
     Explain(commands::explain::ExplainArgs),
+    /// Remove the facts cache (`.ssot_cache` in the project root, or `--cache-dir`).
+    Clean(commands::clean::CleanArgs),
 }
 
 /// How a run ended.
@@ -165,6 +167,7 @@ fn main() -> ExitCode {
         Command::Fix(args) => commands::fix::run(args),
         Command::Baseline(args) => commands::baseline::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Clean(args) => commands::clean::run(args),
     };
     match result {
         Ok(status) => status.into(),

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use ssot_index::modules::is_identifier;
-use ssot_index::{ModuleSettings, ModuleTable, Project};
+use ssot_index::{ModuleSettings, Project};
 use ssot_python::{CallDetail, TargetVersion};
 use ssot_report::Problem;
 use ssot_rules::call_sites::call_detail_to_load;
@@ -19,6 +19,9 @@ use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_TEST_PATHS};
 use crate::discovery::{self, Excludes, FoundFile, DEFAULT_EXCLUDES};
 use crate::fs::{FileSystem, RealFileSystem};
 use crate::load::{self, ProblemKind};
+use ssot_engine::cache::{ExtractOptions, FactsCache, GlobalKey};
+use ssot_engine::project::{build_project, ProjectSettings};
+use ssot_engine::source::WorkingTree;
 
 /// Options every analysing command shares.
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -31,9 +34,13 @@ pub struct ProjectArgs {
     /// Extra exclude globs, on top of the configured ones.
     #[arg(long, value_name = "GLOB")]
     pub exclude: Vec<String>,
-    /// Accepted for compatibility with ruff-style invocations; ssot keeps no cache yet.
+    /// Neither read nor write the facts cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// Keep the facts cache here instead of `.ssot_cache` in the project root (also
+    /// `SSOT_CACHE_DIR`).
+    #[arg(long, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl LoadedProject {
@@ -49,16 +56,7 @@ impl LoadedProject {
     }
 }
 
-/// Whether a root-relative path is one of `targets` or below one (`""` is the whole project).
-pub fn path_in_targets(targets: &[String], path: &str) -> bool {
-    targets.iter().any(|target| {
-        target.is_empty()
-            || path == target
-            || path
-                .strip_prefix(target.as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
-    })
-}
+pub use ssot_engine::analysis::path_in_targets;
 
 /// A project ready for analysis.
 pub struct LoadedProject {
@@ -75,6 +73,9 @@ pub struct LoadedProject {
     pub timings: LoadTimings,
     /// The hash of each analysed file's bytes ([`load::content_hash`]), sorted by path.
     pub content_hashes: Vec<(String, u64)>,
+    /// Where facts with every call site are cached (for the files whose call sites the rules
+    /// read), and their key; `None` with `--no-cache`.
+    pub call_site_cache: Option<(PathBuf, GlobalKey)>,
 }
 
 /// How long loading took, phase by phase (`SSOT_TIMINGS=1` prints them).
@@ -83,6 +84,12 @@ pub struct LoadTimings {
     pub walk: Duration,
     pub parse: Duration,
     pub index: Duration,
+}
+
+impl ssot_engine::analysis::FileReader for AnalysedFiles<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        AnalysedFiles::read(self, path)
+    }
 }
 
 /// Reads a loaded project's files again, refusing bytes that are not the ones analysed.
@@ -261,34 +268,60 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
             .collect(),
         external_modules: config.external_modules.clone(),
     };
-    // Which modules are first-party follows from file paths alone, before any file is parsed.
-    let first_party = ModuleTable::build_with(
-        found.iter().map(|f| f.relative.as_str()),
-        &unread_modules,
-        &import_roots,
-        &module_settings,
-    );
-    let is_first_party = |module: &str| first_party.is_first_party(module);
-    let fs = RealFileSystem::from_env();
     let max_file_size = config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let calls = rules.map_or(CallDetail::Nothing, |selection| {
         call_detail_to_load(selection, !config.concepts.is_empty())
     });
-    let (files, file_problems) = load::load_files(
-        &found,
-        &fs,
-        &test_paths,
-        load::FileLimits {
-            max_size: max_file_size,
-            max_tokens: config
-                .max_file_tokens
-                .unwrap_or(crate::token_budget::DEFAULT_MAX_FILE_TOKENS),
+    let limits = load::FileLimits {
+        max_size: max_file_size,
+        max_tokens: config
+            .max_file_tokens
+            .unwrap_or(ssot_engine::token_budget::DEFAULT_MAX_FILE_TOKENS),
+    };
+    let options = ExtractOptions { calls, target };
+    let cache_dir = (!args.no_cache).then(|| load::cache_dir(&root, args.cache_dir.as_deref()));
+    let cache = cache_dir
+        .as_deref()
+        .map(|dir| FactsCache::open(dir, GlobalKey::new(options, limits)));
+    let mut source = load::working_tree(&root, &found, cache_dir.as_deref());
+    // Call sites are extracted again for the newest grammar (only calls are taken from them).
+    let call_site_cache = cache_dir.clone().map(|dir| {
+        let sites = ExtractOptions {
+            calls: CallDetail::Sites,
+            target: TargetVersion::NEWEST,
+        };
+        (dir, GlobalKey::new(sites, limits))
+    });
+    let built = build_project(
+        &source,
+        &ProjectSettings {
+            import_roots: &import_roots,
+            unread_modules: &unread_modules,
+            modules: &module_settings,
+            test_paths: &test_paths,
+            limits,
+            options,
         },
-        &is_first_party,
-        calls,
-        target,
+        cache.as_ref(),
     );
+    let (file_problems, stats) = (built.problems, built.stats);
+    crate::timing::report("load: module table", built.index_time);
     let parsed = started.elapsed();
+    let mut call_site_cache = call_site_cache;
+    if let Some(cache) = cache {
+        if !save_cache(&cache, &mut source) {
+            // Warned once: the analysis does not try (and warn) again.
+            call_site_cache = None;
+        }
+    }
+    crate::timing::report("load: walk", walked);
+    crate::timing::report(
+        &format!(
+            "load: read and parse ({} cached, {} extracted)",
+            stats.cached, stats.extracted
+        ),
+        parsed - walked,
+    );
     let internal_error = file_problems
         .iter()
         .any(|p| p.kind == ProblemKind::Internal);
@@ -309,13 +342,8 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         }))
         .collect();
     problems.sort();
-    let mut content_hashes: Vec<(String, u64)> = files
-        .iter()
-        .map(|(f, hash)| (f.path.clone(), *hash))
-        .collect();
-    content_hashes.sort();
-    let files = files.into_iter().map(|(file, _)| file).collect();
-    let project = Project::with_settings(files, &unread_modules, &import_roots, &module_settings);
+    let content_hashes = built.content_hashes;
+    let project = built.project;
     let targets = targets
         .iter()
         .map(|target| discovery::relative_path(&root, target))
@@ -328,12 +356,33 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         problems,
         internal_error,
         content_hashes,
+        call_site_cache,
         timings: LoadTimings {
             walk: walked,
             parse: parsed - walked,
             index: started.elapsed() - parsed,
         },
     })
+}
+
+/// Writes the facts cache back; a cache that cannot be written is one warning, and the run
+/// goes on.
+/// Returns whether the cache could be written.
+fn save_cache(cache: &FactsCache, source: &mut WorkingTree) -> bool {
+    let started = Instant::now();
+    let written = match cache.save() {
+        // The stat index is only a shortcut to the cache: its own failure needs no warning.
+        Ok(_) => {
+            drop(source.save_stat_index());
+            true
+        }
+        Err(err) => {
+            eprintln!("warning: {err}; running without writing the cache");
+            false
+        }
+    };
+    crate::timing::report("load: save cache", started.elapsed());
+    written
 }
 
 /// What to walk: the whole project, because resolution needs every module whatever the

@@ -25,11 +25,13 @@ fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap()
 }
 
-/// The names of the files in `dir` (not recursive), sorted.
+/// The names of the files in `dir` (not recursive), sorted, but the facts cache
+/// (`.ssot_cache`), which every analysing command keeps up to date.
 fn file_names(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != ".ssot_cache")
         .collect();
     names.sort();
     names

@@ -532,7 +532,14 @@ fn a_file_with_too_many_tokens_is_reported_not_parsed() {
 #[test]
 fn running_out_of_memory_exits_2_with_a_message() {
     let dir = legacy_project();
-    let numbers: Vec<String> = (0..900_000).map(|i| i.to_string()).collect();
+    // Far past the memory limit (a list of 2,000,000 numbers takes about 400 MB of syntax
+    // tree), so the margin does not hang on the size of the binary or the allocator.
+    std::fs::write(
+        dir.path().join("pyproject.toml"),
+        format!("[tool.ssot]\nmax-file-tokens = 10000000\nmax-file-size = 100000000\n\n{CONCEPT}"),
+    )
+    .unwrap();
+    let numbers: Vec<String> = (0..2_000_000).map(|i| i.to_string()).collect();
     std::fs::write(
         dir.path().join("data.py"),
         format!("x = [{}]\n", numbers.join(",")),

@@ -4,6 +4,9 @@
 //! reads them. Facts are plain owned data (no parser types), so they can be cached, sent across
 //! threads and built by hand in tests. Byte offsets are into the decoded source text; lines and
 //! columns are 1-based, columns counted in characters.
+//!
+//! Every field is always serialized (no `skip_serializing_if`): the facts cache stores them in
+//! a format that is not self-describing, where a skipped field would shift every later one.
 
 use serde::{Deserialize, Serialize};
 
@@ -49,7 +52,7 @@ pub struct FileFacts {
     pub registers_modules: bool,
     /// Of those registrations, one runs while the module body runs (a module-level statement,
     /// not one inside a function): the module may load others at import time.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub registers_modules_at_import: bool,
     /// Module-level assignments to an attribute of a name (`base.dialect = X`), and
     /// `setattr(M, "N", v)` / `monkeypatch.setattr(M, "N", v)` calls anywhere: when the name
@@ -185,7 +188,7 @@ pub struct StmtContext {
     pub guarded_by_import_error: bool,
     /// The first handler of that `try` that catches an `ImportError`, when
     /// [`StmtContext::guarded_by_import_error`] is set: what the dangling-import message names.
-    #[serde(default, skip_serializing_if = "ImportErrorHandler::is_import_error")]
+    #[serde(default)]
     pub import_error_handler: ImportErrorHandler,
     /// In the body of an `except` handler (a fallback binding).
     pub in_except_handler: bool,
@@ -222,10 +225,6 @@ impl ImportErrorHandler {
             ImportErrorHandler::BaseException => "except BaseException",
             ImportErrorHandler::Bare => "except:",
         }
-    }
-
-    fn is_import_error(&self) -> bool {
-        *self == ImportErrorHandler::ImportError
     }
 }
 
@@ -311,7 +310,7 @@ pub struct Definition {
     pub decorators: Vec<String>,
     /// For module-level functions: what concept discovery reads of a function (parameters,
     /// `async`, what it returns).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub function: Option<Box<FunctionFacts>>,
     /// Binds a name in the module namespace (at module level, or through `global`).
     pub module_level: bool,
@@ -362,11 +361,11 @@ pub struct ClassFacts {
     /// names (`port: int`, with or without a value) and plain assignments to names that are
     /// not dunders (enum members, `NamedTuple` defaults). What data-shape duplicates are
     /// compared by.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default)]
     pub fields: Vec<String>,
     /// The class docstring declares the class a single source of truth ("single source of
     /// truth", "SSOT", "canonical").
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub declares_canonical: bool,
 }
 

@@ -571,12 +571,15 @@ fn file_id(project: &Project, path: &str) -> Option<FileId> {
 fn reextract(project: &Project, path: &str, text: &str) -> FileFacts {
     let modules = &project.modules;
     // With every call site, so the host never has to read a changed file again for them.
-    ssot_python::extract_facts_with(
+    let mut facts = ssot_python::extract_facts_with(
         text,
         SourceKind::from_path(path),
-        &|module| modules.is_first_party(module),
         ssot_python::CallDetail::Sites,
-    )
+    );
+    ssot_index::first_party_uses::keep_first_party_uses(&mut facts, &|module| {
+        modules.is_first_party(module)
+    });
+    facts
 }
 
 /// Takes a file for fixing: UTF-8 and free of syntax errors.

@@ -615,12 +615,17 @@ mod tests {
             .iter()
             .map(|(path, text)| ProjectFile {
                 path: path.to_string(),
-                facts: ssot_python::extract_facts_with(
-                    text,
-                    ssot_python::SourceKind::from_path(path),
-                    &|m| table.is_first_party(m),
-                    ssot_python::CallDetail::Nothing,
-                ),
+                facts: {
+                    let mut facts = ssot_python::extract_facts_with(
+                        text,
+                        ssot_python::SourceKind::from_path(path),
+                        ssot_python::CallDetail::Nothing,
+                    );
+                    crate::first_party_uses::keep_first_party_uses(&mut facts, &|m| {
+                        table.is_first_party(m)
+                    });
+                    facts
+                },
                 is_test: false,
             })
             .collect();

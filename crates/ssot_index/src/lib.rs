@@ -8,6 +8,7 @@
 //! - [`re_exports`]: which import bindings are a module's public re-export, not a use;
 //! - [`census`]: the `scan` view: symbols reached through several paths, dangling paths;
 //! - [`concept_discovery`]: families of definitions that look like one concept;
+//! - [`first_party_uses`]: dropping uses of third-party modules from a file's facts;
 //! - [`import_time`]: whether a module has bound a name when an import reads it at import time
 //!   (partially initialised modules, circular imports).
 //!
@@ -18,6 +19,7 @@ pub mod census;
 pub mod concept_discovery;
 pub mod concept_factories;
 pub mod concept_names;
+pub mod first_party_uses;
 pub mod import_time;
 pub mod modules;
 pub mod namespace;

@@ -32,14 +32,12 @@ const STACK_GROWTH: usize = 4 * 1024 * 1024;
 pub(crate) fn extract_module(
     suite: &[Stmt],
     lines: &LineIndex<'_>,
-    keep_module: &dyn Fn(&str) -> bool,
     call_detail: CallDetail,
     is_stub: bool,
 ) -> (FileFacts, usize) {
     let mut extractor = Extractor {
         lines,
         is_stub,
-        keep_module,
         call_detail,
         call_names: Vec::new(),
         recent_names: [0; 64],
@@ -102,8 +100,6 @@ struct Extractor<'a, 'l> {
     lines: &'l LineIndex<'l>,
     /// A `.pyi` stub, where a bare annotation (`x: int`) declares a name.
     is_stub: bool,
-    /// Whether `M.N` uses of a module bound by `import M` are worth recording (first-party).
-    keep_module: &'l dyn Fn(&str) -> bool,
     /// How much of the calls to record.
     call_detail: CallDetail,
     /// [`ssot_facts::call_name_hash`] of the recorded callees' last segments, in call order;
@@ -134,7 +130,7 @@ struct Extractor<'a, 'l> {
     /// Keyed-registry shapes, kept once their registry is known to be a module-level dict.
     registry_shapes: Vec<(String, SharedInstanceShape)>,
     /// Every recorded call (its callee an index into `facts.callees`) with its rarer facts,
-    /// before `finish` keeps the first-party ones.
+    /// before `finish` keeps those that can reach imported code.
     pending_calls: Vec<(CallFact, Option<Box<CallExtras>>)>,
     /// Callee text → index into `facts.callees`.
     callee_ids: FxHashMap<String, u32>,
@@ -223,7 +219,7 @@ impl<'a> Extractor<'a, '_> {
         let statement_index = self.facts.imports.len() as u32;
         let mut names = Vec::with_capacity(aliases.len());
         for (alias_index, alias) in aliases.iter().enumerate() {
-            if matches!(kind, ImportKind::Import) && (self.keep_module)(&alias.name.id) {
+            if matches!(kind, ImportKind::Import) {
                 let bound = alias.asname.as_ref().map_or_else(
                     || alias.name.id.split('.').next().unwrap_or(""),
                     |a| a.id.as_str(),
@@ -808,7 +804,7 @@ impl<'a> Extractor<'a, '_> {
             .shared_instances
             .sort_by_key(|shape| shape.span.start);
         if self.call_detail == CallDetail::Sites {
-            self.keep_first_party_calls();
+            self.keep_imported_calls();
         }
         let mut names = std::mem::take(&mut self.call_names);
         names.sort_unstable();
@@ -1760,33 +1756,22 @@ fn is_main_guard(test: &Expr) -> bool {
 }
 
 impl Extractor<'_, '_> {
-    /// Keeps the calls that can reach first-party code: those whose root name an import from
-    /// a first-party module (or a relative one) binds somewhere in the file, or that a
-    /// module-level class, function or alias binds, plus the `unittest.mock` calls. In a file
-    /// with a first-party star import, any name it does not import from elsewhere may come
-    /// from that import, so those calls are kept too. Calls of
-    /// standard-library and third-party names and of local variables are most call sites and
-    /// no rule needs them.
-    fn keep_first_party_calls(&mut self) {
+    /// Keeps the calls that can reach another module's code: those whose root name an import
+    /// binds somewhere in the file, or that a module-level class, function or alias binds,
+    /// plus the `unittest.mock` calls. In a file with a star import, any name may come from
+    /// it, so every call is kept. Calls of builtins and of local variables are most call sites
+    /// and no rule needs them. Which imports are first-party is project state, not this
+    /// file's: the index drops the calls of third-party names
+    /// (`ssot_index::first_party_uses`).
+    fn keep_imported_calls(&mut self) {
         let mut roots: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-        // Names bound only by imports from elsewhere: not kept even when a first-party star
-        // import could bind anything.
-        let mut foreign: rustc_hash::FxHashSet<&str> = rustc_hash::FxHashSet::default();
-        let mut first_party_star = false;
+        let mut star = false;
         for import in &self.facts.imports {
             for name in &import.names {
-                let first_party = match &import.kind {
-                    ImportKind::From { module, level } => {
-                        *level > 0 || module.as_deref().is_some_and(|m| (self.keep_module)(m))
-                    }
-                    ImportKind::Import => (self.keep_module)(&name.name),
-                };
                 if name.name == "*" {
-                    first_party_star |= first_party;
-                } else if first_party {
-                    roots.insert(name.bound_name(&import.kind));
+                    star = true;
                 } else {
-                    foreign.insert(name.bound_name(&import.kind));
+                    roots.insert(name.bound_name(&import.kind));
                 }
             }
         }
@@ -1800,8 +1785,6 @@ impl Extractor<'_, '_> {
             }
         }
         let roots: rustc_hash::FxHashSet<String> = roots.into_iter().map(str::to_string).collect();
-        let foreign: rustc_hash::FxHashSet<String> =
-            foreign.into_iter().map(str::to_string).collect();
         self.callee_ids = FxHashMap::default();
         // Which callees to keep, then their new indices: every file's facts stay in memory
         // until the whole project is resolved, so only kept callees stay, with exact
@@ -1812,7 +1795,7 @@ impl Extractor<'_, '_> {
             .iter()
             .map(|text| {
                 let root = text.split('.').next().unwrap_or(text);
-                roots.contains(root) || (first_party_star && !foreign.contains(root))
+                star || roots.contains(root)
             })
             .collect();
         for (call, extras) in &pending {

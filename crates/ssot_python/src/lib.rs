@@ -82,23 +82,20 @@ impl std::fmt::Display for TargetVersion {
     }
 }
 
-/// Facts of one decoded source text, keeping every attribute use of an imported module and
-/// every call site.
+/// Facts of one decoded source text with every call site, for the newest grammar.
 pub fn extract_facts(source: &str, kind: SourceKind) -> FileFacts {
-    extract_facts_with(source, kind, &|_| true, CallDetail::Sites)
+    extract_facts_with(source, kind, CallDetail::Sites)
 }
 
-/// Facts of one decoded source text, keeping `M.N` attribute uses only for modules for which
-/// `keep_module` (given the dotted module name of the `import` statement) is true: callers
-/// that know which modules are first-party skip recording `os.path.join` and the like. Calls
-/// are recorded to the given detail; every other fact is the same at every detail.
-pub fn extract_facts_with(
-    source: &str,
-    kind: SourceKind,
-    keep_module: &dyn Fn(&str) -> bool,
-    calls: CallDetail,
-) -> FileFacts {
-    extract_facts_for(source, kind, keep_module, calls, TargetVersion::NEWEST)
+/// Facts of one decoded source text, recording calls to the given detail; every other fact
+/// is the same at every detail.
+///
+/// Facts are a function of the text, the kind, the options and the ssot version only, never
+/// of the rest of the project: every `M.N` use of a module bound by `import M` is recorded,
+/// and the index drops those of third-party modules (`ssot_index::first_party_uses`). That
+/// is what lets a file's facts be cached by the hash of its bytes.
+pub fn extract_facts_with(source: &str, kind: SourceKind, calls: CallDetail) -> FileFacts {
+    extract_facts_for(source, kind, calls, TargetVersion::NEWEST)
 }
 
 /// Like [`extract_facts_with`], for a project that runs on `target`: syntax that version
@@ -106,7 +103,6 @@ pub fn extract_facts_with(
 pub fn extract_facts_for(
     source: &str,
     kind: SourceKind,
-    keep_module: &dyn Fn(&str) -> bool,
     calls: CallDetail,
     target: TargetVersion,
 ) -> FileFacts {
@@ -122,7 +118,6 @@ pub fn extract_facts_for(
     let (mut facts, depth) = extract::extract_module(
         &parsed.syntax().body,
         &lines,
-        keep_module,
         calls,
         kind == SourceKind::Stub,
     );
@@ -180,17 +175,16 @@ fn drop_deep_tree<T>(tree: T, depth: usize) {
 
 /// Decodes and extracts in one step.
 pub fn facts_from_bytes(bytes: &[u8], kind: SourceKind) -> Result<FileFacts, DecodeError> {
-    facts_from_bytes_with(bytes, kind, &|_| true, CallDetail::Sites)
+    facts_from_bytes_with(bytes, kind, CallDetail::Sites)
 }
 
-/// Decodes and extracts in one step, filtering attribute uses as [`extract_facts_with`] does.
+/// Decodes and extracts in one step, recording calls as [`extract_facts_with`] does.
 pub fn facts_from_bytes_with(
     bytes: &[u8],
     kind: SourceKind,
-    keep_module: &dyn Fn(&str) -> bool,
     calls: CallDetail,
 ) -> Result<FileFacts, DecodeError> {
-    facts_from_bytes_for(bytes, kind, keep_module, calls, TargetVersion::NEWEST)
+    facts_from_bytes_for(bytes, kind, calls, TargetVersion::NEWEST)
 }
 
 /// Decodes and extracts in one step for a project that runs on `target`, as
@@ -198,16 +192,9 @@ pub fn facts_from_bytes_with(
 pub fn facts_from_bytes_for(
     bytes: &[u8],
     kind: SourceKind,
-    keep_module: &dyn Fn(&str) -> bool,
     calls: CallDetail,
     target: TargetVersion,
 ) -> Result<FileFacts, DecodeError> {
     let decoded = decode_source(bytes)?;
-    Ok(extract_facts_for(
-        &decoded.text,
-        kind,
-        keep_module,
-        calls,
-        target,
-    ))
+    Ok(extract_facts_for(&decoded.text, kind, calls, target))
 }

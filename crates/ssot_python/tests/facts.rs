@@ -89,13 +89,8 @@ fn call_detail_changes_only_the_call_facts() {
         let name = path.file_name().unwrap().to_string_lossy().to_string();
         let bytes = std::fs::read(&path).unwrap();
         let at = |detail| {
-            ssot_python::facts_from_bytes_with(
-                &bytes,
-                SourceKind::from_path(&name),
-                &|_| true,
-                detail,
-            )
-            .unwrap()
+            ssot_python::facts_from_bytes_with(&bytes, SourceKind::from_path(&name), detail)
+                .unwrap()
         };
         let sites = at(CallDetail::Sites);
         let names = at(CallDetail::Names);

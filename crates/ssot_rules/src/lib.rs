@@ -13,6 +13,7 @@
 
 pub mod baseline;
 pub mod call_sites;
+mod concept;
 pub mod concepts;
 pub mod diagnostic;
 pub mod registry;

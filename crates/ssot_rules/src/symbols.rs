@@ -12,7 +12,7 @@ use ssot_index::census::{module_label, origin_path};
 use ssot_index::concept_names::NameStem;
 use ssot_index::{FileId, Origin, Project, Resolution, Resolver};
 
-use crate::concepts::ResolvedConcept;
+use crate::concept::ResolvedConcept;
 
 /// Where a dotted expression leads: a first-party definition plus the attributes written after
 /// it (`Cls.instance` gives `Cls` and `["instance"]`), or anything else the resolver says.

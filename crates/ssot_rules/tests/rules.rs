@@ -83,7 +83,7 @@ fn run_fixture_at(code: &str, detail: CallDetail) -> (String, Vec<String>) {
     let mut unreadable = Vec::new();
     for (relative, path) in &paths {
         let bytes = std::fs::read(path).unwrap();
-        match facts_from_bytes_with(&bytes, SourceKind::from_path(relative), &|_| true, detail) {
+        match facts_from_bytes_with(&bytes, SourceKind::from_path(relative), detail) {
             Ok(facts) => files.push(ProjectFile {
                 is_test: relative.contains("tests/") || relative.contains("/test_"),
                 path: relative.clone(),

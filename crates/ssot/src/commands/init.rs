@@ -138,8 +138,7 @@ pub fn run(args: &InitArgs) -> Result<ExitStatus> {
     )?;
     drop(settings);
     let scopes = crate::scopes::Scopes::from_config(&loaded.config)?;
-    let scope_of =
-        |file: &ssot_index::ProjectFile| crate::commands::scan::discovery_scope(&scopes, file);
+    let scope_of = |file: &ssot_index::ProjectFile| crate::analysis::discovery_scope(&scopes, file);
     let candidates = {
         let mut resolver = Resolver::new(&loaded.project);
         let references = collect_references(&mut resolver);

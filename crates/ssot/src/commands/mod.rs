@@ -2,6 +2,7 @@
 
 pub mod baseline;
 pub mod check;
+pub mod clean;
 pub mod explain;
 pub mod fix;
 pub mod init;

@@ -23,7 +23,7 @@ pub struct ScanArgs {
 pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
     let loaded = load_project(&args.project, None)?;
     let scopes = crate::scopes::Scopes::from_config(&loaded.config)?;
-    let scope_of = |file: &ssot_index::ProjectFile| discovery_scope(&scopes, file);
+    let scope_of = |file: &ssot_index::ProjectFile| crate::analysis::discovery_scope(&scopes, file);
     crate::timing::note_memory("after load");
     let analysis_started = std::time::Instant::now();
     let (census, concepts, discovery) = {
@@ -78,30 +78,12 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
             discovery.as_secs_f64()
         );
     }
-    Ok(if loaded.internal_error {
+    let status = if loaded.internal_error {
         ExitStatus::Error
     } else {
         ExitStatus::Success
-    })
-}
-
-/// How concept discovery weighs a file: production, test, or elsewhere (every other scope:
-/// examples, docs, benchmarks and archives are never proposed as canonical).
-pub(crate) fn discovery_scope(
-    scopes: &crate::scopes::Scopes,
-    file: &ssot_index::ProjectFile,
-) -> ssot_index::concept_discovery::FileScope {
-    use ssot_index::concept_discovery::FileScope;
-    match scopes.of(&file.path) {
-        // Top-level `docs_src/` or `example_apps/` are examples though no default glob says so.
-        crate::scopes::PRODUCTION
-            if ssot_index::concept_discovery::default_file_scope(file) == FileScope::Elsewhere =>
-        {
-            FileScope::Elsewhere
-        }
-        crate::scopes::PRODUCTION if file.is_test => FileScope::Test,
-        crate::scopes::PRODUCTION => FileScope::Production,
-        crate::scopes::TEST => FileScope::Test,
-        _ => FileScope::Elsewhere,
-    }
+    };
+    // The process ends next: its exit returns the facts' memory faster than freeing them.
+    std::mem::forget(loaded);
+    Ok(status)
 }

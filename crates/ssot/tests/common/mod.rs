@@ -15,6 +15,7 @@ pub fn ssot() -> Command {
         .env_remove("SSOT_FAULT_CHANGE_BEFORE_EXCHANGE")
         .env_remove("SSOT_FAULT_RENAME_BEFORE_EXCHANGE")
         .env_remove("SSOT_FAULT_FULL_DISK")
+        .env_remove("SSOT_CACHE_DIR")
         .env("NO_COLOR", "1");
     command
 }

@@ -29,13 +29,18 @@ impl MemoryProject {
             .iter()
             .map(|(path, bytes)| ProjectFile {
                 path: path.clone(),
-                facts: ssot_python::facts_from_bytes_with(
-                    bytes,
-                    SourceKind::from_path(path),
-                    &|m| first_party.is_first_party(m),
-                    ssot_python::CallDetail::Sites,
-                )
-                .unwrap_or_default(),
+                facts: {
+                    let mut facts = ssot_python::facts_from_bytes_with(
+                        bytes,
+                        SourceKind::from_path(path),
+                        ssot_python::CallDetail::Sites,
+                    )
+                    .unwrap_or_default();
+                    ssot_index::first_party_uses::keep_first_party_uses(&mut facts, &|m| {
+                        first_party.is_first_party(m)
+                    });
+                    facts
+                },
                 is_test: path.starts_with("tests/") || path.contains("/test_"),
             })
             .collect();

@@ -4,7 +4,7 @@ use rustc_hash::FxHashMap;
 use ssot_facts::{CallFact, DunderAll, MethodFacts, StringArgument};
 use ssot_index::{FileId, ModuleId, Origin, Resolution};
 
-use crate::concepts::ResolvedConcept;
+use crate::concept::ResolvedConcept;
 use crate::diagnostic::{Applicability, Edit, Fix};
 use crate::registry::Rule;
 use crate::symbols::{interface, test_doubles, DottedResolver, Target};

@@ -1,0 +1,79 @@
+//! The fixes `check` shows beside SSOT101: the same import rewrites `fix` would make.
+
+use std::collections::BTreeMap;
+
+use ssot_rules::{Diagnostic, Rule};
+
+use crate::fs::{FileSystem, RealFileSystem};
+
+/// Gives `check`'s SSOT101 diagnostics the fix `ssot fix` would apply (unverified: `fix`
+/// verifies before writing), so reports can mark them fixable and JSON carries the edits.
+pub fn attach_import_fixes(
+    loaded: &crate::workspace::LoadedProject,
+    diagnostics: &mut [Diagnostic],
+) {
+    let mut by_path: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (index, diagnostic) in diagnostics.iter().enumerate() {
+        if diagnostic.rule == Rule::NonCanonicalImport && diagnostic.fix.is_none() {
+            by_path
+                .entry(diagnostic.path.as_str())
+                .or_default()
+                .push(index);
+        }
+    }
+    if by_path.is_empty() {
+        return;
+    }
+    let project = &loaded.project;
+    let resolver = ssot_index::Resolver::new(project);
+    let style = crate::import_style::import_style(loaded);
+    let fs = RealFileSystem::from_env();
+    let max_file_size = loaded
+        .config
+        .max_file_size
+        .unwrap_or(crate::config::DEFAULT_MAX_FILE_SIZE);
+    let mut planned: Vec<(usize, ssot_rules::Fix)> = Vec::new();
+    for (path, indices) in by_path {
+        let Ok(file) = project
+            .files
+            .binary_search_by(|f| f.path.as_str().cmp(path))
+        else {
+            continue;
+        };
+        if !project.files[file].facts.syntax_errors.is_empty() {
+            continue;
+        }
+        let analysed = loaded
+            .content_hashes
+            .binary_search_by(|(p, _)| p.as_str().cmp(path))
+            .ok()
+            .map(|i| loaded.content_hashes[i].1);
+        let Ok(bytes) = fs.read(&loaded.absolute_path(path), max_file_size) else {
+            continue;
+        };
+        if analysed != Some(crate::load::content_hash(&bytes)) {
+            continue;
+        }
+        let Ok(source) = ssot_fix::SourceFile::from_bytes(bytes) else {
+            continue;
+        };
+        let pairs: Vec<(usize, &Diagnostic)> =
+            indices.iter().map(|&i| (i, &diagnostics[i])).collect();
+        let (fixes, _) = ssot_fix::import_rewrite::plan_import_fixes(
+            &resolver,
+            file as ssot_index::FileId,
+            &source.text,
+            source.line_ending,
+            &pairs,
+            &style,
+        );
+        for fix in fixes {
+            for index in fix.diagnostics {
+                planned.push((index, fix.fix.clone()));
+            }
+        }
+    }
+    for (index, fix) in planned {
+        diagnostics[index].fix = Some(fix);
+    }
+}

@@ -309,3 +309,69 @@ fn factories_and_accessors_join_the_family() {
     );
     insta::assert_snapshot!(output);
 }
+
+/// The canonical policy on re-exporting modules: a public module that only re-exports is the
+/// public API when its package imports from it or it gathers private modules' names; an old
+/// module name (even with `__all__`), a legacy-named or a private module is a shim candidate.
+#[test]
+fn public_re_exporting_modules_are_never_shims() {
+    use ssot_index::re_exports::{classify_re_exporter, ReExporter};
+    let project = project(&[
+        ("pkg/__init__.py", "from .types import Integer as Integer\n"),
+        ("pkg/sql/__init__.py", ""),
+        ("pkg/sql/sqltypes.py", "class Integer: ...\n"),
+        // Imported by the package `__init__` (sqlalchemy.types).
+        (
+            "pkg/types.py",
+            "from .sql.sqltypes import Integer as Integer\n",
+        ),
+        // An old module name that keeps an `__all__` for old callers.
+        (
+            "pkg/columns.py",
+            "from .sql.sqltypes import Integer\n__all__ = ['Integer']\n",
+        ),
+        // Gathers a private module's names.
+        ("pkg/_impl.py", "class Engine: ...\n"),
+        ("pkg/engine.py", "from ._impl import Engine\n"),
+        // An old module name nobody declares as API.
+        (
+            "pkg/sqltypes_old_name.py",
+            "from .sql.sqltypes import Integer\n",
+        ),
+        (
+            "pkg/compat.py",
+            "from .sql.sqltypes import Integer\n__all__ = ['Integer']\n",
+        ),
+        ("pkg/_private.py", "from .sql.sqltypes import Integer\n"),
+        (
+            "pkg/helpers.py",
+            "from .sql.sqltypes import Integer\ndef helper(): ...\n",
+        ),
+    ]);
+    let classes: Vec<(&str, ReExporter)> = [
+        "pkg",
+        "pkg.types",
+        "pkg.columns",
+        "pkg.engine",
+        "pkg.sqltypes_old_name",
+        "pkg.compat",
+        "pkg._private",
+        "pkg.helpers",
+    ]
+    .into_iter()
+    .map(|module| (module, classify_re_exporter(&project, module)))
+    .collect();
+    assert_eq!(
+        classes,
+        vec![
+            ("pkg", ReExporter::PublicApi),
+            ("pkg.types", ReExporter::PublicApi),
+            ("pkg.columns", ReExporter::ShimCandidate),
+            ("pkg.engine", ReExporter::PublicApi),
+            ("pkg.sqltypes_old_name", ReExporter::ShimCandidate),
+            ("pkg.compat", ReExporter::ShimCandidate),
+            ("pkg._private", ReExporter::ShimCandidate),
+            ("pkg.helpers", ReExporter::Other),
+        ]
+    );
+}

@@ -375,3 +375,39 @@ fn public_re_exporting_modules_are_never_shims() {
         ]
     );
 }
+
+/// One name, two concepts: plain classes whose bodies share no public method and no field
+/// (Django's migration `ModelState` and a model instance's `ModelState`) stay apart, while
+/// same-named plain classes that share their interface still group.
+#[test]
+fn same_name_with_disjoint_bodies_stays_apart() {
+    let output = discover(&[
+        ("db/__init__.py", ""),
+        (
+            "db/migrations.py",
+            "class ModelState:\n    def __init__(self, app_label, name, fields):\n        self.fields = fields\n    def clone(self): ...\n    def render(self, apps): ...\n    def get_field(self, name): ...\n",
+        ),
+        (
+            "db/base.py",
+            "class ModelState:\n    db = None\n    adding = True\n    def __getstate__(self): ...\n    def __setstate__(self, state): ...\n",
+        ),
+        ("app.py", "from db.migrations import ModelState\nfrom db.base import ModelState as S\n"),
+    ]);
+    assert!(!output.contains("model-state"), "{output}");
+    let output = discover(&[
+        ("db/__init__.py", ""),
+        (
+            "db/migrations.py",
+            "class ModelState:\n    def clone(self): ...\n    def render(self, apps): ...\n",
+        ),
+        (
+            "db/base.py",
+            "class ModelState:\n    def clone(self): ...\n    def save(self): ...\n",
+        ),
+        (
+            "app.py",
+            "from db.migrations import ModelState\nfrom db.base import ModelState as S\n",
+        ),
+    ]);
+    assert!(output.contains("model-state"), "{output}");
+}

@@ -411,3 +411,25 @@ fn same_name_with_disjoint_bodies_stays_apart() {
     ]);
     assert!(output.contains("model-state"), "{output}");
 }
+
+/// An accessor returns one shared (module-global) instance; a `get_...` that builds a fresh
+/// member on every call is a factory.
+#[test]
+fn get_function_returning_a_fresh_instance_is_a_factory() {
+    let manager = "    def connect(self): ...\n    def send(self): ...\n";
+    let output = discover(&[
+        ("ws/__init__.py", ""),
+        ("ws/manager.py", &format!("class WebSocketManager:\n{manager}")),
+        ("ws/simple.py", &format!("class SimpleWebSocketManager:\n{manager}")),
+        ("ws/fresh.py", "from ws.manager import WebSocketManager\ndef get_websocket_manager():\n    return WebSocketManager()\n"),
+        ("ws/shared.py", "from ws.manager import WebSocketManager\n_shared = WebSocketManager()\ndef get_websocket_manager():\n    return _shared\n"),
+    ]);
+    assert!(
+        output.contains("factory ws.fresh:get_websocket_manager"),
+        "{output}"
+    );
+    assert!(
+        output.contains("accessor ws.shared:get_websocket_manager"),
+        "{output}"
+    );
+}

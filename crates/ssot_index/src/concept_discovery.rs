@@ -1034,6 +1034,19 @@ fn name_evidence_holds(
     let shared = a.methods.intersection(&b.methods).count();
     let near_fields = a.fields.len().min(b.fields.len()) >= 2 && field_similarity >= 0.5;
     let specific = a.stem.is_specific() || via_alias;
+    // Two plain classes whose bodies share no public method and no field (both with a body of
+    // their own) are two concepts that happen to share a name (Django's migration
+    // `ModelState` and a model instance's `ModelState`).
+    let disjoint_bodies = a.shape.is_none()
+        && b.shape.is_none()
+        && (!a.methods.is_empty() || !b.methods.is_empty())
+        && a.methods.len() + a.fields.len() >= 2
+        && b.methods.len() + b.fields.len() >= 2
+        && shared == 0
+        && a.fields.intersection(&b.fields).count() == 0;
+    if disjoint_bodies && !a.named_double && !b.named_double && !via_alias {
+        return false;
+    }
     if specific {
         // Plain classes, data shapes and enums of one name are one concept; classes in two
         // different hierarchies (`forms.DateTimeRangeField` and `models.DateTimeRangeField`)

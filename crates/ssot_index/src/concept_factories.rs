@@ -137,6 +137,7 @@ pub(crate) fn find_factories(
                     let mut family = None;
                     let mut evidence = Vec::new();
                     let mut role = named.1;
+                    let mut returns_global = false;
                     // By body: returns a member's instance, or a module global (a cached one).
                     for returned in &function.returns {
                         match resolver.resolve_dotted(module, returned) {
@@ -150,10 +151,16 @@ pub(crate) fn find_factories(
                                     == DefinitionKind::Variable
                                 {
                                     role = MemberRole::Accessor;
+                                    returns_global = true;
                                 }
                             }
                             _ => continue,
                         }
+                    }
+                    // A `get_...` that hands back a fresh instance and never a module global
+                    // is a factory: an accessor returns one shared instance.
+                    if role == MemberRole::Accessor && !returns_global && !evidence.is_empty() {
+                        role = MemberRole::Factory;
                     }
                     if family.is_none() && !named.0.is_empty() {
                         if let Some(&root) = family_keys.get(&named.0) {

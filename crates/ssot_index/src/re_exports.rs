@@ -137,8 +137,85 @@ pub fn classify_re_exporter(project: &Project, module: &str) -> ReExporter {
                 && !definition.name.starts_with('_')
         });
     if own_code {
-        ReExporter::Other
-    } else {
-        ReExporter::ShimCandidate
+        return ReExporter::Other;
     }
+    if is_private_module(module) || is_legacy_module(module) {
+        return ReExporter::ShimCandidate;
+    }
+    // A public module that only re-exports is the public API when its package's `__init__`
+    // imports from it (`sqlalchemy.types`) or it gathers names from private modules of its
+    // own package (`pkg.types` over `pkg._types`). Otherwise it is an old module name kept for old
+    // callers, `__all__` or not.
+    let sources = from_import_modules(project, module, info.is_package, file);
+    let parent = module.rsplit_once('.').map_or("", |(parent, _)| parent);
+    let private_inside = sources.iter().any(|source| {
+        source
+            .strip_prefix(parent)
+            .and_then(|rest| rest.strip_prefix('.'))
+            .is_some_and(|rest| !parent.is_empty() && is_private_module(rest))
+    });
+    if private_inside {
+        return ReExporter::PublicApi;
+    }
+    if imported_by_public_package(project, module) {
+        return ReExporter::PublicApi;
+    }
+    ReExporter::ShimCandidate
+}
+
+/// The absolute modules named by `file`'s `from` imports:
+/// `from M import N` yields `M` and, for `from . import N`, also `M.N`.
+fn from_import_modules(
+    project: &Project,
+    module: &str,
+    is_package: bool,
+    file: crate::FileId,
+) -> Vec<String> {
+    let mut modules = Vec::new();
+    for import in &project.file(file).facts.imports {
+        let ImportKind::From {
+            module: written,
+            level,
+        } = &import.kind
+        else {
+            continue;
+        };
+        let absolute = if *level == 0 {
+            written.clone()
+        } else {
+            crate::resolve::relative_module(module, is_package, *level, written.as_deref())
+        };
+        let Some(absolute) = absolute else { continue };
+        for name in &import.names {
+            modules.push(format!("{absolute}.{}", name.name));
+        }
+        modules.push(absolute);
+    }
+    modules
+}
+
+/// Whether a public (not private, not legacy) package `__init__` above `module` imports from
+/// it (`from .types import X`, `from . import types`).
+fn imported_by_public_package(project: &Project, module: &str) -> bool {
+    let mut package = module;
+    while let Some((parent, _)) = package.rsplit_once('.') {
+        package = parent;
+        if is_private_module(package) || is_legacy_module(package) {
+            return false;
+        }
+        let Some(id) = project.modules.get(package) else {
+            continue;
+        };
+        let info = project.modules.module(id);
+        let Some(file) = info.file.or(info.stub) else {
+            continue;
+        };
+        if from_import_modules(project, package, true, file)
+            .iter()
+            .any(|source| source == module)
+        {
+            return true;
+        }
+    }
+    false
 }

@@ -309,3 +309,127 @@ fn factories_and_accessors_join_the_family() {
     );
     insta::assert_snapshot!(output);
 }
+
+/// The canonical policy on re-exporting modules: a public module that only re-exports is the
+/// public API when its package imports from it or it gathers private modules' names; an old
+/// module name (even with `__all__`), a legacy-named or a private module is a shim candidate.
+#[test]
+fn public_re_exporting_modules_are_never_shims() {
+    use ssot_index::re_exports::{classify_re_exporter, ReExporter};
+    let project = project(&[
+        ("pkg/__init__.py", "from .types import Integer as Integer\n"),
+        ("pkg/sql/__init__.py", ""),
+        ("pkg/sql/sqltypes.py", "class Integer: ...\n"),
+        // Imported by the package `__init__` (sqlalchemy.types).
+        (
+            "pkg/types.py",
+            "from .sql.sqltypes import Integer as Integer\n",
+        ),
+        // An old module name that keeps an `__all__` for old callers.
+        (
+            "pkg/columns.py",
+            "from .sql.sqltypes import Integer\n__all__ = ['Integer']\n",
+        ),
+        // Gathers a private module's names.
+        ("pkg/_impl.py", "class Engine: ...\n"),
+        ("pkg/engine.py", "from ._impl import Engine\n"),
+        // An old module name nobody declares as API.
+        (
+            "pkg/sqltypes_old_name.py",
+            "from .sql.sqltypes import Integer\n",
+        ),
+        (
+            "pkg/compat.py",
+            "from .sql.sqltypes import Integer\n__all__ = ['Integer']\n",
+        ),
+        ("pkg/_private.py", "from .sql.sqltypes import Integer\n"),
+        (
+            "pkg/helpers.py",
+            "from .sql.sqltypes import Integer\ndef helper(): ...\n",
+        ),
+    ]);
+    let classes: Vec<(&str, ReExporter)> = [
+        "pkg",
+        "pkg.types",
+        "pkg.columns",
+        "pkg.engine",
+        "pkg.sqltypes_old_name",
+        "pkg.compat",
+        "pkg._private",
+        "pkg.helpers",
+    ]
+    .into_iter()
+    .map(|module| (module, classify_re_exporter(&project, module)))
+    .collect();
+    assert_eq!(
+        classes,
+        vec![
+            ("pkg", ReExporter::PublicApi),
+            ("pkg.types", ReExporter::PublicApi),
+            ("pkg.columns", ReExporter::ShimCandidate),
+            ("pkg.engine", ReExporter::PublicApi),
+            ("pkg.sqltypes_old_name", ReExporter::ShimCandidate),
+            ("pkg.compat", ReExporter::ShimCandidate),
+            ("pkg._private", ReExporter::ShimCandidate),
+            ("pkg.helpers", ReExporter::Other),
+        ]
+    );
+}
+
+/// One name, two concepts: plain classes whose bodies share no public method and no field
+/// (Django's migration `ModelState` and a model instance's `ModelState`) stay apart, while
+/// same-named plain classes that share their interface still group.
+#[test]
+fn same_name_with_disjoint_bodies_stays_apart() {
+    let output = discover(&[
+        ("db/__init__.py", ""),
+        (
+            "db/migrations.py",
+            "class ModelState:\n    def __init__(self, app_label, name, fields):\n        self.fields = fields\n    def clone(self): ...\n    def render(self, apps): ...\n    def get_field(self, name): ...\n",
+        ),
+        (
+            "db/base.py",
+            "class ModelState:\n    db = None\n    adding = True\n    def __getstate__(self): ...\n    def __setstate__(self, state): ...\n",
+        ),
+        ("app.py", "from db.migrations import ModelState\nfrom db.base import ModelState as S\n"),
+    ]);
+    assert!(!output.contains("model-state"), "{output}");
+    let output = discover(&[
+        ("db/__init__.py", ""),
+        (
+            "db/migrations.py",
+            "class ModelState:\n    def clone(self): ...\n    def render(self, apps): ...\n",
+        ),
+        (
+            "db/base.py",
+            "class ModelState:\n    def clone(self): ...\n    def save(self): ...\n",
+        ),
+        (
+            "app.py",
+            "from db.migrations import ModelState\nfrom db.base import ModelState as S\n",
+        ),
+    ]);
+    assert!(output.contains("model-state"), "{output}");
+}
+
+/// An accessor returns one shared (module-global) instance; a `get_...` that builds a fresh
+/// member on every call is a factory.
+#[test]
+fn get_function_returning_a_fresh_instance_is_a_factory() {
+    let manager = "    def connect(self): ...\n    def send(self): ...\n";
+    let output = discover(&[
+        ("ws/__init__.py", ""),
+        ("ws/manager.py", &format!("class WebSocketManager:\n{manager}")),
+        ("ws/simple.py", &format!("class SimpleWebSocketManager:\n{manager}")),
+        ("ws/fresh.py", "from ws.manager import WebSocketManager\ndef get_websocket_manager():\n    return WebSocketManager()\n"),
+        ("ws/shared.py", "from ws.manager import WebSocketManager\n_shared = WebSocketManager()\ndef get_websocket_manager():\n    return _shared\n"),
+    ]);
+    assert!(
+        output.contains("factory ws.fresh:get_websocket_manager"),
+        "{output}"
+    );
+    assert!(
+        output.contains("accessor ws.shared:get_websocket_manager"),
+        "{output}"
+    );
+}

@@ -352,6 +352,13 @@ impl FileContext<'_, '_> {
                 .iter()
                 .cloned()
                 .partition(|m| m.module == first_module);
+            if self.would_unsort_in_place(index, &stay, level) {
+                return Err(
+                    "the statement carries a comment and its new module sorts elsewhere in \
+                     the sorted import block: move it by hand with its comment"
+                        .to_string(),
+                );
+            }
             edits.extend(self.rewrite_in_place(index, &stay, level, parts.module));
             if !leave.is_empty() {
                 edits.extend(self.move_out(index, &leave, level, rewriting, false));
@@ -391,6 +398,35 @@ impl FileContext<'_, '_> {
             }
         }
         edits
+    }
+
+    /// Statement `index` sits in a sorted block but carries a comment (so it is not
+    /// relocated), and rewritten in place for `stay` it would no longer sort where it is: the
+    /// rewrite would leave the block unsorted.
+    fn would_unsort_in_place(&self, index: u32, stay: &[Mover], level: u32) -> bool {
+        let statement = &self.facts.imports[index as usize];
+        let block = self.blocks.block(index);
+        let Some(first) = stay.first() else {
+            return false;
+        };
+        if !block.sorted
+            || block.statements.len() < 2
+            || own_lines_indent(self.source, statement.span).is_none()
+        {
+            return false;
+        }
+        let mut items: Vec<(String, Option<String>)> =
+            stay.iter().map(|m| self.item(statement, m)).collect();
+        items.sort_by(|a, b| {
+            self.style
+                .compare_members((&a.0, a.1.as_deref()), (&b.0, b.1.as_deref()))
+        });
+        let module_text = self.module_text(level, &first.module);
+        let (new_level, new_module) = split_dots(&module_text);
+        let key = self
+            .blocks
+            .key_of_from(new_module, new_level, items.first().cloned());
+        !self.blocks.keeps_its_slot(index, &key)
     }
 
     /// A statement of a sorted block the sorter would move with nothing else: no comment in

@@ -123,6 +123,9 @@ fn apply_sorter_settings(style: &mut ImportStyle, settings: &Value, separator: &
     if let Some(value) = flag("force-sort-within-sections") {
         style.force_sort_within_sections = value;
     }
+    if let Some(value) = flag("force-single-line") {
+        style.force_single_line = value;
+    }
     if let Some(value) = flag("combine-as-imports") {
         style.combine_as_imports = value;
     }

@@ -463,7 +463,8 @@ impl FileContext<'_, '_> {
                 .map(|m| statement.names[m.name_index as usize].bound_name(&statement.kind))
                 .collect();
             let has_as = items.iter().any(|(_, asname)| asname.is_some());
-            let one_statement = items.len() == 1 || !has_as || self.style.combine_as_imports;
+            let one_statement = items.len() == 1
+                || (!self.style.force_single_line && (!has_as || self.style.combine_as_imports));
             let in_order = items.windows(2).all(|pair| {
                 self.style.compare_members(
                     (&pair[0].0, pair[0].1.as_deref()),
@@ -524,7 +525,10 @@ impl FileContext<'_, '_> {
             // The statements the group becomes: one, or (in a sorted block whose sorter keeps
             // `as` names apart) the plain names together and each `as` name alone.
             let mut statements: Vec<Vec<&Mover>> = Vec::new();
-            if sorted && !self.style.combine_as_imports {
+            if self.style.force_single_line {
+                // One statement per name, sorted block or not: the sorter would split any other.
+                statements.extend(group.iter().map(|m| vec![*m]));
+            } else if sorted && !self.style.combine_as_imports {
                 let (plain, renamed): (Vec<&Mover>, Vec<&Mover>) = group
                     .iter()
                     .partition(|m| self.item(statement, m).1.is_none());
@@ -858,7 +862,10 @@ impl FileContext<'_, '_> {
         has_as: bool,
     ) -> Option<&ImportStmt> {
         let statement = &self.facts.imports[index as usize];
-        if statement.context.scope != ScopeKind::Module || statement.context.conditional {
+        if statement.context.scope != ScopeKind::Module
+            || statement.context.conditional
+            || self.style.force_single_line
+        {
             return None;
         }
         let block = self.blocks.block(index);

@@ -5,8 +5,9 @@
 //! first party, local folder (relative imports); inside a section `import x` statements before
 //! `from x import y` ones (unless `force-sort-within-sections`); modules in natural order,
 //! case-insensitively unless `case-sensitive`; names in a `from` import constants first, then
-//! classes, then the rest (unless `order-by-type = false`). Settings this does not know (such as
-//! `force-single-line` or custom sections) never make a block look sorted by accident: a block
+//! classes, then the rest (unless `order-by-type = false`); with `force-single-line`, one name per
+//! `from` statement, statements of one module ordered by name. Settings this does not know (such
+//! as custom sections) never make a block look sorted by accident: a block
 //! is only treated as sorted when it is sorted by these rules.
 
 use std::cmp::Ordering;
@@ -29,6 +30,8 @@ pub struct ImportStyle {
     pub force_sort_within_sections: bool,
     /// `from m import a as b, c` in one statement instead of one statement per `as` name.
     pub combine_as_imports: bool,
+    /// Every name of a `from` import in a statement of its own (`force-single-line`).
+    pub force_single_line: bool,
     /// Constants, then classes, then other names in a `from` import.
     pub order_by_type: bool,
     pub case_sensitive: bool,
@@ -54,6 +57,7 @@ impl Default for ImportStyle {
             extra_standard_library: Vec::new(),
             force_sort_within_sections: false,
             combine_as_imports: false,
+            force_single_line: false,
             order_by_type: true,
             case_sensitive: false,
             split_on_trailing_comma: true,

@@ -10,8 +10,8 @@
 //! unsafe                             apply unsafe fixes too
 //! line-length: 40                    the formatter's line length
 //! known-first-party: app, lib        sorter settings (also force-sort-within-sections,
-//! case-sensitive, combine-as-imports, order-by-type: false, split-on-trailing-comma: false,
-//! lines-between-types: 1)
+//! force-single-line, case-sensitive, combine-as-imports, order-by-type: false,
+//! split-on-trailing-comma: false, lines-between-types: 1)
 //! === pkg/core.py
 //! class Manager: ...
 //! ```
@@ -95,6 +95,10 @@ fn read_fixture(path: &Path) -> Fixture {
             "force-sort-within-sections" => {
                 style.force_sort_within_sections = true;
                 isort_toml.push_str("force-sort-within-sections = true\n");
+            }
+            "force-single-line" => {
+                style.force_single_line = true;
+                isort_toml.push_str("force-single-line = true\n");
             }
             "combine-as-imports" => {
                 style.combine_as_imports = true;

@@ -123,6 +123,29 @@ fn apply_sorter_settings(style: &mut ImportStyle, settings: &Value, separator: &
     if let Some(value) = flag("force-sort-within-sections") {
         style.force_sort_within_sections = value;
     }
+    // Order-changing settings `fix` does not model: their presence makes it leave blocks be.
+    for name in [
+        "section-order",
+        "sections",
+        "no-sections",
+        "force-to-top",
+        "from-first",
+        "length-sort",
+        "length-sort-straight",
+        "no-lines-before",
+        "relative-imports-order",
+        "force-sort-within-types",
+        "known-other",
+        "default-section",
+        "reverse-relative",
+        "force-alphabetical-sort",
+        "lexicographical",
+        "group-by-package",
+    ] {
+        if settings.get(key(name)).is_some() {
+            style.unmodelled_settings.push(name.to_string());
+        }
+    }
     if let Some(value) = flag("force-single-line") {
         style.force_single_line = value;
     }

@@ -83,7 +83,7 @@ impl<'a> Blocks<'a> {
             blocks,
             block_of,
         };
-        if !skip_file {
+        if !skip_file && style.unmodelled_settings.is_empty() {
             for k in 0..this.blocks.len() {
                 let sorted = this.is_sorted(&this.blocks[k].statements);
                 this.blocks[k].sorted = sorted;

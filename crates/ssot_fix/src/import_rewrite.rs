@@ -334,6 +334,11 @@ impl FileContext<'_, '_> {
             edits.push(Self::edit(alias.span, format!("{} as {local}", mover.name)));
         }
         let movers = &movers[..];
+        if !movers.is_empty() {
+            let stays_one_statement = statement.names.len() == movers.len()
+                && movers.iter().all(|m| m.module == movers[0].module);
+            self.order_is_known(index, stays_one_statement)?;
+        }
         if movers.is_empty() {
             // Only aliases of the canonical module itself: done above.
         } else if statement.names.len() == movers.len() && self.relocatable(index) {
@@ -398,6 +403,23 @@ impl FileContext<'_, '_> {
             }
         }
         edits
+    }
+
+    /// Under sorter settings this model does not follow, a changed module may sort elsewhere:
+    /// only a statement alone in its block that stays one statement (`stays_one_statement`)
+    /// is rewritten.
+    fn order_is_known(&self, index: u32, stays_one_statement: bool) -> Result<(), String> {
+        let unmodelled = &self.style.unmodelled_settings;
+        if unmodelled.is_empty()
+            || (stays_one_statement && self.blocks.block(index).statements.len() == 1)
+        {
+            return Ok(());
+        }
+        Err(format!(
+            "the project's import sorter uses `{}`, which ssot does not model: the new import \
+             could leave the block unsorted",
+            unmodelled.join("`, `")
+        ))
     }
 
     /// Statement `index` sits in a sorted block but carries a comment (so it is not
@@ -969,6 +991,7 @@ impl FileContext<'_, '_> {
         if movers.iter().any(|m| &m.module != module) {
             return Err("the names used through this module move to different modules".into());
         }
+        self.order_is_known(index, statement.names.len() == 1)?;
         let bound = alias.bound_name(&statement.kind).to_string();
         // What the bound name stands for: `a` for `import a.b`, `a.b` for `import a.b as x`.
         let bound_module = if alias.asname.is_some() {

@@ -45,6 +45,11 @@ pub struct ImportStyle {
     /// Dotted names of the modules and packages the sorter finds under its `src` roots: an
     /// import of one of them is first party.
     pub source_modules: BTreeSet<String>,
+    /// The project's order-changing sorter settings this model does not follow (such as
+    /// `section-order` or custom `sections`): with any, no block is judged sorted and a rewrite
+    /// that could move a statement within its block is skipped, so a block the sorter accepts
+    /// is never left unsorted.
+    pub unmodelled_settings: Vec<String>,
 }
 
 impl Default for ImportStyle {
@@ -64,6 +69,7 @@ impl Default for ImportStyle {
             detect_same_package: true,
             lines_between_types: 0,
             source_modules: BTreeSet::new(),
+            unmodelled_settings: Vec::new(),
         }
     }
 }

@@ -73,6 +73,7 @@ pub fn plan_import_fixes(
     style: &ImportStyle,
 ) -> (Vec<PlannedFix>, Vec<Unfixable>) {
     let facts = &resolver.project().file(file).facts;
+    let style = style.for_path(&resolver.project().file(file).path);
     let mut unfixable = Vec::new();
     let mut from_groups: FxHashMap<u32, Vec<Mover>> = FxHashMap::default();
     let mut attribute_groups: FxHashMap<(u32, u32), Vec<Mover>> = FxHashMap::default();

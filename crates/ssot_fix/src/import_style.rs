@@ -50,6 +50,10 @@ pub struct ImportStyle {
     /// that could move a statement within its block is skipped, so a block the sorter accepts
     /// is never left unsorted.
     pub unmodelled_settings: Vec<String>,
+    /// Directories (project-relative, ending in `/`) with a sorter configuration of their own,
+    /// as ruff reads configuration hierarchically: a file takes the style of the deepest one
+    /// holding it, else this one.
+    pub directory_styles: Vec<(String, ImportStyle)>,
 }
 
 impl Default for ImportStyle {
@@ -70,6 +74,7 @@ impl Default for ImportStyle {
             lines_between_types: 0,
             source_modules: BTreeSet::new(),
             unmodelled_settings: Vec::new(),
+            directory_styles: Vec::new(),
         }
     }
 }
@@ -85,6 +90,16 @@ pub(crate) enum Section {
 }
 
 impl ImportStyle {
+    /// The style of the file at project-relative `path`: that of the deepest directory with a
+    /// configuration of its own above it, else this one.
+    pub fn for_path(&self, path: &str) -> &ImportStyle {
+        self.directory_styles
+            .iter()
+            .filter(|(directory, _)| path.starts_with(directory.as_str()))
+            .max_by_key(|(directory, _)| directory.len())
+            .map_or(self, |(_, style)| style)
+    }
+
     /// The section of an import of `module` (without dots) at relative `level`, from a file
     /// whose top-level package is `own_package`.
     pub(crate) fn section(&self, module: &str, level: u32, own_package: Option<&str>) -> Section {
@@ -335,6 +350,29 @@ mod tests {
         assert_eq!(style.section("app.core", 0, None), Section::FirstParty);
         assert_eq!(style.section("lib", 0, Some("lib")), Section::FirstParty);
         assert_eq!(style.section("x", 2, None), Section::LocalFolder);
+    }
+
+    #[test]
+    fn each_file_takes_the_style_of_its_nearest_configured_directory() {
+        let inner = ImportStyle {
+            force_single_line: true,
+            ..ImportStyle::default()
+        };
+        let outer = ImportStyle {
+            combine_as_imports: true,
+            ..ImportStyle::default()
+        };
+        let style = ImportStyle {
+            directory_styles: vec![
+                ("dist/".to_string(), outer.clone()),
+                ("dist/inner/".to_string(), inner.clone()),
+            ],
+            ..ImportStyle::default()
+        };
+        assert_eq!(style.for_path("dist/inner/pkg/mod.py"), &inner);
+        assert_eq!(style.for_path("dist/pkg/mod.py"), &outer);
+        assert_eq!(style.for_path("distant/mod.py"), &style);
+        assert_eq!(style.for_path("top.py"), &style);
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //! found under one is first party). These files are other tools' business: anything unreadable
 //! or unexpected in them leaves the default, never an error.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use ssot_fix::ImportStyle;
@@ -14,11 +15,61 @@ use toml::Value;
 
 use crate::workspace::LoadedProject;
 
-/// The style `fix` writes imports in for `loaded`.
+/// The style `fix` writes imports in for `loaded`: that of the configuration nearest the root,
+/// and for each directory below it with a configuration of its own (one distribution of a
+/// monorepo, say), that directory's style, as ruff reads configuration hierarchically.
 pub fn import_style(loaded: &LoadedProject) -> ImportStyle {
+    let mut style = style_at(loaded, &loaded.root);
+    let mut directories: BTreeSet<PathBuf> = BTreeSet::new();
+    for file in &loaded.project.files {
+        if let Some(parent) = loaded.root.join(&file.path).parent() {
+            directories.insert(parent.to_path_buf());
+        }
+    }
+    // The directories strictly below the root with a configuration file, each read once.
+    let mut configured: BTreeSet<PathBuf> = BTreeSet::new();
+    let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
+    for directory in &directories {
+        for ancestor in directory.ancestors() {
+            if ancestor == loaded.root || !ancestor.starts_with(&loaded.root) {
+                break;
+            }
+            if !seen.insert(ancestor.to_path_buf()) {
+                break;
+            }
+            if has_sorter_config(ancestor) {
+                configured.insert(ancestor.to_path_buf());
+            }
+        }
+    }
+    for directory in configured {
+        let Ok(relative) = directory.strip_prefix(&loaded.root) else {
+            continue;
+        };
+        let prefix = format!("{}/", relative.to_string_lossy().replace('\\', "/"));
+        style
+            .directory_styles
+            .push((prefix, style_at(loaded, &directory)));
+    }
+    style
+}
+
+/// `directory` holds a file that configures ruff or isort.
+fn has_sorter_config(directory: &Path) -> bool {
+    [".ruff.toml", "ruff.toml", ".isort.cfg"]
+        .iter()
+        .any(|name| directory.join(name).is_file())
+        || read_toml(&directory.join("pyproject.toml")).is_some_and(|v| {
+            v.get("tool")
+                .is_some_and(|t| t.get("ruff").is_some() || t.get("isort").is_some())
+        })
+}
+
+/// The style of the configuration nearest `start` (at or above it).
+fn style_at(loaded: &LoadedProject, start: &Path) -> ImportStyle {
     let mut style = ImportStyle::default();
-    let ruff = find_ruff_config(&loaded.root);
-    let pyproject = find_upwards(&loaded.root, "pyproject.toml")
+    let ruff = find_ruff_config(start);
+    let pyproject = find_upwards(start, "pyproject.toml")
         .and_then(|path| read_toml(&path).map(|value| (path, value)));
     let black_length = pyproject.as_ref().and_then(|(_, v)| {
         v.get("tool")?
@@ -31,7 +82,7 @@ pub fn import_style(loaded: &LoadedProject) -> ImportStyle {
         .and_then(|(_, v)| v.get("tool")?.get("isort").cloned());
     let (ruff_root, ruff_table) = match &ruff {
         Some((dir, table)) => (dir.clone(), Some(table)),
-        None => (loaded.root.clone(), None),
+        None => (start.to_path_buf(), None),
     };
     let ruff_length = ruff_table.and_then(|t| t.get("line-length")?.as_integer());
     let isort_length = isort
@@ -122,6 +173,32 @@ fn apply_sorter_settings(style: &mut ImportStyle, settings: &Value, separator: &
     style.extra_standard_library = list("extra-standard-library");
     if let Some(value) = flag("force-sort-within-sections") {
         style.force_sort_within_sections = value;
+    }
+    // Order-changing settings `fix` does not model: their presence makes it leave blocks be.
+    for name in [
+        "section-order",
+        "sections",
+        "no-sections",
+        "force-to-top",
+        "from-first",
+        "length-sort",
+        "length-sort-straight",
+        "no-lines-before",
+        "relative-imports-order",
+        "force-sort-within-types",
+        "known-other",
+        "default-section",
+        "reverse-relative",
+        "force-alphabetical-sort",
+        "lexicographical",
+        "group-by-package",
+    ] {
+        if settings.get(key(name)).is_some() {
+            style.unmodelled_settings.push(name.to_string());
+        }
+    }
+    if let Some(value) = flag("force-single-line") {
+        style.force_single_line = value;
     }
     if let Some(value) = flag("combine-as-imports") {
         style.combine_as_imports = value;

@@ -83,7 +83,7 @@ impl<'a> Blocks<'a> {
             blocks,
             block_of,
         };
-        if !skip_file {
+        if !skip_file && style.unmodelled_settings.is_empty() {
             for k in 0..this.blocks.len() {
                 let sorted = this.is_sorted(&this.blocks[k].statements);
                 this.blocks[k].sorted = sorted;
@@ -169,6 +169,9 @@ impl<'a> Blocks<'a> {
                 }
                 ImportKind::From { .. } => {
                     let names = &statement.names;
+                    if style.force_single_line && names.len() > 1 {
+                        return false;
+                    }
                     if !style.combine_as_imports
                         && names.len() > 1
                         && names.iter().any(|n| n.asname.is_some())
@@ -227,17 +230,21 @@ impl<'a> Blocks<'a> {
         let (a, b) = (self.statement(a), self.statement(b));
         match (&a.kind, &b.kind) {
             (ImportKind::From { .. }, ImportKind::From { .. }) => {
-                a.kind == b.kind && self.joinable(a) && self.joinable(b)
+                !self.style.force_single_line
+                    && a.kind == b.kind
+                    && self.joinable(a)
+                    && self.joinable(b)
             }
             (ImportKind::Import, ImportKind::Import) => a.names == b.names,
             _ => false,
         }
     }
 
-    /// A `from` statement other names of its module can join (not a star import, and not an
-    /// `as` import unless the style combines them).
+    /// A `from` statement other names of its module can join (not a star import, not an `as`
+    /// import unless the style combines them, and never under `force-single-line`).
     pub(crate) fn joinable(&self, statement: &ImportStmt) -> bool {
-        !statement.names.iter().any(|n| n.name == "*")
+        !self.style.force_single_line
+            && !statement.names.iter().any(|n| n.name == "*")
             && (self.style.combine_as_imports || statement.names.iter().all(|n| n.asname.is_none()))
     }
 

@@ -73,6 +73,7 @@ pub fn plan_import_fixes(
     style: &ImportStyle,
 ) -> (Vec<PlannedFix>, Vec<Unfixable>) {
     let facts = &resolver.project().file(file).facts;
+    let style = style.for_path(&resolver.project().file(file).path);
     let mut unfixable = Vec::new();
     let mut from_groups: FxHashMap<u32, Vec<Mover>> = FxHashMap::default();
     let mut attribute_groups: FxHashMap<(u32, u32), Vec<Mover>> = FxHashMap::default();
@@ -334,6 +335,11 @@ impl FileContext<'_, '_> {
             edits.push(Self::edit(alias.span, format!("{} as {local}", mover.name)));
         }
         let movers = &movers[..];
+        if !movers.is_empty() {
+            let stays_one_statement = statement.names.len() == movers.len()
+                && movers.iter().all(|m| m.module == movers[0].module);
+            self.order_is_known(index, stays_one_statement)?;
+        }
         if movers.is_empty() {
             // Only aliases of the canonical module itself: done above.
         } else if statement.names.len() == movers.len() && self.relocatable(index) {
@@ -352,6 +358,13 @@ impl FileContext<'_, '_> {
                 .iter()
                 .cloned()
                 .partition(|m| m.module == first_module);
+            if self.would_unsort_in_place(index, &stay, level) {
+                return Err(
+                    "the statement carries a comment and its new module sorts elsewhere in \
+                     the sorted import block: move it by hand with its comment"
+                        .to_string(),
+                );
+            }
             edits.extend(self.rewrite_in_place(index, &stay, level, parts.module));
             if !leave.is_empty() {
                 edits.extend(self.move_out(index, &leave, level, rewriting, false));
@@ -393,6 +406,52 @@ impl FileContext<'_, '_> {
         edits
     }
 
+    /// Under sorter settings this model does not follow, a changed module may sort elsewhere:
+    /// only a statement alone in its block that stays one statement (`stays_one_statement`)
+    /// is rewritten.
+    fn order_is_known(&self, index: u32, stays_one_statement: bool) -> Result<(), String> {
+        let unmodelled = &self.style.unmodelled_settings;
+        if unmodelled.is_empty()
+            || (stays_one_statement && self.blocks.block(index).statements.len() == 1)
+        {
+            return Ok(());
+        }
+        Err(format!(
+            "the project's import sorter uses `{}`, which ssot does not model: the new import \
+             could leave the block unsorted",
+            unmodelled.join("`, `")
+        ))
+    }
+
+    /// Statement `index` sits in a sorted block but carries a comment (so it is not
+    /// relocated), and rewritten in place for `stay` it would no longer sort where it is: the
+    /// rewrite would leave the block unsorted.
+    fn would_unsort_in_place(&self, index: u32, stay: &[Mover], level: u32) -> bool {
+        let statement = &self.facts.imports[index as usize];
+        let block = self.blocks.block(index);
+        let Some(first) = stay.first() else {
+            return false;
+        };
+        if !block.sorted
+            || block.statements.len() < 2
+            || own_lines_indent(self.source, statement.span).is_none()
+        {
+            return false;
+        }
+        let mut items: Vec<(String, Option<String>)> =
+            stay.iter().map(|m| self.item(statement, m)).collect();
+        items.sort_by(|a, b| {
+            self.style
+                .compare_members((&a.0, a.1.as_deref()), (&b.0, b.1.as_deref()))
+        });
+        let module_text = self.module_text(level, &first.module);
+        let (new_level, new_module) = split_dots(&module_text);
+        let key = self
+            .blocks
+            .key_of_from(new_module, new_level, items.first().cloned());
+        !self.blocks.keeps_its_slot(index, &key)
+    }
+
     /// A statement of a sorted block the sorter would move with nothing else: no comment in
     /// it, after it or above it.
     fn relocatable(&self, index: u32) -> bool {
@@ -427,7 +486,8 @@ impl FileContext<'_, '_> {
                 .map(|m| statement.names[m.name_index as usize].bound_name(&statement.kind))
                 .collect();
             let has_as = items.iter().any(|(_, asname)| asname.is_some());
-            let one_statement = items.len() == 1 || !has_as || self.style.combine_as_imports;
+            let one_statement = items.len() == 1
+                || (!self.style.force_single_line && (!has_as || self.style.combine_as_imports));
             let in_order = items.windows(2).all(|pair| {
                 self.style.compare_members(
                     (&pair[0].0, pair[0].1.as_deref()),
@@ -488,7 +548,10 @@ impl FileContext<'_, '_> {
             // The statements the group becomes: one, or (in a sorted block whose sorter keeps
             // `as` names apart) the plain names together and each `as` name alone.
             let mut statements: Vec<Vec<&Mover>> = Vec::new();
-            if sorted && !self.style.combine_as_imports {
+            if self.style.force_single_line {
+                // One statement per name, sorted block or not: the sorter would split any other.
+                statements.extend(group.iter().map(|m| vec![*m]));
+            } else if sorted && !self.style.combine_as_imports {
                 let (plain, renamed): (Vec<&Mover>, Vec<&Mover>) = group
                     .iter()
                     .partition(|m| self.item(statement, m).1.is_none());
@@ -822,7 +885,10 @@ impl FileContext<'_, '_> {
         has_as: bool,
     ) -> Option<&ImportStmt> {
         let statement = &self.facts.imports[index as usize];
-        if statement.context.scope != ScopeKind::Module || statement.context.conditional {
+        if statement.context.scope != ScopeKind::Module
+            || statement.context.conditional
+            || self.style.force_single_line
+        {
             return None;
         }
         let block = self.blocks.block(index);
@@ -926,6 +992,7 @@ impl FileContext<'_, '_> {
         if movers.iter().any(|m| &m.module != module) {
             return Err("the names used through this module move to different modules".into());
         }
+        self.order_is_known(index, statement.names.len() == 1)?;
         let bound = alias.bound_name(&statement.kind).to_string();
         // What the bound name stands for: `a` for `import a.b`, `a.b` for `import a.b as x`.
         let bound_module = if alias.asname.is_some() {

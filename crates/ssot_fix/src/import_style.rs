@@ -5,8 +5,9 @@
 //! first party, local folder (relative imports); inside a section `import x` statements before
 //! `from x import y` ones (unless `force-sort-within-sections`); modules in natural order,
 //! case-insensitively unless `case-sensitive`; names in a `from` import constants first, then
-//! classes, then the rest (unless `order-by-type = false`). Settings this does not know (such as
-//! `force-single-line` or custom sections) never make a block look sorted by accident: a block
+//! classes, then the rest (unless `order-by-type = false`); with `force-single-line`, one name per
+//! `from` statement, statements of one module ordered by name. Settings this does not know (such
+//! as custom sections) never make a block look sorted by accident: a block
 //! is only treated as sorted when it is sorted by these rules.
 
 use std::cmp::Ordering;
@@ -29,6 +30,8 @@ pub struct ImportStyle {
     pub force_sort_within_sections: bool,
     /// `from m import a as b, c` in one statement instead of one statement per `as` name.
     pub combine_as_imports: bool,
+    /// Every name of a `from` import in a statement of its own (`force-single-line`).
+    pub force_single_line: bool,
     /// Constants, then classes, then other names in a `from` import.
     pub order_by_type: bool,
     pub case_sensitive: bool,
@@ -42,6 +45,15 @@ pub struct ImportStyle {
     /// Dotted names of the modules and packages the sorter finds under its `src` roots: an
     /// import of one of them is first party.
     pub source_modules: BTreeSet<String>,
+    /// The project's order-changing sorter settings this model does not follow (such as
+    /// `section-order` or custom `sections`): with any, no block is judged sorted and a rewrite
+    /// that could move a statement within its block is skipped, so a block the sorter accepts
+    /// is never left unsorted.
+    pub unmodelled_settings: Vec<String>,
+    /// Directories (project-relative, ending in `/`) with a sorter configuration of their own,
+    /// as ruff reads configuration hierarchically: a file takes the style of the deepest one
+    /// holding it, else this one.
+    pub directory_styles: Vec<(String, ImportStyle)>,
 }
 
 impl Default for ImportStyle {
@@ -54,12 +66,15 @@ impl Default for ImportStyle {
             extra_standard_library: Vec::new(),
             force_sort_within_sections: false,
             combine_as_imports: false,
+            force_single_line: false,
             order_by_type: true,
             case_sensitive: false,
             split_on_trailing_comma: true,
             detect_same_package: true,
             lines_between_types: 0,
             source_modules: BTreeSet::new(),
+            unmodelled_settings: Vec::new(),
+            directory_styles: Vec::new(),
         }
     }
 }
@@ -75,6 +90,16 @@ pub(crate) enum Section {
 }
 
 impl ImportStyle {
+    /// The style of the file at project-relative `path`: that of the deepest directory with a
+    /// configuration of its own above it, else this one.
+    pub fn for_path(&self, path: &str) -> &ImportStyle {
+        self.directory_styles
+            .iter()
+            .filter(|(directory, _)| path.starts_with(directory.as_str()))
+            .max_by_key(|(directory, _)| directory.len())
+            .map_or(self, |(_, style)| style)
+    }
+
     /// The section of an import of `module` (without dots) at relative `level`, from a file
     /// whose top-level package is `own_package`.
     pub(crate) fn section(&self, module: &str, level: u32, own_package: Option<&str>) -> Section {
@@ -325,6 +350,29 @@ mod tests {
         assert_eq!(style.section("app.core", 0, None), Section::FirstParty);
         assert_eq!(style.section("lib", 0, Some("lib")), Section::FirstParty);
         assert_eq!(style.section("x", 2, None), Section::LocalFolder);
+    }
+
+    #[test]
+    fn each_file_takes_the_style_of_its_nearest_configured_directory() {
+        let inner = ImportStyle {
+            force_single_line: true,
+            ..ImportStyle::default()
+        };
+        let outer = ImportStyle {
+            combine_as_imports: true,
+            ..ImportStyle::default()
+        };
+        let style = ImportStyle {
+            directory_styles: vec![
+                ("dist/".to_string(), outer.clone()),
+                ("dist/inner/".to_string(), inner.clone()),
+            ],
+            ..ImportStyle::default()
+        };
+        assert_eq!(style.for_path("dist/inner/pkg/mod.py"), &inner);
+        assert_eq!(style.for_path("dist/pkg/mod.py"), &outer);
+        assert_eq!(style.for_path("distant/mod.py"), &style);
+        assert_eq!(style.for_path("top.py"), &style);
     }
 
     #[test]

@@ -165,6 +165,16 @@ fn apply_sorter_settings(style: &mut ImportStyle, settings: &Value, separator: &
                     .map(str::to_string)
                     .collect()
             })
+            // isort also takes a comma-separated string (`known_first_party = "django"`).
+            .or_else(|| {
+                settings.get(key(name)).and_then(Value::as_str).map(|s| {
+                    s.split(',')
+                        .map(str::trim)
+                        .filter(|n| !n.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+            })
             .unwrap_or_default()
     };
     style.known_first_party = list("known-first-party");
@@ -193,9 +203,15 @@ fn apply_sorter_settings(style: &mut ImportStyle, settings: &Value, separator: &
         "lexicographical",
         "group-by-package",
     ] {
-        if settings.get(key(name)).is_some() {
-            style.unmodelled_settings.push(name.to_string());
+        let Some(value) = settings.get(key(name)) else {
+            continue;
+        };
+        // The default section for unknown modules is third-party in both sorters; naming it
+        // changes nothing.
+        if name == "default-section" && value.as_str().is_some_and(is_third_party_section) {
+            continue;
         }
+        style.unmodelled_settings.push(name.to_string());
     }
     if let Some(value) = flag("force-single-line") {
         style.force_single_line = value;
@@ -251,6 +267,15 @@ fn find_upwards(start: &Path, name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+fn is_third_party_section(name: &str) -> bool {
+    let letters: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    letters == "thirdparty"
+}
+
 fn read_toml(path: &Path) -> Option<Value> {
     let text = std::fs::read_to_string(path).ok()?;
     toml::from_str(&text).ok()
@@ -275,6 +300,21 @@ mod tests {
         apply_sorter_settings(&mut style, &isort, "_");
         assert_eq!(style.known_first_party, ["lib"]);
         assert!(style.case_sensitive);
+    }
+
+    #[test]
+    fn isort_string_lists_and_the_default_section_named_as_it_is() {
+        let isort: Value =
+            toml::from_str("default_section = 'THIRDPARTY'\nknown_first_party = 'django, tests'\n")
+                .unwrap();
+        let mut style = ImportStyle::default();
+        apply_sorter_settings(&mut style, &isort, "_");
+        assert_eq!(style.known_first_party, ["django", "tests"]);
+        assert!(style.unmodelled_settings.is_empty());
+        let ruff: Value = toml::from_str("default-section = 'first-party'\n").unwrap();
+        let mut style = ImportStyle::default();
+        apply_sorter_settings(&mut style, &ruff, "-");
+        assert_eq!(style.unmodelled_settings, ["default-section"]);
     }
 
     #[test]

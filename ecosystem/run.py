@@ -35,7 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from import_check import ImportReport, check_tree
+# import_check.py sits beside this file; other scripts load this one by path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from import_check import ImportReport, check_tree  # noqa: E402
 
 if sys.version_info < (3, 11):
     sys.exit("ecosystem/run.py needs Python >= 3.11 (it uses tomllib)")

@@ -135,15 +135,23 @@ def run_checks(ssot: Path, trees: dict[str, Path], configs: Path, rules: str,
     return findings
 
 
-def sample(findings: list[tuple]) -> dict[str, list[tuple]]:
-    """At most 30 findings per rule: all of them, or the first 30 of a shuffle with seed 2026
-    of the sorted list, skipping a tree that already gave 15."""
+def finding_key(finding: tuple) -> tuple:
+    return finding[1:6]
+
+
+def by_rule_sorted(findings: list[tuple]) -> list[tuple[str, list[tuple]]]:
+    """The findings grouped by rule (sorted), each group in a stable order."""
     by_rule = collections.defaultdict(list)
     for finding in findings:
         by_rule[finding[0]].append(finding)
+    return [(rule, sorted(items, key=finding_key)) for rule, items in sorted(by_rule.items())]
+
+
+def sample(findings: list[tuple]) -> dict[str, list[tuple]]:
+    """At most 30 findings per rule: all of them, or the first 30 of a shuffle with seed 2026
+    of the sorted list, skipping a tree that already gave 15."""
     out = {}
-    for rule, items in sorted(by_rule.items()):
-        items.sort(key=lambda f: (f[1], f[2], f[3], f[4], f[5]))
+    for rule, items in by_rule_sorted(findings):
         if len(items) <= 30:
             out[rule] = items
             continue
@@ -239,15 +247,10 @@ def run_ecosystem(ssot: Path, out: Path) -> tuple[list[tuple], list[str]]:
 def ecosystem_sample(findings: list[tuple], seed: int) -> dict[str, list[tuple]]:
     """At most ECOSYSTEM_SAMPLE findings per rule: all of them, or a simple random sample
     (seed `seed`) of the sorted list."""
-    by_rule = collections.defaultdict(list)
-    for finding in findings:
-        by_rule[finding[0]].append(finding)
     out = {}
-    for rule, items in sorted(by_rule.items()):
-        items.sort(key=lambda f: (f[1], f[2], f[3], f[4], f[5]))
+    for rule, items in by_rule_sorted(findings):
         if len(items) > ECOSYSTEM_SAMPLE:
-            items = sorted(random.Random(seed).sample(items, ECOSYSTEM_SAMPLE),
-                           key=lambda f: (f[1], f[2], f[3], f[4], f[5]))
+            items = sorted(random.Random(seed).sample(items, ECOSYSTEM_SAMPLE), key=finding_key)
         out[rule] = items
     return out
 

@@ -42,6 +42,26 @@ idea that only looks alike, list it in the concept's `allow = [\"app.realtime.se
 when it is a copy to retire later, add it to `members`.
 ";
 
+/// A definition in the module of a declared one where either sits under a condition (`if
+/// TYPE_CHECKING:` / `else:`, `try` / `except ImportError`, a version guard): the module picks
+/// one of them at run time, or one is for type checkers. It is the declared definition's
+/// alternative, not a new copy.
+fn is_alternative_of_declared(
+    context: &CheckContext<'_>,
+    declared: &BTreeSet<Origin>,
+    origin: Origin,
+) -> bool {
+    let file = context.project.file(origin.file);
+    let conditional = |definition: u32| {
+        let c = &file.facts.definitions[definition as usize].context;
+        c.type_checking || c.conditional || c.guarded_by_import_error || c.in_except_handler
+    };
+    declared
+        .iter()
+        .filter(|d| d.file == origin.file && d.definition != origin.definition)
+        .any(|d| conditional(origin.definition) || conditional(d.definition))
+}
+
 pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
     if context.concepts.is_empty() {
         return;
@@ -66,6 +86,7 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
                 if !copy
                     || !member.in_production
                     || declared.contains(&member.origin)
+                    || is_alternative_of_declared(context, &declared, member.origin)
                     || !reported.insert(member.origin)
                 {
                     continue;

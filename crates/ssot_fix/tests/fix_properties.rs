@@ -23,7 +23,7 @@ use std::path::Path;
 
 use common::MemoryProject;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use ssot_rules::ConceptDeclaration;
 
 const ORACLE: &str = include_str!("oracle/import_all.py");
@@ -290,21 +290,13 @@ fn check(
 
 #[test]
 fn fixes_keep_every_binding_and_converge() {
-    let cases = std::env::var("SSOT_FIX_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(32);
-    let seed = std::env::var("SSOT_FIX_PROPTEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5507_f1c5);
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(seed),
-        max_shrink_time: 120_000,
-        ..Config::default()
-    };
+    let config = common::proptest_config(
+        "SSOT_FIX_PROPTEST_CASES",
+        "SSOT_FIX_PROPTEST_SEED",
+        32,
+        0x5507_f1c5,
+    );
+    let (cases, seed) = (config.cases, config.rng_seed);
     let work = std::env::temp_dir().join(format!("ssot-fix-properties-{}", std::process::id()));
     let fixed = std::cell::Cell::new(0);
     let mut runner = TestRunner::new(config);
@@ -313,7 +305,7 @@ fn fixes_keep_every_binding_and_converge() {
         check(&consumers, unsafe_fixes, &work, &fixed)
     });
     eprintln!(
-        "fix_properties: {cases} trees (seed {seed}), {} violations fixed",
+        "fix_properties: {cases} trees (seed {seed:?}), {} violations fixed",
         fixed.get()
     );
     assert!(

@@ -22,7 +22,7 @@ use std::path::Path;
 
 use common::MemoryProject;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed, TestCaseError, TestRunner};
+use proptest::test_runner::{TestCaseError, TestRunner};
 use ssot_rules::ConceptDeclaration;
 
 const ORACLE: &str = include_str!("oracle/import_each.py");
@@ -320,21 +320,13 @@ fn check(
 
 #[test]
 fn fixes_never_break_an_import() {
-    let cases = std::env::var("SSOT_IMPORT_TIME_PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(32);
-    let seed = std::env::var("SSOT_IMPORT_TIME_PROPTEST_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0x1313_0b0e);
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(seed),
-        max_shrink_time: 120_000,
-        ..Config::default()
-    };
+    let config = common::proptest_config(
+        "SSOT_IMPORT_TIME_PROPTEST_CASES",
+        "SSOT_IMPORT_TIME_PROPTEST_SEED",
+        32,
+        0x1313_0b0e,
+    );
+    let (cases, seed) = (config.cases, config.rng_seed);
     let work = std::env::temp_dir().join(format!("ssot-import-time-{}", std::process::id()));
     let tally = std::cell::Cell::new((0, 0));
     let mut runner = TestRunner::new(config);
@@ -343,7 +335,7 @@ fn fixes_never_break_an_import() {
     });
     let (fixed, importable) = tally.get();
     eprintln!(
-        "import_time_properties: {cases} trees (seed {seed}), {fixed} violations fixed, \
+        "import_time_properties: {cases} trees (seed {seed:?}), {fixed} violations fixed, \
          {importable} modules importable before"
     );
     let _ = std::fs::remove_dir_all(&work);

@@ -272,3 +272,24 @@ pub fn run_python_oracle(project: &MemoryProject, dir: &std::path::Path, oracle:
     );
     output.stdout
 }
+
+/// A property test's runner settings: `default_cases` cases from the fixed `default_seed`,
+/// overridden by the environment variables `cases_var` and `seed_var` (more cases locally, a
+/// reported seed replayed).
+pub fn proptest_config(
+    cases_var: &str,
+    seed_var: &str,
+    default_cases: u32,
+    default_seed: u64,
+) -> proptest::test_runner::Config {
+    fn from_env<T: std::str::FromStr>(name: &str) -> Option<T> {
+        std::env::var(name).ok().and_then(|v| v.parse().ok())
+    }
+    proptest::test_runner::Config {
+        cases: from_env(cases_var).unwrap_or(default_cases),
+        failure_persistence: None,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(from_env(seed_var).unwrap_or(default_seed)),
+        max_shrink_time: 120_000,
+        ..proptest::test_runner::Config::default()
+    }
+}

@@ -260,8 +260,12 @@ impl<'p> ImportTimeModel<'p> {
         let Some(current) = modules.module_of_file(reader).map(|m| modules.module(m)) else {
             return ImportTimeVerdict::Bound;
         };
-        let absolute =
-            absolute_module(&current.name, current.is_package, *level, module.as_deref());
+        let absolute = crate::resolve::relative_module(
+            &current.name,
+            current.is_package,
+            *level,
+            module.as_deref(),
+        );
         match absolute.and_then(|a| modules.get(&a)) {
             Some(target) => self.reading(reader, statement.context, target, &imported.name),
             None => ImportTimeVerdict::Bound,
@@ -511,9 +515,12 @@ impl<'p> ImportTimeModel<'p> {
                     module: written,
                     level,
                 } => {
-                    let Some(absolute) =
-                        absolute_module(&this.name, this.is_package, *level, written.as_deref())
-                    else {
+                    let Some(absolute) = crate::resolve::relative_module(
+                        &this.name,
+                        this.is_package,
+                        *level,
+                        written.as_deref(),
+                    ) else {
                         continue;
                     };
                     let reads = statement.names.iter().any(|imported| {
@@ -588,19 +595,6 @@ fn binding_end(facts: &FileFacts, name: &str) -> Result<u32, String> {
         return Err(format!("binds `{name}` at run time"));
     }
     Err(format!("does not visibly bind `{name}`"))
-}
-
-/// The absolute module of `from <level dots><written> import ...` in module `current`.
-fn absolute_module(
-    current: &str,
-    is_package: bool,
-    level: u32,
-    written: Option<&str>,
-) -> Option<String> {
-    if level == 0 {
-        return written.map(str::to_string);
-    }
-    crate::resolve::relative_module(current, is_package, level, written)
 }
 
 #[cfg(test)]

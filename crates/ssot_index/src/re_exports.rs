@@ -180,12 +180,11 @@ fn from_import_modules(
         else {
             continue;
         };
-        let absolute = if *level == 0 {
-            written.clone()
-        } else {
+        let Some(absolute) =
             crate::resolve::relative_module(module, is_package, *level, written.as_deref())
+        else {
+            continue;
         };
-        let Some(absolute) = absolute else { continue };
         for name in &import.names {
             modules.push(format!("{absolute}.{}", name.name));
         }

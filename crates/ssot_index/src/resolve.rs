@@ -845,7 +845,7 @@ enum StarExport {
     Unknown(OpenReason),
 }
 
-/// The absolute name of the module a relative import (`level` dots, then `written`) names,
+/// The absolute name of the module a `from` import (`level` dots, then `written`) names,
 /// from inside module `current` (a package when `is_package`); `None` when it climbs above
 /// the top-level package.
 pub(crate) fn relative_module(
@@ -854,6 +854,9 @@ pub(crate) fn relative_module(
     level: u32,
     written: Option<&str>,
 ) -> Option<String> {
+    if level == 0 {
+        return written.map(str::to_string);
+    }
     let mut package: Vec<&str> = current.split('.').collect();
     if !is_package {
         package.pop();
@@ -877,6 +880,27 @@ mod tests {
 
     use super::*;
     use crate::ProjectFile;
+
+    #[test]
+    fn from_import_modules_absolute_and_relative() {
+        let module = |current, is_package, level, written| {
+            relative_module(current, is_package, level, written)
+        };
+        assert_eq!(
+            module("pkg.a", false, 0, Some("os.path")).as_deref(),
+            Some("os.path")
+        );
+        assert_eq!(
+            module("pkg.a", false, 1, Some("b")).as_deref(),
+            Some("pkg.b")
+        );
+        assert_eq!(module("pkg", true, 1, None).as_deref(), Some("pkg"));
+        assert_eq!(
+            module("pkg.sub.a", false, 2, Some("c")).as_deref(),
+            Some("pkg.c")
+        );
+        assert_eq!(module("pkg.a", false, 3, None), None);
+    }
 
     fn project(files: &[(&str, &str)]) -> Project {
         let files = files

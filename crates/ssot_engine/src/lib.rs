@@ -8,7 +8,15 @@
 //!   stopping the run;
 //! - [`cache`]: the persistent facts cache, keyed by content hash;
 //! - [`project`]: source → first-party modules → facts → the project model the index reads;
+//! - [`config`]: `[tool.ssot]` in `pyproject.toml` or `ssot.toml`, and project metadata;
+//! - [`scopes`]: which part of a project (production, test, examples...) a file belongs to;
+//! - [`fs`]: the file-system layer (reads with fault hooks, atomic writes, the project lock);
+//! - [`workspace`]: the one call every front end makes — paths and options in, a loaded
+//!   project out (root, configuration, walk, cached facts, module table);
+//! - [`working_tree`]: the working tree as the walk found it, and where its cache lives;
 //! - [`analysis`]: resolution, call sites, rules and compliance over a built project;
+//! - [`check_run`]: rule selection, the configured analysis, and a whole check run;
+//! - [`run_scope`]: which baseline entries a run can judge, and reading the baseline;
 //! - [`timing`]: `SSOT_TIMINGS=1` phase timings;
 //! - [`token_budget`]: the memory a file's syntax tree will take, estimated before parsing.
 //!
@@ -18,9 +26,16 @@
 
 pub mod analysis;
 pub mod cache;
+pub mod check_run;
+pub mod config;
 pub mod discovery;
+pub mod fs;
 pub mod load;
 pub mod project;
+pub mod run_scope;
+pub mod scopes;
 pub mod source;
 pub mod timing;
 pub mod token_budget;
+pub mod working_tree;
+pub mod workspace;

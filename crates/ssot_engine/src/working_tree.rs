@@ -1,11 +1,9 @@
-//! Loading a project's files through the engine: the working tree as the walk found it, read
-//! through the file-system layer (which words errors and lets tests inject faults), with the
-//! facts cache the command line chose.
+//! The working tree as the walk found it, read through the file-system layer (which words
+//! errors and lets tests inject faults), and where its facts cache lives.
 
 use std::path::{Path, PathBuf};
 
-pub use ssot_engine::load::{content_hash, FileLimits, ProblemKind};
-use ssot_engine::source::{StatIndex, WorkingTree};
+use crate::source::{StatIndex, WorkingTree};
 
 use crate::discovery::FoundFile;
 use crate::fs::{FileSystem, RealFileSystem};
@@ -43,6 +41,6 @@ pub fn cache_dir(root: &Path, cache_dir: Option<&Path>) -> PathBuf {
         Some(dir) => std::env::current_dir()
             .map(|current| current.join(&dir))
             .unwrap_or(dir),
-        None => root.join(ssot_engine::cache::CACHE_DIR_NAME),
+        None => root.join(crate::cache::CACHE_DIR_NAME),
     }
 }

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use ssot_rules::baseline::DEFAULT_BASELINE_FILE;
 use ssot_rules::{Baseline, BaselineEntry, Rule, RuleSelection};
 
-use super::PerFileIgnores;
+use crate::analysis::PerFileIgnores;
 use crate::scopes::Scopes;
 use crate::workspace::LoadedProject;
 

@@ -1,36 +1,42 @@
-//! What the analysing commands share: rule selection, loading a project and running the
-//! engine's analysis on it, which baseline entries a run can judge, and the fixes `check`
-//! shows. Commands import from here, never from each other.
+//! What every analysing front end shares: rule selection, loading a project and running the
+//! analysis on it with its configuration ([`run_check`] is the one call from arguments to
+//! findings), and which baseline entries a run can judge.
 
-mod import_fixes;
-mod run_scope;
-
+use crate::analysis::AnalysisSettings;
+pub use crate::analysis::PerFileIgnores;
+use crate::cache::FactsCache;
 use anyhow::{Context, Result};
 use globset::{Glob, GlobSetBuilder};
-use ssot_engine::analysis::AnalysisSettings;
-pub use ssot_engine::analysis::PerFileIgnores;
-use ssot_engine::cache::FactsCache;
 use ssot_index::Project;
 use ssot_rules::{ConceptDeclaration, Diagnostic, Rule, RuleSelection};
 
-pub use import_fixes::attach_import_fixes;
-pub use run_scope::{baseline_path, read_baseline, read_baseline_file, RunScope};
+pub use crate::run_scope::{baseline_path, read_baseline, read_baseline_file, RunScope};
 
 use crate::config::Config;
 use crate::scopes::Scopes;
 use crate::workspace::{load_project, AnalysedFiles, ProjectArgs};
 
 /// Rule selection options shared by `check`, `fix` and `baseline`.
-#[derive(Clone, Debug, Default, clap::Args)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct SelectionArgs {
     /// Only these rules (codes or prefixes, comma-separated; `ALL` for every rule).
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_delimiter = ',', value_name = "CODES")
+    )]
     pub select: Vec<String>,
     /// Add these rules to the selection.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_delimiter = ',', value_name = "CODES")
+    )]
     pub extend_select: Vec<String>,
     /// Leave these rules out.
-    #[arg(long, value_delimiter = ',', value_name = "CODES")]
+    #[cfg_attr(
+        feature = "clap",
+        arg(long, value_delimiter = ',', value_name = "CODES")
+    )]
     pub ignore: Vec<String>,
 }
 
@@ -71,10 +77,10 @@ pub fn declarations(config: &Config) -> Vec<ConceptDeclaration> {
         .collect()
 }
 
-/// The engine's [`ssot_engine::analysis::Analyser`] set up from a loaded project's
+/// The engine's [`crate::analysis::Analyser`] set up from a loaded project's
 /// configuration; prints the analysis's warnings.
 pub struct Analyser {
-    pub(crate) engine: ssot_engine::analysis::Analyser,
+    engine: crate::analysis::Analyser,
 }
 
 /// What one analysis found.
@@ -108,7 +114,7 @@ impl Analyser {
                 .map(|(dir, key)| FactsCache::open(dir, *key)),
         };
         Ok(Self {
-            engine: ssot_engine::analysis::Analyser::new(settings),
+            engine: crate::analysis::Analyser::new(settings),
         })
     }
 

@@ -1,5 +1,6 @@
-//! From command-line paths to a loaded [`Project`]: project root, configuration, import roots,
-//! discovery and loading.
+//! From paths and options to a loaded [`Project`]: project root, configuration, import roots,
+//! discovery and loading with the facts cache. [`load_project`] is the call every front end
+//! (command line, editor server, agents' server) makes.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,32 +15,34 @@ use ssot_report::Problem;
 use ssot_rules::call_sites::call_detail_to_load;
 use ssot_rules::RuleSelection;
 
+use crate::cache::{ExtractOptions, FactsCache, GlobalKey};
 use crate::config::project_metadata::read_project_metadata;
 use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_TEST_PATHS};
 use crate::discovery::{self, Excludes, FoundFile, DEFAULT_EXCLUDES};
 use crate::fs::{FileSystem, RealFileSystem};
 use crate::load::{self, ProblemKind};
-use ssot_engine::cache::{ExtractOptions, FactsCache, GlobalKey};
-use ssot_engine::project::{build_project, ProjectSettings};
-use ssot_engine::source::WorkingTree;
+use crate::project::{build_project, ProjectSettings};
+use crate::source::WorkingTree;
+use crate::working_tree;
 
 /// Options every analysing command shares.
-#[derive(Clone, Debug, Default, clap::Args)]
+#[derive(Clone, Debug, Default)]
+#[cfg_attr(feature = "clap", derive(clap::Args))]
 pub struct ProjectArgs {
     /// Files or directories to analyse (default: the project root).
     pub paths: Vec<PathBuf>,
     /// Use this config file (`ssot.toml` or `pyproject.toml`) instead of discovering one.
-    #[arg(long)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub config: Option<PathBuf>,
     /// Extra exclude globs, on top of the configured ones.
-    #[arg(long, value_name = "GLOB")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "GLOB"))]
     pub exclude: Vec<String>,
     /// Neither read nor write the facts cache.
-    #[arg(long)]
+    #[cfg_attr(feature = "clap", arg(long))]
     pub no_cache: bool,
     /// Keep the facts cache here instead of `.ssot_cache` in the project root (also
     /// `SSOT_CACHE_DIR`).
-    #[arg(long, value_name = "DIR")]
+    #[cfg_attr(feature = "clap", arg(long, value_name = "DIR"))]
     pub cache_dir: Option<PathBuf>,
 }
 
@@ -56,7 +59,7 @@ impl LoadedProject {
     }
 }
 
-pub use ssot_engine::analysis::path_in_targets;
+pub use crate::analysis::path_in_targets;
 
 /// A project ready for analysis.
 pub struct LoadedProject {
@@ -86,7 +89,7 @@ pub struct LoadTimings {
     pub index: Duration,
 }
 
-impl ssot_engine::analysis::FileReader for AnalysedFiles<'_> {
+impl crate::analysis::FileReader for AnalysedFiles<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
         AnalysedFiles::read(self, path)
     }
@@ -276,14 +279,15 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         max_size: max_file_size,
         max_tokens: config
             .max_file_tokens
-            .unwrap_or(ssot_engine::token_budget::DEFAULT_MAX_FILE_TOKENS),
+            .unwrap_or(crate::token_budget::DEFAULT_MAX_FILE_TOKENS),
     };
     let options = ExtractOptions { calls, target };
-    let cache_dir = (!args.no_cache).then(|| load::cache_dir(&root, args.cache_dir.as_deref()));
+    let cache_dir =
+        (!args.no_cache).then(|| working_tree::cache_dir(&root, args.cache_dir.as_deref()));
     let cache = cache_dir
         .as_deref()
         .map(|dir| FactsCache::open(dir, GlobalKey::new(options, limits)));
-    let mut source = load::working_tree(&root, &found, cache_dir.as_deref());
+    let mut source = working_tree::working_tree(&root, &found, cache_dir.as_deref());
     // Call sites are extracted again for the newest grammar (only calls are taken from them).
     let call_site_cache = cache_dir.clone().map(|dir| {
         let sites = ExtractOptions {

@@ -138,7 +138,7 @@ impl FactsCache {
     /// [`FactsCache::open`] as if today were `today` (days since the Unix epoch).
     fn open_on(directory: &Path, key: GlobalKey, today: u32) -> Self {
         let path = directory.join(PACK_DIR).join(key.file_name());
-        let bytes = fs::read(&path).unwrap_or_default();
+        let bytes = crate::fs::read_regular_file(&path, u64::MAX).unwrap_or_default();
         let stored = read_index(&bytes, key).unwrap_or_default();
         Self {
             directory: directory.to_path_buf(),
@@ -425,7 +425,8 @@ fn prune_other_packs(packs: &Path, keep: GlobalKey) {
 /// Whether `directory` holds the `CACHEDIR.TAG` ssot writes (what `ssot clean` checks before
 /// removing a directory it was pointed at).
 pub fn is_ssot_cache_dir(directory: &Path) -> bool {
-    fs::read(directory.join("CACHEDIR.TAG")).is_ok_and(|tag| tag == CACHEDIR_TAG)
+    crate::fs::read_regular_file(&directory.join("CACHEDIR.TAG"), 4096)
+        .is_ok_and(|tag| tag == CACHEDIR_TAG)
 }
 
 /// Removes the cache directory (`ssot clean`); returns whether there was one.

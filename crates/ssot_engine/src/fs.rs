@@ -55,41 +55,48 @@ impl FileSystem for RealFileSystem {
                 "cannot read file: permission denied",
             ));
         }
-        let file =
-            write::open_for_check(path).map_err(|err| describe(err, path, "cannot read file"))?;
-        let metadata = file
-            .metadata()
-            .map_err(|err| describe(err, path, "cannot read file"))?;
-        if metadata.is_dir() {
-            return Err(io::Error::other("is a directory, not a file"));
-        }
-        if !metadata.is_file() {
-            return Err(io::Error::other(format!(
-                "not a regular file ({}); not read",
-                special_kind(&metadata)
-            )));
-        }
-        let too_large = |size: u64| {
-            io::Error::other(format!(
-                "file too large: {} (the limit is {}; raise it with `max-file-size`)",
-                human_size(size),
-                human_size(max_size)
-            ))
-        };
-        if metadata.len() > max_size {
-            return Err(too_large(metadata.len()));
-        }
-        // A file that grows while it is read is still read no further than the limit.
-        let mut bytes = Vec::with_capacity(metadata.len() as usize);
-        (&file)
-            .take(max_size.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|err| describe(err, path, "cannot read file"))?;
-        if bytes.len() as u64 > max_size {
-            return Err(too_large(bytes.len() as u64));
-        }
-        Ok(bytes)
+        read_regular_file(path, max_size)
     }
+}
+
+/// Reads a whole regular file of at most `max_size` bytes, without blocking: a named pipe, a
+/// device or a directory at `path` is an error, never a hang. For ssot's own files (the
+/// cache) as much as for sources.
+pub fn read_regular_file(path: &Path, max_size: u64) -> io::Result<Vec<u8>> {
+    let file =
+        write::open_for_check(path).map_err(|err| describe(err, path, "cannot read file"))?;
+    let metadata = file
+        .metadata()
+        .map_err(|err| describe(err, path, "cannot read file"))?;
+    if metadata.is_dir() {
+        return Err(io::Error::other("is a directory, not a file"));
+    }
+    if !metadata.is_file() {
+        return Err(io::Error::other(format!(
+            "not a regular file ({}); not read",
+            special_kind(&metadata)
+        )));
+    }
+    let too_large = |size: u64| {
+        io::Error::other(format!(
+            "file too large: {} (the limit is {}; raise it with `max-file-size`)",
+            human_size(size),
+            human_size(max_size)
+        ))
+    };
+    if metadata.len() > max_size {
+        return Err(too_large(metadata.len()));
+    }
+    // A file that grows while it is read is still read no further than the limit.
+    let mut bytes = Vec::with_capacity(metadata.len() as usize);
+    (&file)
+        .take(max_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|err| describe(err, path, "cannot read file"))?;
+    if bytes.len() as u64 > max_size {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// What kind of special file this is, in words.

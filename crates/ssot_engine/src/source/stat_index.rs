@@ -83,7 +83,7 @@ impl StatIndex {
             .map_or(0, |d| d.as_nanos() as i128);
         let name = format!("{:016x}.bin", xxh3_64(root.as_os_str().as_encoded_bytes()));
         let path = cache_dir.join("stat").join(name);
-        let previous = fs::read(&path)
+        let previous = crate::fs::read_regular_file(&path, u64::MAX)
             .ok()
             .and_then(|bytes| parse(&bytes))
             .unwrap_or_default();

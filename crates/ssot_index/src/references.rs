@@ -8,6 +8,7 @@
 
 use std::fmt;
 
+use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use ssot_facts::{ImportKind, Position, StmtContext};
 
@@ -53,84 +54,138 @@ pub struct Reference {
 /// Imports written in `.pyi` stubs are resolved against stubs first, as type checkers do.
 pub fn collect_references<'p>(module_resolver: &mut Resolver<'p>) -> Vec<Reference> {
     let project: &'p Project = module_resolver.project();
-    let mut stub_resolver = Resolver::for_stubs(project);
+    let mut stub_resolver = has_stubs(project).then(|| Resolver::for_stubs(project));
     let mut references = Vec::new();
-    for (file_id, file) in project.files.iter().enumerate() {
-        let file_id = file_id as FileId;
-        let facts = &file.facts;
-        let resolver = if file.path.ends_with(".pyi") {
-            &mut stub_resolver
-        } else {
-            &mut *module_resolver
-        };
-        for (statement_index, import) in facts.imports.iter().enumerate() {
-            for (name_index, imported) in import.names.iter().enumerate() {
-                let reference = |path: ImportPath, resolution: Resolution| Reference {
-                    file: file_id,
-                    statement: statement_index as u32,
-                    name: name_index as u32,
-                    path,
-                    via_attribute: false,
-                    position: imported.position,
-                    context: import.context,
-                    resolution,
-                };
-                match &import.kind {
-                    ImportKind::From { module, level } => {
-                        if imported.name == "*" {
-                            continue;
-                        }
-                        match resolver.absolute_module(file_id, *level, module.as_deref()) {
-                            Some(absolute) => {
-                                let own_module = project
-                                    .modules
-                                    .module_of_file(file_id)
-                                    .filter(|&id| project.modules.module(id).name == absolute);
-                                let own_submodule = own_module.and_then(|id| {
-                                    resolver.own_submodule_import(
-                                        id,
-                                        statement_index as u32,
-                                        &imported.name,
-                                    )
-                                });
-                                let resolution = match own_submodule {
-                                    Some(submodule) => Resolution::Module(submodule),
-                                    None => resolver.resolve_from(&absolute, &imported.name),
-                                };
-                                if !matches!(resolution, Resolution::External { .. }) {
-                                    let path = ImportPath {
-                                        module: absolute,
-                                        name: Some(imported.name.clone()),
-                                    };
-                                    references.push(reference(path, resolution));
-                                }
-                            }
-                            None => {
-                                let dots = ".".repeat(*level as usize);
+    for file_id in 0..project.files.len() as FileId {
+        file_references(
+            module_resolver,
+            stub_resolver.as_mut(),
+            file_id,
+            &mut references,
+        );
+    }
+    references
+}
+
+/// [`collect_references`] on every thread, with the same result: the files are cut into a
+/// few contiguous runs, each resolved by its own resolver, and the runs' references joined in
+/// file order. Answers do not depend on which path a resolver was asked first (the memo is
+/// built so, and tested so), so separate memos give the same resolutions; each run pays
+/// for the part of the memo it needs.
+pub fn collect_references_in_parallel(module_resolver: &Resolver<'_>) -> Vec<Reference> {
+    let project = module_resolver.project();
+    let stub_resolver = has_stubs(project).then(|| Resolver::for_stubs(project));
+    let files = project.files.len();
+    // Few runs: every run rebuilds the part of the memo it shares with the others.
+    let runs = rayon::current_num_threads().max(1) * 2;
+    let run_length = files.div_ceil(runs).max(1);
+    let per_run: Vec<Vec<Reference>> = (0..files)
+        .step_by(run_length)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .map(|start| {
+            let mut modules = module_resolver.sibling();
+            let mut stubs = stub_resolver.as_ref().map(Resolver::sibling);
+            let mut references = Vec::new();
+            for file_id in start..(start + run_length).min(files) {
+                file_references(
+                    &mut modules,
+                    stubs.as_mut(),
+                    file_id as FileId,
+                    &mut references,
+                );
+            }
+            references
+        })
+        .collect();
+    per_run.concat()
+}
+
+/// Whether any file is a `.pyi` stub (whose imports are resolved against stubs first).
+fn has_stubs(project: &Project) -> bool {
+    project.files.iter().any(|file| file.path.ends_with(".pyi"))
+}
+
+/// The references of one file, appended to `references`.
+fn file_references<'p>(
+    module_resolver: &mut Resolver<'p>,
+    stub_resolver: Option<&mut Resolver<'p>>,
+    file_id: FileId,
+    references: &mut Vec<Reference>,
+) {
+    let project: &'p Project = module_resolver.project();
+    let file = project.file(file_id);
+    let facts = &file.facts;
+    let resolver = match stub_resolver {
+        Some(stubs) if file.path.ends_with(".pyi") => stubs,
+        _ => module_resolver,
+    };
+    for (statement_index, import) in facts.imports.iter().enumerate() {
+        for (name_index, imported) in import.names.iter().enumerate() {
+            let reference = |path: ImportPath, resolution: Resolution| Reference {
+                file: file_id,
+                statement: statement_index as u32,
+                name: name_index as u32,
+                path,
+                via_attribute: false,
+                position: imported.position,
+                context: import.context,
+                resolution,
+            };
+            match &import.kind {
+                ImportKind::From { module, level } => {
+                    if imported.name == "*" {
+                        continue;
+                    }
+                    match resolver.absolute_module(file_id, *level, module.as_deref()) {
+                        Some(absolute) => {
+                            let own_module = project
+                                .modules
+                                .module_of_file(file_id)
+                                .filter(|&id| project.modules.module(id).name == absolute);
+                            let own_submodule = own_module.and_then(|id| {
+                                resolver.own_submodule_import(
+                                    id,
+                                    statement_index as u32,
+                                    &imported.name,
+                                )
+                            });
+                            let resolution = match own_submodule {
+                                Some(submodule) => Resolution::Module(submodule),
+                                None => resolver.resolve_from(&absolute, &imported.name),
+                            };
+                            if !matches!(resolution, Resolution::External { .. }) {
                                 let path = ImportPath {
-                                    module: format!("{dots}{}", module.as_deref().unwrap_or("")),
+                                    module: absolute,
                                     name: Some(imported.name.clone()),
                                 };
-                                references.push(reference(path, Resolution::BeyondTopLevel));
+                                references.push(reference(path, resolution));
                             }
                         }
-                    }
-                    ImportKind::Import => {
-                        let resolution = resolver.resolve_module(&imported.name);
-                        if resolution.is_dangling() {
+                        None => {
+                            let dots = ".".repeat(*level as usize);
                             let path = ImportPath {
-                                module: imported.name.clone(),
-                                name: None,
+                                module: format!("{dots}{}", module.as_deref().unwrap_or("")),
+                                name: Some(imported.name.clone()),
                             };
-                            references.push(reference(path, resolution));
+                            references.push(reference(path, Resolution::BeyondTopLevel));
                         }
+                    }
+                }
+                ImportKind::Import => {
+                    let resolution = resolver.resolve_module(&imported.name);
+                    if resolution.is_dangling() {
+                        let path = ImportPath {
+                            module: imported.name.clone(),
+                            name: None,
+                        };
+                        references.push(reference(path, resolution));
                     }
                 }
             }
         }
-        attribute_references(resolver, file_id, &mut references);
     }
-    references
+    attribute_references(resolver, file_id, references);
 }
 
 /// `import M` then `M.a.N`: walks submodules from the bound module and records the first

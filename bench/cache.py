@@ -9,6 +9,11 @@ edit against cold, cold against ruff), and the cache's size against the sources'
 
     cargo build --release
     python3 bench/cache.py [--runs 5] [--corpus DIR] [--ruff PATH] [--ssot PATH]
+                           [--baseline PATH]
+
+With `--baseline PATH` (another ssot binary, e.g. one built before a change), each round also
+runs that binary's cold, warm and edited `check` (with its own cache directory), interleaved
+with the others, and the report adds the new/baseline ratios of each.
 
 The corpus is bench/run.py's (bench/.cache/corpus, built by that script); the cache goes to a
 temporary directory, so the corpus is never written to except for the one edited file.
@@ -43,12 +48,15 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=bench.CORPUS)
     parser.add_argument("--ruff", default=str(bench.VENV / "bin" / "ruff"))
     parser.add_argument("--ssot", default=str(bench.BENCH.parent / "target/release/ssot"))
+    parser.add_argument("--baseline", default=None,
+                        help="another ssot binary to measure in the same rounds")
     parser.add_argument("--edit", default=None,
                         help="the file to edit, relative to the corpus (default: the first .py)")
     args = parser.parse_args()
     corpus = args.corpus.resolve()
     bench.LOGS.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(tempfile.mkdtemp(prefix="ssot-bench-cache-"))
+    baseline_cache_dir = Path(tempfile.mkdtemp(prefix="ssot-bench-cache-baseline-"))
     edited = corpus / args.edit if args.edit else next(iter(sorted(corpus.rglob("*.py"))))
     original = edited.read_bytes()
     ssot_check = [args.ssot, "check", str(corpus), "--exit-zero", "--output-format", "json"]
@@ -59,16 +67,25 @@ def main() -> None:
         "ssot warm": [*ssot_check, "--cache-dir", str(cache_dir)],
         "ssot one file edited": [*ssot_check, "--cache-dir", str(cache_dir)],
     }
+    if args.baseline:
+        baseline_check = [args.baseline, *ssot_check[1:]]
+        commands["baseline cold"] = [*baseline_check, "--no-cache"]
+        commands["baseline warm"] = [*baseline_check, "--cache-dir", str(baseline_cache_dir)]
+        commands["baseline one file edited"] = [*baseline_check, "--cache-dir",
+                                                str(baseline_cache_dir)]
     samples: dict[str, list[bench.Sample]] = {name: [] for name in commands}
     try:
         # Fills the OS file cache and the facts cache.
         bench.measure(commands["ssot warm"], "/dev/null", bench.LOGS / "cache-fill.stderr", 900)
+        if args.baseline:
+            bench.measure(commands["baseline warm"], "/dev/null",
+                          bench.LOGS / "cache-fill-baseline.stderr", 900)
         for round_index in range(args.runs):
             for name, argv in commands.items():
-                if name == "ssot one file edited":
+                if name.endswith("one file edited"):
                     edited.write_bytes(original + f"import os  # round {round_index}\n".encode())
                 sample = bench.measure(argv, "/dev/null", bench.LOGS / "cache.stderr", 900)
-                if name == "ssot one file edited":
+                if name.endswith("one file edited"):
                     edited.write_bytes(original)
                 samples[name].append(sample)
                 bench.log(f"round {round_index + 1}: {name}: {sample.wall:.3f} s")
@@ -77,6 +94,7 @@ def main() -> None:
     cache_bytes = tree_size(cache_dir)
     source_bytes = tree_size(corpus, (".py", ".pyi"))
     shutil.rmtree(cache_dir, ignore_errors=True)
+    shutil.rmtree(baseline_cache_dir, ignore_errors=True)
 
     def median(name: str, field: str) -> float:
         return statistics.median(getattr(s, field) for s in samples[name])
@@ -99,6 +117,15 @@ def main() -> None:
                       ("ssot one file edited", "ssot cold", "≤ 0.15"),
                       ("ssot cold", "ruff F401", "≤ 0.70")):
         print(f"| {a} / {b} | {paired(a, b, 'wall'):.3f} | {paired(a, b, 'cpu'):.3f} | {bar} |")
+    if args.baseline:
+        for a, b, bar in (("baseline warm", "baseline cold", "≤ 0.10"),
+                          ("baseline one file edited", "baseline cold", "≤ 0.15"),
+                          ("baseline cold", "ruff F401", "≤ 0.70")):
+            print(f"| {a} / {b} | {paired(a, b, 'wall'):.3f} | {paired(a, b, 'cpu'):.3f} "
+                  f"| {bar} |")
+        for kind in ("cold", "warm", "one file edited"):
+            a, b = f"ssot {kind}", f"baseline {kind}"
+            print(f"| {a} / {b} | {paired(a, b, 'wall'):.3f} | {paired(a, b, 'cpu'):.3f} | |")
     print()
     print(f"cache: {cache_bytes / 2**20:.1f} MiB = {100 * cache_bytes / source_bytes:.1f}% "
           f"of the sources (bar ≤ 50%); cold peak RSS "

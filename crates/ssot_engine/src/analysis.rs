@@ -8,7 +8,7 @@
 use globset::GlobSet;
 use rayon::prelude::*;
 use ssot_facts::FileFacts;
-use ssot_index::{collect_references_in_parallel, FileId, Project, Resolver};
+use ssot_index::{collect_references, FileId, Project, Resolver};
 use ssot_python::CallDetail;
 use ssot_rules::call_sites::files_needing_call_sites;
 use ssot_rules::concepts::concept_reports_by_scope;
@@ -130,7 +130,7 @@ impl Analyser {
         let started = std::time::Instant::now();
         let (references, concepts) = {
             let mut resolver = Resolver::new(project);
-            let references = collect_references_in_parallel(&resolver);
+            let references = collect_references(&mut resolver);
             match resolve_concepts(&mut resolver, &settings.declarations) {
                 Ok(concepts) => (references, concepts),
                 Err(errors) => {

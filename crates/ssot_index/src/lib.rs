@@ -34,7 +34,7 @@ pub use census::{
 };
 pub use import_time::{ImportTimeModel, ImportTimeVerdict};
 pub use modules::{ModuleConflict, ModuleId, ModuleSettings, ModuleTable};
-pub use references::{collect_references, collect_references_in_parallel, ImportPath, Reference};
+pub use references::{collect_references, ImportPath, Reference};
 pub use resolve::{DanglingReason, OpenReason, Origin, Resolution, Resolver};
 
 use ssot_facts::FileFacts;

@@ -8,7 +8,6 @@
 
 use std::fmt;
 
-use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use ssot_facts::{ImportKind, Position, StmtContext};
 
@@ -65,40 +64,6 @@ pub fn collect_references<'p>(module_resolver: &mut Resolver<'p>) -> Vec<Referen
         );
     }
     references
-}
-
-/// [`collect_references`] on every thread, with the same result: the files are cut into a
-/// few contiguous runs, each resolved by its own resolver, and the runs' references joined in
-/// file order. Answers do not depend on which path a resolver was asked first (the memo is
-/// built so, and tested so), so separate memos give the same resolutions; each run pays
-/// for the part of the memo it needs.
-pub fn collect_references_in_parallel(module_resolver: &Resolver<'_>) -> Vec<Reference> {
-    let project = module_resolver.project();
-    let stub_resolver = has_stubs(project).then(|| Resolver::for_stubs(project));
-    let files = project.files.len();
-    // Few runs: every run rebuilds the part of the memo it shares with the others.
-    let runs = rayon::current_num_threads().max(1) * 2;
-    let run_length = files.div_ceil(runs).max(1);
-    let per_run: Vec<Vec<Reference>> = (0..files)
-        .step_by(run_length)
-        .collect::<Vec<_>>()
-        .into_par_iter()
-        .map(|start| {
-            let mut modules = module_resolver.sibling();
-            let mut stubs = stub_resolver.as_ref().map(Resolver::sibling);
-            let mut references = Vec::new();
-            for file_id in start..(start + run_length).min(files) {
-                file_references(
-                    &mut modules,
-                    stubs.as_mut(),
-                    file_id as FileId,
-                    &mut references,
-                );
-            }
-            references
-        })
-        .collect();
-    per_run.concat()
 }
 
 /// Whether any file is a `.pyi` stub (whose imports are resolved against stubs first).

@@ -152,16 +152,6 @@ impl<'p> Resolver<'p> {
         resolver
     }
 
-    /// A resolver like this one (same project, same stub preference, same assignments found
-    /// elsewhere) with an empty memo: for resolving on another thread.
-    pub fn sibling(&self) -> Self {
-        Self {
-            prefer_stubs: self.prefer_stubs,
-            assigned_elsewhere: self.assigned_elsewhere.clone(),
-            ..Self::without_assignments(self.project)
-        }
-    }
-
     /// The file whose top level is `module`'s namespace for this resolver.
     fn namespace_file(&self, module: ModuleId) -> Option<FileId> {
         let module = self.project.modules.module(module);

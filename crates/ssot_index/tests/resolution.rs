@@ -15,8 +15,8 @@ use ssot_facts::{ImportKind, ScopeKind, StmtContext};
 use ssot_index::census::origin_path;
 use ssot_index::modules::FileRole;
 use ssot_index::{
-    census, collect_references, collect_references_in_parallel, ModuleSettings, OpenReason,
-    Project, ProjectFile, Reference, Resolution, Resolver,
+    census, collect_references, ModuleSettings, OpenReason, Project, ProjectFile, Reference,
+    Resolution, Resolver,
 };
 use ssot_python::SourceKind;
 
@@ -459,18 +459,6 @@ fn ask<'p>(project: &'p Project, resolver: &mut Resolver<'p>, reference: &Refere
         resolver.resolve_from(&reference.path.module, &imported.name);
     } else {
         resolver.resolve_module(&reference.path.module);
-    }
-}
-
-/// Resolving on several threads (each run of files with its own resolver) gives exactly the
-/// references one resolver gives in file order.
-#[test]
-fn references_resolved_in_parallel_equal_those_resolved_in_file_order() {
-    for name in FIXTURES {
-        let project = load_fixture(name);
-        let expected = collect_references(&mut Resolver::new(&project));
-        let actual = collect_references_in_parallel(&Resolver::new(&project));
-        assert_eq!(expected, actual, "{name}");
     }
 }
 

@@ -901,8 +901,15 @@ impl FileContext<'_, '_> {
                 let ImportKind::From { module: m, level } = &other.kind else {
                     return false;
                 };
+                // A statement of the same sorted block that is itself rewritten can still
+                // take the names: only one fix of a sorted block applies per pass, and the
+                // other statement's fix is planned again against the merged text. Merging
+                // keeps the block sorted between the passes, so the later rewrite is placed
+                // against the block as it will be (two rewrites that swap modules each end up
+                // where the sorter puts them).
+                let same_sorted_block = sorted && block.statements.contains(other_index);
                 other.context == statement.context
-                    && !rewriting.contains(other_index)
+                    && (same_sorted_block || !rewriting.contains(other_index))
                     && !other.names.iter().any(|n| n.name == "*")
                     && !self.covered_by_directive(other)
                     && (!sorted

@@ -676,7 +676,9 @@ impl FileContext<'_, '_> {
             }
             for (k, (insertion, key, statement)) in chunk.iter().enumerate() {
                 let new_section = k > 0
-                    && (chunk[k - 1].1.section != key.section
+                    && (self
+                        .style
+                        .blank_between(chunk[k - 1].1.section, key.section)
                         || self.blocks.types_apart(&chunk[k - 1].1, key));
                 if (k == 0 && insertion.blank_before) || new_section {
                     text.push_str(le);

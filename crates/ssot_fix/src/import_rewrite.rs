@@ -872,12 +872,13 @@ impl FileContext<'_, '_> {
             .collect()
     }
 
-    /// Another module-level `from <module> import ...` in the same context that moving names
-    /// can join: an earlier one, or in a sorted block any of the block (the sorter would merge
-    /// the two). Only when each moving local name is bound nowhere else in the file (the target
-    /// included), so binding it elsewhere cannot change what it holds; never a statement whose
-    /// comment is a checker directive (it would then cover the new names); in a sorted block
-    /// only a statement the sorter lets the names join.
+    /// Another `from <module> import ...` in the same context that moving names can join: at
+    /// module level an earlier one, or in a sorted block (at any level) one of the block (the
+    /// sorter would merge the two). Each moving local name must keep what it holds: merged into
+    /// a statement of its own sorted block, no statement between the two binds it; elsewhere it
+    /// is bound nowhere else in the file (the target included). Never a statement whose comment
+    /// is a checker directive (it would then cover the new names); in a sorted block only a
+    /// statement the sorter lets the names join.
     fn merge_target(
         &self,
         index: u32,
@@ -887,17 +888,22 @@ impl FileContext<'_, '_> {
         has_as: bool,
     ) -> Option<&ImportStmt> {
         let statement = &self.facts.imports[index as usize];
-        if statement.context.scope != ScopeKind::Module
-            || statement.context.conditional
-            || self.style.force_single_line
-        {
+        if self.style.force_single_line {
             return None;
         }
+        let module_level =
+            statement.context.scope == ScopeKind::Module && !statement.context.conditional;
         let block = self.blocks.block(index);
         let sorted = block.sorted && own_lines_indent(self.source, statement.span).is_some();
-        let later: &[u32] = if sorted { &block.statements } else { &[] };
-        (0..index)
-            .chain(later.iter().copied().filter(|&s| s > index))
+        let in_block: &[u32] = if sorted { &block.statements } else { &[] };
+        let earlier = if module_level { 0..index } else { 0..0 };
+        earlier
+            .chain(
+                in_block
+                    .iter()
+                    .copied()
+                    .filter(|&s| s != index && (s > index || !module_level)),
+            )
             .map(|other_index| (other_index, &self.facts.imports[other_index as usize]))
             .find(|(other_index, other)| {
                 let ImportKind::From { module: m, level } = &other.kind else {
@@ -909,7 +915,7 @@ impl FileContext<'_, '_> {
                 // keeps the block sorted between the passes, so the later rewrite is placed
                 // against the block as it will be (two rewrites that swap modules each end up
                 // where the sorter puts them).
-                let same_sorted_block = sorted && block.statements.contains(other_index);
+                let same_sorted_block = in_block.contains(other_index);
                 other.context == statement.context
                     && (same_sorted_block || !rewriting.contains(other_index))
                     && !other.names.iter().any(|n| n.name == "*")
@@ -928,10 +934,26 @@ impl FileContext<'_, '_> {
                             .names
                             .iter()
                             .any(|n| n.bound_name(&other.kind) == *local);
-                        !in_target && self.bindings_of(local) == 1
+                        let keeps_its_value = if same_sorted_block {
+                            !self.bound_between(*other_index, index, local)
+                        } else {
+                            self.bindings_of(local) == 1
+                        };
+                        !in_target && keeps_its_value
                     })
             })
             .map(|(_, other)| other)
+    }
+
+    /// A statement strictly between imports `a` and `b` (of one block) binds `local`.
+    fn bound_between(&self, a: u32, b: u32, local: &str) -> bool {
+        (a.min(b) + 1..a.max(b)).any(|k| {
+            let statement = &self.facts.imports[k as usize];
+            statement
+                .names
+                .iter()
+                .any(|n| n.bound_name(&statement.kind) == local)
+        })
     }
 
     /// A checker directive (`# type: ignore`, `# noqa`, ...) applies to the statement.

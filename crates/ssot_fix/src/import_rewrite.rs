@@ -40,6 +40,37 @@ pub struct PlannedFix {
     /// planned from one snapshot would each place their statement among the other's old text,
     /// so the session applies one per block per pass and plans the next against the new text.
     pub sorted_block: Option<u32>,
+    /// For a fix of a sorted block that edits nothing but its own statement: what the block
+    /// needs to know to let other such fixes of it apply in the same pass.
+    pub in_place: Option<InPlace>,
+}
+
+/// A rewrite of one statement of a sorted block, in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InPlace {
+    /// The statement (an index into the file's imports).
+    pub statement: u32,
+    /// The module it imports from after the fix, as written (`..core`).
+    pub module: String,
+    /// The modules the block's other statements import from before the fix, as written.
+    pub others: Vec<String>,
+}
+
+impl InPlace {
+    /// Fixes of one sorted block that can apply in the same pass: each keeps its statement
+    /// where it is, and none can change another's neighbours or end up beside a statement of
+    /// its new module (which the sorter would merge). Any other combination applies one fix
+    /// per pass, planned against the text the previous one left.
+    pub fn independent(fixes: &[&InPlace]) -> bool {
+        fixes.iter().enumerate().all(|(i, a)| {
+            fixes[i + 1..].iter().all(|b| {
+                a.statement.abs_diff(b.statement) > 1
+                    && a.module != b.module
+                    && !a.others.contains(&b.module)
+                    && !b.others.contains(&a.module)
+            })
+        })
+    }
 }
 
 /// A diagnostic the rewriter cannot fix, and why.
@@ -145,10 +176,57 @@ pub fn plan_import_fixes(
         blocks: Blocks::new(style, facts, source, own_package.as_deref()),
         unit: indent_unit(source),
     };
+    let module_of = |index: u32| -> Option<String> {
+        let statement = &facts.imports[index as usize];
+        let text = &source[statement.span.start as usize..statement.span.end as usize];
+        statement_module(text)
+    };
+    // A fix whose edits all lie inside the one statement of a sorted block it rewrites.
+    let in_place = |sorted_block: Option<u32>, fix: &Fix| -> Option<InPlace> {
+        sorted_block?;
+        let first = fix.edits.first()?;
+        let statement = facts
+            .imports
+            .iter()
+            .position(|s| s.span.start <= first.span.start && first.span.end <= s.span.end)?
+            as u32;
+        let span = facts.imports[statement as usize].span;
+        if !fix
+            .edits
+            .iter()
+            .all(|e| span.start <= e.span.start && e.span.end <= span.end)
+        {
+            return None;
+        }
+        let mut edits: Vec<&Edit> = fix.edits.iter().collect();
+        edits.sort_by_key(|e| (e.span.start, e.span.end));
+        let mut text = String::new();
+        let mut cursor = span.start as usize;
+        for e in edits {
+            if (e.span.start as usize) < cursor {
+                return None;
+            }
+            text.push_str(&source[cursor..e.span.start as usize]);
+            text.push_str(&e.content);
+            cursor = e.span.end as usize;
+        }
+        text.push_str(&source[cursor..span.end as usize]);
+        let block = context.blocks.block(statement).statements.clone();
+        Some(InPlace {
+            statement,
+            module: statement_module(&text)?,
+            others: block
+                .into_iter()
+                .filter(|&s| s != statement)
+                .filter_map(module_of)
+                .collect(),
+        })
+    };
     // One statement (or `import M` binding) at a time: a fix for its names, or the reason none.
     let mut record =
         |movers: &[Mover], sorted_block: Option<u32>, result: Result<Fix, String>| match result {
             Ok(fix) => planned.push(PlannedFix {
+                in_place: in_place(sorted_block, &fix),
                 fix,
                 diagnostics: movers.iter().flat_map(|m| m.diagnostics.clone()).collect(),
                 sorted_block,
@@ -1118,6 +1196,16 @@ impl FileContext<'_, '_> {
     }
 }
 
+/// The module a statement's text imports from, as written: `..core` in
+/// `from ..core import X`, `a.b` in `import a.b`.
+fn statement_module(text: &str) -> Option<String> {
+    let rest = text
+        .strip_prefix("from")
+        .or_else(|| text.strip_prefix("import"))?;
+    let module = rest.split_whitespace().next()?;
+    Some(module.trim_end_matches([',', '(', '\\']).to_string())
+}
+
 /// `name` or `name as asname`.
 fn format_item(item: &(String, Option<String>)) -> String {
     match &item.1 {
@@ -1249,4 +1337,37 @@ fn subtract_comments(source: &str, range: Span, comments: &[Span]) -> Vec<Span> 
         });
     }
     pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn in_place(statement: u32, module: &str, others: &[&str]) -> InPlace {
+        InPlace {
+            statement,
+            module: module.to_string(),
+            others: others.iter().map(|m| m.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn in_place_rewrites_apart_with_distinct_modules_are_independent() {
+        let a = in_place(0, "pkg.core", &["pkg.b", "pkg.c"]);
+        let c = in_place(2, "pkg.d", &["pkg.a", "pkg.b"]);
+        assert!(InPlace::independent(&[&a, &c]));
+        // Neighbours: each was placed against the other's old module.
+        let b = in_place(1, "pkg.e", &["pkg.a", "pkg.c"]);
+        assert!(!InPlace::independent(&[&a, &b]));
+        // One module twice, or a module another statement already imports: the sorter merges.
+        let same = in_place(2, "pkg.core", &["pkg.a", "pkg.b"]);
+        assert!(!InPlace::independent(&[&a, &same]));
+        let existing = in_place(2, "pkg.b", &["pkg.a", "pkg.b"]);
+        assert!(!InPlace::independent(&[&a, &existing]));
+        assert_eq!(
+            statement_module("from ..core import (\n    X,\n)").as_deref(),
+            Some("..core")
+        );
+        assert_eq!(statement_module("import a.b as c").as_deref(), Some("a.b"));
+    }
 }

@@ -3,6 +3,7 @@
 
     cargo build --release
     python3 bench/fix.py [--concepts 3] [--runs 3]
+    python3 bench/fix.py --runs 7 --baseline /tmp/ssot-old   # paired against another binary
 
 The corpus (bench/.cache/corpus, built by bench/run.py's code) gets concepts declared from its
 own `ssot scan`: the first-party symbols imported through the most non-canonical statements,
@@ -14,6 +15,11 @@ each with its defining module as the canonical path. Then, on fresh scratch copi
 2. `ssot fix` writes its rewrites once; every file it rewrote must compile
    (`python3 -m py_compile`), and a second `ssot fix --diff` must find nothing to change.
 
+With `--baseline BINARY`, step 1 also times `BINARY fix --diff` in each run, right after this
+binary on a fresh copy of its own, and prints the median (and quartiles) of the per-run ratios,
+CPU (user + system of the child) and wall: on a shared machine the ratio of a pair is steadier
+than the ratio of medians.
+
 Prints a report on stdout; exits 1 if a check fails.
 """
 
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -71,12 +78,33 @@ def timed(argv: list[str], cwd: Path) -> tuple[float, subprocess.CompletedProces
     return time.perf_counter() - start, proc
 
 
+def timed_cpu(argv: list[str], cwd: Path) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall seconds, CPU seconds (user + system of the child and its threads), the process."""
+    before = os.times()
+    wall, proc = timed(argv, cwd)
+    after = os.times()
+    cpu = (after.children_user - before.children_user
+           + after.children_system - before.children_system)
+    return wall, cpu, proc
+
+
+def paired_summary(label: str, ratios: list[float]) -> str:
+    median = statistics.median(ratios)
+    if len(ratios) < 2:
+        return f"{label}: {median:.3f}x (1 pair)"
+    low, _, high = statistics.quantiles(ratios, n=4)
+    return (f"{label}: median {median:.3f}x (quartiles {low:.3f}x, {high:.3f}x; "
+            f"{len(ratios)} pairs)")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ssot", default=str(bench.REPO / "target" / "release" / "ssot"))
     ap.add_argument("--concepts", type=int, default=3, metavar="N")
     ap.add_argument("--runs", type=int, default=3, metavar="N")
     ap.add_argument("--target-files", type=int, default=25000, metavar="N")
+    ap.add_argument("--baseline", metavar="BINARY",
+                    help="another ssot binary to time in each run, paired with this one")
     args = ap.parse_args()
 
     tools, projects = bench.load_config()
@@ -89,14 +117,27 @@ def main() -> int:
         print(f"concept: canonical {origin} ({n} non-canonical import statements)")
 
     ssot_times, ruff_times = [], []
+    wall_ratios, cpu_ratios = [], []
     for run_index in range(args.runs):
         corpus = fresh_copy("ssot")
         write_config(corpus, concepts)
-        secs, proc = timed([args.ssot, "fix", "--diff", "--exit-zero", "."], corpus)
+        secs, cpu, proc = timed_cpu([args.ssot, "fix", "--diff", "--exit-zero", "."], corpus)
         if proc.returncode not in (0, 1):
             print(proc.stderr[-2000:], file=sys.stderr)
             return 1
         ssot_times.append(secs)
+        if args.baseline:
+            corpus = fresh_copy("baseline")
+            write_config(corpus, concepts)
+            base_secs, base_cpu, proc = timed_cpu(
+                [args.baseline, "fix", "--diff", "--exit-zero", "."], corpus)
+            if proc.returncode not in (0, 1):
+                print(proc.stderr[-2000:], file=sys.stderr)
+                return 1
+            wall_ratios.append(secs / base_secs)
+            cpu_ratios.append(cpu / base_cpu)
+            bench.log(f"run {run_index + 1}: ssot fix --diff {secs:.2f} s wall {cpu:.2f} s CPU, "
+                      f"baseline {base_secs:.2f} s wall {base_cpu:.2f} s CPU")
         corpus = fresh_copy("ruff")
         secs, proc = timed([ruff, "check", "--select", "I001", "--fix", "--isolated",
                             "--no-cache", "--exit-zero", "."], corpus)
@@ -107,6 +148,9 @@ def main() -> int:
     print(f"ssot fix --diff: median {ssot_median:.2f} s over {args.runs} runs")
     print(f"ruff check --select I001 --fix: median {ruff_median:.2f} s")
     print(f"ratio ssot/ruff: {ssot_median / ruff_median:.2f}")
+    if args.baseline:
+        print(paired_summary("fix --diff / baseline, CPU", cpu_ratios))
+        print(paired_summary("fix --diff / baseline, wall", wall_ratios))
 
     corpus = fresh_copy("ssot")
     write_config(corpus, concepts)

@@ -1,6 +1,6 @@
 //! The project's import style, read from the settings of the tools that check it: ruff
-//! (`ruff.toml`, `.ruff.toml`, or `[tool.ruff]` in `pyproject.toml`), isort (`[tool.isort]`)
-//! and black (`[tool.black]`).
+//! (`ruff.toml`, `.ruff.toml`, or `[tool.ruff]` in `pyproject.toml`), isort (`.isort.cfg`,
+//! `[tool.isort]`, `[isort]` in `setup.cfg` or `tox.ini`) and black (`[tool.black]`).
 //!
 //! Only what decides where `fix` puts a new import and when it wraps a line is read: the line
 //! length, the sorter's known modules and order switches, and ruff's `src` roots (a module
@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use ssot_fix::ImportStyle;
+use ssot_fix::{ImportStyle, DEFAULT_SECTION_ORDER};
 use toml::Value;
 
 use crate::workspace::LoadedProject;
@@ -56,13 +56,103 @@ pub fn import_style(loaded: &LoadedProject) -> ImportStyle {
 
 /// `directory` holds a file that configures ruff or isort.
 fn has_sorter_config(directory: &Path) -> bool {
-    [".ruff.toml", "ruff.toml", ".isort.cfg"]
+    [".ruff.toml", "ruff.toml"]
         .iter()
         .any(|name| directory.join(name).is_file())
-        || read_toml(&directory.join("pyproject.toml")).is_some_and(|v| {
-            v.get("tool")
-                .is_some_and(|t| t.get("ruff").is_some() || t.get("isort").is_some())
+        || read_toml(&directory.join("pyproject.toml"))
+            .is_some_and(|v| v.get("tool").is_some_and(|t| t.get("ruff").is_some()))
+        || isort_config_in(directory).is_some()
+}
+
+/// The isort settings of the nearest directory at or above `start` that configures isort, as
+/// isort looks for them: in each directory `.isort.cfg` (`[settings]` or `[isort]`),
+/// `pyproject.toml` (`[tool.isort]`), `setup.cfg` and `tox.ini` (`[isort]` or `[tool:isort]`),
+/// the first one found.
+fn find_isort_config(start: &Path) -> Option<Value> {
+    start.ancestors().find_map(isort_config_in)
+}
+
+fn isort_config_in(directory: &Path) -> Option<Value> {
+    let ini = |name: &str, sections: &[&str]| -> Option<Value> {
+        let path = directory.join(name);
+        if !path.is_file() {
+            return None;
+        }
+        let text = std::fs::read_to_string(path).ok()?;
+        sections
+            .iter()
+            .find_map(|section| ini_section(&text, section))
+    };
+    ini(".isort.cfg", &["settings", "isort"])
+        .or_else(|| {
+            read_toml(&directory.join("pyproject.toml"))
+                .and_then(|v| v.get("tool")?.get("isort").cloned())
         })
+        .or_else(|| ini("setup.cfg", &["isort", "tool:isort"]))
+        .or_else(|| ini("tox.ini", &["isort", "tool:isort"]))
+}
+
+/// The keys of `[section]` in an INI file (as Python's `configparser` reads it: `key = value`
+/// or `key: value`, values continued on indented lines, `#` and `;` comment lines), each value
+/// typed as the TOML of `[tool.isort]` would hold it: `true`/`false` as booleans, whole numbers
+/// as integers, anything with a comma or on several lines as a list, the rest as a string.
+fn ini_section(text: &str, section: &str) -> Option<Value> {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    let mut found = false;
+    let mut inside = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') && trimmed.ends_with(']') && !line.starts_with([' ', '\t']) {
+            inside = trimmed[1..trimmed.len() - 1].trim() == section;
+            found |= inside;
+            continue;
+        }
+        if !inside || trimmed.is_empty() || trimmed.starts_with(['#', ';']) {
+            continue;
+        }
+        if line.starts_with([' ', '\t']) {
+            if let Some((_, value)) = entries.last_mut() {
+                value.push('\n');
+                value.push_str(trimmed);
+            }
+            continue;
+        }
+        let Some(split) = trimmed.find(['=', ':']) else {
+            continue;
+        };
+        let key = trimmed[..split]
+            .trim()
+            .to_ascii_lowercase()
+            .replace('-', "_");
+        entries.push((key, trimmed[split + 1..].trim().to_string()));
+    }
+    if !found {
+        return None;
+    }
+    let mut table = toml::map::Map::new();
+    for (key, raw) in entries {
+        let value = raw.trim();
+        let typed = if value.eq_ignore_ascii_case("true") {
+            Value::Boolean(true)
+        } else if value.eq_ignore_ascii_case("false") {
+            Value::Boolean(false)
+        } else if let Ok(n) = value.parse::<i64>() {
+            Value::Integer(n)
+        } else if value.contains([',', '\n']) {
+            Value::Array(
+                value
+                    .split([',', '\n'])
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| Value::String(item.to_string()))
+                    .collect(),
+            )
+        } else {
+            Value::String(value.to_string())
+        };
+        table.insert(key, typed);
+    }
+    Some(Value::Table(table))
 }
 
 /// The style of the configuration nearest `start` (at or above it).
@@ -77,9 +167,7 @@ fn style_at(loaded: &LoadedProject, start: &Path) -> ImportStyle {
             .get("line-length")?
             .as_integer()
     });
-    let isort = pyproject
-        .as_ref()
-        .and_then(|(_, v)| v.get("tool")?.get("isort").cloned());
+    let isort = find_isort_config(start);
     let (ruff_root, ruff_table) = match &ruff {
         Some((dir, table)) => (dir.clone(), Some(table)),
         None => (start.to_path_buf(), None),
@@ -184,34 +272,38 @@ fn apply_sorter_settings(style: &mut ImportStyle, settings: &Value, separator: &
     if let Some(value) = flag("force-sort-within-sections") {
         style.force_sort_within_sections = value;
     }
+    if let Some(value) = flag("from-first") {
+        style.from_first = value;
+    }
+    apply_section_settings(style, settings, separator);
     // Order-changing settings `fix` does not model: their presence makes it leave blocks be.
     for name in [
-        "section-order",
-        "sections",
         "no-sections",
         "force-to-top",
-        "from-first",
         "length-sort",
         "length-sort-straight",
-        "no-lines-before",
-        "relative-imports-order",
         "force-sort-within-types",
-        "known-other",
-        "default-section",
         "reverse-relative",
         "force-alphabetical-sort",
+        "force-alphabetical-sort-within-sections",
         "lexicographical",
         "group-by-package",
     ] {
-        let Some(value) = settings.get(key(name)) else {
-            continue;
-        };
-        // The default section for unknown modules is third-party in both sorters; naming it
-        // changes nothing.
-        if name == "default-section" && value.as_str().is_some_and(is_third_party_section) {
-            continue;
+        if settings.get(key(name)).is_some() {
+            style.unmodelled_settings.push(name.to_string());
         }
-        style.unmodelled_settings.push(name.to_string());
+    }
+    // isort's profiles: `black` (and the profiles built on it) only change how lines wrap;
+    // another profile changes the order in ways not modelled here.
+    if let Some(profile) = settings.get("profile").and_then(Value::as_str) {
+        if !matches!(
+            profile.trim(),
+            "black" | "hug" | "attrs" | "plone" | "open_stack"
+        ) {
+            style
+                .unmodelled_settings
+                .push(format!("profile = {profile}"));
+        }
     }
     if let Some(value) = flag("force-single-line") {
         style.force_single_line = value;
@@ -267,13 +359,109 @@ fn find_upwards(start: &Path, name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-fn is_third_party_section(name: &str) -> bool {
+/// The sections, their order, the default one and the ones printed without a blank line
+/// before them: ruff's `sections` (a table of module lists), `section-order`, `default-section`,
+/// `no-lines-before`, `relative-imports-order`; isort's `sections` (a list of names),
+/// `known_<name>` for each custom one, `default_section`, `no_lines_before`.
+fn apply_section_settings(style: &mut ImportStyle, settings: &Value, separator: &str) {
+    let key = |name: &str| name.replace('-', separator);
+    let names = |value: &Value| -> Vec<String> {
+        let items: Vec<String> = match value {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            Value::String(text) => text.split(',').map(str::to_string).collect(),
+            _ => Vec::new(),
+        };
+        items
+            .iter()
+            .map(|name| section_name(name))
+            .filter(|name| !name.is_empty())
+            .collect()
+    };
+    let patterns = |value: &Value| -> Vec<String> {
+        match value {
+            Value::Array(items) => items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect(),
+            Value::String(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(str::to_string)
+                .collect(),
+            _ => Vec::new(),
+        }
+    };
+    match settings.get("sections") {
+        // ruff: `[sections]` maps each custom section to its modules.
+        Some(Value::Table(table)) => {
+            for (name, modules) in table {
+                style
+                    .custom_sections
+                    .push((section_name(name), patterns(modules)));
+            }
+        }
+        // isort: the order of the sections; each custom one's modules are `known_<name>`.
+        Some(order) => {
+            let order = names(order);
+            for name in &order {
+                if DEFAULT_SECTION_ORDER.contains(&name.as_str()) {
+                    continue;
+                }
+                let known = format!("known_{}", name.replace('-', "_"));
+                let modules = settings.get(&known).map(&patterns).unwrap_or_default();
+                style.custom_sections.push((name.clone(), modules));
+            }
+            style.section_order = order;
+        }
+        None => {}
+    }
+    if let Some(order) = settings.get(key("section-order")) {
+        style.section_order = names(order);
+    }
+    if let Some(name) = settings.get(key("default-section")).and_then(Value::as_str) {
+        style.default_section = section_name(name);
+    }
+    if let Some(list) = settings.get(key("no-lines-before")) {
+        style.no_lines_before = names(list);
+    }
+    if let Some(order) = settings
+        .get(key("relative-imports-order"))
+        .and_then(Value::as_str)
+    {
+        style.relative_closest_first = order == "closest-to-furthest";
+    }
+    // ruff appends the built-in sections a `section-order` leaves out; a custom section left
+    // out is printed with the default section (see `ImportStyle::section_named`).
+    for builtin in DEFAULT_SECTION_ORDER {
+        if !style.section_order.iter().any(|s| s == builtin) {
+            style.section_order.push(builtin.to_string());
+        }
+    }
+}
+
+/// A section name as ruff spells it (`standard-library`), from either sorter's spelling
+/// (`STDLIB`, `THIRDPARTY`, `first_party`, ...); a custom name in lower case.
+fn section_name(name: &str) -> String {
     let letters: String = name
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .map(|c| c.to_ascii_lowercase())
         .collect();
-    letters == "thirdparty"
+    match letters.as_str() {
+        "future" => "future",
+        "stdlib" | "standardlibrary" => "standard-library",
+        "thirdparty" => "third-party",
+        "firstparty" => "first-party",
+        "localfolder" => "local-folder",
+        _ => return name.trim().to_ascii_lowercase(),
+    }
+    .to_string()
 }
 
 fn read_toml(path: &Path) -> Option<Value> {
@@ -311,10 +499,117 @@ mod tests {
         apply_sorter_settings(&mut style, &isort, "_");
         assert_eq!(style.known_first_party, ["django", "tests"]);
         assert!(style.unmodelled_settings.is_empty());
+        assert_eq!(style, {
+            let mut expected = ImportStyle::default();
+            expected.known_first_party = style.known_first_party.clone();
+            expected
+        });
         let ruff: Value = toml::from_str("default-section = 'first-party'\n").unwrap();
         let mut style = ImportStyle::default();
         apply_sorter_settings(&mut style, &ruff, "-");
-        assert_eq!(style.unmodelled_settings, ["default-section"]);
+        assert_eq!(style.default_section, "first-party");
+        assert!(style.unmodelled_settings.is_empty());
+    }
+
+    #[test]
+    fn custom_sections_in_either_sorter() {
+        let ruff: Value = toml::from_str(
+            "section-order = ['future', 'standard-library', 'third-party', 'vendored', \
+             'first-party', 'tests', 'local-folder']\nno-lines-before = ['local-folder']\n\
+             relative-imports-order = 'closest-to-furthest'\n\
+             [sections]\nvendored = ['pip._vendor']\ntests = ['tests']\n",
+        )
+        .unwrap();
+        let mut style = ImportStyle::default();
+        apply_sorter_settings(&mut style, &ruff, "-");
+        assert!(style.unmodelled_settings.is_empty());
+        assert_eq!(
+            style.custom_sections,
+            [
+                ("tests".to_string(), vec!["tests".to_string()]),
+                ("vendored".to_string(), vec!["pip._vendor".to_string()]),
+            ]
+        );
+        assert_eq!(style.section_order[3], "vendored");
+        assert_eq!(style.no_lines_before, ["local-folder"]);
+        assert!(style.relative_closest_first);
+        let isort = ini_section(
+            "[isort]\nsections = FUTURE,STDLIB,DJANGO,THIRDPARTY,FIRSTPARTY,LOCALFOLDER\n\
+             known_django = django\nno_lines_before = LOCALFOLDER\nfrom_first = true\n\
+             profile = black\n",
+            "isort",
+        )
+        .unwrap();
+        let mut style = ImportStyle::default();
+        apply_sorter_settings(&mut style, &isort, "_");
+        assert!(style.unmodelled_settings.is_empty());
+        assert_eq!(
+            style.section_order,
+            [
+                "future",
+                "standard-library",
+                "django",
+                "third-party",
+                "first-party",
+                "local-folder"
+            ]
+        );
+        assert_eq!(
+            style.custom_sections,
+            [("django".to_string(), vec!["django".to_string()])]
+        );
+        assert_eq!(style.no_lines_before, ["local-folder"]);
+        assert!(style.from_first);
+    }
+
+    #[test]
+    fn isort_settings_from_ini_files_typed_as_in_pyproject() {
+        let text = "[flake8]\nmax-line-length = 100\n\n[tool:isort]\nprofile = black\n\
+                    known_first_party = app,lib\nknown-third-party =\n    django\n    celery\n\
+                    force_sort_within_sections = True\n; a comment\nline_length: 100\n";
+        let value = ini_section(text, "tool:isort").unwrap();
+        let mut style = ImportStyle::default();
+        apply_sorter_settings(&mut style, &value, "_");
+        assert_eq!(style.known_first_party, ["app", "lib"]);
+        assert_eq!(style.known_third_party, ["django", "celery"]);
+        assert!(style.force_sort_within_sections);
+        assert_eq!(
+            value.get("line_length").and_then(Value::as_integer),
+            Some(100)
+        );
+        assert!(ini_section(text, "isort").is_none());
+    }
+
+    #[test]
+    fn isort_looks_in_each_directory_in_its_own_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("sub");
+        std::fs::create_dir(&nested).unwrap();
+        std::fs::write(
+            dir.path().join("tox.ini"),
+            "[isort]\nknown_first_party = tox\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("setup.cfg"),
+            "[isort]\nknown_first_party = cfg\n",
+        )
+        .unwrap();
+        let found = find_isort_config(&nested).unwrap();
+        assert_eq!(
+            found.get("known_first_party").and_then(Value::as_str),
+            Some("cfg")
+        );
+        std::fs::write(
+            nested.join(".isort.cfg"),
+            "[settings]\nknown_first_party = own\n",
+        )
+        .unwrap();
+        let found = find_isort_config(&nested).unwrap();
+        assert_eq!(
+            found.get("known_first_party").and_then(Value::as_str),
+            Some("own")
+        );
     }
 
     #[test]

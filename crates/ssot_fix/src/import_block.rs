@@ -200,7 +200,11 @@ impl<'a> Blocks<'a> {
             }
             let between = &self.source[self.statement(pair[0]).span.end as usize
                 ..self.statement(pair[1]).span.start as usize];
-            if (a.section != b.section || self.types_apart(&a, &b)) && !has_blank_line(between) {
+            let blank = style.blank_between(a.section, b.section) || self.types_apart(&a, &b);
+            let blank_found = has_blank_line(between);
+            // Between sections the sorter prints exactly what the style says (`no-lines-before`
+            // joins a section to the one before it).
+            if (blank && !blank_found) || (a.section != b.section && !blank && blank_found) {
                 return false;
             }
         }
@@ -318,16 +322,33 @@ impl<'a> Blocks<'a> {
                     blank_after: false,
                 }
             } else if let Some(previous) = previous {
-                Insertion {
-                    at: after(previous),
-                    blank_before: true,
-                    blank_after: false,
+                let previous_section = self.key(previous).section;
+                let blank_before = self.style.blank_between(previous_section, key.section);
+                match next.map(|n| self.key(n).section) {
+                    // The blank line between the two sections is there only for the one
+                    // before the new statement: the statement goes after it.
+                    Some(next_section)
+                        if blank_before && !self.style.blank_between(key.section, next_section) =>
+                    {
+                        Insertion {
+                            at: before(next?),
+                            blank_before: false,
+                            blank_after: false,
+                        }
+                    }
+                    _ => Insertion {
+                        at: after(previous),
+                        blank_before,
+                        blank_after: false,
+                    },
                 }
             } else {
                 Insertion {
                     at: before(next?),
                     blank_before: false,
-                    blank_after: true,
+                    blank_after: self
+                        .style
+                        .blank_between(key.section, self.key(next?).section),
                 }
             },
         )
@@ -364,10 +385,21 @@ impl<'a> Blocks<'a> {
                 .get(position + 1)
                 .is_none_or(|&s| self.key(s).section != section);
         if alone && position > 0 {
-            // Take the blank line after it (or before it, at the end of the block).
+            // Take the blank line after it (or before it, at the end of the block); a section
+            // printed without a blank line before it (`no-lines-before`) has none to take.
             let following = &self.source[end as usize..next_line_start(self.source, end) as usize];
-            if position + 1 < block.len() && following.trim().is_empty() && !following.is_empty() {
-                end = next_line_start(self.source, end);
+            if let Some(&next) = block.get(position + 1) {
+                // Two blank lines around it become one; a single one stays, as the sections
+                // on either side of it still need it.
+                let previous = self.key(block[position - 1]).section;
+                let next = self.key(next).section;
+                if self.style.blank_between(previous, section)
+                    && self.style.blank_between(section, next)
+                    && following.trim().is_empty()
+                    && !following.is_empty()
+                {
+                    end = next_line_start(self.source, end);
+                }
             } else if start > 0 {
                 let previous_line = line_start(self.source, start - 1);
                 if self.source[previous_line as usize..start as usize]

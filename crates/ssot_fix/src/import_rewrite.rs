@@ -40,6 +40,37 @@ pub struct PlannedFix {
     /// planned from one snapshot would each place their statement among the other's old text,
     /// so the session applies one per block per pass and plans the next against the new text.
     pub sorted_block: Option<u32>,
+    /// For a fix of a sorted block that edits nothing but its own statement: what the block
+    /// needs to know to let other such fixes of it apply in the same pass.
+    pub in_place: Option<InPlace>,
+}
+
+/// A rewrite of one statement of a sorted block, in place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InPlace {
+    /// The statement (an index into the file's imports).
+    pub statement: u32,
+    /// The module it imports from after the fix, as written (`..core`).
+    pub module: String,
+    /// The modules the block's other statements import from before the fix, as written.
+    pub others: Vec<String>,
+}
+
+impl InPlace {
+    /// Fixes of one sorted block that can apply in the same pass: each keeps its statement
+    /// where it is, and none can change another's neighbours or end up beside a statement of
+    /// its new module (which the sorter would merge). Any other combination applies one fix
+    /// per pass, planned against the text the previous one left.
+    pub fn independent(fixes: &[&InPlace]) -> bool {
+        fixes.iter().enumerate().all(|(i, a)| {
+            fixes[i + 1..].iter().all(|b| {
+                a.statement.abs_diff(b.statement) > 1
+                    && a.module != b.module
+                    && !a.others.contains(&b.module)
+                    && !b.others.contains(&a.module)
+            })
+        })
+    }
 }
 
 /// A diagnostic the rewriter cannot fix, and why.
@@ -145,10 +176,57 @@ pub fn plan_import_fixes(
         blocks: Blocks::new(style, facts, source, own_package.as_deref()),
         unit: indent_unit(source),
     };
+    let module_of = |index: u32| -> Option<String> {
+        let statement = &facts.imports[index as usize];
+        let text = &source[statement.span.start as usize..statement.span.end as usize];
+        statement_module(text)
+    };
+    // A fix whose edits all lie inside the one statement of a sorted block it rewrites.
+    let in_place = |sorted_block: Option<u32>, fix: &Fix| -> Option<InPlace> {
+        sorted_block?;
+        let first = fix.edits.first()?;
+        let statement = facts
+            .imports
+            .iter()
+            .position(|s| s.span.start <= first.span.start && first.span.end <= s.span.end)?
+            as u32;
+        let span = facts.imports[statement as usize].span;
+        if !fix
+            .edits
+            .iter()
+            .all(|e| span.start <= e.span.start && e.span.end <= span.end)
+        {
+            return None;
+        }
+        let mut edits: Vec<&Edit> = fix.edits.iter().collect();
+        edits.sort_by_key(|e| (e.span.start, e.span.end));
+        let mut text = String::new();
+        let mut cursor = span.start as usize;
+        for e in edits {
+            if (e.span.start as usize) < cursor {
+                return None;
+            }
+            text.push_str(&source[cursor..e.span.start as usize]);
+            text.push_str(&e.content);
+            cursor = e.span.end as usize;
+        }
+        text.push_str(&source[cursor..span.end as usize]);
+        let block = context.blocks.block(statement).statements.clone();
+        Some(InPlace {
+            statement,
+            module: statement_module(&text)?,
+            others: block
+                .into_iter()
+                .filter(|&s| s != statement)
+                .filter_map(module_of)
+                .collect(),
+        })
+    };
     // One statement (or `import M` binding) at a time: a fix for its names, or the reason none.
     let mut record =
         |movers: &[Mover], sorted_block: Option<u32>, result: Result<Fix, String>| match result {
             Ok(fix) => planned.push(PlannedFix {
+                in_place: in_place(sorted_block, &fix),
                 fix,
                 diagnostics: movers.iter().flat_map(|m| m.diagnostics.clone()).collect(),
                 sorted_block,
@@ -676,7 +754,9 @@ impl FileContext<'_, '_> {
             }
             for (k, (insertion, key, statement)) in chunk.iter().enumerate() {
                 let new_section = k > 0
-                    && (chunk[k - 1].1.section != key.section
+                    && (self
+                        .style
+                        .blank_between(chunk[k - 1].1.section, key.section)
                         || self.blocks.types_apart(&chunk[k - 1].1, key));
                 if (k == 0 && insertion.blank_before) || new_section {
                     text.push_str(le);
@@ -870,12 +950,13 @@ impl FileContext<'_, '_> {
             .collect()
     }
 
-    /// Another module-level `from <module> import ...` in the same context that moving names
-    /// can join: an earlier one, or in a sorted block any of the block (the sorter would merge
-    /// the two). Only when each moving local name is bound nowhere else in the file (the target
-    /// included), so binding it elsewhere cannot change what it holds; never a statement whose
-    /// comment is a checker directive (it would then cover the new names); in a sorted block
-    /// only a statement the sorter lets the names join.
+    /// Another `from <module> import ...` in the same context that moving names can join: at
+    /// module level an earlier one, or in a sorted block (at any level) one of the block (the
+    /// sorter would merge the two). Each moving local name must keep what it holds: merged into
+    /// a statement of its own sorted block, no statement between the two binds it; elsewhere it
+    /// is bound nowhere else in the file (the target included). Never a statement whose comment
+    /// is a checker directive (it would then cover the new names); in a sorted block only a
+    /// statement the sorter lets the names join.
     fn merge_target(
         &self,
         index: u32,
@@ -885,24 +966,36 @@ impl FileContext<'_, '_> {
         has_as: bool,
     ) -> Option<&ImportStmt> {
         let statement = &self.facts.imports[index as usize];
-        if statement.context.scope != ScopeKind::Module
-            || statement.context.conditional
-            || self.style.force_single_line
-        {
+        if self.style.force_single_line {
             return None;
         }
+        let module_level =
+            statement.context.scope == ScopeKind::Module && !statement.context.conditional;
         let block = self.blocks.block(index);
         let sorted = block.sorted && own_lines_indent(self.source, statement.span).is_some();
-        let later: &[u32] = if sorted { &block.statements } else { &[] };
-        (0..index)
-            .chain(later.iter().copied().filter(|&s| s > index))
+        let in_block: &[u32] = if sorted { &block.statements } else { &[] };
+        let earlier = if module_level { 0..index } else { 0..0 };
+        earlier
+            .chain(
+                in_block
+                    .iter()
+                    .copied()
+                    .filter(|&s| s != index && (s > index || !module_level)),
+            )
             .map(|other_index| (other_index, &self.facts.imports[other_index as usize]))
             .find(|(other_index, other)| {
                 let ImportKind::From { module: m, level } = &other.kind else {
                     return false;
                 };
+                // A statement of the same sorted block that is itself rewritten can still
+                // take the names: only one fix of a sorted block applies per pass, and the
+                // other statement's fix is planned again against the merged text. Merging
+                // keeps the block sorted between the passes, so the later rewrite is placed
+                // against the block as it will be (two rewrites that swap modules each end up
+                // where the sorter puts them).
+                let same_sorted_block = in_block.contains(other_index);
                 other.context == statement.context
-                    && !rewriting.contains(other_index)
+                    && (same_sorted_block || !rewriting.contains(other_index))
                     && !other.names.iter().any(|n| n.name == "*")
                     && !self.covered_by_directive(other)
                     && (!sorted
@@ -919,10 +1012,26 @@ impl FileContext<'_, '_> {
                             .names
                             .iter()
                             .any(|n| n.bound_name(&other.kind) == *local);
-                        !in_target && self.bindings_of(local) == 1
+                        let keeps_its_value = if same_sorted_block {
+                            !self.bound_between(*other_index, index, local)
+                        } else {
+                            self.bindings_of(local) == 1
+                        };
+                        !in_target && keeps_its_value
                     })
             })
             .map(|(_, other)| other)
+    }
+
+    /// A statement strictly between imports `a` and `b` (of one block) binds `local`.
+    fn bound_between(&self, a: u32, b: u32, local: &str) -> bool {
+        (a.min(b) + 1..a.max(b)).any(|k| {
+            let statement = &self.facts.imports[k as usize];
+            statement
+                .names
+                .iter()
+                .any(|n| n.bound_name(&statement.kind) == local)
+        })
     }
 
     /// A checker directive (`# type: ignore`, `# noqa`, ...) applies to the statement.
@@ -1087,6 +1196,16 @@ impl FileContext<'_, '_> {
     }
 }
 
+/// The module a statement's text imports from, as written: `..core` in
+/// `from ..core import X`, `a.b` in `import a.b`.
+fn statement_module(text: &str) -> Option<String> {
+    let rest = text
+        .strip_prefix("from")
+        .or_else(|| text.strip_prefix("import"))?;
+    let module = rest.split_whitespace().next()?;
+    Some(module.trim_end_matches([',', '(', '\\']).to_string())
+}
+
 /// `name` or `name as asname`.
 fn format_item(item: &(String, Option<String>)) -> String {
     match &item.1 {
@@ -1218,4 +1337,37 @@ fn subtract_comments(source: &str, range: Span, comments: &[Span]) -> Vec<Span> 
         });
     }
     pieces
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn in_place(statement: u32, module: &str, others: &[&str]) -> InPlace {
+        InPlace {
+            statement,
+            module: module.to_string(),
+            others: others.iter().map(|m| m.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn in_place_rewrites_apart_with_distinct_modules_are_independent() {
+        let a = in_place(0, "pkg.core", &["pkg.b", "pkg.c"]);
+        let c = in_place(2, "pkg.d", &["pkg.a", "pkg.b"]);
+        assert!(InPlace::independent(&[&a, &c]));
+        // Neighbours: each was placed against the other's old module.
+        let b = in_place(1, "pkg.e", &["pkg.a", "pkg.c"]);
+        assert!(!InPlace::independent(&[&a, &b]));
+        // One module twice, or a module another statement already imports: the sorter merges.
+        let same = in_place(2, "pkg.core", &["pkg.a", "pkg.b"]);
+        assert!(!InPlace::independent(&[&a, &same]));
+        let existing = in_place(2, "pkg.b", &["pkg.a", "pkg.b"]);
+        assert!(!InPlace::independent(&[&a, &existing]));
+        assert_eq!(
+            statement_module("from ..core import (\n    X,\n)").as_deref(),
+            Some("..core")
+        );
+        assert_eq!(statement_module("import a.b as c").as_deref(), Some("a.b"));
+    }
 }

@@ -3,12 +3,16 @@
 //!
 //! The order follows ruff's isort defaults: sections future, standard library, third party,
 //! first party, local folder (relative imports); inside a section `import x` statements before
-//! `from x import y` ones (unless `force-sort-within-sections`); modules in natural order,
-//! case-insensitively unless `case-sensitive`; names in a `from` import constants first, then
-//! classes, then the rest (unless `order-by-type = false`); with `force-single-line`, one name per
-//! `from` statement, statements of one module ordered by name. Settings this does not know (such
-//! as custom sections) never make a block look sorted by accident: a block
-//! is only treated as sorted when it is sorted by these rules.
+//! `from x import y` ones (unless `force-sort-within-sections`, or the other way round with
+//! `from-first`); modules in natural order, case-insensitively unless `case-sensitive`; names in
+//! a `from` import constants first, then classes, then the rest (unless `order-by-type =
+//! false`); with `force-single-line`, one name per `from` statement, statements of one module
+//! ordered by name. Custom sections (ruff's `sections`, isort's `known_<name>`), their order
+//! (`section-order`, isort's `sections`), the section of unknown modules (`default-section`),
+//! sections printed without a blank line before them (`no-lines-before`) and the order of
+//! relative imports (`relative-imports-order`) are followed too. Settings this does not know
+//! never make a block look sorted by accident: a block is only treated as sorted when it is
+//! sorted by these rules.
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
@@ -26,6 +30,19 @@ pub struct ImportStyle {
     pub known_third_party: Vec<String>,
     pub known_local_folder: Vec<String>,
     pub extra_standard_library: Vec<String>,
+    /// Custom sections and their module patterns (ruff's `sections`, isort's `known_<name>`).
+    pub custom_sections: Vec<(String, Vec<String>)>,
+    /// Section names in the order the sorter prints them: `future`, `standard-library`,
+    /// `third-party`, `first-party`, `local-folder` and custom ones (`section-order`).
+    pub section_order: Vec<String>,
+    /// The section of a module no setting and no source root claims (`default-section`).
+    pub default_section: String,
+    /// Sections printed right after the previous one, without a blank line (`no-lines-before`).
+    pub no_lines_before: Vec<String>,
+    /// `from x import y` before `import x` in each section (`from-first`).
+    pub from_first: bool,
+    /// Relative imports `.` before `..` (`relative-imports-order = "closest-to-furthest"`).
+    pub relative_closest_first: bool,
     /// Sort `import x` and `from x import y` together by module.
     pub force_sort_within_sections: bool,
     /// `from m import a as b, c` in one statement instead of one statement per `as` name.
@@ -64,6 +81,15 @@ impl Default for ImportStyle {
             known_third_party: Vec::new(),
             known_local_folder: Vec::new(),
             extra_standard_library: Vec::new(),
+            custom_sections: Vec::new(),
+            section_order: DEFAULT_SECTION_ORDER
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            default_section: THIRD_PARTY.to_string(),
+            no_lines_before: Vec::new(),
+            from_first: false,
+            relative_closest_first: false,
             force_sort_within_sections: false,
             combine_as_imports: false,
             force_single_line: false,
@@ -79,15 +105,23 @@ impl Default for ImportStyle {
     }
 }
 
-/// An import section, in the sorter's default order.
+const FUTURE: &str = "future";
+const STANDARD_LIBRARY: &str = "standard-library";
+const THIRD_PARTY: &str = "third-party";
+const FIRST_PARTY: &str = "first-party";
+const LOCAL_FOLDER: &str = "local-folder";
+/// The sorters' order of the built-in sections.
+pub const DEFAULT_SECTION_ORDER: [&str; 5] = [
+    FUTURE,
+    STANDARD_LIBRARY,
+    THIRD_PARTY,
+    FIRST_PARTY,
+    LOCAL_FOLDER,
+];
+
+/// An import section: its place in the style's section order (sections compare in that order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Section {
-    Future,
-    StandardLibrary,
-    ThirdParty,
-    FirstParty,
-    LocalFolder,
-}
+pub(crate) struct Section(u16);
 
 impl ImportStyle {
     /// The style of the file at project-relative `path`: that of the deepest directory with a
@@ -103,36 +137,70 @@ impl ImportStyle {
     /// The section of an import of `module` (without dots) at relative `level`, from a file
     /// whose top-level package is `own_package`.
     pub(crate) fn section(&self, module: &str, level: u32, own_package: Option<&str>) -> Section {
+        self.section_named(self.section_name(module, level, own_package))
+    }
+
+    fn section_name<'s>(&'s self, module: &str, level: u32, own_package: Option<&str>) -> &'s str {
         let base = module.split('.').next().unwrap_or_default();
         if level == 0 && base == "__future__" {
-            return Section::Future;
+            return FUTURE;
         }
         if level > 0 {
-            return Section::LocalFolder;
+            return LOCAL_FOLDER;
         }
         if let Some(section) = self.known_section(module) {
             return section;
         }
         if is_stdlib(base) {
-            return Section::StandardLibrary;
+            return STANDARD_LIBRARY;
         }
         if self.detect_same_package && own_package == Some(base) {
-            return Section::FirstParty;
+            return FIRST_PARTY;
         }
         if self.source_modules.contains(module) {
-            return Section::FirstParty;
+            return FIRST_PARTY;
         }
-        Section::ThirdParty
+        &self.default_section
+    }
+
+    /// The section called `name`: its place in the section order. A section the order leaves
+    /// out takes the default section's place, as ruff does with such a custom section.
+    fn section_named(&self, name: &str) -> Section {
+        let position = |name: &str| self.section_order.iter().position(|s| s == name);
+        let rank = position(name)
+            .or_else(|| position(&self.default_section))
+            .unwrap_or(self.section_order.len());
+        Section(u16::try_from(rank).unwrap_or(u16::MAX))
+    }
+
+    /// The sorter prints a blank line between the statements of section `a` and those of a
+    /// later section `b`: as ruff does, unless every section after `a` up to `b` (the empty ones
+    /// between them included) is in `no-lines-before`.
+    pub(crate) fn blank_between(&self, a: Section, b: Section) -> bool {
+        a != b
+            && (usize::from(a.0.min(b.0)) + 1..=usize::from(a.0.max(b.0))).any(|rank| {
+                self.section_order
+                    .get(rank)
+                    .is_none_or(|name| !self.no_lines_before.contains(name))
+            })
     }
 
     /// The section the settings give `module` or its closest parent package.
-    fn known_section(&self, module: &str) -> Option<Section> {
-        let lists = [
-            (&self.known_first_party, Section::FirstParty),
-            (&self.known_third_party, Section::ThirdParty),
-            (&self.known_local_folder, Section::LocalFolder),
-            (&self.extra_standard_library, Section::StandardLibrary),
+    fn known_section(&self, module: &str) -> Option<&str> {
+        let builtin = [
+            (&self.known_first_party, FIRST_PARTY),
+            (&self.known_third_party, THIRD_PARTY),
+            (&self.known_local_folder, LOCAL_FOLDER),
+            (&self.extra_standard_library, STANDARD_LIBRARY),
         ];
+        let lists: Vec<(&Vec<String>, &str)> = builtin
+            .into_iter()
+            .chain(
+                self.custom_sections
+                    .iter()
+                    .map(|(name, patterns)| (patterns, name.as_str())),
+            )
+            .collect();
         let prefixes = module
             .match_indices('.')
             .map(|(i, _)| i)
@@ -142,7 +210,7 @@ impl ImportStyle {
             let prefix = &module[..end];
             for (patterns, section) in &lists {
                 if patterns.iter().any(|p| glob_matches(p, prefix)) {
-                    return Some(*section);
+                    return Some(section);
                 }
             }
         }
@@ -182,12 +250,14 @@ impl ImportStyle {
             if self.force_sort_within_sections {
                 0
             } else {
-                u8::from(k.is_from)
+                u8::from(k.is_from != self.from_first)
             }
         };
-        // Relative imports sort furthest first; absolute ones after every relative one.
+        // Relative imports sort furthest first (or closest first); absolute ones after every
+        // relative one.
         let distance = |k: &StatementKey| match k.level {
             0 => (1, 0),
+            level if self.relative_closest_first => (0, i64::from(level)),
             level => (0, -i64::from(level)),
         };
         a.section
@@ -339,17 +409,53 @@ mod tests {
         };
         style.source_modules.insert("app".into());
         style.source_modules.insert("app.core".into());
-        assert_eq!(style.section("__future__", 0, None), Section::Future);
-        assert_eq!(style.section("os.path", 0, None), Section::StandardLibrary);
-        assert_eq!(style.section("requests", 0, None), Section::ThirdParty);
-        assert_eq!(style.section("mine.x", 0, None), Section::FirstParty);
-        assert_eq!(
-            style.section("mine.vendored.y", 0, None),
-            Section::ThirdParty
-        );
-        assert_eq!(style.section("app.core", 0, None), Section::FirstParty);
-        assert_eq!(style.section("lib", 0, Some("lib")), Section::FirstParty);
-        assert_eq!(style.section("x", 2, None), Section::LocalFolder);
+        let name = |module: &str, level: u32, own: Option<&str>| {
+            style.section_name(module, level, own).to_string()
+        };
+        assert_eq!(name("__future__", 0, None), FUTURE);
+        assert_eq!(name("os.path", 0, None), STANDARD_LIBRARY);
+        assert_eq!(name("requests", 0, None), THIRD_PARTY);
+        assert_eq!(name("mine.x", 0, None), FIRST_PARTY);
+        assert_eq!(name("mine.vendored.y", 0, None), THIRD_PARTY);
+        assert_eq!(name("app.core", 0, None), FIRST_PARTY);
+        assert_eq!(name("lib", 0, Some("lib")), FIRST_PARTY);
+        assert_eq!(name("x", 2, None), LOCAL_FOLDER);
+        assert!(style.section("os", 0, None) < style.section("requests", 0, None));
+    }
+
+    #[test]
+    fn custom_sections_in_their_order() {
+        let mut style = ImportStyle {
+            custom_sections: vec![
+                ("vendored".into(), vec!["pip._vendor".into()]),
+                ("tests".into(), vec!["tests".into()]),
+            ],
+            section_order: [
+                FUTURE,
+                STANDARD_LIBRARY,
+                THIRD_PARTY,
+                "vendored",
+                FIRST_PARTY,
+            ]
+            .iter()
+            .chain(&[LOCAL_FOLDER])
+            .map(|s| s.to_string())
+            .collect(),
+            no_lines_before: vec![LOCAL_FOLDER.into()],
+            ..ImportStyle::default()
+        };
+        style.source_modules.insert("pip._internal".into());
+        let vendored = style.section("pip._vendor.six", 0, None);
+        let first = style.section("pip._internal", 0, None);
+        let third = style.section("requests", 0, None);
+        assert!(third < vendored && vendored < first);
+        // A custom section left out of the order is printed with the default section.
+        assert_eq!(style.section("tests.unit", 0, None), third);
+        let local = style.section("x", 1, None);
+        assert!(style.blank_between(third, vendored));
+        assert!(!style.blank_between(first, local));
+        assert!(style.blank_between(vendored, local));
+        assert!(!style.blank_between(first, first));
     }
 
     #[test]

@@ -27,5 +27,5 @@ pub mod source;
 pub mod verify;
 
 pub use apply::{apply_fixes, Applied};
-pub use import_style::ImportStyle;
+pub use import_style::{ImportStyle, DEFAULT_SECTION_ORDER};
 pub use source::{NotFixable, SourceFile};

@@ -15,7 +15,7 @@ use ssot_python::SourceKind;
 use ssot_rules::{Applicability, Diagnostic, Rule};
 
 use crate::apply::apply_fixes;
-use crate::import_rewrite::{plan_import_fixes, PlannedFix};
+use crate::import_rewrite::{plan_import_fixes, InPlace, PlannedFix};
 use crate::import_style::ImportStyle;
 use crate::import_time::{added_binding_problem, gate_import_fixes, shim_problem};
 use crate::shims::{plan_shim, ShimRequest};
@@ -482,14 +482,32 @@ fn plan_all(
                     fix: fix.clone(),
                     diagnostics: vec![index],
                     sorted_block: None,
+                    in_place: None,
                 });
             }
         }
         plan.retain(|p| allowed(p.fix.applicability, options));
-        // One fix per sorted import block per pass (see `PlannedFix::sorted_block`); the others
-        // are planned again in the next pass.
+        // One fix per sorted import block per pass (see `PlannedFix::sorted_block`), unless
+        // all of the block's fixes are independent rewrites in place; the others are planned
+        // again in the next pass.
+        let mut together: Vec<u32> = Vec::new();
+        for block in plan.iter().filter_map(|p| p.sorted_block) {
+            if together.contains(&block) {
+                continue;
+            }
+            let fixes: Vec<Option<&InPlace>> = plan
+                .iter()
+                .filter(|p| p.sorted_block == Some(block))
+                .map(|p| p.in_place.as_ref())
+                .collect();
+            let in_place: Vec<&InPlace> = fixes.iter().flatten().copied().collect();
+            if in_place.len() == fixes.len() && InPlace::independent(&in_place) {
+                together.push(block);
+            }
+        }
         let mut blocks_taken: Vec<u32> = Vec::new();
         plan.retain(|p| match p.sorted_block {
+            Some(block) if together.contains(&block) => true,
             Some(block) if blocks_taken.contains(&block) => false,
             Some(block) => {
                 blocks_taken.push(block);

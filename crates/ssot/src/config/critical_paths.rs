@@ -20,6 +20,36 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 
+/// What `ssot explain critical-paths` prints.
+pub const EXPLANATION: &str = "\
+# critical-paths (configuration)
+
+## What it does
+Names tiers of code that matter most, most critical first:
+
+    [tool.ssot.critical-paths]
+    golden-path = [\"app/routes/**\", \"app.websocket_core\"]
+    billing = [\"app/billing/**\"]
+
+An entry with `/`, `*`, `?`, `[` or `{`, or ending in `.py`/`.pyi`, is a glob over paths
+relative to the project root; any other entry is a dotted module name and covers the module
+and its submodules. A file is in the first tier one of whose entries matches it.
+
+## What it changes
+- Every diagnostic carries its file's tier: `tier` in `ssot.check/1` JSON and GitLab issues,
+  `properties.tier` in SARIF, a `tier` property in JUnit (null or absent outside every tier).
+- A concept's tier is the most critical tier among its canonical definition's file and the
+  files that reference it.
+- `check` lists the most critical tier first in the `full` and `concise` formats, and
+  `check --tier NAME` (repeatable) limits the report and the exit code to those tiers.
+- `ssot plan` orders the steps of every phase by tier first.
+
+## Errors
+A tier that is not a list of strings, an empty tier, a tier declared twice, an invalid glob or
+an entry that is neither a glob nor a module name is a configuration error naming
+`critical-paths.TIER`.
+";
+
 /// The tiers as configured, in file order, each entry already checked for its shape.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CriticalPathsConfig {

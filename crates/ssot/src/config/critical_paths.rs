@@ -294,6 +294,22 @@ mod tests {
     }
 
     #[test]
+    fn pyproject_tiers_keep_their_order_too() {
+        // `[tool.ssot]` goes through a TOML value before it becomes a `Config`.
+        let text = "[tool.ssot.critical-paths]\nzeta = ['z/**']\nalpha = ['a/**']\n";
+        let config = super::super::parse_pyproject(text, std::path::Path::new("pyproject.toml"))
+            .unwrap()
+            .unwrap();
+        let names: Vec<&str> = config
+            .critical_paths
+            .tiers
+            .iter()
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(names, ["zeta", "alpha"]);
+    }
+
+    #[test]
     fn the_first_matching_tier_wins_and_module_prefixes_cover_submodules() {
         let config =
             parse("[critical-paths]\ngolden = ['app/routes/**', 'app.ws']\nrest = ['app/**']\n")

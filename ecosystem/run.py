@@ -438,6 +438,47 @@ def fix_concepts(scan: dict, count: int = 2) -> list[str]:
     return [origin for _, origin in sorted(ranked)[:count]]
 
 
+def run_plan_check(ssot: Path, tree: Path, key: str, timeout: float, result: "Result") -> None:
+    """`--plan`: on a scratch copy with `run_fix`'s concepts, the number of imports `ssot plan`
+    says `ssot fix` rewrites must be the number `ssot fix --diff` reports. Reported, never
+    written to the expected files (a mismatch is an error)."""
+    try:
+        concepts = fix_concepts(json.loads((OUT / f"{key}.scan.json").read_text()))
+    except (OSError, ValueError, KeyError) as e:
+        result.errors.append(f"`ssot plan`: cannot read the scan output ({e})")
+        return
+    scratch = OUT / f"{key}.plan-tree"
+    shutil.rmtree(scratch, ignore_errors=True)
+    shutil.copytree(tree, scratch, symlinks=True)
+    config = scratch / "ssot.toml"
+    existing = config.read_text() if config.exists() else ""
+    config.write_text(existing + "".join(f'\n[concepts.fix-{i}]\ncanonical = "{origin}"\n'
+                                         for i, origin in enumerate(concepts)))
+    docs = {}
+    for name, argv in (("plan", [str(ssot), "plan", str(scratch), "--format", "json"]),
+                       ("fix", [str(ssot), "fix", str(scratch), "--diff", "--output-format",
+                                "json"])):
+        try:
+            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                                  stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            result.errors.append(f"`ssot {name}` timed out after {timeout:.0f} s")
+            return
+        if proc.returncode not in (0, 1) or "panicked" in proc.stderr:
+            result.errors.append(f"`ssot {name}`: exit code {proc.returncode}\n"
+                                 f"    $ {shlex.join(argv)}\n{proc.stderr[-2000:]}")
+            return
+        docs[name] = json.loads(proc.stdout)
+    shutil.rmtree(scratch, ignore_errors=True)
+    planned = docs["plan"]["summary"]["auto_fixable"]
+    fixed = docs["fix"]["fixed"].get("SSOT101", 0)
+    steps = sum(len(phase["steps"]) for phase in docs["plan"]["phases"])
+    log(f"{key}: plan: {steps} steps, {planned} imports for `ssot fix`; fix --diff: {fixed}")
+    if planned != fixed:
+        result.errors.append(f"`ssot plan` counts {planned} automatic import rewrites, "
+                             f"`ssot fix --diff` {fixed}")
+
+
 def run_fix(ssot: Path, tree: Path, key: str, timeout: float, result: "Result") -> list[str] | None:
     """`ssot fix` on a scratch copy, with concepts declared from the project's own scan: the
     symbols reached through the most non-canonical import statements, canonical at their
@@ -668,6 +709,8 @@ def run_project(p: Project, get_sdist: Callable[[Sdist], Path], ssot: Path,
         lines = run_fix(ssot, tree, p.key, args.timeout, result)
         if lines is not None:
             sections["fix"] = sorted(lines)
+        if args.plan:
+            run_plan_check(ssot, tree, p.key, args.timeout, result)
     if imports:
         # Its figures depend on the installed dependencies and the Python version, so they are
         # reported (and written to .cache/out/KEY.imports.json), not compared with expected files.
@@ -727,6 +770,9 @@ def main() -> int:
                          "those with `ci-import-check`); on by default")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="interpreters the import check runs at once (default: the CPU count)")
+    ap.add_argument("--plan", action="store_true",
+                    help="also check that `ssot plan`'s automatic import count equals "
+                         "`ssot fix --diff`'s (reported, not compared with expected files)")
     ap.add_argument("--list", action="store_true", help="list the projects and exit")
     args = ap.parse_args()
 

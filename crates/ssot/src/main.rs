@@ -120,6 +120,9 @@ enum Command {
     /// Record the current violations so `check` fails only on new ones; later runs only
     /// remove entries that no longer occur (unless `--grow`).
     Baseline(commands::baseline::BaselineArgs),
+    /// The phased remediation plan: security, consolidation, imports, test doubles, critical
+    /// tiers first.
+    Plan(commands::plan::PlanArgs),
     /// Print a rule's documentation.
     Explain(commands::explain::ExplainArgs),
     /// Remove the facts cache (`.ssot_cache` in the project root, or `--cache-dir`).
@@ -166,6 +169,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Fix(args) => commands::fix::run(args),
         Command::Baseline(args) => commands::baseline::run(args),
+        Command::Plan(args) => commands::plan::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Clean(args) => commands::clean::run(args),
     };

@@ -12,6 +12,7 @@ use ssot_rules::{ConceptDeclaration, Diagnostic, Rule, RuleSelection};
 
 pub use crate::run_scope::{baseline_path, read_baseline, read_baseline_file, RunScope};
 
+use crate::config::critical_paths::CriticalPaths;
 use crate::config::Config;
 use crate::scopes::Scopes;
 use crate::workspace::{load_project, AnalysedFiles, ProjectArgs};
@@ -81,6 +82,8 @@ pub fn declarations(config: &Config) -> Vec<ConceptDeclaration> {
 /// configuration; prints the analysis's warnings.
 pub struct Analyser {
     engine: crate::analysis::Analyser,
+    /// `critical-paths`: the tier each diagnostic and concept is given.
+    pub critical_paths: CriticalPaths,
 }
 
 /// What one analysis found.
@@ -115,6 +118,7 @@ impl Analyser {
         };
         Ok(Self {
             engine: crate::analysis::Analyser::new(settings),
+            critical_paths: CriticalPaths::from_config(&loaded.config.critical_paths)?,
         })
     }
 
@@ -127,14 +131,60 @@ impl Analyser {
     /// read but whose facts hold only call names are read again (through `files`) and
     /// extracted in full first.
     pub fn analyse(&self, project: &mut Project, files: &AnalysedFiles<'_>) -> Result<Analysis> {
-        let analysis = self.engine.analyse(project, files)?;
+        let mut analysis = self.engine.analyse(project, files)?;
         for warning in &analysis.warnings {
             eprintln!("warning: {warning}");
         }
+        assign_tiers(
+            &self.critical_paths,
+            project,
+            &mut analysis.diagnostics,
+            &mut analysis.concepts,
+        );
         Ok(Analysis {
             diagnostics: analysis.diagnostics,
             concepts: analysis.concepts,
         })
+    }
+}
+
+/// Gives each diagnostic its file's critical-path tier, and each concept the most critical
+/// tier of its canonical definition's file and of the files referencing it.
+fn assign_tiers(
+    critical_paths: &CriticalPaths,
+    project: &Project,
+    diagnostics: &mut [Diagnostic],
+    concepts: &mut [ssot_rules::ConceptReport],
+) {
+    if critical_paths.is_empty() {
+        return;
+    }
+    let rank_of_file = |file: ssot_index::FileId| {
+        let module = project
+            .modules
+            .module_of_file(file)
+            .map(|module| project.modules.module(module).name.as_str());
+        critical_paths.rank_of(&project.file(file).path, module)
+    };
+    // Diagnostics come sorted by path: one look-up per file.
+    let mut last: Option<(String, Option<usize>)> = None;
+    for diagnostic in diagnostics {
+        let rank = match &last {
+            Some((path, rank)) if *path == diagnostic.path => *rank,
+            _ => {
+                let rank = critical_paths.tier_of_path(project, &diagnostic.path);
+                last = Some((diagnostic.path.clone(), rank));
+                rank
+            }
+        };
+        diagnostic.tier = rank.map(|rank| critical_paths.name(rank).to_string());
+    }
+    for concept in concepts {
+        let rank = std::iter::once(concept.canonical_file)
+            .chain(concept.reference_files.iter().copied())
+            .filter_map(rank_of_file)
+            .min();
+        concept.tier = rank.map(|rank| critical_paths.name(rank).to_string());
     }
 }
 

@@ -5,6 +5,7 @@
 //! (or the current directory). Without one, the root is the directory being analysed. Unknown
 //! keys are errors that name the file, line and key.
 
+pub mod critical_paths;
 pub mod project_metadata;
 
 use std::collections::BTreeMap;
@@ -58,6 +59,9 @@ pub struct Config {
     /// name replaces its globs, an empty list drops it.
     #[serde(default)]
     pub scopes: BTreeMap<String, Vec<String>>,
+    /// Named tiers of critical code, most critical first (see [`critical_paths`]).
+    #[serde(default)]
+    pub critical_paths: critical_paths::CriticalPathsConfig,
 }
 
 impl Config {

@@ -12,6 +12,7 @@ use ssot_rules::baseline::DEFAULT_BASELINE_FILE;
 use ssot_rules::{Baseline, BaselineEntry, Rule, RuleSelection};
 
 use crate::analysis::PerFileIgnores;
+use crate::config::critical_paths::CriticalPaths;
 use crate::scopes::Scopes;
 use crate::workspace::LoadedProject;
 
@@ -25,6 +26,17 @@ pub struct RunScope {
     problem_paths: BTreeSet<String>,
     /// `--scope`: the scopes asked about and how paths map to scopes; `None` is every scope.
     selected_scopes: Option<(Scopes, Vec<String>)>,
+    /// `--tier`: whether each path of the project is in a selected tier, and the tiers (for
+    /// entries of files no longer in the project); `None` is every file, in a tier or not.
+    selected_tiers: Option<SelectedTiers>,
+}
+
+/// The files of the tiers `--tier` asked about.
+struct SelectedTiers {
+    critical_paths: CriticalPaths,
+    ranks: Vec<usize>,
+    /// Each project file's path and whether it is in a selected tier.
+    files: std::collections::BTreeMap<String, bool>,
 }
 
 impl RunScope {
@@ -39,7 +51,47 @@ impl RunScope {
             targets: loaded.targets.clone(),
             problem_paths: loaded.problems.iter().map(|p| p.path.clone()).collect(),
             selected_scopes: None,
+            selected_tiers: None,
         }
+    }
+
+    /// Limits the run to diagnostics in `selected` critical-path tiers (`--tier`; empty:
+    /// every file): checks the names, drops the diagnostics of files in no selected tier and
+    /// makes their baseline entries unjudged.
+    pub fn limit_to_tiers(
+        &mut self,
+        loaded: &LoadedProject,
+        selected: &[String],
+        diagnostics: &mut Vec<ssot_rules::Diagnostic>,
+    ) -> Result<()> {
+        let critical_paths = CriticalPaths::from_config(&loaded.config.critical_paths)?;
+        critical_paths.check_selection(selected)?;
+        if selected.is_empty() {
+            return Ok(());
+        }
+        diagnostics.retain(|d| d.tier.as_ref().is_some_and(|tier| selected.contains(tier)));
+        let ranks: Vec<usize> = selected
+            .iter()
+            .filter_map(|name| critical_paths.rank(name))
+            .collect();
+        let project = &loaded.project;
+        let files = project
+            .files
+            .iter()
+            .map(|file| {
+                let rank = critical_paths.tier_of_path(project, &file.path);
+                (
+                    file.path.clone(),
+                    rank.is_some_and(|rank| ranks.contains(&rank)),
+                )
+            })
+            .collect();
+        self.selected_tiers = Some(SelectedTiers {
+            critical_paths,
+            ranks,
+            files,
+        });
+        Ok(())
     }
 
     /// Limits the run to diagnostics in `selected` scopes (`--scope`; empty: every scope):
@@ -84,6 +136,14 @@ impl RunScope {
                 .selected_scopes
                 .as_ref()
                 .is_none_or(|(scopes, selected)| selected.iter().any(|s| s == scopes.of(path)))
+            && self.selected_tiers.as_ref().is_none_or(|tiers| {
+                tiers.files.get(path).copied().unwrap_or_else(|| {
+                    tiers
+                        .critical_paths
+                        .rank_of(path, None)
+                        .is_some_and(|rank| tiers.ranks.contains(&rank))
+                })
+            })
     }
 }
 

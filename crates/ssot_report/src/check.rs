@@ -59,6 +59,7 @@ struct JsonDiagnostic<'a> {
     message: &'a str,
     concept: Option<&'a str>,
     scope: &'a str,
+    tier: Option<&'a str>,
     fingerprint: &'a str,
     fix: Option<JsonFix<'a>>,
 }
@@ -82,6 +83,7 @@ struct JsonConcept<'a> {
     tests: JsonCompliance,
     scopes: std::collections::BTreeMap<&'a str, JsonCompliance>,
     definitions: &'a [String],
+    tier: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -143,6 +145,7 @@ pub fn render_check_json(report: &CheckReport<'_>, out: &mut dyn Write) -> io::R
                 message: &d.message,
                 concept: d.concept.as_deref(),
                 scope: &d.scope,
+                tier: d.tier.as_deref(),
                 fingerprint: &d.fingerprint,
                 fix: d.fix.as_ref().map(|fix| JsonFix {
                     applicability: fix.applicability.as_str(),
@@ -178,6 +181,7 @@ pub fn render_check_json(report: &CheckReport<'_>, out: &mut dyn Write) -> io::R
                         .map(|(scope, compliance)| (scope.as_str(), compliance_json(*compliance)))
                         .collect(),
                     definitions: &c.definitions,
+                    tier: c.tier.as_deref(),
                 }
             })
             .collect(),

@@ -74,6 +74,8 @@ fn diagnostics() -> Vec<Diagnostic> {
     ];
     // A script of a configured scope: every format says which scope a diagnostic is in.
     diagnostics[2].scope = "examples".to_string();
+    // A file on a critical path: every format that carries properties says which tier.
+    diagnostics[0].tier = Some("golden-path".to_string());
     assign_fingerprints(&mut diagnostics);
     diagnostics
 }
@@ -118,6 +120,9 @@ fn concepts() -> Vec<ConceptReport> {
         .map(|(scope, compliance)| (scope.to_string(), compliance))
         .collect(),
         definitions: vec!["pkg.core:Manager".into()],
+        canonical_file: 0,
+        reference_files: vec![0],
+        tier: Some("golden-path".into()),
     }]
 }
 

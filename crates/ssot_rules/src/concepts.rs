@@ -259,6 +259,13 @@ pub struct ConceptReport {
     pub by_scope: BTreeMap<String, Compliance>,
     /// Definitions of the concept: the canonical one and the competing ones.
     pub definitions: Vec<String>,
+    /// The file of the canonical definition.
+    pub canonical_file: FileId,
+    /// Every file with a counted reference to the concept, sorted, once each.
+    pub reference_files: Vec<FileId>,
+    /// The most critical critical-path tier among the canonical's file and the referencing
+    /// files. The rules leave `None`; the caller, who knows the configuration, sets it.
+    pub tier: Option<String>,
 }
 
 impl ConceptReport {
@@ -298,6 +305,7 @@ pub fn concept_reports_by_scope(
             let mut production = Compliance::default();
             let mut tests = Compliance::default();
             let mut by_scope: BTreeMap<String, Compliance> = BTreeMap::new();
+            let mut reference_files: Vec<FileId> = Vec::new();
             for reference in references {
                 let Resolution::Definition(origin) = reference.resolution else {
                     continue;
@@ -310,6 +318,7 @@ pub fn concept_reports_by_scope(
                 let canonical = origin == concept.canonical
                     && (path == concept.canonical_path
                         || concept.path_for(project, &mut model, reference).0 == path);
+                reference_files.push(reference.file);
                 by_scope
                     .entry(scope_of(reference.file))
                     .or_default()
@@ -324,6 +333,8 @@ pub fn concept_reports_by_scope(
                 .chain(concept.members.iter().map(|(_, origin)| *origin))
                 .map(|origin| origin_path(project, origin))
                 .collect();
+            reference_files.sort_unstable();
+            reference_files.dedup();
             ConceptReport {
                 name: concept.name.clone(),
                 canonical: concept.canonical_path.clone(),
@@ -332,6 +343,9 @@ pub fn concept_reports_by_scope(
                 tests,
                 by_scope,
                 definitions,
+                canonical_file: concept.canonical.file,
+                reference_files,
+                tier: None,
             }
         })
         .collect()

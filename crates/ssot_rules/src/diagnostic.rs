@@ -64,6 +64,9 @@ pub struct Diagnostic {
     /// The part of the project the file belongs to: `production`, `test` or a configured
     /// scope. Rules leave `production`; the caller, who knows the configuration, sets it.
     pub scope: String,
+    /// The first configured critical-path tier whose paths hold the file, if any. Rules leave
+    /// `None`; the caller, who knows the configuration, sets it.
+    pub tier: Option<String>,
     pub fix: Option<Fix>,
 }
 
@@ -82,6 +85,7 @@ impl Diagnostic {
             import_path: None,
             fingerprint: String::new(),
             scope: "production".to_string(),
+            tier: None,
             fix: None,
         }
     }

@@ -33,6 +33,9 @@ pub struct CheckArgs {
     /// Only violations in this scope (`production`, `test` or a configured one); repeatable.
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
+    /// Only violations in files of this `critical-paths` tier; repeatable.
+    #[arg(long = "tier", value_name = "TIER")]
+    pub tiers: Vec<String>,
 }
 
 pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
@@ -40,6 +43,8 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
     let (loaded, mut run) = run_check(&args.project, &selection)?;
     run.scope
         .limit_to_scopes(&loaded.config, &args.scopes, &mut run.diagnostics)?;
+    run.scope
+        .limit_to_tiers(&loaded, &args.tiers, &mut run.diagnostics)?;
     let baseline = if args.no_baseline {
         None
     } else {
@@ -72,6 +77,20 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         let decoded = ssot_python::decode_source(&bytes).ok()?;
         Some(decoded.text.into_owned())
     };
+    let format = args.output.format.unwrap_or(OutputFormat::Full);
+    if matches!(format, OutputFormat::Full | OutputFormat::Concise) {
+        // People read text top down: the most critical tier first, then files in no tier;
+        // the sort is stable, so each group keeps the path order.
+        let critical_paths = crate::config::critical_paths::CriticalPaths::from_config(
+            &loaded.config.critical_paths,
+        )?;
+        diagnostics.sort_by_key(|d| {
+            d.tier
+                .as_deref()
+                .and_then(|tier| critical_paths.rank(tier))
+                .unwrap_or(usize::MAX)
+        });
+    }
     let report = CheckReport {
         diagnostics: &diagnostics,
         concepts: &run.concepts,
@@ -79,7 +98,6 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         fixed_since_baseline,
         source: &read_source,
     };
-    let format = args.output.format.unwrap_or(OutputFormat::Full);
     args.output.write_with(|out| {
         if args.statistics {
             return ssot_report::check::render_statistics(&report, out);

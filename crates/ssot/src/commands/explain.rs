@@ -8,7 +8,7 @@ use crate::ExitStatus;
 /// Arguments of `ssot explain`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct ExplainArgs {
-    /// A rule code (`SSOT101`) or name (`non-canonical-import`).
+    /// A rule code (`SSOT101`) or name (`non-canonical-import`), or `critical-paths`.
     #[arg(required_unless_present = "list")]
     pub code: Option<String>,
     /// List every rule with its code and name.
@@ -25,6 +25,10 @@ pub fn run(args: &ExplainArgs) -> Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let code = args.code.as_deref().unwrap_or_default();
+    if code == "critical-paths" {
+        print!("{}", crate::config::critical_paths::EXPLANATION);
+        return Ok(ExitStatus::Success);
+    }
     let Some(rule) = Rule::from_code_or_name(code) else {
         bail!("unknown rule `{code}`; `ssot explain --list` lists them");
     };

@@ -20,6 +20,8 @@ struct Issue<'a> {
     severity: &'static str,
     /// `production`, `test` or a configured scope (an addition GitLab ignores).
     scope: &'a str,
+    /// The critical-path tier of the file, or null (an addition GitLab ignores).
+    tier: Option<&'a str>,
     location: Location<'a>,
 }
 
@@ -46,6 +48,7 @@ pub fn render_check_gitlab(report: &CheckReport<'_>, out: &mut dyn Write) -> io:
             fingerprint: &d.fingerprint,
             severity: "major",
             scope: &d.scope,
+            tier: d.tier.as_deref(),
             location: Location {
                 path: &d.path,
                 lines: Lines {

@@ -49,9 +49,15 @@ pub fn render_check_junit(report: &CheckReport<'_>, out: &mut dyn Write) -> io::
                 r#"        <testcase name="ssot.{}" classname="{classname}" line="{line}" column="{column}">"#,
                 d.rule.code()
             )?;
+            // A property's value is a string: a file in no tier has no `tier` property.
+            let tier = d
+                .tier
+                .as_deref()
+                .map(|tier| format!(r#"<property name="tier" value="{}"/>"#, escape_xml(tier)))
+                .unwrap_or_default();
             writeln!(
                 out,
-                r#"            <properties><property name="scope" value="{}"/></properties>"#,
+                r#"            <properties><property name="scope" value="{}"/>{tier}</properties>"#,
                 escape_xml(&d.scope)
             )?;
             let message = escape_xml(&d.message);

@@ -94,6 +94,8 @@ struct SarifResult<'a> {
 struct ResultProperties<'a> {
     /// `production`, `test` or a configured scope.
     scope: &'a str,
+    /// The critical-path tier of the file, or null.
+    tier: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -205,7 +207,10 @@ fn result(d: &Diagnostic) -> SarifResult<'_> {
         partial_fingerprints: PartialFingerprints {
             fingerprint: &d.fingerprint,
         },
-        properties: ResultProperties { scope: &d.scope },
+        properties: ResultProperties {
+            scope: &d.scope,
+            tier: d.tier.as_deref(),
+        },
     }
 }
 

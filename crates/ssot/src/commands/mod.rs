@@ -7,3 +7,4 @@ pub mod explain;
 pub mod fix;
 pub mod init;
 pub mod scan;
+pub mod show;

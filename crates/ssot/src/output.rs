@@ -259,6 +259,15 @@ pub fn warn(message: std::fmt::Arguments<'_>) {
     }
 }
 
+/// Prints a note about what the command did on stderr, unless `--quiet`. The progress bar is
+/// done by then: it is cleared first.
+pub fn note(message: std::fmt::Arguments<'_>) {
+    crate::progress::clear();
+    if !global().quiet {
+        eprintln!("{message}");
+    }
+}
+
 /// Prints a note on stderr with `--verbose`.
 pub fn verbose(message: std::fmt::Arguments<'_>) {
     if global().verbose {

@@ -215,7 +215,7 @@ fn locate(args: &ProjectArgs) -> Result<Located> {
     Ok(Located {
         root,
         config,
-        config_source,
+        config_source: config_source.map(|source| normalize(&source)),
         targets,
     })
 }
@@ -440,7 +440,7 @@ pub fn survey(args: &ProjectArgs) -> Result<Survey> {
     Ok(Survey {
         root,
         config,
-        config_source: config_source.map(|source| normalize(&source)),
+        config_source,
         targets,
         excludes,
         import_roots,

@@ -144,7 +144,7 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 }
 
 /// Removes `.` and `..` components without touching the disk (symbolic links stay as given).
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
@@ -234,7 +234,7 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
     } = locate(args)?;
     crate::output::verbose(format_args!(
         "project root {}; configuration {}",
-        root.display(),
+        normalize(&root).display(),
         config_source
             .as_ref()
             .map_or("none (defaults)".to_string(), |p| p.display().to_string())
@@ -393,8 +393,9 @@ pub struct Survey {
     pub import_roots: Vec<String>,
     /// The Python version files are parsed for, and what chose it.
     pub target_version: (TargetVersion, &'static str),
-    /// Top-level names taken as third-party: declared dependencies and `known-third-party`.
-    pub third_party: BTreeSet<String>,
+    /// Import names of the dependencies the packaging files declare (third-party, as
+    /// `known-third-party` is).
+    pub dependencies: BTreeSet<String>,
     /// The files the walk found, sorted by path.
     pub files: Vec<FoundFile>,
     /// Where the facts cache is kept; `None` with `--no-cache`.
@@ -427,25 +428,20 @@ pub fn survey(args: &ProjectArgs) -> Result<Survey> {
         (None, Some(version)) => (version, "requires-python"),
         (None, None) => (TargetVersion::NEWEST, "the newest Python"),
     };
-    let third_party = metadata
-        .dependencies
-        .into_iter()
-        .chain(config.known_third_party.iter().cloned())
-        .collect();
     let cache_dir = (!args.no_cache).then(|| load::cache_dir(&root, args.cache_dir.as_deref()));
     let targets = targets
         .iter()
         .map(|target| discovery::relative_path(&root, target))
         .collect();
     Ok(Survey {
-        root,
+        root: normalize(&root),
         config,
         config_source,
         targets,
         excludes,
         import_roots,
         target_version,
-        third_party,
+        dependencies: metadata.dependencies,
         files,
         cache_dir,
     })

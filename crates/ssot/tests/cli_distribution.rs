@@ -73,7 +73,11 @@ fn root_pyproject_does_not_configure_ssot_on_this_repository() {
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("Configuration: none found"), "{stdout}");
     assert!(stdout.contains("(from the newest Python)"), "{stdout}");
-    assert!(stdout.contains("known-third-party = [] "), "{stdout}");
+    assert!(stdout.contains("known-third-party = []\n"), "{stdout}");
+    assert!(
+        stdout.contains("declared dependencies (third-party too) = []\n"),
+        "{stdout}"
+    );
 }
 
 #[test]

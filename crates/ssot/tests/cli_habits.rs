@@ -164,7 +164,7 @@ fn show_settings_without_config_shows_the_defaults_and_where_values_come_from() 
         "{stdout}"
     );
     assert!(
-        stdout.contains("known-third-party = [\"flask_login\"]"),
+        stdout.contains("declared dependencies (third-party too) = [\"flask_login\"]"),
         "{stdout}"
     );
     assert!(stdout.contains("Concepts (0)"), "{stdout}");

@@ -94,8 +94,13 @@ fn render_settings(survey: &Survey, scopes: &Scopes, out: &mut dyn Write) -> std
     )?;
     writeln!(
         out,
-        "  known-third-party = {} (with the declared dependencies)",
-        list(&survey.third_party)
+        "  known-third-party = {}",
+        list(&config.known_third_party)
+    )?;
+    writeln!(
+        out,
+        "  declared dependencies (third-party too) = {}",
+        list(&survey.dependencies)
     )?;
     writeln!(
         out,
@@ -134,7 +139,11 @@ fn render_settings(survey: &Survey, scopes: &Scopes, out: &mut dyn Write) -> std
         }
     }
     match &survey.cache_dir {
-        Some(dir) => writeln!(out, "  cache: {}", dir.display())?,
+        Some(dir) => writeln!(
+            out,
+            "  cache: {}",
+            crate::workspace::normalize(dir).display()
+        )?,
         None => writeln!(out, "  cache: off (--no-cache)")?,
     }
     writeln!(out, "  files: {} found", survey.files.len())?;

@@ -41,6 +41,7 @@ fn lock() -> std::sync::MutexGuard<'static, Option<ProgressBar>> {
 pub fn start(message: &'static str, files: usize) -> Counter {
     let mut slot = lock();
     if let Some(bar) = slot.as_ref() {
+        bar.set_style(files_style());
         bar.set_length(files as u64);
         bar.set_position(0);
         bar.set_message(message);
@@ -50,11 +51,7 @@ pub fn start(message: &'static str, files: usize) -> Counter {
         return Counter(None);
     }
     let bar = ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::hidden());
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} files ({elapsed})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
+    bar.set_style(files_style());
     bar.set_message(message);
     let shown = bar.clone();
     let wait = delay();
@@ -76,10 +73,21 @@ pub fn start(message: &'static str, files: usize) -> Counter {
     Counter(Some(bar))
 }
 
-/// Names the phase the run is in now (a phase without a file count: resolving, rules).
+/// A phase that goes through the files: a bar with the count.
+fn files_style() -> ProgressStyle {
+    ProgressStyle::with_template("{spinner} {msg} [{bar:30}] {pos}/{len} files ({elapsed})")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
+
+/// Names the phase the run is in now, one without a file count (resolution, the rules): a
+/// spinner with the time so far.
 pub fn phase(message: &'static str) {
     if let Some(bar) = lock().as_ref() {
-        bar.set_position(bar.length().unwrap_or(0));
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
         bar.set_message(message);
     }
 }

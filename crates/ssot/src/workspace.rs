@@ -288,7 +288,7 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
     let cache = cache_dir
         .as_deref()
         .map(|dir| FactsCache::open(dir, GlobalKey::new(options, limits)));
-    let progress = crate::progress::start("reading and parsing", found.len());
+    let progress = crate::progress::start("parsing", found.len());
     let mut source = load::working_tree(&root, &found, cache_dir.as_deref(), progress);
     // Call sites are extracted again for the newest grammar (only calls are taken from them).
     let call_site_cache = cache_dir.clone().map(|dir| {
@@ -310,7 +310,7 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         },
         cache.as_ref(),
     );
-    crate::progress::phase("resolving imports and running rules");
+    crate::progress::phase("analysing");
     let (file_problems, stats) = (built.problems, built.stats);
     crate::output::verbose(format_args!(
         "{} files found, {} read from the facts cache, {} parsed",

@@ -355,10 +355,24 @@ fn check_without_python_files_warns_and_passes() {
     assert!(!stderr.contains("no Python files"), "{stderr}");
 }
 
-/// `ssot check` on the example under a pseudo-terminal (util-linux `script`), stdout thrown
-/// away: what the terminal showed on stderr. The bar's delay is 0 so that a short run shows it.
+/// A project of 1,500 modules: parsing them takes long enough that the bar, shown at once,
+/// is drawn while the files are being read.
+fn many_modules() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for i in 0..1500 {
+        std::fs::write(
+            dir.path().join(format!("module_{i}.py")),
+            format!("import os\n\n\ndef f{i}(x):\n    return os.path.join(x, '{i}')\n"),
+        )
+        .unwrap();
+    }
+    dir
+}
+
+/// `ssot check` on [`many_modules`] under a pseudo-terminal (util-linux `script`), stdout
+/// thrown away: what the terminal showed on stderr. The bar's delay is 0.
 fn terminal_stderr(env: &[(&str, &str)]) -> String {
-    let dir = example_with_concept();
+    let dir = many_modules();
     let command = format!(
         "'{}' check --no-cache >/dev/null",
         env!("CARGO_BIN_EXE_ssot")
@@ -381,7 +395,7 @@ fn terminal_stderr(env: &[(&str, &str)]) -> String {
 fn progress_bar_shows_on_a_terminal_only() {
     let shown = terminal_stderr(&[]);
     assert!(shown.contains("parsing ["), "{shown:?}");
-    assert!(shown.contains("31/31 files"), "{shown:?}");
+    assert!(shown.contains("/1500 files ("), "{shown:?}");
     assert!(!terminal_stderr(&[("CI", "true")]).contains("parsing"));
     assert!(!terminal_stderr(&[("TERM", "dumb")]).contains("parsing"));
     // A pipe: stderr captured by the test.
@@ -396,7 +410,7 @@ fn progress_bar_shows_on_a_terminal_only() {
 
 #[test]
 fn quiet_hides_the_progress_bar() {
-    let dir = example_with_concept();
+    let dir = many_modules();
     let command = format!(
         "'{}' -q check --no-cache >/dev/null",
         env!("CARGO_BIN_EXE_ssot")

@@ -214,6 +214,14 @@ fn show_files_lists_what_would_be_analysed_with_its_scope() {
             .current_dir(dir.path())
             .args(["check", "--show-files", "tests"]));
     assert_eq!(stdout, "test  tests/test_core.py\n");
+    let (code, _, stderr) = run(ssot().current_dir(dir.path()).args([
+        "check",
+        "--show-files",
+        "--output-format",
+        "json",
+    ]));
+    assert_eq!(code, 2);
+    assert!(stderr.contains("print text"), "{stderr}");
 }
 
 /// The first lines of `check`'s full report on the example, with this environment and flags.

@@ -73,6 +73,14 @@ impl CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
+    if (args.show_settings || args.show_files)
+        && args
+            .output
+            .format
+            .is_some_and(|format| format != OutputFormat::Full)
+    {
+        bail!("`--show-settings` and `--show-files` print text; leave out `--output-format`");
+    }
     if args.show_settings {
         crate::commands::show::show_settings(&args.project, &args.output)?;
         return Ok(ExitStatus::Success);

@@ -11,6 +11,7 @@ mod fs;
 mod import_style;
 mod load;
 mod output;
+mod progress;
 mod scopes;
 mod timing;
 mod workspace;
@@ -103,6 +104,8 @@ fn write_stderr_raw(bytes: &[u8]) {
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    global: output::GlobalArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,6 +166,13 @@ fn main() -> ExitCode {
             };
         }
     };
+    output::set_global(cli.global);
+    ssot_engine::events::install(ssot_engine::events::Hooks {
+        warn: output::warn,
+        verbose: output::verbose,
+        start: progress::start,
+        phase: progress::phase,
+    });
     let result = match &cli.command {
         Command::Scan(args) => commands::scan::run(args),
         Command::Init(args) => commands::init::run(args),
@@ -173,6 +183,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Clean(args) => commands::clean::run(args),
     };
+    progress::clear();
     match result {
         Ok(status) => status.into(),
         Err(err) => {

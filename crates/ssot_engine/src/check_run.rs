@@ -133,7 +133,7 @@ impl Analyser {
     pub fn analyse(&self, project: &mut Project, files: &AnalysedFiles<'_>) -> Result<Analysis> {
         let mut analysis = self.engine.analyse(project, files)?;
         for warning in &analysis.warnings {
-            eprintln!("warning: {warning}");
+            crate::events::warn(format_args!("{warning}"));
         }
         assign_tiers(
             &self.critical_paths,
@@ -194,6 +194,20 @@ pub fn run_check(
     selection: &RuleSelection,
 ) -> Result<(crate::workspace::LoadedProject, CheckRun)> {
     let mut loaded = load_project(project_args, Some(selection))?;
+    if loaded.project.files.is_empty() && loaded.problems.is_empty() {
+        // Nothing to analyse: no rule can fire, and a declared concept cannot resolve in an
+        // empty project. `check` says so.
+        let scope = RunScope::new(&loaded, selection, per_file_ignores(&loaded.config)?);
+        return Ok((
+            loaded,
+            CheckRun {
+                diagnostics: Vec::new(),
+                concepts: Vec::new(),
+                internal_error: false,
+                scope,
+            },
+        ));
+    }
     let analyser = Analyser::new(&loaded, selection)?;
     let files = AnalysedFiles::new(&loaded.root, &loaded.content_hashes, &loaded.config);
     let analysis = analyser.analyse(&mut loaded.project, &files)?;

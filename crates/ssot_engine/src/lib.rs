@@ -29,6 +29,7 @@ pub mod cache;
 pub mod check_run;
 pub mod config;
 pub mod discovery;
+pub mod events;
 pub mod fs;
 pub mod load;
 pub mod project;

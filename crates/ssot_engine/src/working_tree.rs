@@ -11,14 +11,23 @@ use crate::fs::{FileSystem, RealFileSystem};
 /// The working tree over the files the walk found. With a cache directory, files whose
 /// metadata is unchanged since a previous run read them are not read again (see
 /// [`StatIndex`]); never while a test makes files unreadable, which metadata cannot show.
-pub fn working_tree(root: &Path, found: &[FoundFile], cache_dir: Option<&Path>) -> WorkingTree {
+/// Each read advances `progress`.
+pub fn working_tree(
+    root: &Path,
+    found: &[FoundFile],
+    cache_dir: Option<&Path>,
+    progress: crate::events::Counter,
+) -> WorkingTree {
     let fs = RealFileSystem::from_env();
     let tree = WorkingTree::new(
         found
             .iter()
             .map(|file| (file.relative.clone(), file.absolute.clone()))
             .collect(),
-        Box::new(move |path: &Path, max_size| fs.read(path, max_size)),
+        Box::new(move |path: &Path, max_size| {
+            progress.advance();
+            fs.read(path, max_size)
+        }),
     );
     match cache_dir {
         Some(dir) if std::env::var_os("SSOT_FAULT_UNREADABLE").is_none() => {

@@ -147,7 +147,7 @@ fn absolute(path: &Path) -> Result<PathBuf> {
 }
 
 /// Removes `.` and `..` components without touching the disk (symbolic links stay as given).
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for component in path.components() {
         match component {
@@ -165,6 +165,8 @@ fn normalize(path: &Path) -> PathBuf {
 struct Located {
     root: PathBuf,
     config: Config,
+    /// The file the configuration was read from; `None` for the defaults.
+    config_source: Option<PathBuf>,
     targets: Vec<PathBuf>,
 }
 
@@ -216,6 +218,7 @@ fn locate(args: &ProjectArgs) -> Result<Located> {
     Ok(Located {
         root,
         config,
+        config_source: config_source.map(|source| normalize(&source)),
         targets,
     })
 }
@@ -229,15 +232,17 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
     let Located {
         root,
         config,
+        config_source,
         targets,
     } = locate(args)?;
-    let mut exclude_patterns: Vec<String> = match &config.exclude {
-        Some(patterns) => patterns.clone(),
-        None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
-    };
-    exclude_patterns.extend(config.extend_exclude.iter().cloned());
-    exclude_patterns.extend(args.exclude.iter().cloned());
-    let excludes = Excludes::new(&exclude_patterns)?;
+    crate::events::verbose(format_args!(
+        "project root {}; configuration {}",
+        normalize(&root).display(),
+        config_source
+            .as_ref()
+            .map_or("none (defaults)".to_string(), |p| p.display().to_string())
+    ));
+    let excludes = Excludes::new(&exclude_patterns(&config, args))?;
     let test_paths = glob_set(
         config
             .test_paths
@@ -287,7 +292,8 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
     let cache = cache_dir
         .as_deref()
         .map(|dir| FactsCache::open(dir, GlobalKey::new(options, limits)));
-    let mut source = working_tree::working_tree(&root, &found, cache_dir.as_deref());
+    let progress = crate::events::start("parsing", found.len());
+    let mut source = working_tree::working_tree(&root, &found, cache_dir.as_deref(), progress);
     // Call sites are extracted again for the newest grammar (only calls are taken from them).
     let call_site_cache = cache_dir.clone().map(|dir| {
         let sites = ExtractOptions {
@@ -308,7 +314,14 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         },
         cache.as_ref(),
     );
+    crate::events::phase("analysing");
     let (file_problems, stats) = (built.problems, built.stats);
+    crate::events::verbose(format_args!(
+        "{} files found, {} read from the facts cache, {} parsed",
+        found.len(),
+        stats.cached,
+        stats.extracted
+    ));
     crate::timing::report("load: module table", built.index_time);
     let parsed = started.elapsed();
     let mut call_site_cache = call_site_cache;
@@ -369,6 +382,87 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
     })
 }
 
+/// What a run would analyse, found without reading a source file: what
+/// `check --show-settings` and `check --show-files` print.
+pub struct Survey {
+    pub root: PathBuf,
+    pub config: Config,
+    /// The file the configuration came from; `None` for the defaults.
+    pub config_source: Option<PathBuf>,
+    /// The command-line paths relative to the root (`""` for the root).
+    pub targets: Vec<String>,
+    /// The exclude globs in force (defaults or `exclude`, `extend-exclude`, `--exclude`).
+    pub excludes: Vec<String>,
+    /// The import roots, relative to the root (`""` for the root itself).
+    pub import_roots: Vec<String>,
+    /// The Python version files are parsed for, and what chose it.
+    pub target_version: (TargetVersion, &'static str),
+    /// Import names of the dependencies the packaging files declare (third-party, as
+    /// `known-third-party` is).
+    pub dependencies: BTreeSet<String>,
+    /// The files the walk found, sorted by path.
+    pub files: Vec<FoundFile>,
+    /// Where the facts cache is kept; `None` with `--no-cache`.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Locates the project and walks it as [`load_project`] does, reading no source file.
+pub fn survey(args: &ProjectArgs) -> Result<Survey> {
+    let Located {
+        root,
+        config,
+        config_source,
+        targets,
+    } = locate(args)?;
+    let excludes = exclude_patterns(&config, args);
+    let compiled = Excludes::new(&excludes)?;
+    let mut files = discovery::discover(
+        &root,
+        &walk_targets(&root, &targets, &compiled),
+        &compiled,
+        config.follow_links,
+    )
+    .files;
+    files.sort_by(|a, b| a.relative.cmp(&b.relative));
+    files.dedup_by(|a, b| a.relative == b.relative);
+    let import_roots = import_roots(&root, &config, &files);
+    let metadata = read_project_metadata(&root);
+    let target_version = match (config.target_version(), metadata.requires_python) {
+        (Some(version), _) => (version, "target-version"),
+        (None, Some(version)) => (version, "requires-python"),
+        (None, None) => (TargetVersion::NEWEST, "the newest Python"),
+    };
+    let cache_dir =
+        (!args.no_cache).then(|| working_tree::cache_dir(&root, args.cache_dir.as_deref()));
+    let targets = targets
+        .iter()
+        .map(|target| discovery::relative_path(&root, target))
+        .collect();
+    Ok(Survey {
+        root: normalize(&root),
+        config,
+        config_source,
+        targets,
+        excludes,
+        import_roots,
+        target_version,
+        dependencies: metadata.dependencies,
+        files,
+        cache_dir,
+    })
+}
+
+/// The exclude globs in force: the defaults (or `exclude`), `extend-exclude`, `--exclude`.
+fn exclude_patterns(config: &Config, args: &ProjectArgs) -> Vec<String> {
+    let mut patterns: Vec<String> = match &config.exclude {
+        Some(patterns) => patterns.clone(),
+        None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
+    };
+    patterns.extend(config.extend_exclude.iter().cloned());
+    patterns.extend(args.exclude.iter().cloned());
+    patterns
+}
+
 /// Writes the facts cache back; a cache that cannot be written is one warning, and the run
 /// goes on.
 /// Returns whether the cache could be written.
@@ -381,7 +475,7 @@ fn save_cache(cache: &FactsCache, source: &mut WorkingTree) -> bool {
             true
         }
         Err(err) => {
-            eprintln!("warning: {err}; running without writing the cache");
+            crate::events::warn(format_args!("{err}; running without writing the cache"));
             false
         }
     };

@@ -2,12 +2,13 @@
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use ssot_report::check::{render_check_concise, render_check_json, CheckReport};
 
 use crate::analysis::{
     attach_import_fixes, baseline_path, read_baseline, run_check, SelectionArgs,
 };
+use crate::commands::fix::FixArgs;
 use crate::output::{OutputArgs, OutputFormat};
 use crate::workspace::ProjectArgs;
 use crate::ExitStatus;
@@ -34,13 +35,91 @@ pub struct CheckArgs {
     #[arg(long = "scope", value_name = "SCOPE")]
     pub scopes: Vec<String>,
     /// Only violations in files of this `critical-paths` tier; repeatable.
-    #[arg(long = "tier", value_name = "TIER")]
+    #[arg(long = "tier", value_name = "TIER", conflicts_with_all = ["fix", "diff", "fix_only"])]
     pub tiers: Vec<String>,
+    /// Apply the fixes, as `ssot fix` does (same checks, output and exit codes).
+    #[arg(long, conflicts_with = "statistics")]
+    pub fix: bool,
+    /// With `--fix` or `--diff`: apply unsafe fixes too (see `ssot explain`).
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the diff `ssot fix --diff` prints and write nothing; exit 1 when something would
+    /// change.
+    #[arg(long, conflicts_with = "statistics")]
+    pub diff: bool,
+    /// Like `--fix`, and report what was fixed rather than what remains (`ssot fix --fix-only`).
+    #[arg(long, conflicts_with = "statistics")]
+    pub fix_only: bool,
+    /// Print the resolved configuration, the file it came from and the concepts, then exit.
+    #[arg(long, conflicts_with_all = ["fix", "diff", "fix_only", "show_files"])]
+    pub show_settings: bool,
+    /// Print the files that would be analysed, each with its scope, then exit.
+    #[arg(long, conflicts_with_all = ["fix", "diff", "fix_only"])]
+    pub show_files: bool,
+}
+
+impl CheckArgs {
+    /// `--fix`, `--diff` or `--fix-only`: the run is `ssot fix` with these arguments.
+    fn as_fix(&self) -> Option<FixArgs> {
+        (self.fix || self.diff || self.fix_only).then(|| FixArgs {
+            project: self.project.clone(),
+            rules: self.rules.clone(),
+            output: self.output.clone(),
+            diff: self.diff,
+            unsafe_fixes: self.unsafe_fixes,
+            fix_only: self.fix_only,
+            exit_zero: self.exit_zero,
+            shims: false,
+            scopes: self.scopes.clone(),
+        })
+    }
 }
 
 pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
+    if (args.show_settings || args.show_files)
+        && args
+            .output
+            .format
+            .is_some_and(|format| format != OutputFormat::Full)
+    {
+        bail!("`--show-settings` and `--show-files` print text; leave out `--output-format`");
+    }
+    if args.show_settings {
+        crate::commands::show::show_settings(&args.project, &args.output)?;
+        return Ok(ExitStatus::Success);
+    }
+    if args.show_files {
+        crate::commands::show::show_files(&args.project, &args.output)?;
+        return Ok(ExitStatus::Success);
+    }
+    if let Some(fix) = args.as_fix() {
+        return crate::commands::fix::run(&fix);
+    }
+    if args.unsafe_fixes {
+        bail!("`--unsafe-fixes` applies with `--fix` or `--diff`");
+    }
     let selection = args.rules.selection()?;
     let (loaded, mut run) = run_check(&args.project, &selection)?;
+    let analysed_any = loaded
+        .project
+        .files
+        .iter()
+        .any(|f| loaded.in_targets(&f.path))
+        || loaded.problems.iter().any(|p| loaded.in_targets(&p.path));
+    if !analysed_any {
+        let shown: Vec<String> = args
+            .project
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let place = if shown.is_empty() {
+            loaded.root.display().to_string()
+        } else {
+            shown.join(", ")
+        };
+        crate::output::warn(format_args!("no Python files found in {place}"));
+    }
     run.scope
         .limit_to_scopes(&loaded.config, &args.scopes, &mut run.diagnostics)?;
     run.scope

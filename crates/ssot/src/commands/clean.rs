@@ -34,7 +34,7 @@ pub fn run(args: &CleanArgs) -> Result<ExitStatus> {
     let removed = ssot_engine::cache::remove_cache_dir(&directory)
         .with_context(|| format!("cannot remove {}", directory.display()))?;
     if removed {
-        eprintln!("Removed {}", directory.display());
+        crate::output::note(format_args!("Removed {}", directory.display()));
     }
     Ok(ExitStatus::Success)
 }

@@ -147,19 +147,20 @@ pub fn run(args: &InitArgs) -> Result<ExitStatus> {
     let plans = plan_concepts(&loaded.project, &candidates);
     let (accepted, notes) = verify(&loaded.project, &plans, args.top as usize);
     for note in &notes {
-        eprintln!("ssot init: {note}");
+        crate::output::note(format_args!("ssot init: {note}"));
     }
     if accepted.is_empty() {
-        eprintln!(
+        crate::output::note(format_args!(
             "ssot init: no concept candidates in {}; nothing to write",
             display_path(&loaded.root, &cwd)
-        );
+        ));
         return Ok(ExitStatus::Success);
     }
 
     let section = render_section(&accepted, kind, &carried);
 
     if args.dry_run {
+        crate::progress::clear();
         let mut stdout = std::io::stdout().lock();
         stdout.write_all(section.as_bytes())?;
         stdout.flush()?;
@@ -168,7 +169,9 @@ pub fn run(args: &InitArgs) -> Result<ExitStatus> {
         } else {
             "would write to"
         };
-        eprintln!("ssot init: dry run: {verb} {shown}; nothing written");
+        crate::output::note(format_args!(
+            "ssot init: dry run: {verb} {shown}; nothing written"
+        ));
         return Ok(ExitStatus::Success);
     }
 
@@ -196,7 +199,9 @@ pub fn run(args: &InitArgs) -> Result<ExitStatus> {
         }
         (true, TargetKind::Standalone) => format!("rewrote {shown} ({concepts})"),
     };
-    eprintln!("ssot init: {done}; review it, then run `ssot check`");
+    crate::output::note(format_args!(
+        "ssot init: {done}; review it, then run `ssot check`"
+    ));
     Ok(if loaded.internal_error {
         ExitStatus::Error
     } else {

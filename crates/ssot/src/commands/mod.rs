@@ -8,3 +8,4 @@ pub mod fix;
 pub mod init;
 pub mod plan;
 pub mod scan;
+pub mod show;

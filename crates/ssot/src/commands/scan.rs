@@ -7,7 +7,7 @@ use ssot_index::concept_discovery::discover_concepts_with;
 use ssot_index::{census, collect_references, Resolver};
 use ssot_report::{render_scan_json, render_scan_text, ScanReport, Style};
 
-use crate::output::{OutputArgs, OutputFormat};
+use crate::output::{ScanFormat, ScanOutputArgs};
 use crate::workspace::{load_project, ProjectArgs};
 use crate::ExitStatus;
 
@@ -17,7 +17,7 @@ pub struct ScanArgs {
     #[command(flatten)]
     pub project: ProjectArgs,
     #[command(flatten)]
-    pub output: OutputArgs,
+    pub output: ScanOutputArgs,
 }
 
 pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
@@ -52,19 +52,16 @@ pub fn run(args: &ScanArgs) -> Result<ExitStatus> {
         problems: &problems,
         in_scope: &|path: &str| loaded.in_targets(path),
     };
-    let format = args.output.format.unwrap_or(OutputFormat::Full);
-    args.output.write_with(|out| match format {
-        OutputFormat::Json => render_scan_json(&report, out),
-        OutputFormat::Full | OutputFormat::Concise => {
+    let format = args.output.format.unwrap_or(ScanFormat::Full);
+    let output = args.output.output();
+    output.write_with(|out| match format {
+        ScanFormat::Json => render_scan_json(&report, out),
+        ScanFormat::Full | ScanFormat::Concise => {
             let style = Style {
-                color: args.output.color(),
+                color: output.color(),
             };
             out.write_all(render_scan_text(&report, style).as_bytes())
         }
-        other => Err(std::io::Error::other(format!(
-            "`--output-format {}` is not available for `scan`; use full, concise or json",
-            other.name()
-        ))),
     })?;
     crate::timing::note_memory("after render");
     if std::env::var_os("SSOT_TIMINGS").is_some() {

@@ -12,6 +12,7 @@ mod import_style;
 mod load;
 mod output;
 mod scopes;
+mod server;
 mod timing;
 mod workspace;
 
@@ -124,6 +125,9 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Remove the facts cache (`.ssot_cache` in the project root, or `--cache-dir`).
     Clean(commands::clean::CleanArgs),
+    /// The editor server: diagnostics, quick fixes, hover and go-to-definition over the
+    /// Language Server Protocol on standard input and output.
+    Server(server::ServerArgs),
 }
 
 /// How a run ended.
@@ -168,6 +172,7 @@ fn main() -> ExitCode {
         Command::Baseline(args) => commands::baseline::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Clean(args) => commands::clean::run(args),
+        Command::Server(args) => server::run(args),
     };
     match result {
         Ok(status) => status.into(),

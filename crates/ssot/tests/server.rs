@@ -5,7 +5,7 @@
 mod common;
 
 use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
@@ -145,6 +145,18 @@ impl Drop for Client {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The exit code of a server told to exit, waiting at most [`PATIENCE`].
+fn exit_code(child: &mut Child) -> Option<i32> {
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        assert!(started.elapsed() < PATIENCE, "the server did not exit");
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 
@@ -399,8 +411,7 @@ fn server_reports_what_check_reports_and_fixes_what_fix_fixes() {
     assert_eq!(client.request("shutdown", Value::Null), Value::Null);
     client.notify("exit", Value::Null);
     client.stdin = None;
-    let status = client.child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(exit_code(&mut client.child), Some(0));
     // The server never writes the files it analyses.
     assert_eq!(common::read(root, FIXABLE), original);
 }

@@ -87,10 +87,12 @@ pub fn run(args: &ServerArgs) -> Result<ExitStatus> {
     };
     let (jobs, worker) = Worker::start(loader, connection.sender.clone());
     let exit = main_loop(&connection, &jobs, watch);
+    // The writer thread ends when every sender of the connection is gone: the main loop's,
+    // and the analysis thread's once its queue closes. That thread may be in the middle of a
+    // long analysis; the process ends without waiting for it.
     drop(jobs);
-    // The analysis thread may be in the middle of a long analysis: the process ends without
-    // waiting for it.
     drop(worker);
+    drop(connection);
     io_threads
         .join()
         .context("the connection to the client failed")?;

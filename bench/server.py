@@ -3,7 +3,7 @@
 diagnostics, on an ~11,000-file slice of the benchmark corpus.
 
 The slice is the corpus's first copy of every project plus the second copy of SQLAlchemy
-(hard links into `bench/.cache/server-slice`, a git repository of its own like the corpus).
+(copied into `bench/.cache/server-slice`, a git repository of its own like the corpus).
 The script starts the server as an editor would (stdio, `initialize`, `initialized`), opens
 a file and waits for its diagnostics (the load: walk, facts from the cache, first analysis),
 opens the files it will edit, then sends `--edits` full-text changes round-robin over them
@@ -44,7 +44,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def build_slice(corpus: Path, target: Path) -> int:
-    """Hard-links the first copy of every project, and the second copy of SQLAlchemy, into
+    """Copies the first copy of every project, and the second copy of SQLAlchemy, into
     `target`; returns the number of Python files."""
     if not target.exists():
         target.mkdir(parents=True)
@@ -52,7 +52,7 @@ def build_slice(corpus: Path, target: Path) -> int:
             name = project.name
             second = any(name.startswith(f"copy2_{p}") for p in SLICE_DIRS_SECOND_COPY)
             if name.startswith("copy1_") or second:
-                shutil.copytree(project, target / name, copy_function=os.link)
+                shutil.copytree(project, target / name)
         subprocess.run(["git", "init", "-q", str(target)], check=True)
     return sum(1 for _ in target.rglob("*.py"))
 

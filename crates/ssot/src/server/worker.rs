@@ -559,7 +559,7 @@ fn describe_import(info: &ImportInfo) -> String {
         let figure =
             |label: &str, compliance: ssot_rules::concepts::Compliance| match compliance.ratio() {
                 Some(ratio) => format!(
-                    "{label} {}/{} canonical ({:.0}%)",
+                    "{label}: {}/{} canonical ({:.0}%)",
                     compliance.canonical_references,
                     compliance.references,
                     ratio * 100.0

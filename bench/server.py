@@ -60,10 +60,9 @@ def build_slice(corpus: Path, target: Path) -> int:
 class Client:
     """A stdio LSP client: `Content-Length` framing, ids, a queue of incoming messages."""
 
-    def __init__(self, command: list[str], cwd: Path) -> None:
+    def __init__(self, command: list[str], cwd: Path, stderr=subprocess.DEVNULL) -> None:
         self.process = subprocess.Popen(
-            command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
         )
         self.incoming: queue.Queue = queue.Queue()
         self.next_id = 1
@@ -181,6 +180,8 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=12)
     parser.add_argument("--peer-every", type=int, default=15)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--server-stderr", type=Path,
+                        help="write the server's stderr here (with SSOT_TIMINGS=1: phase times)")
     args = parser.parse_args()
     if not args.ssot.exists():
         raise SystemExit(f"{args.ssot} not found: build it with `cargo build --release`")
@@ -192,7 +193,9 @@ def main() -> None:
     timed_check(args.ssot, root, args.config)
 
     started = time.perf_counter()
-    client = Client([str(args.ssot), "server", "--config", str(args.config.resolve())], root)
+    stderr = open(args.server_stderr, "wb") if args.server_stderr else subprocess.DEVNULL
+    client = Client(
+        [str(args.ssot), "server", "--config", str(args.config.resolve())], root, stderr)
     client.request("initialize", {
         "processId": os.getpid(), "rootUri": root.as_uri(),
         "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}},
@@ -246,12 +249,16 @@ def main() -> None:
         ("edit → publishDiagnostics, p95", f"{p95:.0f} ms"),
         ("edit → publishDiagnostics, max", f"{max(latencies) * 1000:.0f} ms"),
         ("server CPU per edit (mean)", f"{edit_cpu * 1000:.0f} ms"),
-        ("peer: `ssot check` warm, median wall / CPU",
-         f"{statistics.median(peer_wall):.2f} s / {statistics.median(peer_cpu):.2f} s"),
-        ("p50 edit latency / peer wall", f"{p50 / 1000 / statistics.median(peer_wall):.3f}"),
         ("server peak RSS", f"{rss:.0f} MiB"),
         ("edits timed", f"{len(latencies)} over {len(uris)} files"),
     ]
+    if peer_wall:
+        rows[6:6] = [
+            ("peer: `ssot check` warm, median wall / CPU",
+             f"{statistics.median(peer_wall):.2f} s / {statistics.median(peer_cpu):.2f} s"),
+            ("p50 edit latency / peer wall",
+             f"{p50 / 1000 / statistics.median(peer_wall):.3f}"),
+        ]
     if args.markdown:
         print("| measure | value |\n| --- | --- |")
         for name, value in rows:

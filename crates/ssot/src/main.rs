@@ -13,6 +13,7 @@ mod load;
 mod output;
 mod progress;
 mod scopes;
+mod server;
 mod timing;
 mod workspace;
 
@@ -130,6 +131,9 @@ enum Command {
     Explain(commands::explain::ExplainArgs),
     /// Remove the facts cache (`.ssot_cache` in the project root, or `--cache-dir`).
     Clean(commands::clean::CleanArgs),
+    /// The editor server: diagnostics, quick fixes, hover and go-to-definition over the
+    /// Language Server Protocol on standard input and output.
+    Server(server::ServerArgs),
 }
 
 /// How a run ended.
@@ -182,6 +186,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::plan::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Clean(args) => commands::clean::run(args),
+        Command::Server(args) => server::run(args),
     };
     progress::clear();
     match result {

@@ -17,6 +17,8 @@
 //! - [`analysis`]: resolution, call sites, rules and compliance over a built project;
 //! - [`check_run`]: rule selection, the configured analysis, and a whole check run;
 //! - [`run_scope`]: which baseline entries a run can judge, and reading the baseline;
+//! - [`session`]: a warm project for long-running front ends: buffers over the disk, per-file
+//!   facts kept in memory, findings, import lookups and fixes on demand;
 //! - [`timing`]: `SSOT_TIMINGS=1` phase timings;
 //! - [`token_budget`]: the memory a file's syntax tree will take, estimated before parsing.
 //!
@@ -35,6 +37,7 @@ pub mod load;
 pub mod project;
 pub mod run_scope;
 pub mod scopes;
+pub mod session;
 pub mod source;
 pub mod timing;
 pub mod token_budget;

@@ -1,0 +1,273 @@
+#!/usr/bin/env python3
+"""Editor-server latency: how long after an edit `ssot server` publishes the edited file's
+diagnostics, on an ~11,000-file slice of the benchmark corpus.
+
+The slice is the corpus's first copy of every project plus the second copy of SQLAlchemy
+(copied into `bench/.cache/server-slice`, a git repository of its own like the corpus).
+The script starts the server as an editor would (stdio, `initialize`, `initialized`), opens
+a file and waits for its diagnostics (the load: walk, facts from the cache, first analysis),
+opens the files it will edit, then sends `--edits` full-text changes round-robin over them
+(alternately appending a comment and an import) and times each change from sending it to
+receiving the `publishDiagnostics` of that version. It reads the server's CPU time from
+/proc before and after the edits.
+
+The peer, measured in the same run and interleaved with the edits, is what an editor
+integration without a server pays: `ssot check` on the whole slice with a warm facts cache,
+once every `--peer-every` edits.
+
+    cargo build --release
+    python3 bench/server.py                 # plain text
+    python3 bench/server.py --markdown      # a section for BENCHMARKS.md
+
+Stdlib only; needs the corpus (`python3 bench/run.py` builds it, or copy `bench/.cache`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CACHE = REPO / "bench" / ".cache"
+SLICE_DIRS_SECOND_COPY = ("sqlalchemy",)
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def build_slice(corpus: Path, target: Path) -> int:
+    """Copies the first copy of every project, and the second copy of SQLAlchemy, into
+    `target`; returns the number of Python files."""
+    if not target.exists():
+        target.mkdir(parents=True)
+        for project in sorted(corpus.iterdir()):
+            name = project.name
+            second = any(name.startswith(f"copy2_{p}") for p in SLICE_DIRS_SECOND_COPY)
+            if name.startswith("copy1_") or second:
+                shutil.copytree(project, target / name)
+        subprocess.run(["git", "init", "-q", str(target)], check=True)
+    return sum(1 for _ in target.rglob("*.py"))
+
+
+class Client:
+    """A stdio LSP client: `Content-Length` framing, ids, a queue of incoming messages."""
+
+    def __init__(self, command: list[str], cwd: Path, stderr=subprocess.DEVNULL) -> None:
+        self.process = subprocess.Popen(
+            command, cwd=cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr,
+        )
+        self.incoming: queue.Queue = queue.Queue()
+        self.next_id = 1
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        stream = self.process.stdout
+        while True:
+            length = None
+            while True:
+                line = stream.readline()
+                if not line:
+                    self.incoming.put(None)
+                    return
+                line = line.strip()
+                if not line:
+                    break
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            body = stream.read(length)
+            self.incoming.put((time.perf_counter(), json.loads(body)))
+
+    def send(self, message: dict) -> float:
+        body = json.dumps(message).encode()
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        self.process.stdin.flush()
+        return time.perf_counter()
+
+    def notify(self, method: str, params) -> float:
+        return self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    def request(self, method: str, params) -> dict:
+        request_id = self.next_id
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": request_id, "method": method, "params": params})
+        while True:
+            _, message = self.receive()
+            if message.get("id") == request_id and "method" not in message:
+                return message
+
+    def receive(self, timeout: float = 600) -> tuple[float, dict]:
+        while True:
+            item = self.incoming.get(timeout=timeout)
+            if item is None:
+                raise SystemExit("the server exited")
+            at, message = item
+            if "method" in message and "id" in message:
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+                continue
+            return at, message
+
+    def wait_diagnostics(self, uri: str, version: int | None) -> tuple[float, list]:
+        while True:
+            at, message = self.receive()
+            if message.get("method") != "textDocument/publishDiagnostics":
+                continue
+            params = message["params"]
+            if params["uri"] == uri and (version is None or params.get("version") == version):
+                return at, params["diagnostics"]
+
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / TICKS
+
+    def peak_rss_mib(self) -> float:
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+        return 0.0
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def pick_files(root: Path, count: int) -> list[Path]:
+    """Files with first-party-looking imports, spread over the slice (every k-th of the sorted
+    list), deterministic."""
+    candidates = []
+    for path in sorted(root.rglob("*.py")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (UnicodeDecodeError, OSError):
+            continue
+        if "\nfrom " in text and 2_000 < len(text) < 60_000:
+            candidates.append(path)
+    step = max(1, len(candidates) // count)
+    return candidates[::step][:count]
+
+
+def timed_check(ssot: Path, root: Path, config: Path) -> tuple[float, float]:
+    """Wall and CPU seconds of one `ssot check` of the slice (warm cache)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    subprocess.run(
+        [str(ssot), "check", str(root), "--config", str(config), "--exit-zero",
+         "--output-format", "json"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--ssot", type=Path, default=REPO / "target" / "release" / "ssot")
+    parser.add_argument("--corpus", type=Path, default=CACHE / "corpus")
+    parser.add_argument("--slice", type=Path, default=CACHE / "server-slice")
+    parser.add_argument("--config", type=Path, default=REPO / "bench" / "concepts.toml")
+    parser.add_argument("--edits", type=int, default=60)
+    parser.add_argument("--files", type=int, default=12)
+    parser.add_argument("--peer-every", type=int, default=15)
+    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--server-stderr", type=Path,
+                        help="write the server's stderr here (with SSOT_TIMINGS=1: phase times)")
+    args = parser.parse_args()
+    if not args.ssot.exists():
+        raise SystemExit(f"{args.ssot} not found: build it with `cargo build --release`")
+    if not args.corpus.exists():
+        raise SystemExit(f"{args.corpus} not found: run `python3 bench/run.py` once")
+    files_in_slice = build_slice(args.corpus, args.slice)
+    root = args.slice.resolve()
+    # Fill the facts cache, as a user's earlier `ssot check` would have.
+    timed_check(args.ssot, root, args.config)
+
+    started = time.perf_counter()
+    stderr = open(args.server_stderr, "wb") if args.server_stderr else subprocess.DEVNULL
+    client = Client(
+        [str(args.ssot), "server", "--config", str(args.config.resolve())], root, stderr)
+    client.request("initialize", {
+        "processId": os.getpid(), "rootUri": root.as_uri(),
+        "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}},
+    })
+    client.notify("initialized", {})
+    edited = pick_files(root, args.files)
+    texts = {}
+    for index, path in enumerate(edited):
+        uri = path.as_uri()
+        texts[uri] = path.read_text(encoding="utf-8")
+        client.notify("textDocument/didOpen", {"textDocument": {
+            "uri": uri, "languageId": "python", "version": 0, "text": texts[uri]}})
+        client.wait_diagnostics(uri, 0)
+        if index == 0:
+            load_wall = time.perf_counter() - started
+            load_cpu = client.cpu_seconds()
+    print(f"loaded {files_in_slice} files in {load_wall:.2f} s", file=sys.stderr)
+
+    latencies = []
+    peer_wall, peer_cpu = [], []
+    cpu_before = client.cpu_seconds()
+    peer_cpu_in_server = 0.0
+    uris = list(texts)
+    for edit in range(args.edits):
+        uri = uris[edit % len(uris)]
+        version = edit + 1
+        suffix = f"\n# edit {edit}\n" + ("import json\n" if edit % 2 else "")
+        sent = client.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"text": texts[uri] + suffix}]})
+        at, _ = client.wait_diagnostics(uri, version)
+        latencies.append(at - sent)
+        if (edit + 1) % args.peer_every == 0:
+            server_cpu = client.cpu_seconds()
+            wall, cpu = timed_check(args.ssot, root, args.config)
+            peer_wall.append(wall)
+            peer_cpu.append(cpu)
+            peer_cpu_in_server += client.cpu_seconds() - server_cpu
+    edit_cpu = (client.cpu_seconds() - cpu_before - peer_cpu_in_server) / args.edits
+    rss = client.peak_rss_mib()
+    client.request("shutdown", None)
+    client.notify("exit", None)
+    client.process.wait(timeout=60)
+
+    p50 = percentile(latencies, 0.5) * 1000
+    p95 = percentile(latencies, 0.95) * 1000
+    rows = [
+        ("files in the slice", f"{files_in_slice}"),
+        ("load (first diagnostics), wall / server CPU", f"{load_wall:.2f} s / {load_cpu:.2f} s"),
+        ("edit → publishDiagnostics, p50", f"{p50:.0f} ms"),
+        ("edit → publishDiagnostics, p95", f"{p95:.0f} ms"),
+        ("edit → publishDiagnostics, max", f"{max(latencies) * 1000:.0f} ms"),
+        ("server CPU per edit (mean)", f"{edit_cpu * 1000:.0f} ms"),
+        ("server peak RSS", f"{rss:.0f} MiB"),
+        ("edits timed", f"{len(latencies)} over {len(uris)} files"),
+    ]
+    if peer_wall:
+        rows[6:6] = [
+            ("peer: `ssot check` warm, median wall / CPU",
+             f"{statistics.median(peer_wall):.2f} s / {statistics.median(peer_cpu):.2f} s"),
+            ("p50 edit latency / peer wall",
+             f"{p50 / 1000 / statistics.median(peer_wall):.3f}"),
+        ]
+    if args.markdown:
+        print("| measure | value |\n| --- | --- |")
+        for name, value in rows:
+            print(f"| {name} | {value} |")
+    else:
+        width = max(len(name) for name, _ in rows)
+        for name, value in rows:
+            print(f"{name:<{width}}  {value}")
+
+
+if __name__ == "__main__":
+    main()

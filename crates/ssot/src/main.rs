@@ -10,6 +10,7 @@ mod discovery;
 mod fs;
 mod import_style;
 mod load;
+mod mcp;
 mod output;
 mod scopes;
 mod timing;
@@ -122,6 +123,9 @@ enum Command {
     Baseline(commands::baseline::BaselineArgs),
     /// Print a rule's documentation.
     Explain(commands::explain::ExplainArgs),
+    /// Serve coding agents over the Model Context Protocol (stdio): canonical paths,
+    /// existing definitions, checks of unsaved files, concepts.
+    Mcp(mcp::McpArgs),
     /// Remove the facts cache (`.ssot_cache` in the project root, or `--cache-dir`).
     Clean(commands::clean::CleanArgs),
 }
@@ -168,6 +172,7 @@ fn main() -> ExitCode {
         Command::Baseline(args) => commands::baseline::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Clean(args) => commands::clean::run(args),
+        Command::Mcp(args) => mcp::run(args),
     };
     match result {
         Ok(status) => status.into(),

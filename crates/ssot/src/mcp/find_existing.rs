@@ -269,9 +269,8 @@ fn answer(warm: &WarmProject, name: &str, mut matches: Vec<Match>) -> ToolAnswer
             let file = project.file(found.origin.file);
             let definition = &file.facts.definitions[found.origin.definition as usize];
             let (canonical, source) = match warm.declared_concept(found.origin) {
-                Some(concept) if concept.canonical == found.origin => {
-                    (concept.canonical_path.clone(), "declared-concept")
-                }
+                // A competing definition's canonical is its concept's.
+                Some(concept) => (concept.canonical_path.clone(), "declared-concept"),
                 _ => {
                     let (path, source) = canonical_path(warm, found.origin);
                     (path, source.as_str())

@@ -9,6 +9,8 @@
 //! - [`cache`]: the persistent facts cache, keyed by content hash;
 //! - [`project`]: source → first-party modules → facts → the project model the index reads;
 //! - [`analysis`]: resolution, call sites, rules and compliance over a built project;
+//! - [`session`]: a warm project for long-running front ends: buffers over the disk, per-file
+//!   facts kept in memory, findings, import lookups and fixes on demand;
 //! - [`timing`]: `SSOT_TIMINGS=1` phase timings;
 //! - [`token_budget`]: the memory a file's syntax tree will take, estimated before parsing.
 //!
@@ -21,6 +23,7 @@ pub mod cache;
 pub mod discovery;
 pub mod load;
 pub mod project;
+pub mod session;
 pub mod source;
 pub mod timing;
 pub mod token_budget;

@@ -79,6 +79,8 @@ pub struct LoadedProject {
     /// How every file's facts were extracted (call detail, target version): what a front end
     /// that extracts one file again (an unsaved buffer) must use to match the rest.
     pub extract_options: ExtractOptions,
+    /// The size limits files were read under.
+    pub limits: load::FileLimits,
     /// What the module table was built from, to build it again with a file added.
     pub layout: ProjectLayout,
 }
@@ -373,6 +375,7 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         content_hashes,
         call_site_cache,
         extract_options: options,
+        limits,
         layout: ProjectLayout {
             import_roots,
             unread_modules,

@@ -387,3 +387,43 @@ fn explain_agents_names_every_tool() {
     }
     assert!(stdout.contains("ssot check"));
 }
+
+#[test]
+fn mcp_answers_about_the_disk_as_it_is_at_each_call() {
+    let project = example_with_concept();
+    let mut session = Session::start(project.path());
+    session.request("initialize", json!({"protocolVersion": "2025-06-18"}));
+    let before = session.call(
+        "ssot_resolve",
+        json!({"module": "app.services.presence", "name": "PresenceTracker"}),
+    );
+    assert_eq!(
+        before["structuredContent"]["status"], "dangling",
+        "{before}"
+    );
+    // A module created after start-up, and an import added to an existing file.
+    std::fs::write(
+        project.path().join("app/services/presence_tracker.py"),
+        "class PresenceTracker:\n    pass\n",
+    )
+    .unwrap();
+    let created = session.call(
+        "ssot_resolve",
+        json!({"module": "app.services.presence_tracker", "name": "PresenceTracker"}),
+    );
+    assert_eq!(
+        created["structuredContent"]["status"], "definition",
+        "{created}"
+    );
+    let admin = project.path().join("app/routes/admin.py");
+    let mut text = std::fs::read_to_string(&admin).unwrap();
+    text.push_str("\nfrom app.services.presence_tracker import PresenceTracker\n");
+    std::fs::write(&admin, text).unwrap();
+    let used = session.call(
+        "ssot_resolve",
+        json!({"module": "app.services.presence_tracker", "name": "PresenceTracker"}),
+    );
+    assert_eq!(used["structuredContent"]["references"], 1, "{used}");
+    let (code, _) = session.finish();
+    assert_eq!(code, 0);
+}

@@ -62,12 +62,18 @@ pub fn canonical_path(warm: &WarmProject, origin: Origin) -> (String, CanonicalS
             .split('.')
             .count()
     };
-    let used = warm.uses.get(&origin);
+    let used = warm.derived().uses.get(&origin);
     let best_used = |filter: &dyn Fn(&str) -> bool| {
         used.into_iter()
             .flat_map(|uses| uses.paths.iter())
             .filter(|(path, _)| public(path) && filter(path))
-            .min_by_key(|(path, count)| (depth(path), std::cmp::Reverse(**count), path.as_str()))
+            .min_by_key(|(path, count)| {
+                (
+                    depth(path),
+                    std::cmp::Reverse(**count),
+                    String::as_str(path),
+                )
+            })
             .map(|(path, _)| path.clone())
     };
     if is_private_module(&module) {

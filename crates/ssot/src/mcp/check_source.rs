@@ -55,6 +55,7 @@ pub fn call(warm: &mut WarmProject, arguments: &Value) -> Result<ToolAnswer, Str
             "path": path,
             "diagnostics": diagnostics,
             "safe_edits": safe_edits,
+            "fixed_source": check.fixed,
             "baselined": check.baselined,
         }),
     })
@@ -69,11 +70,11 @@ fn project_path(warm: &WarmProject, given: &str) -> Result<String, String> {
     }
     let path = Path::new(given);
     let relative = if path.is_absolute() {
-        path.strip_prefix(&warm.loaded.root)
+        path.strip_prefix(&warm.root())
             .map_err(|_| {
                 format!(
                     "`{given}` is outside the project root `{}`",
-                    warm.loaded.root.display()
+                    warm.root().display()
                 )
             })?
             .to_path_buf()

@@ -19,10 +19,15 @@ pub fn call(warm: &WarmProject, arguments: &Value) -> Result<ToolAnswer, String>
             .ok_or_else(|| format!("`limit` must be an integer from 0 to 1000, got {value}"))?,
     };
     let declared: Vec<Value> = warm
+        .derived()
         .concepts
         .iter()
         .map(|concept| {
-            let report = warm.reports.iter().find(|r| r.name == concept.name);
+            let report = warm
+                .derived()
+                .reports
+                .iter()
+                .find(|r| r.name == concept.name);
             json!({
                 "name": concept.name,
                 "canonical": concept.canonical_path,
@@ -39,6 +44,7 @@ pub fn call(warm: &WarmProject, arguments: &Value) -> Result<ToolAnswer, String>
         })
         .collect();
     let candidates: Vec<Value> = warm
+        .derived()
         .candidates
         .iter()
         .filter(|candidate| warm.declared_concept(candidate.canonical_origin).is_none())
@@ -64,8 +70,9 @@ pub fn call(warm: &WarmProject, arguments: &Value) -> Result<ToolAnswer, String>
         text.push_str("No concepts are declared (`[tool.ssot.concepts.NAME]`).");
     } else {
         text.push_str(&format!("{} declared concept(s):", declared.len()));
-        for concept in &warm.concepts {
+        for concept in &warm.derived().concepts {
             let compliance = warm
+                .derived()
                 .reports
                 .iter()
                 .find(|r| r.name == concept.name)

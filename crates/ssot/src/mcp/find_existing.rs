@@ -175,7 +175,7 @@ fn find(
         }
     }
     // Aliases of a family's members (`UnifiedWebSocketManager = _Impl`) name what they alias.
-    for candidate in &warm.candidates {
+    for candidate in &warm.derived().candidates {
         for member in &candidate.members {
             let alias_name = member.symbol.rsplit(':').next().unwrap_or_default();
             if member.role == MemberRole::Alias
@@ -239,7 +239,7 @@ fn find(
         }
     }
     let mut matches: Vec<Match> = found.into_values().collect();
-    let references = |origin: Origin| warm.uses.get(&origin).map_or(0, |uses| uses.references);
+    let references = |origin: Origin| warm.references(origin);
     matches.sort_by(|a, b| {
         b.score
             .cmp(&a.score)
@@ -303,7 +303,7 @@ fn answer(warm: &WarmProject, name: &str, mut matches: Vec<Match>) -> ToolAnswer
                 "canonical": canonical,
                 "canonical_source": source,
                 "import_line": import_line(&canonical),
-                "references": warm.uses.get(&found.origin).map_or(0, |uses| uses.references),
+                "references": warm.references(found.origin),
                 "score": found.score,
                 "evidence": found.evidence.iter().collect::<Vec<_>>(),
                 "concept": concept,

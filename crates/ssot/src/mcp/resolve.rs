@@ -224,7 +224,7 @@ fn definition_answer(warm: &WarmProject, given: &str, origin: Origin) -> ToolAns
             "canonical_source": source.as_str(),
             "is_canonical": is_canonical,
             "import_line": line,
-            "references": warm.uses.get(&origin).map_or(0, |uses| uses.references),
+            "references": warm.references(origin),
             "candidates": [],
         }),
     }
@@ -244,7 +244,7 @@ fn not_found_answer(warm: &WarmProject, given: &str, name: &str, why: &str) -> T
                     file: file_id as u32,
                     definition: index as u32,
                 };
-                let references = warm.uses.get(&origin).map_or(0, |uses| uses.references);
+                let references = warm.references(origin);
                 found.push((canonical_path(warm, origin).0, references));
             }
         }

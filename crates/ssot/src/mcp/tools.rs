@@ -189,9 +189,10 @@ fn check_source_output() -> Value {
                 "required": ["code", "line", "column", "message", "fix"]
             }},
             "safe_edits": {"type": "array", "items": edit, "description": "Every safe fix's edits, sorted, without overlaps: apply them from last to first."},
+            "fixed_source": {"type": ["string", "null"], "description": "The whole text `ssot fix` would write (safe fixes, every pass), or null when it changes nothing or the file is new."},
             "baselined": {"type": "integer"}
         },
-        "required": ["path", "diagnostics", "safe_edits", "baselined"]
+        "required": ["path", "diagnostics", "safe_edits", "fixed_source", "baselined"]
     })
 }
 
@@ -296,7 +297,12 @@ impl Tools {
             };
         }
         match &mut self.state {
-            ProjectState::Ready(warm) => Ok(warm),
+            ProjectState::Ready(warm) => {
+                // Agents edit files between calls: answer about the disk as it is now.
+                warm.refresh()
+                    .map_err(|err| format!("cannot bring the project up to date: {err}"))?;
+                Ok(warm)
+            }
             ProjectState::Failed(message) => Err(message.clone()),
             ProjectState::Loading(_) | ProjectState::Taken => {
                 Err("the project is not loaded".to_string())

@@ -25,6 +25,9 @@ use super::warm::WarmProject;
 const MAX_MATCHES: usize = 15;
 /// Public methods alike at least this much (Jaccard, percent) count as overlap.
 const METHOD_OVERLAP_PERCENT: u32 = 50;
+/// An existing class with at least this share (percent) of the proposed public methods
+/// counts as overlap however many more it has.
+const METHOD_COVERAGE_PERCENT: u32 = 75;
 
 /// One existing definition and why it matches.
 struct Match {
@@ -161,13 +164,27 @@ fn find(
                         .collect();
                     let shared = theirs.intersection(methods).count();
                     let union = theirs.union(methods).count();
-                    let percent = (shared * 100).checked_div(union).unwrap_or(0) as u32;
-                    if shared >= 2 && percent >= METHOD_OVERLAP_PERCENT {
+                    let alike = (shared * 100).checked_div(union).unwrap_or(0) as u32;
+                    // A new class usually lists a few methods of a big one: how many of the
+                    // proposed methods exist already counts as much as how alike the sets are.
+                    let covered = (shared * 100).checked_div(methods.len()).unwrap_or(0) as u32;
+                    // Alike sets say more than a few common names (`get`, `close`) do.
+                    let score = if shared >= 2 && alike >= METHOD_OVERLAP_PERCENT {
+                        Some(40 + alike / 2)
+                    } else if shared >= 3 && covered >= METHOD_COVERAGE_PERCENT {
+                        Some(30 + covered / 5)
+                    } else {
+                        None
+                    };
+                    if let Some(score) = score {
                         add(
                             &mut found,
                             origin,
-                            40 + percent / 2,
-                            format!("public methods {percent}% alike ({shared} shared)"),
+                            score,
+                            format!(
+                                "has {shared} of the {} proposed public methods (sets {alike}% alike)",
+                                methods.len()
+                            ),
                         );
                     }
                 }

@@ -277,6 +277,33 @@ fn mcp_session_on_the_example_answers_every_tool() {
         "{clean}"
     );
     assert!(!project.path().join("app/services/new_service.py").exists());
+    assert_eq!(checked["structuredContent"]["fixed_source"], Value::Null);
+    // An existing file: the text `ssot fix` would write comes from the fix engine.
+    let chat = std::fs::read_to_string(project.path().join("app/routes/chat.py")).unwrap();
+    let edited = format!("{chat}\nfrom app.websocket_core.manager import WebSocketManager\n");
+    let existing_file = session.call(
+        "ssot_check_source",
+        json!({"path": "app/routes/chat.py", "source": edited}),
+    );
+    assert_tool_ok(&existing_file);
+    let codes: Vec<&str> = existing_file["structuredContent"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"SSOT101"), "{existing_file}");
+    let fixed_source = existing_file["structuredContent"]["fixed_source"]
+        .as_str()
+        .unwrap();
+    assert!(
+        !fixed_source.contains("from app.websocket_core.manager import"),
+        "{fixed_source}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(project.path().join("app/routes/chat.py")).unwrap(),
+        chat
+    );
     // An existing file's buffer replaces the file's content for that call only.
     let replaced = session.call(
         "ssot_check_source",

@@ -70,7 +70,7 @@ fn project_path(warm: &WarmProject, given: &str) -> Result<String, String> {
     }
     let path = Path::new(given);
     let relative = if path.is_absolute() {
-        path.strip_prefix(&warm.root())
+        path.strip_prefix(warm.root())
             .map_err(|_| {
                 format!(
                     "`{given}` is outside the project root `{}`",

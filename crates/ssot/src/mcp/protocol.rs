@@ -123,14 +123,13 @@ impl<H: Handler> Server<H> {
         };
         let params = object.get("params").cloned().unwrap_or(Value::Null);
         if !(params.is_null() || params.is_object()) {
-            return match id {
-                Some(id) => Some(error_response(
+            return id.map(|id| {
+                error_response(
                     id,
                     INVALID_PARAMS,
                     "Invalid params: `params` must be an object",
-                )),
-                None => None,
-            };
+                )
+            });
         }
         let Some(id) = id else {
             // Notifications: `notifications/initialized`, `notifications/cancelled` (every

@@ -297,7 +297,11 @@ fn mcp_session_on_the_example_answers_every_tool() {
         .as_str()
         .unwrap();
     assert!(
-        !fixed_source.contains("from app.websocket_core.manager import"),
+        !fixed_source.contains("from app.websocket_core.manager import WebSocketManager"),
+        "{fixed_source}"
+    );
+    assert!(
+        fixed_source.contains("UnifiedWebSocketManager as WebSocketManager"),
         "{fixed_source}"
     );
     assert_eq!(

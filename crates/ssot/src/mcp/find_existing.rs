@@ -29,6 +29,54 @@ const METHOD_OVERLAP_PERCENT: u32 = 50;
 /// counts as overlap however many more it has.
 const METHOD_COVERAGE_PERCENT: u32 = 75;
 
+/// A top-level class or function of an importable, non-vendored module, with what matching
+/// reads of its name computed once.
+pub struct IndexedDefinition {
+    pub origin: Origin,
+    /// [`NameStem::key`] of its name.
+    pub stem_key: String,
+    /// The family stem its name names as a factory or accessor ([`factory_name_key`]).
+    pub factory_key: Option<String>,
+}
+
+/// Every definition a proposed one could duplicate, indexed once per load.
+pub fn index_definitions(project: &ssot_index::Project) -> Vec<IndexedDefinition> {
+    let mut indexed = Vec::new();
+    for (file_id, file) in project.files.iter().enumerate() {
+        let file_id = file_id as FileId;
+        let Some(module) = project.modules.module_of_file(file_id) else {
+            continue;
+        };
+        if project.modules.module(module).file != Some(file_id)
+            || is_vendored(&project.modules.module(module).name)
+            || is_vendored_path(&file.path)
+        {
+            continue;
+        }
+        for (index, definition) in file.facts.definitions.iter().enumerate() {
+            if !definition.module_level
+                || definition.qualname.contains('.')
+                || definition.kind == DefinitionKind::Variable
+            {
+                continue;
+            }
+            indexed.push(IndexedDefinition {
+                origin: Origin {
+                    file: file_id,
+                    definition: index as u32,
+                },
+                stem_key: NameStem::of(&definition.name).key(),
+                factory_key: (definition.kind == DefinitionKind::Function)
+                    .then(|| factory_name_key(&definition.name))
+                    .flatten()
+                    .map(|(key, _)| key)
+                    .filter(|key| !key.is_empty()),
+            });
+        }
+    }
+    indexed
+}
+
 /// One existing definition and why it matches.
 struct Match {
     origin: Origin,
@@ -94,99 +142,78 @@ fn find(
         .flatten()
         .filter(|(key, _)| !key.is_empty());
     let mut found: BTreeMap<Origin, Match> = BTreeMap::new();
-    for (file_id, file) in project.files.iter().enumerate() {
-        let file_id = file_id as FileId;
-        let Some(module) = project.modules.module_of_file(file_id) else {
-            continue;
-        };
-        if project.modules.module(module).file != Some(file_id)
-            || is_vendored(&project.modules.module(module).name)
-            || is_vendored_path(&file.path)
-        {
-            continue;
+    for indexed in &warm.derived().definitions {
+        let origin = indexed.origin;
+        let definition = &project.file(origin.file).facts.definitions[origin.definition as usize];
+        if definition.name == name {
+            add(&mut found, origin, 100, format!("same name `{name}`"));
         }
-        for (index, definition) in file.facts.definitions.iter().enumerate() {
-            if !definition.module_level
-                || definition.qualname.contains('.')
-                || definition.kind == DefinitionKind::Variable
-            {
-                continue;
-            }
-            let origin = Origin {
-                file: file_id,
-                definition: index as u32,
-            };
-            if definition.name == name {
-                add(&mut found, origin, 100, format!("same name `{name}`"));
-            }
-            let their_stem = NameStem::of(&definition.name);
-            if !stem_key.is_empty() && their_stem.key() == stem_key {
-                // A generic one-word stem (`Config`) alone says less than a specific one.
-                let score = if stem.is_specific() { 90 } else { 60 };
+        if !stem_key.is_empty() && indexed.stem_key == stem_key {
+            // A generic one-word stem (`Config`) alone says less than a specific one.
+            let score = if stem.is_specific() { 90 } else { 60 };
+            add(
+                &mut found,
+                origin,
+                score,
+                format!("same name stem `{}`", stem.kebab()),
+            );
+        }
+        if let Some((key, _)) = &factory {
+            if definition.kind == DefinitionKind::Class && indexed.stem_key == *key {
                 add(
                     &mut found,
                     origin,
-                    score,
-                    format!("same name stem `{}`", stem.kebab()),
+                    85,
+                    format!("`{name}` would build or hand out this class"),
                 );
             }
-            if let Some((key, _)) = &factory {
-                if definition.kind == DefinitionKind::Class && their_stem.key() == *key {
+            if definition.kind == DefinitionKind::Function
+                && indexed.factory_key.as_deref() == Some(key.as_str())
+            {
+                // A function proposed where one of its family exists is the closer copy.
+                add(
+                    &mut found,
+                    origin,
+                    96,
+                    format!(
+                        "a factory or accessor of the same family (`{}`)",
+                        definition.name
+                    ),
+                );
+            }
+        }
+        if !methods.is_empty() {
+            if let Some(class) = &definition.class {
+                let theirs: BTreeSet<&str> = class
+                    .methods
+                    .iter()
+                    .map(|m| m.name.as_str())
+                    .filter(|m| !m.starts_with('_'))
+                    .collect();
+                let shared = theirs.intersection(methods).count();
+                let union = theirs.union(methods).count();
+                let alike = (shared * 100).checked_div(union).unwrap_or(0) as u32;
+                // A new class usually lists a few methods of a big one: how many of the
+                // proposed methods exist already counts as much as how alike the sets are.
+                let covered = (shared * 100).checked_div(methods.len()).unwrap_or(0) as u32;
+                // Alike sets say more than a few common names (`get`, `close`) do.
+                let score = if shared >= 2 && alike >= METHOD_OVERLAP_PERCENT {
+                    Some(40 + alike / 2)
+                } else if shared >= 3 && covered >= METHOD_COVERAGE_PERCENT {
+                    Some(30 + covered / 5)
+                } else {
+                    None
+                };
+                if let Some(score) = score {
                     add(
                         &mut found,
                         origin,
-                        85,
-                        format!("`{name}` would build or hand out this class"),
-                    );
-                }
-                if definition.kind == DefinitionKind::Function
-                    && factory_name_key(&definition.name).is_some_and(|(theirs, _)| theirs == *key)
-                {
-                    // A function proposed where one of its family exists is the closer copy.
-                    add(
-                        &mut found,
-                        origin,
-                        96,
+                        score,
                         format!(
-                            "a factory or accessor of the same family (`{}`)",
-                            definition.name
+                            "has {shared} of the {} proposed public methods (sets {alike}% alike)",
+                            methods.len()
                         ),
                     );
-                }
-            }
-            if !methods.is_empty() {
-                if let Some(class) = &definition.class {
-                    let theirs: BTreeSet<&str> = class
-                        .methods
-                        .iter()
-                        .map(|m| m.name.as_str())
-                        .filter(|m| !m.starts_with('_'))
-                        .collect();
-                    let shared = theirs.intersection(methods).count();
-                    let union = theirs.union(methods).count();
-                    let alike = (shared * 100).checked_div(union).unwrap_or(0) as u32;
-                    // A new class usually lists a few methods of a big one: how many of the
-                    // proposed methods exist already counts as much as how alike the sets are.
-                    let covered = (shared * 100).checked_div(methods.len()).unwrap_or(0) as u32;
-                    // Alike sets say more than a few common names (`get`, `close`) do.
-                    let score = if shared >= 2 && alike >= METHOD_OVERLAP_PERCENT {
-                        Some(40 + alike / 2)
-                    } else if shared >= 3 && covered >= METHOD_COVERAGE_PERCENT {
-                        Some(30 + covered / 5)
-                    } else {
-                        None
-                    };
-                    if let Some(score) = score {
-                        add(
-                            &mut found,
-                            origin,
-                            score,
-                            format!(
-                                "has {shared} of the {} proposed public methods (sets {alike}% alike)",
-                                methods.len()
-                            ),
-                        );
-                    }
                 }
             }
         }

@@ -121,6 +121,8 @@ pub struct Derived {
     pub reports: Vec<ConceptReport>,
     pub candidates: Vec<ConceptCandidate>,
     pub uses: FxHashMap<Origin, OriginUses>,
+    /// What `ssot_find_existing` compares a proposed name with.
+    pub definitions: Vec<super::find_existing::IndexedDefinition>,
 }
 
 /// A warm project and the figures tool calls read.
@@ -268,11 +270,21 @@ impl WarmProject {
                 .map_err(|err| err.to_string())?;
             let style = self.with_extras(|extras| extras.import_style.clone())?;
             attach_import_fixes(self.session.project(), path, text, &style, &mut diagnostics);
-            let fixed = self
-                .session
-                .fix_file(path, false)
-                .map_err(|err| err.to_string())?
-                .map(|fix| String::from_utf8_lossy(&fix.after).into_owned());
+            // The fix engine re-analyses the project once per pass: only when there is
+            // something safe to fix.
+            let fixable = diagnostics.iter().any(|d| {
+                d.fix
+                    .as_ref()
+                    .is_some_and(|fix| fix.applicability == ssot_rules::Applicability::Safe)
+            });
+            let fixed = if fixable {
+                self.session
+                    .fix_file(path, false)
+                    .map_err(|err| err.to_string())?
+                    .map(|fix| String::from_utf8_lossy(&fix.after).into_owned())
+            } else {
+                None
+            };
             Ok((diagnostics, fixed))
         })();
         self.session.close_buffer(path);
@@ -378,6 +390,7 @@ fn derive(session: &mut Session, extras: &Mutex<Option<LoadExtras>>) -> Result<D
         }
     }
     Ok(Derived {
+        definitions: super::find_existing::index_definitions(project),
         concepts,
         reports,
         candidates,

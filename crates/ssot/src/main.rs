@@ -10,6 +10,7 @@ mod discovery;
 mod fs;
 mod import_style;
 mod load;
+mod mcp;
 mod output;
 mod progress;
 mod scopes;
@@ -129,6 +130,9 @@ enum Command {
     Plan(commands::plan::PlanArgs),
     /// Print a rule's documentation.
     Explain(commands::explain::ExplainArgs),
+    /// Serve coding agents over the Model Context Protocol (stdio): canonical paths,
+    /// existing definitions, checks of unsaved files, concepts.
+    Mcp(mcp::McpArgs),
     /// Remove the facts cache (`.ssot_cache` in the project root, or `--cache-dir`).
     Clean(commands::clean::CleanArgs),
     /// The editor server: diagnostics, quick fixes, hover and go-to-definition over the
@@ -187,6 +191,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Clean(args) => commands::clean::run(args),
         Command::Server(args) => server::run(args),
+        Command::Mcp(args) => mcp::run(args),
     };
     progress::clear();
     match result {

@@ -79,6 +79,23 @@ pub struct LoadedProject {
     /// Where facts with every call site are cached (for the files whose call sites the rules
     /// read), and their key; `None` with `--no-cache`.
     pub call_site_cache: Option<(PathBuf, GlobalKey)>,
+    /// How every file's facts were extracted (call detail, target version): what a front end
+    /// that extracts one file again (an unsaved buffer) must use to match the rest.
+    pub extract_options: ExtractOptions,
+    /// The size limits files were read under.
+    pub limits: load::FileLimits,
+    /// What the module table was built from, to build it again with a file added.
+    pub layout: ProjectLayout,
+}
+
+/// What a project's module table and test files follow from besides the file paths.
+pub struct ProjectLayout {
+    /// Import roots relative to the root, in `sys.path` order.
+    pub import_roots: Vec<String>,
+    /// Modules that exist but are not read.
+    pub unread_modules: Vec<String>,
+    pub modules: ModuleSettings,
+    pub test_paths: GlobSet,
 }
 
 /// How long loading took, phase by phase (`SSOT_TIMINGS=1` prints them).
@@ -374,6 +391,14 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         internal_error,
         content_hashes,
         call_site_cache,
+        extract_options: options,
+        limits,
+        layout: ProjectLayout {
+            import_roots,
+            unread_modules,
+            modules: module_settings,
+            test_paths,
+        },
         timings: LoadTimings {
             walk: walked,
             parse: parsed - walked,

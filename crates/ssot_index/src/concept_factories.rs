@@ -33,6 +33,13 @@ pub(crate) struct FactoryFinding {
 const FACTORY_PREFIXES: &[&str] = &["create", "make", "build", "new"];
 const ACCESSOR_PREFIXES: &[&str] = &["get", "provide"];
 
+/// What a function's name says: the stem key of the family it names (empty when the name
+/// alone is too generic to tie it to one) and the role it implies (factory or accessor);
+/// `None` for a name that is neither.
+pub fn factory_name_key(name: &str) -> Option<(String, MemberRole)> {
+    name_key(name)
+}
+
 /// What a function's name says: the stem key it names and the role it implies.
 fn name_key(name: &str) -> Option<(String, MemberRole)> {
     // Most functions are neither: a cheap look at the name before splitting it.

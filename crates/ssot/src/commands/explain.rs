@@ -9,14 +9,22 @@ use crate::ExitStatus;
 #[derive(Clone, Debug, clap::Args)]
 pub struct ExplainArgs {
     /// A rule code (`SSOT101`) or name (`non-canonical-import`), or `critical-paths`.
-    #[arg(required_unless_present = "list")]
+    #[arg(required_unless_present_any = ["list", "agents"])]
     pub code: Option<String>,
     /// List every rule with its code and name.
     #[arg(long)]
     pub list: bool,
+    /// Print a Markdown block for a project's agent instructions (AGENTS.md, CLAUDE.md):
+    /// when to call the `ssot mcp` tools.
+    #[arg(long, conflicts_with_all = ["code", "list"])]
+    pub agents: bool,
 }
 
 pub fn run(args: &ExplainArgs) -> Result<ExitStatus> {
+    if args.agents {
+        print!("{}", crate::mcp::agents::markdown());
+        return Ok(ExitStatus::Success);
+    }
     if args.list {
         for info in RULES {
             let fix = if info.fixable { "  (fixable)" } else { "" };

@@ -19,6 +19,7 @@
 pub mod analysis;
 pub mod cache;
 pub mod discovery;
+pub mod history;
 pub mod load;
 pub mod project;
 pub mod source;

@@ -4,6 +4,7 @@
 //! found. Output is deterministic: no hash-map order, no timings in machine formats.
 
 pub mod check;
+pub mod report;
 pub mod scan;
 mod style;
 

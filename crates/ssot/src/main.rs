@@ -120,6 +120,10 @@ enum Command {
     /// Record the current violations so `check` fails only on new ones; later runs only
     /// remove entries that no longer occur (unless `--grow`).
     Baseline(commands::baseline::BaselineArgs),
+    /// The team lead's view: compliance per concept by scope, the path graph, spread,
+    /// offenders with owners, and the trend over git history (`--history`), as a
+    /// self-contained HTML page, Markdown or JSON (`ssot.report/1`).
+    Report(commands::report::ReportArgs),
     /// Print a rule's documentation.
     Explain(commands::explain::ExplainArgs),
     /// Remove the facts cache (`.ssot_cache` in the project root, or `--cache-dir`).
@@ -166,6 +170,7 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Fix(args) => commands::fix::run(args),
         Command::Baseline(args) => commands::baseline::run(args),
+        Command::Report(args) => commands::report::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Clean(args) => commands::clean::run(args),
     };

@@ -6,4 +6,5 @@ pub mod clean;
 pub mod explain;
 pub mod fix;
 pub mod init;
+pub mod report;
 pub mod scan;

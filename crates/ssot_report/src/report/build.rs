@@ -96,7 +96,7 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
             })
             .collect(),
         history: None,
-        history_notes: Vec::new(),
+        notes: Vec::new(),
     }
 }
 
@@ -248,7 +248,7 @@ fn concept_section(
         canonical_origin: figures.canonical_origin.clone(),
         references: total.references,
         canonical_references: total.canonical_references,
-        compliance: total.ratio(),
+        compliance: rounded(total.ratio()),
         production: Figures::of(figures.production),
         test: Figures::of(figures.tests),
         by_scope: figures

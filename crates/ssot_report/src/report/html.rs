@@ -96,6 +96,9 @@ fn render(report: &Report, detail: Detail) -> io::Result<String> {
          <div class=\"card\"><b>{}</b>parse errors</div></div>",
         summary.files, summary.concepts, summary.findings, summary.dangling_imports, summary.parse_errors
     );
+    for note in &report.notes {
+        let _ = write!(s, "<p class=\"note\">{}</p>", escape(note));
+    }
     s.push_str("<nav><ul>");
     for (index, concept) in report.concepts.iter().enumerate() {
         let _ = write!(
@@ -125,9 +128,6 @@ fn render(report: &Report, detail: Detail) -> io::Result<String> {
     }
     if let Some(history) = &report.history {
         s.push_str("<section id=\"trend\"><h2>Trend</h2>");
-        for note in &report.history_notes {
-            let _ = write!(s, "<p class=\"note\">{}</p>", escape(note));
-        }
         let names: Vec<&str> = report.concepts.iter().map(|c| c.name.as_str()).collect();
         let shown = svg::thin(history, 400);
         let shown: Vec<_> = shown.into_iter().cloned().collect();

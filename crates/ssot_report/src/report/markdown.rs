@@ -65,6 +65,9 @@ fn render(report: &Report, limits: Limits) -> String {
         report.summary.dangling_imports,
         report.summary.parse_errors
     );
+    for note in &report.notes {
+        let _ = writeln!(s, "> {}\n", cell(note));
+    }
     if report.concepts.is_empty() {
         s.push_str(
             "No concepts are declared: `ssot init` proposes some from what `ssot scan` finds.\n\n",
@@ -261,7 +264,7 @@ fn mermaid_paths(s: &mut String, concept: &ConceptSection, limit: usize) {
             }
         }
     }
-    s.push_str("  classDef canonical fill:#1b7837,color:#fff\n  classDef shim fill:#fee08b,color:#000\n  classDef legacy fill:#d73027,color:#fff\n  classDef competing fill:#762a83,color:#fff\n```\n\n");
+    s.push_str("  classDef canonical fill:#0072B2,color:#fff\n  classDef shim fill:#E69F00,color:#000\n  classDef legacy fill:#D55E00,color:#fff\n  classDef competing fill:#CC79A7,color:#000\n```\n\n");
 }
 
 fn history_markdown(
@@ -271,9 +274,6 @@ fn history_markdown(
     limits: Limits,
 ) {
     let _ = writeln!(s, "### Trend ({} commits)\n", history.len());
-    for note in &report.history_notes {
-        let _ = writeln!(s, "> {}\n", cell(note));
-    }
     let shown: Vec<&super::model::HistoryEntry> = super::svg::thin(history, limits.history);
     let names: Vec<&str> = report.concepts.iter().map(|c| c.name.as_str()).collect();
     if shown.len() >= 2 && !names.is_empty() {

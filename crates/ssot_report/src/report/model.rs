@@ -42,9 +42,9 @@ pub struct Report {
     /// With `--history`: one entry per sampled commit, oldest first.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryEntry>>,
-    /// What the history could not show, and why (shallow clone, unreadable commits).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub history_notes: Vec<String>,
+    /// What the report could not show, and why (a shallow clone, a commit whose tree could
+    /// not be read, a concept absent from the analysed commit).
+    pub notes: Vec<String>,
 }
 
 /// Project-wide counts.
@@ -72,9 +72,14 @@ impl Figures {
         Self {
             references: compliance.references,
             canonical_references: compliance.canonical_references,
-            compliance: compliance.ratio(),
+            compliance: rounded(compliance.ratio()),
         }
     }
+}
+
+/// A ratio to four decimals, as `check` prints it.
+pub fn rounded(ratio: Option<f64>) -> Option<f64> {
+    ratio.map(|r| (r * 10_000.0).round() / 10_000.0)
 }
 
 /// One declared concept.

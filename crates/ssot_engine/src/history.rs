@@ -138,7 +138,11 @@ impl Repository {
         } else {
             format!("{}/{path}", self.prefix)
         };
-        let output = git(&self.dir, &["cat-file", "blob", &format!("{commit}:{full}")]).ok()?;
+        let output = git(
+            &self.dir,
+            &["cat-file", "blob", &format!("{commit}:{full}")],
+        )
+        .ok()?;
         output.status.success().then_some(output.stdout)
     }
 

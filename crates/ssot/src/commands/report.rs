@@ -110,11 +110,9 @@ pub fn run(args: &ReportArgs) -> Result<ExitStatus> {
         _ => {
             let (report, internal_error) = working_tree_report(args, &selection)?;
             let context = match &repository {
-                Some(repository) => Some(HistoryContext::new(
-                    &args.project,
-                    &root,
-                    Some(repository),
-                )?),
+                Some(repository) => {
+                    Some(HistoryContext::new(&args.project, &root, Some(repository))?)
+                }
                 None => None,
             };
             (report, internal_error, context)
@@ -292,8 +290,8 @@ impl HistoryContext {
                 .max_file_tokens
                 .unwrap_or(ssot_engine::token_budget::DEFAULT_MAX_FILE_TOKENS),
         };
-        let cache_dir = (!args.no_cache)
-            .then(|| crate::load::cache_dir(root, args.cache_dir.as_deref()));
+        let cache_dir =
+            (!args.no_cache).then(|| crate::load::cache_dir(root, args.cache_dir.as_deref()));
         Ok(Self {
             root: root.to_path_buf(),
             config,
@@ -433,7 +431,10 @@ impl HistoryContext {
             selection,
             !self.config.concepts.is_empty(),
         );
-        let target = self.config.target_version().unwrap_or(TargetVersion::NEWEST);
+        let target = self
+            .config
+            .target_version()
+            .unwrap_or(TargetVersion::NEWEST);
         ExtractOptions { calls, target }
     }
 
@@ -460,8 +461,14 @@ impl HistoryContext {
     ) -> Result<Report> {
         let options = self.extract_options(selection);
         let (cache, call_sites) = self.caches(options);
-        let (analysis, _tree) =
-            self.analyse_commit(repository, commit, selection, cache.as_ref(), call_sites, options)?;
+        let (analysis, _tree) = self.analyse_commit(
+            repository,
+            commit,
+            selection,
+            cache.as_ref(),
+            call_sites,
+            options,
+        )?;
         save(cache.as_ref());
         let project = &analysis.project;
         let mut resolver = Resolver::new(project);
@@ -660,7 +667,8 @@ fn bare_config(repository: &Repository) -> Result<Config> {
         let Some(bytes) = repository.file_at("HEAD", name) else {
             continue;
         };
-        let directory = std::env::temp_dir().join(format!("ssot-report-config-{}", std::process::id()));
+        let directory =
+            std::env::temp_dir().join(format!("ssot-report-config-{}", std::process::id()));
         std::fs::create_dir_all(&directory)
             .with_context(|| format!("cannot create {}", directory.display()))?;
         let path = directory.join(name);

@@ -102,7 +102,8 @@ pub fn build_report(input: &ReportInput<'_>) -> Report {
 
 /// The directory of a root-relative file path, `.` for the root.
 pub fn directory_of(path: &str) -> &str {
-    path.rsplit_once('/').map_or(".", |(directory, _)| directory)
+    path.rsplit_once('/')
+        .map_or(".", |(directory, _)| directory)
 }
 
 #[derive(Default)]
@@ -165,20 +166,27 @@ fn concept_section(
         .map(|((path, kind), tally)| path_entry(path, kind, tally))
         .collect();
     paths.sort_by(|a, b| {
-        (a.kind != PathKind::Canonical, std::cmp::Reverse(a.files), &a.path).cmp(&(
-            b.kind != PathKind::Canonical,
-            std::cmp::Reverse(b.files),
-            &b.path,
-        ))
+        (
+            a.kind != PathKind::Canonical,
+            std::cmp::Reverse(a.files),
+            &a.path,
+        )
+            .cmp(&(
+                b.kind != PathKind::Canonical,
+                std::cmp::Reverse(b.files),
+                &b.path,
+            ))
     });
     let mut top_directories: Vec<DirectorySpread> = directories
         .iter()
-        .map(|(directory, (references, canonical, files))| DirectorySpread {
-            directory: directory.to_string(),
-            references: *references,
-            canonical_references: *canonical,
-            files: files.len(),
-        })
+        .map(
+            |(directory, (references, canonical, files))| DirectorySpread {
+                directory: directory.to_string(),
+                references: *references,
+                canonical_references: *canonical,
+                files: files.len(),
+            },
+        )
         .collect();
     top_directories.sort_by(|a, b| {
         (std::cmp::Reverse(a.references), &a.directory)
@@ -207,7 +215,9 @@ fn concept_section(
     let mut by_code: BTreeMap<String, usize> = BTreeMap::new();
     let mut by_file: BTreeMap<&str, (usize, usize, BTreeSet<&'static str>)> = BTreeMap::new();
     for diagnostic in &findings {
-        *by_code.entry(diagnostic.rule.code().to_string()).or_default() += 1;
+        *by_code
+            .entry(diagnostic.rule.code().to_string())
+            .or_default() += 1;
         let fixable = is_fixable(diagnostic);
         let entry = by_file.entry(diagnostic.path.as_str()).or_default();
         entry.0 += 1;
@@ -337,7 +347,12 @@ fn definitions(
     findings: &[&Diagnostic],
 ) -> Vec<DefinitionEntry> {
     std::iter::once(("canonical", concept.canonical))
-        .chain(concept.members.iter().map(|(_, origin)| ("competing", *origin)))
+        .chain(
+            concept
+                .members
+                .iter()
+                .map(|(_, origin)| ("competing", *origin)),
+        )
         .map(|(role, origin)| {
             let file = project.file(origin.file);
             let definition = &file.facts.definitions[origin.definition as usize];
@@ -350,7 +365,9 @@ fn definitions(
                 drift: findings
                     .iter()
                     .filter(|d| {
-                        d.rule == Rule::InterfaceDrift && d.path == file.path && d.start.line == line
+                        d.rule == Rule::InterfaceDrift
+                            && d.path == file.path
+                            && d.start.line == line
                     })
                     .map(|d| d.message.clone())
                     .collect(),
@@ -379,19 +396,21 @@ fn dangling_imports(input: &ReportInput<'_>) -> Vec<DanglingImport> {
     }
     let mut dangling: Vec<DanglingImport> = by_path
         .into_iter()
-        .map(|(path, (files, statements, guarded, message))| DanglingImport {
-            path: path.to_string(),
-            owners: files
-                .iter()
-                .flat_map(|file| input.owners.owners(file).iter().cloned())
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect(),
-            files: files.len(),
-            statements,
-            guarded,
-            message: message.to_string(),
-        })
+        .map(
+            |(path, (files, statements, guarded, message))| DanglingImport {
+                path: path.to_string(),
+                owners: files
+                    .iter()
+                    .flat_map(|file| input.owners.owners(file).iter().cloned())
+                    .collect::<BTreeSet<_>>()
+                    .into_iter()
+                    .collect(),
+                files: files.len(),
+                statements,
+                guarded,
+                message: message.to_string(),
+            },
+        )
         .collect();
     dangling.sort_by(|a, b| {
         (std::cmp::Reverse(a.files), &a.path).cmp(&(std::cmp::Reverse(b.files), &b.path))

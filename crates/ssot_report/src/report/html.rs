@@ -140,7 +140,9 @@ fn render(report: &Report, detail: Detail) -> io::Result<String> {
         for name in &names {
             let _ = write!(s, "<th class=\"num\">{}</th>", escape(name));
         }
-        s.push_str("<th class=\"num\">dangling</th><th class=\"num\">files</th></tr></thead><tbody>");
+        s.push_str(
+            "<th class=\"num\">dangling</th><th class=\"num\">files</th></tr></thead><tbody>",
+        );
         for entry in &shown {
             let _ = write!(
                 s,

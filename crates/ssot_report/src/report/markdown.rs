@@ -150,7 +150,11 @@ fn render(report: &Report, limits: Limits) -> String {
 
 fn more(s: &mut String, total: usize, shown: usize) {
     if total > shown {
-        let _ = writeln!(s, "\n…and {} more (the JSON report has them).", total - shown);
+        let _ = writeln!(
+            s,
+            "\n…and {} more (the JSON report has them).",
+            total - shown
+        );
     }
 }
 
@@ -216,10 +220,7 @@ fn concept_markdown(s: &mut String, concept: &ConceptSection, limits: Limits) {
 /// Legacy paths → shim paths → canonical; competing definitions beside, dashed.
 fn mermaid_paths(s: &mut String, concept: &ConceptSection, limit: usize) {
     s.push_str("```mermaid\ngraph LR\n");
-    let canonical = concept
-        .paths
-        .iter()
-        .find(|p| p.kind == PathKind::Canonical);
+    let canonical = concept.paths.iter().find(|p| p.kind == PathKind::Canonical);
     let _ = writeln!(
         s,
         "  canonical[\"{}<br/>{} files\"]:::canonical",

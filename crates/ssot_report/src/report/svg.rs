@@ -162,16 +162,27 @@ pub fn path_graph(concept: &ConceptSection, max_nodes: usize) -> String {
     let canonical_x = column_x(target_column);
     let mut edges = String::new();
     let mut nodes = String::new();
-    let mut node = |index: Option<usize>, label: &str, files: usize, x: f64, y: f64, kind: PathKind| {
+    let mut node = |index: Option<usize>,
+                    label: &str,
+                    files: usize,
+                    x: f64,
+                    y: f64,
+                    kind: PathKind| {
         let fill = match kind {
             PathKind::Canonical => CANONICAL,
             PathKind::Shim => SHIM,
             PathKind::Legacy => NON_CANONICAL,
             PathKind::Competing => COMPETING,
         };
-        let text_fill = if kind == PathKind::Shim { "#000" } else { "#fff" };
-        let data = index.map_or(String::new(), |i| format!(" data-path=\"{i}\" tabindex=\"0\""));
-        let short = shorten(label, 46);
+        let text_fill = if kind == PathKind::Shim {
+            "#000"
+        } else {
+            "#fff"
+        };
+        let data = index.map_or(String::new(), |i| {
+            format!(" data-path=\"{i}\" tabindex=\"0\"")
+        });
+        let short = shorten(label, 40);
         let _ = write!(
             nodes,
             "<g class=\"node {}\"{data}><title>{} ({}): {} files</title>\
@@ -191,15 +202,19 @@ pub fn path_graph(concept: &ConceptSection, max_nodes: usize) -> String {
             files
         );
     };
-    let edge = |edges: &mut String, (x1, y1): (f64, f64), (x2, y2): (f64, f64), label: String, dashed: bool| {
+    let edge = |edges: &mut String,
+                (x1, y1): (f64, f64),
+                (x2, y2): (f64, f64),
+                label: String,
+                dashed: bool| {
         let mid_x = (x1 + x2) / 2.0;
         let _ = write!(
             edges,
             "<path d=\"M{x1:.1},{y1:.1} C{mid_x:.1},{y1:.1} {mid_x:.1},{y2:.1} {x2:.1},{y2:.1}\" class=\"edge{}\" marker-end=\"url(#arrow)\"/>\
              <text x=\"{:.1}\" y=\"{:.1}\" class=\"edge-label\">{}</text>",
             if dashed { " dashed" } else { "" },
-            mid_x - 20.0,
-            (y1 + y2) / 2.0 - 4.0,
+            x1 + 8.0,
+            y1 - 5.0,
             escape(&label)
         );
     };

@@ -334,3 +334,99 @@ fn concept_html(s: &mut String, index: usize, concept: &ConceptSection, detail: 
     }
     s.push_str("</tbody></table></div></section>");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::model::*;
+
+    /// A concept reached through `paths` paths, each used in `directories` directories of
+    /// `files` files: far more census than a page can carry.
+    fn huge_report(paths: usize, directories: usize, files: usize) -> Report {
+        let path_entries = (0..paths)
+            .map(|p| PathEntry {
+                path: format!("pkg.legacy_module_number_{p}:Manager"),
+                kind: if p == 0 {
+                    PathKind::Canonical
+                } else {
+                    PathKind::Legacy
+                },
+                files: directories * files,
+                test_files: 0,
+                statements: directories * files,
+                directories: (0..directories)
+                    .map(|d| DirectoryEntry {
+                        directory: format!("services/area_{d}/handlers"),
+                        statements: files,
+                        files: (0..files)
+                            .map(|f| FileCount {
+                                path: format!("services/area_{d}/handlers/handler_{p}_{f}.py"),
+                                count: 1,
+                            })
+                            .collect(),
+                        files_total: files,
+                    })
+                    .collect(),
+                directories_total: directories,
+            })
+            .collect();
+        let concept = ConceptSection {
+            name: "manager".into(),
+            canonical: "pkg.core:Manager".into(),
+            canonical_origin: "pkg.core:Manager".into(),
+            references: 10,
+            canonical_references: 5,
+            compliance: Some(0.5),
+            production: Figures::default(),
+            test: Figures::default(),
+            by_scope: Default::default(),
+            paths: path_entries,
+            spread: Spread::default(),
+            definitions: Vec::new(),
+            accessor_calls: Default::default(),
+            test_doubles: Vec::new(),
+            fixable: 0,
+            findings: Default::default(),
+            offenders: Vec::new(),
+            offenders_total: 0,
+        };
+        Report {
+            schema: SCHEMA,
+            project: "huge".into(),
+            summary: Summary::default(),
+            concepts: vec![concept; 4],
+            dangling: Vec::new(),
+            dangling_total: 0,
+            parse_errors: Vec::new(),
+            parse_errors_total: 0,
+            unreadable: Vec::new(),
+            findings_by_rule: Vec::new(),
+            history: None,
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_huge_project_page_stays_under_the_limit() {
+        let report = huge_report(150, DIRECTORIES_PER_PATH, FILES_PER_DIRECTORY);
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(json.len() > 2 * HTML_LIMIT, "the census alone is {}", json.len());
+        let mut page = Vec::new();
+        render_report_html(&report, &mut page).unwrap();
+        assert!(page.len() < HTML_LIMIT, "{} bytes", page.len());
+        let page = String::from_utf8(page).unwrap();
+        // Still every concept, with its pictures.
+        assert_eq!(page.matches("<svg class=\"graph\"").count(), 4);
+    }
+
+    #[test]
+    fn inlined_data_cannot_close_its_script_element() {
+        let mut report = huge_report(1, 1, 1);
+        report.concepts[0].name = "</script><script>alert(1)</script>".into();
+        let mut page = Vec::new();
+        render_report_html(&report, &mut page).unwrap();
+        let page = String::from_utf8(page).unwrap();
+        assert_eq!(page.matches("</script>").count(), 2);
+        assert!(!page.contains("<script>alert"));
+    }
+}

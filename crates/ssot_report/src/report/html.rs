@@ -227,9 +227,9 @@ fn render(report: &Report, detail: Detail) -> io::Result<String> {
         );
     }
     s.push_str("</tbody></table></section></main>");
-    let _ = write!(
+    let _ = writeln!(
         s,
-        "<script type=\"application/json\" id=\"report-data\">{}</script><script>{SCRIPT}</script></body></html>\n",
+        "<script type=\"application/json\" id=\"report-data\">{}</script><script>{SCRIPT}</script></body></html>",
         script_json(&report)?
     );
     Ok(s)

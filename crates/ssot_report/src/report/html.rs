@@ -410,7 +410,11 @@ mod tests {
     fn a_huge_project_page_stays_under_the_limit() {
         let report = huge_report(150, DIRECTORIES_PER_PATH, FILES_PER_DIRECTORY);
         let json = serde_json::to_string(&report).unwrap();
-        assert!(json.len() > 2 * HTML_LIMIT, "the census alone is {}", json.len());
+        assert!(
+            json.len() > 2 * HTML_LIMIT,
+            "the census alone is {}",
+            json.len()
+        );
         let mut page = Vec::new();
         render_report_html(&report, &mut page).unwrap();
         assert!(page.len() < HTML_LIMIT, "{} bytes", page.len());

@@ -290,7 +290,7 @@ fn history_samples_evenly_and_keeps_the_newest() {
     );
     assert_eq!(trend(&report), HAND_COUNT[2..4]);
     assert_eq!(report["history"][1]["commit"], head_1.trim());
-    let report = json_of(&root, &["--history", "--since", "2024-01-04"]);
+    let report = json_of(&root, &["--history", "--since", "2024-01-04 00:00:00"]);
     assert_eq!(trend(&report), HAND_COUNT[3..]);
 }
 

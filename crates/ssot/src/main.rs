@@ -128,6 +128,10 @@ enum Command {
     /// The phased remediation plan: security, consolidation, imports, test doubles, critical
     /// tiers first.
     Plan(commands::plan::PlanArgs),
+    /// The team lead's view: compliance per concept by scope, the path graph, spread,
+    /// offenders with owners, and the trend over git history (`--history`), as a
+    /// self-contained HTML page, Markdown or JSON (`ssot.report/1`).
+    Report(commands::report::ReportArgs),
     /// Print a rule's documentation.
     Explain(commands::explain::ExplainArgs),
     /// Serve coding agents over the Model Context Protocol (stdio): canonical paths,
@@ -188,6 +192,7 @@ fn main() -> ExitCode {
         Command::Fix(args) => commands::fix::run(args),
         Command::Baseline(args) => commands::baseline::run(args),
         Command::Plan(args) => commands::plan::run(args),
+        Command::Report(args) => commands::report::run(args),
         Command::Explain(args) => commands::explain::run(args),
         Command::Clean(args) => commands::clean::run(args),
         Command::Server(args) => server::run(args),

@@ -33,6 +33,7 @@ pub mod config;
 pub mod discovery;
 pub mod events;
 pub mod fs;
+pub mod history;
 pub mod load;
 pub mod project;
 pub mod run_scope;

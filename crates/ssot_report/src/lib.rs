@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod plan;
+pub mod report;
 pub mod scan;
 mod style;
 

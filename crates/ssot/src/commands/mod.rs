@@ -7,5 +7,6 @@ pub mod explain;
 pub mod fix;
 pub mod init;
 pub mod plan;
+pub mod report;
 pub mod scan;
 pub mod show;

@@ -499,11 +499,13 @@ mod tests {
         apply_sorter_settings(&mut style, &isort, "_");
         assert_eq!(style.known_first_party, ["django", "tests"]);
         assert!(style.unmodelled_settings.is_empty());
-        assert_eq!(style, {
-            let mut expected = ImportStyle::default();
-            expected.known_first_party = style.known_first_party.clone();
-            expected
-        });
+        assert_eq!(
+            style,
+            ImportStyle {
+                known_first_party: style.known_first_party.clone(),
+                ..ImportStyle::default()
+            }
+        );
         let ruff: Value = toml::from_str("default-section = 'first-party'\n").unwrap();
         let mut style = ImportStyle::default();
         apply_sorter_settings(&mut style, &ruff, "-");

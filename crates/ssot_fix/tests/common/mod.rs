@@ -139,14 +139,14 @@ fn editable_lines(path: &str, text: &str) -> Vec<bool> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let blank = |i: usize| lines.get(i).is_some_and(|l| l.trim().is_empty());
     let imports = editable.clone();
-    for i in 0..lines.len() {
+    for (i, line_editable) in editable.iter_mut().enumerate().take(lines.len()) {
         if !blank(i) {
             continue;
         }
         let before = (0..i).rev().find(|&j| !blank(j));
         let after = (i + 1..lines.len()).find(|&j| !blank(j));
         if before.is_some_and(|j| imports[j]) && after.is_some_and(|j| imports[j]) {
-            editable[i] = true;
+            *line_editable = true;
         }
     }
     editable

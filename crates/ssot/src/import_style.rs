@@ -527,9 +527,10 @@ mod tests {
         assert!(style.unmodelled_settings.is_empty());
         assert_eq!(
             style.custom_sections,
+            // In the order the configuration writes them (TOML tables keep their order).
             [
-                ("tests".to_string(), vec!["tests".to_string()]),
                 ("vendored".to_string(), vec!["pip._vendor".to_string()]),
+                ("tests".to_string(), vec!["tests".to_string()]),
             ]
         );
         assert_eq!(style.section_order[3], "vendored");

@@ -5,7 +5,6 @@
 //! `ssot fix --diff` (nothing is written), says which imports it rewrites and why it leaves
 //! the others, so the plan's automatic count is `fix`'s count by construction.
 
-mod codeowners;
 mod phases;
 
 use std::cell::RefCell;
@@ -91,7 +90,9 @@ pub fn run(args: &PlanArgs) -> Result<ExitStatus> {
     let analysis = analyser.analyse(&mut loaded.project, &files)?;
     let baseline = read_baseline(&baseline_path(&loaded).0)?;
     let critical_paths = analyser.critical_paths.clone();
-    let codeowners = codeowners::CodeOwners::find(&loaded.root);
+    let codeowners = ssot_report::report::Codeowners::find(&|location| {
+        std::fs::read(loaded.root.join(location)).ok()
+    });
 
     let host = PlanHost {
         analyser: &analyser,
@@ -120,9 +121,10 @@ pub fn run(args: &PlanArgs) -> Result<ExitStatus> {
         .filter_map(|(name, concept)| Some((name.clone(), concept.factory.clone()?)))
         .collect();
     let batch_key = |path: &str| match &codeowners {
-        Some(owners) => owners
-            .owners_of(path)
-            .unwrap_or_else(|| "files without an owner".to_string()),
+        Some(owners) => match owners.owners(path) {
+            [] => "files without an owner".to_string(),
+            names => names.join(" "),
+        },
         None => match path.rsplit_once('/') {
             Some((directory, _)) => format!("`{directory}/`"),
             None => "the project root".to_string(),

@@ -18,7 +18,7 @@ use ssot_engine::source::{FileSource, GitTree, SourceFile};
 use ssot_index::{collect_references, ModuleSettings, Project, Resolver};
 use ssot_python::{CallDetail, TargetVersion};
 use ssot_report::report::model::{HistoryConcept, HistoryEntry, Report};
-use ssot_report::report::{build_report, Codeowners, ReportInput, CODEOWNERS_LOCATIONS};
+use ssot_report::report::{build_report, Codeowners, ReportInput};
 use ssot_rules::concepts::{resolve_callable, resolve_symbol};
 use ssot_rules::{ConceptDeclaration, Diagnostic, RuleSelection};
 
@@ -158,13 +158,9 @@ fn project_name(root: &Path) -> String {
         .unwrap_or_else(|| "project".to_string())
 }
 
-/// The owners file of a project root, as GitHub finds it.
+/// The owners file of a project root, as GitHub finds it (none: nobody owns anything).
 fn codeowners(read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Codeowners {
-    CODEOWNERS_LOCATIONS
-        .iter()
-        .find_map(|location| read(location))
-        .map(|bytes| Codeowners::parse(&String::from_utf8_lossy(&bytes)))
-        .unwrap_or_default()
+    Codeowners::find(read).unwrap_or_default()
 }
 
 /// The report of the working tree, from the same run `check` makes.

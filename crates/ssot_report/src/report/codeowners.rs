@@ -21,6 +21,15 @@ pub struct Codeowners {
 }
 
 impl Codeowners {
+    /// The project's owners file as GitHub finds it (the first of [`CODEOWNERS_LOCATIONS`]
+    /// that `read` returns, given a root-relative path); `None` when there is none.
+    pub fn find(read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Option<Self> {
+        CODEOWNERS_LOCATIONS
+            .iter()
+            .find_map(|location| read(location))
+            .map(|bytes| Self::parse(&String::from_utf8_lossy(&bytes)))
+    }
+
     /// Parses the text of a CODEOWNERS file; lines it cannot read are skipped.
     pub fn parse(text: &str) -> Self {
         let mut rules = Vec::new();
@@ -127,5 +136,31 @@ mod tests {
         assert_eq!(owners.owners("x/apps/y.py"), ["@apps"]);
         assert_eq!(owners.owners("a/b/logs/l.py"), ["@ops"]);
         assert!(Codeowners::parse("").owners("a.py").is_empty());
+    }
+
+    #[test]
+    fn a_pattern_without_owners_unowns_and_names_match_at_any_depth() {
+        let owners = Codeowners::parse(
+            "# comment\n* @everyone\n/app/routes/ @web-team\n*.md @docs\napp/routes/admin.py\n",
+        );
+        assert_eq!(owners.owners("setup.py"), ["@everyone"]);
+        assert_eq!(owners.owners("app/routes/chat.py"), ["@web-team"]);
+        assert_eq!(owners.owners("app/README.md"), ["@docs"]);
+        assert!(owners.owners("app/routes/admin.py").is_empty());
+        let owners = Codeowners::parse("tests @qa @core\n");
+        assert_eq!(owners.owners("pkg/tests/test_a.py"), ["@qa", "@core"]);
+        assert_eq!(owners.owners("tests/test_b.py"), ["@qa", "@core"]);
+        assert!(owners.owners("pkg/testsuite.py").is_empty());
+    }
+
+    #[test]
+    fn find_reads_the_first_location_github_reads() {
+        let read = |path: &str| match path {
+            "CODEOWNERS" => Some(b"* @root".to_vec()),
+            "docs/CODEOWNERS" => Some(b"* @docs".to_vec()),
+            _ => None,
+        };
+        assert_eq!(Codeowners::find(&read).unwrap().owners("a.py"), ["@root"]);
+        assert!(Codeowners::find(&|_| None).is_none());
     }
 }

@@ -260,13 +260,7 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
             .map_or("none (defaults)".to_string(), |p| p.display().to_string())
     ));
     let excludes = Excludes::new(&exclude_patterns(&config, args))?;
-    let test_paths = glob_set(
-        config
-            .test_paths
-            .as_deref()
-            .map(|v| v.iter().map(String::as_str).collect::<Vec<_>>())
-            .unwrap_or_else(|| DEFAULT_TEST_PATHS.to_vec()),
-    )?;
+    let test_paths = test_path_globs(&config)?;
 
     let discovery::Discovered {
         files: found,
@@ -478,7 +472,7 @@ pub fn survey(args: &ProjectArgs) -> Result<Survey> {
 }
 
 /// The exclude globs in force: the defaults (or `exclude`), `extend-exclude`, `--exclude`.
-fn exclude_patterns(config: &Config, args: &ProjectArgs) -> Vec<String> {
+pub fn exclude_patterns(config: &Config, args: &ProjectArgs) -> Vec<String> {
     let mut patterns: Vec<String> = match &config.exclude {
         Some(patterns) => patterns.clone(),
         None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
@@ -529,6 +523,22 @@ fn walk_targets(root: &Path, targets: &[PathBuf], excludes: &Excludes) -> Vec<Pa
 /// directory above each top-level package that sits below a directory no import could name
 /// (`Django-5.1.4/django/__init__.py` makes `Django-5.1.4` a root).
 fn import_roots(root: &Path, config: &Config, found: &[FoundFile]) -> Vec<String> {
+    let src = root.join("src");
+    let src_layout = src.is_dir() && !src.join("__init__.py").exists();
+    import_roots_of(
+        config,
+        src_layout,
+        found.iter().map(|f| f.relative.as_str()),
+    )
+}
+
+/// [`import_roots`] from root-relative file paths alone (a git tree at a commit):
+/// `src_layout` says whether the project has a `src` directory that is not a package.
+pub fn import_roots_of<'a>(
+    config: &Config,
+    src_layout: bool,
+    paths: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
     let normalize = |root: &str| {
         let trimmed = root.trim_start_matches("./").trim_end_matches('/');
         if trimmed == "." {
@@ -541,16 +551,14 @@ fn import_roots(root: &Path, config: &Config, found: &[FoundFile]) -> Vec<String
         return roots.iter().map(|r| normalize(r)).collect();
     }
     let mut roots = vec![String::new()];
-    let src = root.join("src");
-    if src.is_dir() && !src.join("__init__.py").exists() {
+    if src_layout {
         roots.push("src".to_string());
     }
-    let package_dirs: BTreeSet<&str> = found
-        .iter()
-        .filter_map(|f| {
-            f.relative
-                .strip_suffix("/__init__.py")
-                .or_else(|| f.relative.strip_suffix("/__init__.pyi"))
+    let package_dirs: BTreeSet<&str> = paths
+        .into_iter()
+        .filter_map(|path| {
+            path.strip_suffix("/__init__.py")
+                .or_else(|| path.strip_suffix("/__init__.pyi"))
         })
         .collect();
     let mut inferred = BTreeSet::new();
@@ -564,6 +572,17 @@ fn import_roots(root: &Path, config: &Config, found: &[FoundFile]) -> Vec<String
     }
     roots.extend(inferred);
     roots
+}
+
+/// The globs of `test-paths` (or the defaults): which files are test code.
+pub fn test_path_globs(config: &Config) -> Result<GlobSet> {
+    glob_set(
+        config
+            .test_paths
+            .as_deref()
+            .map(|v| v.iter().map(String::as_str).collect::<Vec<_>>())
+            .unwrap_or_else(|| DEFAULT_TEST_PATHS.to_vec()),
+    )
 }
 
 fn glob_set(patterns: Vec<&str>) -> Result<GlobSet> {

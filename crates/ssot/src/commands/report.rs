@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::GlobSet;
 use ssot_engine::analysis::{AnalysisSettings, FileReader};
 use ssot_engine::cache::{ExtractOptions, FactsCache, GlobalKey};
 use ssot_engine::history::{HistoryRange, Repository};
@@ -23,8 +23,8 @@ use ssot_rules::concepts::{resolve_callable, resolve_symbol};
 use ssot_rules::{ConceptDeclaration, Diagnostic, RuleSelection};
 
 use crate::analysis::{attach_import_fixes, declarations, per_file_ignores, run_check};
-use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE, DEFAULT_TEST_PATHS};
-use crate::discovery::{Excludes, DEFAULT_EXCLUDES};
+use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE};
+use crate::discovery::Excludes;
 use crate::output::OutputArgs;
 use crate::scopes::Scopes;
 use crate::workspace::ProjectArgs;
@@ -258,19 +258,8 @@ impl HistoryContext {
                 .map(|loaded| loaded.config)
                 .unwrap_or_default(),
         };
-        let mut patterns: Vec<String> = match &config.exclude {
-            Some(patterns) => patterns.clone(),
-            None => DEFAULT_EXCLUDES.iter().map(|s| s.to_string()).collect(),
-        };
-        patterns.extend(config.extend_exclude.iter().cloned());
-        patterns.extend(args.exclude.iter().cloned());
-        let excludes = Excludes::new(&patterns)?;
-        let test_paths = glob_set(
-            config
-                .test_paths
-                .clone()
-                .unwrap_or_else(|| DEFAULT_TEST_PATHS.iter().map(|s| s.to_string()).collect()),
-        )?;
+        let excludes = Excludes::new(&ssot_engine::workspace::exclude_patterns(&config, args))?;
+        let test_paths = ssot_engine::workspace::test_path_globs(&config)?;
         let metadata = crate::config::project_metadata::read_project_metadata(root);
         let modules = ModuleSettings {
             third_party: metadata
@@ -301,48 +290,15 @@ impl HistoryContext {
 
     /// Import roots from the tree's paths, as the working-tree walk infers them.
     fn import_roots(&self, files: &[SourceFile]) -> Vec<String> {
-        if let Some(roots) = &self.config.src {
-            return roots
+        let src_layout = files.iter().any(|f| f.path.starts_with("src/"))
+            && !files
                 .iter()
-                .map(|root| {
-                    let trimmed = root.trim_start_matches("./").trim_end_matches('/');
-                    if trimmed == "." {
-                        String::new()
-                    } else {
-                        trimmed.to_string()
-                    }
-                })
-                .collect();
-        }
-        let mut roots = vec![String::new()];
-        let has_src = files.iter().any(|f| f.path.starts_with("src/"));
-        let src_is_package = files
-            .iter()
-            .any(|f| f.path == "src/__init__.py" || f.path == "src/__init__.pyi");
-        if has_src && !src_is_package {
-            roots.push("src".to_string());
-        }
-        let packages: std::collections::BTreeSet<&str> = files
-            .iter()
-            .filter_map(|f| {
-                f.path
-                    .strip_suffix("/__init__.py")
-                    .or_else(|| f.path.strip_suffix("/__init__.pyi"))
-            })
-            .collect();
-        let mut inferred = std::collections::BTreeSet::new();
-        for package in &packages {
-            let parent = package.rsplit_once('/').map_or("", |(parent, _)| parent);
-            let top_level = parent.is_empty() || !packages.contains(parent);
-            let unnameable = parent
-                .split('/')
-                .any(|segment| !ssot_index::modules::is_identifier(segment));
-            if top_level && !parent.is_empty() && unnameable && parent != "src" {
-                inferred.insert(parent.to_string());
-            }
-        }
-        roots.extend(inferred);
-        roots
+                .any(|f| f.path == "src/__init__.py" || f.path == "src/__init__.pyi");
+        ssot_engine::workspace::import_roots_of(
+            &self.config,
+            src_layout,
+            files.iter().map(|f| f.path.as_str()),
+        )
     }
 
     /// Analyses one commit with the current configuration applied leniently.
@@ -677,12 +633,4 @@ fn bare_config(repository: &Repository) -> Result<Config> {
         }
     }
     Ok(Config::default())
-}
-
-fn glob_set(patterns: Vec<String>) -> Result<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    for pattern in patterns {
-        builder.add(Glob::new(&pattern).with_context(|| format!("invalid glob `{pattern}`"))?);
-    }
-    Ok(builder.build()?)
 }

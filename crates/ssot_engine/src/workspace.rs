@@ -279,14 +279,7 @@ pub fn load_project(args: &ProjectArgs, rules: Option<&RuleSelection>) -> Result
         .target_version()
         .or(metadata.requires_python)
         .unwrap_or(TargetVersion::NEWEST);
-    let module_settings = ModuleSettings {
-        third_party: metadata
-            .dependencies
-            .into_iter()
-            .chain(config.known_third_party.iter().cloned())
-            .collect(),
-        external_modules: config.external_modules.clone(),
-    };
+    let module_settings = module_settings(&config, metadata.dependencies);
     let max_file_size = config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE);
     let calls = rules.map_or(CallDetail::Nothing, |selection| {
         call_detail_to_load(selection, !config.concepts.is_empty())
@@ -572,6 +565,18 @@ pub fn import_roots_of<'a>(
     }
     roots.extend(inferred);
     roots
+}
+
+/// Which modules are third-party: the declared dependencies (import names) and
+/// `known-third-party`; `external-modules` as configured.
+pub fn module_settings(config: &Config, dependencies: BTreeSet<String>) -> ModuleSettings {
+    ModuleSettings {
+        third_party: dependencies
+            .into_iter()
+            .chain(config.known_third_party.iter().cloned())
+            .collect(),
+        external_modules: config.external_modules.clone(),
+    }
 }
 
 /// The globs of `test-paths` (or the defaults): which files are test code.

@@ -261,14 +261,7 @@ impl HistoryContext {
         let excludes = Excludes::new(&ssot_engine::workspace::exclude_patterns(&config, args))?;
         let test_paths = ssot_engine::workspace::test_path_globs(&config)?;
         let metadata = crate::config::project_metadata::read_project_metadata(root);
-        let modules = ModuleSettings {
-            third_party: metadata
-                .dependencies
-                .into_iter()
-                .chain(config.known_third_party.iter().cloned())
-                .collect(),
-            external_modules: config.external_modules.clone(),
-        };
+        let modules = ssot_engine::workspace::module_settings(&config, metadata.dependencies);
         let limits = ssot_engine::load::FileLimits {
             max_size: config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
             max_tokens: config

@@ -18,6 +18,7 @@ use std::collections::hash_map::Entry;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -100,12 +101,15 @@ impl ContentKey {
 }
 
 /// Where an entry's encoded facts are in the pack read at the start of the run.
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 struct StoredEntry {
     offset: usize,
     len: usize,
     checksum: u64,
     last_used_day: u32,
+    /// This run read the entry (a flag, not a shared set: every thread of a warm run reads
+    /// entries at once, and would otherwise take turns at one lock).
+    used: AtomicBool,
 }
 
 /// Why the cache could not be written; the run goes on without it.
@@ -124,7 +128,6 @@ pub struct FactsCache {
     today: u32,
     bytes: Vec<u8>,
     stored: FxHashMap<ContentKey, StoredEntry>,
-    used: Mutex<FxHashSet<ContentKey>>,
     fresh: Mutex<Vec<(ContentKey, Vec<u8>)>>,
 }
 
@@ -146,7 +149,6 @@ impl FactsCache {
             today,
             bytes,
             stored,
-            used: Mutex::new(FxHashSet::default()),
             fresh: Mutex::new(Vec::new()),
         }
     }
@@ -159,10 +161,7 @@ impl FactsCache {
             return None;
         }
         let facts = postcard::from_bytes(encoded).ok()?;
-        self.used
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(content);
+        entry.used.store(true, Ordering::Relaxed);
         Some(facts)
     }
 
@@ -186,7 +185,12 @@ impl FactsCache {
     /// day, or left entries old enough to prune; deletes packs of other keys unused for
     /// [`PRUNE_AFTER_DAYS`]. Returns whether the pack was written.
     pub fn save(&self) -> Result<bool, CacheWriteError> {
-        let used = std::mem::take(&mut *self.used.lock().unwrap_or_else(|e| e.into_inner()));
+        let used: FxHashSet<ContentKey> = self
+            .stored
+            .iter()
+            .filter(|(_, entry)| entry.used.swap(false, Ordering::Relaxed))
+            .map(|(key, _)| *key)
+            .collect();
         let mut fresh = std::mem::take(&mut *self.fresh.lock().unwrap_or_else(|e| e.into_inner()));
         let oldest_kept = self.today.saturating_sub(PRUNE_AFTER_DAYS);
         let stale_use = used
@@ -286,6 +290,7 @@ fn read_entry(reader: &mut Reader<'_>) -> Option<(ContentKey, StoredEntry)> {
             len,
             checksum,
             last_used_day,
+            used: AtomicBool::new(false),
         },
     ))
 }

@@ -61,7 +61,7 @@ pub fn build_project(
         .iter()
         .map(|file| (file.path.clone(), file.content_hash))
         .collect();
-    let files = files
+    let files: Vec<ProjectFile> = files
         .into_iter()
         .map(|file| ProjectFile {
             is_test: settings.test_paths.is_match(&file.path),
@@ -70,12 +70,23 @@ pub fn build_project(
         })
         .collect();
     let started = std::time::Instant::now();
-    let project = Project::with_settings(
-        files,
-        settings.unread_modules,
-        settings.import_roots,
-        settings.modules,
-    );
+    // When every listed file loaded, the first-party table is the project's module table:
+    // both are built from the same sorted, deduplicated paths.
+    let every_file_loaded = files.len() == source.files().len()
+        && files
+            .iter()
+            .zip(source.files())
+            .all(|(file, listed)| file.path == listed.path);
+    let project = if every_file_loaded {
+        Project::with_module_table(files, first_party)
+    } else {
+        Project::with_settings(
+            files,
+            settings.unread_modules,
+            settings.import_roots,
+            settings.modules,
+        )
+    };
     BuiltProject {
         project,
         problems,

@@ -250,10 +250,25 @@ fn the_stat_index_skips_reading_only_files_that_provably_did_not_change() {
         2,
         "read once more, then recorded"
     );
+    let index_file = || {
+        let stat_dir = cache_dir.join("stat");
+        let entry = std::fs::read_dir(&stat_dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap();
+        std::os::unix::fs::MetadataExt::ino(&entry.metadata().unwrap())
+    };
+    let before_warm = index_file();
     let (warm, stats) = run(&reads);
     assert_eq!(reads.swap(0, Ordering::SeqCst), 0, "nothing read");
     assert_eq!(stats.cached, 2);
     assert_eq!(settled, warm);
+    assert_eq!(
+        index_file(),
+        before_warm,
+        "an index whose every entry held is not written again"
+    );
 
     // The same size, written in the same second: the status-change time still tells.
     write(&root, "app/core.py", "from app import y\n");
@@ -265,4 +280,15 @@ fn the_stat_index_skips_reading_only_files_that_provably_did_not_change() {
         None,
     );
     assert_eq!(edited, cold);
+
+    // Once the edit settles, the file read again joins the entry that held: neither is read
+    // on the next run.
+    std::thread::sleep(RACY_MARGIN + std::time::Duration::from_millis(200));
+    let (settled_edit, _) = run(&reads);
+    assert_eq!(reads.swap(0, Ordering::SeqCst), 1);
+    let (warm_edit, stats) = run(&reads);
+    assert_eq!(reads.swap(0, Ordering::SeqCst), 0, "both entries kept");
+    assert_eq!(stats.cached, 2);
+    assert_eq!(settled_edit, warm_edit);
+    assert_eq!(warm_edit, cold);
 }

@@ -94,6 +94,16 @@ impl Project {
         Self { files, modules }
     }
 
+    /// A project from `files` sorted by path and the module table built from exactly their
+    /// paths, in that order, with this project's settings (a table built before the files
+    /// were loaded, when every file loaded): the same project [`Project::with_settings`]
+    /// builds, without building the table a second time.
+    pub fn with_module_table(files: Vec<ProjectFile>, modules: ModuleTable) -> Self {
+        debug_assert!(files.windows(2).all(|w| w[0].path < w[1].path));
+        debug_assert_eq!(files.len(), modules.file_roles.len());
+        Self { files, modules }
+    }
+
     pub fn file(&self, id: FileId) -> &ProjectFile {
         &self.files[id as usize]
     }

@@ -12,6 +12,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -66,12 +67,26 @@ impl FileStamp {
     }
 }
 
+/// An entry of the index a previous run saved, and whether this run found it still true.
+struct PreviousEntry {
+    stamp: FileStamp,
+    key: ContentKey,
+    confirmed: AtomicBool,
+}
+
 /// The stamps and keys of one project's files, loaded from and saved to the cache directory.
+///
+/// A warm run confirms nearly every entry and reads nearly no file: a confirmed entry is a
+/// flag and a count, not a copy of its path, and an index whose every entry was confirmed
+/// and that learnt nothing new is not written again.
 pub struct StatIndex {
     path: PathBuf,
     started_ns: i128,
-    previous: FxHashMap<String, (FileStamp, ContentKey)>,
-    current: Mutex<Vec<(String, FileStamp, ContentKey)>>,
+    previous: FxHashMap<String, PreviousEntry>,
+    /// How many entries of `previous` this run confirmed.
+    confirmed: AtomicUsize,
+    /// Files this run read, with their stamp from before the read.
+    read: Mutex<Vec<(String, FileStamp, ContentKey)>>,
 }
 
 impl StatIndex {
@@ -91,50 +106,63 @@ impl StatIndex {
             path,
             started_ns,
             previous,
-            current: Mutex::new(Vec::new()),
+            confirmed: AtomicUsize::new(0),
+            read: Mutex::new(Vec::new()),
         }
     }
 
     /// The content key of the file at `absolute` (`relative` to the root) when it provably
     /// has not changed since a previous run read it; records the stamp for the next run.
     pub fn unchanged_key(&self, relative: &str, absolute: &Path) -> Option<ContentKey> {
+        let entry = self.previous.get(relative)?;
         let stamp = FileStamp::of(absolute).ok()?;
-        let (recorded, key) = self.previous.get(relative)?;
-        if *recorded != stamp {
+        if entry.stamp != stamp {
             return None;
         }
-        self.record(relative, stamp, *key);
-        Some(*key)
+        if !entry.confirmed.swap(true, Ordering::Relaxed) {
+            self.confirmed.fetch_add(1, Ordering::Relaxed);
+        }
+        Some(entry.key)
     }
 
     /// Notes what a file held when it was read, given its stamp from before the read.
     pub fn note_read(&self, relative: &str, stamp: FileStamp, key: ContentKey) {
         if stamp.is_settled_before(self.started_ns) {
-            self.record(relative, stamp, key);
+            self.read.lock().unwrap_or_else(|e| e.into_inner()).push((
+                relative.to_string(),
+                stamp,
+                key,
+            ));
         }
-    }
-
-    fn record(&self, relative: &str, stamp: FileStamp, key: ContentKey) {
-        self.current
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push((relative.to_string(), stamp, key));
     }
 
     /// Writes the index when it changed (atomically). Errors are for the caller to ignore or
     /// warn about; the facts cache's own write says the same thing.
     pub fn save(self) -> io::Result<()> {
-        let mut current = self.current.into_inner().unwrap_or_else(|e| e.into_inner());
-        current.sort_by(|a, b| a.0.cmp(&b.0));
-        let unchanged = current.len() == self.previous.len()
-            && current.iter().all(|(path, stamp, key)| {
-                self.previous
-                    .get(path)
-                    .is_some_and(|(s, k)| s == stamp && k == key)
-            });
-        if unchanged {
+        let mut current = self.read.into_inner().unwrap_or_else(|e| e.into_inner());
+        let confirmed = self.confirmed.into_inner();
+        // Every entry still true and none learnt: the saved index is this run's already.
+        let learnt = current.iter().any(|(path, stamp, key)| {
+            self.previous
+                .get(path)
+                .is_none_or(|entry| entry.stamp != *stamp || entry.key != *key)
+        });
+        if confirmed == self.previous.len() && !learnt {
             return Ok(());
         }
+        // A file read this run wins over its confirmed entry (there is at most one of each).
+        current.sort_by(|a, b| a.0.cmp(&b.0));
+        let read_count = current.len();
+        for (path, entry) in self.previous {
+            if entry.confirmed.into_inner()
+                && current[..read_count]
+                    .binary_search_by(|(read, _, _)| read.as_str().cmp(&path))
+                    .is_err()
+            {
+                current.push((path, entry.stamp, entry.key));
+            }
+        }
+        current.sort_by(|a, b| a.0.cmp(&b.0));
         let mut bytes = Vec::with_capacity(current.len() * 96 + 24);
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&FORMAT.to_le_bytes());
@@ -158,7 +186,7 @@ impl StatIndex {
     }
 }
 
-fn parse(bytes: &[u8]) -> Option<FxHashMap<String, (FileStamp, ContentKey)>> {
+fn parse(bytes: &[u8]) -> Option<FxHashMap<String, PreviousEntry>> {
     let (body, checksum) = bytes.split_at_checked(bytes.len().checked_sub(8)?)?;
     if xxh3_64(body) != u64::from_le_bytes(checksum.try_into().ok()?) {
         return None;
@@ -181,7 +209,14 @@ fn parse(bytes: &[u8]) -> Option<FxHashMap<String, (FileStamp, ContentKey)>> {
             changed_ns: reader.i128()?,
         };
         let key = ContentKey(reader.u128()?);
-        entries.insert(path, (stamp, key));
+        entries.insert(
+            path,
+            PreviousEntry {
+                stamp,
+                key,
+                confirmed: AtomicBool::new(false),
+            },
+        );
     }
     Some(entries)
 }

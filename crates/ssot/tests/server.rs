@@ -504,7 +504,10 @@ fn the_edited_file_is_published_before_the_open_files_it_affects() {
     }
     assert_eq!(
         order,
-        vec![(module_uri.clone(), json!(2)), (importer_uri.clone(), json!(1))]
+        vec![
+            (module_uri.clone(), json!(2)),
+            (importer_uri.clone(), json!(1))
+        ]
     );
     assert_eq!(client.request("shutdown", Value::Null), Value::Null);
     client.notify("exit", Value::Null);

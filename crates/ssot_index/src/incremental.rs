@@ -108,6 +108,9 @@ fn binding_events(facts: &FileFacts) -> Vec<(Option<&str>, BindingEvent<'_>)> {
         .collect()
 }
 
+/// An imported name and its `as` name.
+type ImportedAs = (String, Option<String>);
+
 /// What resolution reads of a file besides its top-level bindings: when any of it differs,
 /// every name may resolve differently.
 fn module_wide_equal(old: &FileFacts, new: &FileFacts) -> bool {
@@ -140,7 +143,7 @@ fn module_wide_equal(old: &FileFacts, new: &FileFacts) -> bool {
     };
     // Statement indices name import bindings; a statement added or removed before another
     // renumbers them.
-    let statements = |facts: &FileFacts| -> Vec<(ImportKind, Vec<(String, Option<String>)>)> {
+    let statements = |facts: &FileFacts| -> Vec<(ImportKind, Vec<ImportedAs>)> {
         facts
             .imports
             .iter()

@@ -361,13 +361,12 @@ impl State {
                 None => Vec::new(),
             };
             if touched || self.published.get(&uri) != Some(&diagnostics) {
-                let message = notification::<notify::PublishDiagnostics>(
-                    PublishDiagnosticsParams::new(
+                let message =
+                    notification::<notify::PublishDiagnostics>(PublishDiagnosticsParams::new(
                         uri.clone(),
                         diagnostics.clone(),
                         Some(document.version),
-                    ),
-                );
+                    ));
                 self.published.insert(uri, diagnostics);
                 self.send(message);
             }

@@ -15,6 +15,10 @@ The peer, measured in the same run and interleaved with the edits, is what an ed
 integration without a server pays: `ssot check` on the whole slice with a warm facts cache,
 once every `--peer-every` edits.
 
+With `--base PATH` a second server, another ssot binary (the build before a change), loads the
+same slice and gets every edit too, the two servers taking turns (the order alternating), so
+both are measured under the same load; its latencies and CPU per edit are printed beside.
+
     cargo build --release
     python3 bench/server.py                 # plain text
     python3 bench/server.py --markdown      # a section for BENCHMARKS.md
@@ -170,6 +174,59 @@ def timed_check(ssot: Path, root: Path, config: Path) -> tuple[float, float]:
     return wall, cpu
 
 
+class Server:
+    """One `ssot server` process under measurement: its load, its edits' latencies and the
+    CPU time it spent on them (not counting the pauses around the peer's runs)."""
+
+    def __init__(self, name: str, binary: Path, root: Path, config: Path, stderr) -> None:
+        self.name = name
+        self.started = time.perf_counter()
+        self.client = Client(
+            [str(binary), "server", "--config", str(config.resolve())], root, stderr)
+        self.client.request("initialize", {
+            "processId": os.getpid(), "rootUri": root.as_uri(),
+            "capabilities": {
+                "workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}},
+        })
+        self.client.notify("initialized", {})
+        self.latencies: list[float] = []
+        self.cpu_excluded = 0.0
+        self.rss = 0.0
+
+    def open(self, texts: dict) -> None:
+        for index, (uri, text) in enumerate(texts.items()):
+            self.client.notify("textDocument/didOpen", {"textDocument": {
+                "uri": uri, "languageId": "python", "version": 0, "text": text}})
+            self.client.wait_diagnostics(uri, 0)
+            if index == 0:
+                self.load_wall = time.perf_counter() - self.started
+                self.load_cpu = self.client.cpu_seconds()
+        self.cpu_before = self.client.cpu_seconds()
+
+    def edit(self, uri: str, version: int, text: str) -> None:
+        sent = self.client.notify("textDocument/didChange", {
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"text": text}]})
+        at, _ = self.client.wait_diagnostics(uri, version)
+        self.latencies.append(at - sent)
+
+    def pause(self) -> None:
+        self.paused_at = self.client.cpu_seconds()
+
+    def resume(self) -> None:
+        self.cpu_excluded += self.client.cpu_seconds() - self.paused_at
+
+    def edit_cpu(self, edits: int) -> float:
+        return (self.cpu_after - self.cpu_before - self.cpu_excluded) / edits
+
+    def stop(self) -> None:
+        self.cpu_after = self.client.cpu_seconds()
+        self.rss = self.client.peak_rss_mib()
+        self.client.request("shutdown", None)
+        self.client.notify("exit", None)
+        self.client.process.wait(timeout=60)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--ssot", type=Path, default=REPO / "target" / "release" / "ssot")
@@ -180,6 +237,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=12)
     parser.add_argument("--peer-every", type=int, default=15)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--base", type=Path,
+                        help="another ssot binary (an earlier build) to run beside it, edit "
+                             "by edit in alternating order, so both see the same load")
     parser.add_argument("--server-stderr", type=Path,
                         help="write the server's stderr here (with SSOT_TIMINGS=1: phase times)")
     args = parser.parse_args()
@@ -192,53 +252,46 @@ def main() -> None:
     # Fill the facts cache, as a user's earlier `ssot check` would have.
     timed_check(args.ssot, root, args.config)
 
-    started = time.perf_counter()
     stderr = open(args.server_stderr, "wb") if args.server_stderr else subprocess.DEVNULL
-    client = Client(
-        [str(args.ssot), "server", "--config", str(args.config.resolve())], root, stderr)
-    client.request("initialize", {
-        "processId": os.getpid(), "rootUri": root.as_uri(),
-        "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}},
-    })
-    client.notify("initialized", {})
+    servers = [Server("ssot", args.ssot, root, args.config, stderr)]
+    if args.base:
+        servers.append(Server("base", args.base, root, args.config, subprocess.DEVNULL))
     edited = pick_files(root, args.files)
-    texts = {}
-    for index, path in enumerate(edited):
-        uri = path.as_uri()
-        texts[uri] = path.read_text(encoding="utf-8")
-        client.notify("textDocument/didOpen", {"textDocument": {
-            "uri": uri, "languageId": "python", "version": 0, "text": texts[uri]}})
-        client.wait_diagnostics(uri, 0)
-        if index == 0:
-            load_wall = time.perf_counter() - started
-            load_cpu = client.cpu_seconds()
-    print(f"loaded {files_in_slice} files in {load_wall:.2f} s", file=sys.stderr)
+    texts = {path.as_uri(): path.read_text(encoding="utf-8") for path in edited}
+    for server in servers:
+        server.open(texts)
+    print(f"loaded {files_in_slice} files in {servers[0].load_wall:.2f} s", file=sys.stderr)
 
-    latencies = []
     peer_wall, peer_cpu = [], []
-    cpu_before = client.cpu_seconds()
-    peer_cpu_in_server = 0.0
     uris = list(texts)
     for edit in range(args.edits):
         uri = uris[edit % len(uris)]
         version = edit + 1
         suffix = f"\n# edit {edit}\n" + ("import json\n" if edit % 2 else "")
-        sent = client.notify("textDocument/didChange", {
-            "textDocument": {"uri": uri, "version": version},
-            "contentChanges": [{"text": texts[uri] + suffix}]})
-        at, _ = client.wait_diagnostics(uri, version)
-        latencies.append(at - sent)
+        # Paired: every edit goes to each server in turn, the order alternating.
+        ordered = servers if edit % 2 == 0 else list(reversed(servers))
+        for server in ordered:
+            server.edit(uri, version, texts[uri] + suffix)
         if (edit + 1) % args.peer_every == 0:
-            server_cpu = client.cpu_seconds()
+            for server in servers:
+                server.pause()
             wall, cpu = timed_check(args.ssot, root, args.config)
             peer_wall.append(wall)
             peer_cpu.append(cpu)
-            peer_cpu_in_server += client.cpu_seconds() - server_cpu
-    edit_cpu = (client.cpu_seconds() - cpu_before - peer_cpu_in_server) / args.edits
-    rss = client.peak_rss_mib()
-    client.request("shutdown", None)
-    client.notify("exit", None)
-    client.process.wait(timeout=60)
+            for server in servers:
+                server.resume()
+    for server in servers:
+        server.stop()
+    if args.base:
+        base = servers[1]
+        print(f"base: p50 {percentile(base.latencies, 0.5) * 1000:.0f} ms, "
+              f"p95 {percentile(base.latencies, 0.95) * 1000:.0f} ms, "
+              f"CPU per edit {base.edit_cpu(args.edits) * 1000:.0f} ms", file=sys.stderr)
+    server = servers[0]
+    latencies = server.latencies
+    load_wall, load_cpu = server.load_wall, server.load_cpu
+    edit_cpu = server.edit_cpu(args.edits)
+    rss = server.rss
 
     p50 = percentile(latencies, 0.5) * 1000
     p95 = percentile(latencies, 0.95) * 1000
@@ -252,6 +305,14 @@ def main() -> None:
         ("server peak RSS", f"{rss:.0f} MiB"),
         ("edits timed", f"{len(latencies)} over {len(uris)} files"),
     ]
+    if args.base:
+        base = servers[1]
+        rows += [
+            ("base: edit → publishDiagnostics, p50", f"{percentile(base.latencies, 0.5) * 1000:.0f} ms"),
+            ("base: edit → publishDiagnostics, p95", f"{percentile(base.latencies, 0.95) * 1000:.0f} ms"),
+            ("base: server CPU per edit (mean)", f"{base.edit_cpu(args.edits) * 1000:.0f} ms"),
+            ("p50 latency ssot / base", f"{percentile(latencies, 0.5) / percentile(base.latencies, 0.5):.3f}"),
+        ]
     if peer_wall:
         rows[6:6] = [
             ("peer: `ssot check` warm, median wall / CPU",

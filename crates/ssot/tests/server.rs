@@ -472,3 +472,43 @@ fn editing_a_module_rediagnoses_the_open_files_that_import_it() {
     assert_eq!(client.request("shutdown", Value::Null), Value::Null);
     client.notify("exit", Value::Null);
 }
+
+#[test]
+fn the_edited_file_is_published_before_the_open_files_it_affects() {
+    let dir = example_with_concept();
+    let root = dir.path();
+    let importer_text = common::read(root, FIXABLE);
+    let module_text = common::read(root, IMPORTED);
+    let broken_module = module_text.replace("MessageType", "MessageKind");
+
+    let mut client = Client::start(root);
+    initialize(&mut client, root);
+    let importer_uri = uri_of(root, FIXABLE);
+    let module_uri = uri_of(root, IMPORTED);
+    client.open(&importer_uri, &importer_text);
+    client.diagnostics(&importer_uri);
+    client.open(&module_uri, &module_text);
+    client.diagnostics(&module_uri);
+    assert!(client.pending.is_empty());
+
+    client.change(&module_uri, 2, &broken_module);
+    let mut order = Vec::new();
+    while order.len() < 2 {
+        let message = client.receive();
+        if message["method"] == "textDocument/publishDiagnostics" {
+            order.push((
+                message["params"]["uri"].as_str().unwrap().to_string(),
+                message["params"]["version"].clone(),
+            ));
+        }
+    }
+    assert_eq!(
+        order,
+        vec![
+            (module_uri.clone(), json!(2)),
+            (importer_uri.clone(), json!(1))
+        ]
+    );
+    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    client.notify("exit", Value::Null);
+}

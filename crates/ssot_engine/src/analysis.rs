@@ -195,7 +195,7 @@ impl Analyser {
 /// Extracts the call sites of `needed` files (in parallel) into their facts, from the cache
 /// when it has them. A file that changed since it was loaded, or cannot be read or extracted
 /// again, keeps its facts, and a warning says its calls were not checked.
-fn complete_call_sites(
+pub(crate) fn complete_call_sites(
     project: &mut Project,
     needed: &[FileId],
     files: &dyn FileReader,

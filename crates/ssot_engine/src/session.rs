@@ -22,7 +22,10 @@
 //! everything through the loader and lays the buffers over it again. Nothing here writes a
 //! file.
 
+mod incremental;
+
 use std::collections::{BTreeMap, BTreeSet};
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -37,6 +40,7 @@ use ssot_rules::{
 use crate::analysis::{Analyser, AnalysisSettings, FileReader, PerFileIgnores};
 use crate::cache::ExtractOptions;
 use crate::load::{content_hash, extract_guarded_for, FileLimits};
+use incremental::{analyse_all, update, Inputs, KeptAnalysis, Update};
 
 /// What the front end's configuration says, as far as a session needs it.
 pub struct SessionSettings {
@@ -90,6 +94,9 @@ pub struct SessionAnalysis {
     pub concepts: Vec<ConceptReport>,
     /// Trouble that did not stop the analysis (a file whose calls could not be checked).
     pub warnings: Vec<String>,
+    /// The files whose findings this analysis recomputed, the edited ones first; `None`
+    /// when it analysed every file.
+    pub recomputed: Option<Vec<String>>,
 }
 
 impl SessionAnalysis {
@@ -163,6 +170,11 @@ pub struct Session {
     buffers: BTreeMap<String, Vec<u8>>,
     /// The findings after the latest change; `None` when a change came after them.
     analysis: Option<Arc<SessionAnalysis>>,
+    /// The latest analysis, kept to be brought up to date after an edit; `None` until the
+    /// first analysis, and after a change that needs everything analysed again.
+    kept: Option<KeptAnalysis>,
+    /// Files whose facts changed since the kept analysis, with their facts as of it.
+    dirty: BTreeMap<FileId, FileFacts>,
 }
 
 impl Session {
@@ -177,6 +189,8 @@ impl Session {
             unreadable: BTreeMap::new(),
             buffers: BTreeMap::new(),
             analysis: None,
+            kept: None,
+            dirty: BTreeMap::new(),
         };
         session.hashes = state.content_hashes.into_iter().collect();
         session.unreadable = state.unreadable.into_iter().collect();
@@ -191,6 +205,8 @@ impl Session {
         self.project = state.project;
         self.hashes = state.content_hashes.into_iter().collect();
         self.unreadable = state.unreadable.into_iter().collect();
+        self.kept = None;
+        self.dirty.clear();
         let buffers: Vec<String> = self.buffers.keys().cloned().collect();
         for path in buffers {
             let bytes = self.buffers[&path].clone();
@@ -276,12 +292,75 @@ impl Session {
         Ok(bytes)
     }
 
-    /// The findings of the whole project, recomputed if something changed since the last
-    /// call.
+    /// The findings of the whole project, brought up to date if something changed since the
+    /// last call: incrementally from the kept analysis when it can be, else from scratch.
     pub fn analysis(&mut self) -> Result<Arc<SessionAnalysis>, SessionError> {
         if let Some(analysis) = &self.analysis {
-            return Ok(Arc::clone(analysis));
+            if self.dirty.is_empty() {
+                return Ok(Arc::clone(analysis));
+            }
         }
+        let unreadable: Vec<(String, String)> = self
+            .unreadable
+            .iter()
+            .map(|(path, message)| (path.clone(), message.clone()))
+            .collect();
+        let reader = SessionReader {
+            buffers: &self.buffers,
+            root: &self.settings.root,
+            hashes: &self.hashes,
+            max_size: self.settings.limits.max_size,
+        };
+        let inputs = Inputs {
+            declarations: &self.settings.declarations,
+            selection: &self.settings.selection,
+            ignores: &self.settings.per_file_ignores,
+            unreadable: &unreadable,
+            scope_of: &*self.settings.scope_of,
+            reader: &reader,
+        };
+        let mut recomputed = None;
+        if let Some(kept) = &mut self.kept {
+            if !self.dirty.is_empty() {
+                let dirty: Vec<(FileId, &FileFacts)> = self
+                    .dirty
+                    .iter()
+                    .map(|(file, facts)| (*file, facts))
+                    .collect();
+                match update(kept, &mut self.project, &dirty, &inputs, None)?.0 {
+                    Update::Done { recomputed: files } => {
+                        recomputed = Some(
+                            files
+                                .iter()
+                                .map(|&file| self.project.file(file).path.clone())
+                                .collect(),
+                        );
+                    }
+                    Update::NeedsFull => self.kept = None,
+                }
+            } else {
+                recomputed = Some(Vec::new());
+            }
+        }
+        if self.kept.is_none() {
+            self.kept = Some(analyse_all(&mut self.project, &inputs)?);
+        }
+        self.dirty.clear();
+        let kept = self.kept.as_ref().expect("analysed above");
+        let analysis = Arc::new(SessionAnalysis {
+            diagnostics: kept.diagnostics(),
+            concepts: kept.reports.clone(),
+            warnings: kept.warnings.clone(),
+            recomputed,
+        });
+        self.analysis = Some(Arc::clone(&analysis));
+        Ok(analysis)
+    }
+
+    /// The findings of the whole project analysed from scratch by the engine's one-shot
+    /// analysis (as `ssot check` runs it), ignoring the kept analysis: what
+    /// [`Session::analysis`] must equal, for tests and for checking a suspicion.
+    pub fn analysis_from_scratch(&mut self) -> Result<SessionAnalysis, SessionError> {
         let analyser = self.analyser();
         let reader = SessionReader {
             buffers: &self.buffers,
@@ -290,13 +369,99 @@ impl Session {
             max_size: self.settings.limits.max_size,
         };
         let analysis = analyser.analyse(&mut self.project, &reader)?;
-        let analysis = Arc::new(SessionAnalysis {
+        Ok(SessionAnalysis {
             diagnostics: analysis.diagnostics,
             concepts: analysis.concepts,
             warnings: analysis.warnings,
-        });
-        self.analysis = Some(Arc::clone(&analysis));
-        Ok(analysis)
+            recomputed: None,
+        })
+    }
+
+    /// The findings `check` would report for `path` (root-relative) if it held `bytes`: the
+    /// text is laid over the file for this call only, analysed incrementally over the kept
+    /// analysis, which is left as it was. `None` when the project does not analyse `path`.
+    pub fn diagnostics_with_overlay(
+        &mut self,
+        path: &str,
+        bytes: &[u8],
+    ) -> Result<Option<Vec<Diagnostic>>, SessionError> {
+        let Some(file) = self.file_id(path) else {
+            return Ok(None);
+        };
+        self.analysis()?;
+        let options = self.settings.options;
+        let facts = if bytes.len() as u64 > self.settings.limits.max_size {
+            None
+        } else {
+            match extract_guarded_for(bytes, path, options.calls, options.target) {
+                Ok(Ok(mut facts)) => {
+                    let modules = &self.project.modules;
+                    ssot_index::first_party_uses::keep_first_party_uses(&mut facts, &|module| {
+                        modules.is_first_party(module)
+                    });
+                    Some(facts)
+                }
+                _ => None,
+            }
+        };
+        let Some(facts) = facts else {
+            // Text ssot cannot analyse: the buffer path reports why (SSOT002).
+            self.set_buffer(path, bytes.to_vec());
+            let result = self.diagnostics_for(path);
+            self.close_buffer(path);
+            return result.map(Some);
+        };
+        let old = std::mem::replace(&mut self.project.files[file as usize].facts, facts);
+        let unreadable: Vec<(String, String)> = self
+            .unreadable
+            .iter()
+            .map(|(path, message)| (path.clone(), message.clone()))
+            .collect();
+        let reader = OverlayReader {
+            path,
+            bytes,
+            rest: SessionReader {
+                buffers: &self.buffers,
+                root: &self.settings.root,
+                hashes: &self.hashes,
+                max_size: self.settings.limits.max_size,
+            },
+        };
+        let inputs = Inputs {
+            declarations: &self.settings.declarations,
+            selection: &self.settings.selection,
+            ignores: &self.settings.per_file_ignores,
+            unreadable: &unreadable,
+            scope_of: &*self.settings.scope_of,
+            reader: &reader,
+        };
+        let kept = self.kept.as_mut().expect("analysed above");
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            match update(
+                kept,
+                &mut self.project,
+                &[(file, &old)],
+                &inputs,
+                Some(file),
+            ) {
+                Ok((_, Some(found))) => Ok(found),
+                Ok((_, None)) => {
+                    // Too wide a change for the kept analysis: a whole analysis of the
+                    // overlaid project, kept apart.
+                    let all = analyse_all(&mut self.project, &inputs)?;
+                    Ok(all.file_diagnostics(file).to_vec())
+                }
+                Err(err) => Err(err),
+            }
+        }));
+        self.project.files[file as usize].facts = old;
+        if let Some(kept) = &mut self.kept {
+            kept.reindex(&self.project, file);
+        }
+        match result {
+            Ok(found) => Ok(Some(found?)),
+            Err(panic) => resume_unwind(panic),
+        }
     }
 
     /// The findings of one file (root-relative path).
@@ -541,9 +706,15 @@ impl Session {
                 ssot_index::first_party_uses::keep_first_party_uses(&mut facts, &|module| {
                     modules.is_first_party(module)
                 });
-                self.project.files[file as usize].facts = facts;
+                let old = std::mem::replace(&mut self.project.files[file as usize].facts, facts);
+                if self.kept.is_some() {
+                    self.dirty.entry(file).or_insert(old);
+                }
                 self.hashes.insert(path.to_string(), content_hash(bytes));
-                self.unreadable.remove(path);
+                if self.unreadable.remove(path).is_some() {
+                    // The files that cannot be read are every file's input (SSOT002).
+                    self.kept = None;
+                }
             }
             Ok(Err(err)) => self.mark_unreadable(path, err.to_string()),
             Err(message) => self.mark_unreadable(path, message),
@@ -553,6 +724,8 @@ impl Session {
     /// A loaded file that cannot be analysed any more keeps its place in the module table
     /// with no facts, and is reported as SSOT002.
     fn mark_unreadable(&mut self, path: &str, message: String) {
+        self.kept = None;
+        self.dirty.clear();
         if let Some(file) = self.file_id(path) {
             self.project.files[file as usize].facts = FileFacts::default();
             self.hashes.remove(path);
@@ -678,6 +851,22 @@ impl FileReader for SessionReader<'_> {
             return Err("the file changed since it was analysed".to_string());
         }
         Ok(bytes)
+    }
+}
+
+/// The session's reader with one file's text laid over it.
+struct OverlayReader<'a> {
+    path: &'a str,
+    bytes: &'a [u8],
+    rest: SessionReader<'a>,
+}
+
+impl FileReader for OverlayReader<'_> {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        if path == self.path {
+            return Ok(self.bytes.to_vec());
+        }
+        self.rest.read(path)
     }
 }
 

@@ -21,6 +21,7 @@ pub mod concept_factories;
 pub mod concept_names;
 pub mod first_party_uses;
 pub mod import_time;
+pub mod incremental;
 pub mod modules;
 pub mod namespace;
 pub mod re_exports;

@@ -72,7 +72,7 @@ fn has_stubs(project: &Project) -> bool {
 }
 
 /// The references of one file, appended to `references`.
-fn file_references<'p>(
+pub(crate) fn file_references<'p>(
     module_resolver: &mut Resolver<'p>,
     stub_resolver: Option<&mut Resolver<'p>>,
     file_id: FileId,

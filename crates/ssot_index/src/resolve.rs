@@ -720,6 +720,13 @@ impl<'p> Resolver<'p> {
         self.assigned_elsewhere = assigned;
     }
 
+    /// The `(module, name)` pairs that some module assigns from outside (`base.dialect = X`),
+    /// which resolve as open: a front end that keeps references between edits compares them
+    /// to know whether names of files that did not change resolve differently now.
+    pub fn assigned_elsewhere(&self) -> &FxHashSet<(ModuleId, String)> {
+        &self.assigned_elsewhere
+    }
+
     fn is_assigned_elsewhere(&self, module: ModuleId, name: &str) -> bool {
         !self.assigned_elsewhere.is_empty()
             && self

@@ -16,6 +16,7 @@ pub mod call_sites;
 mod concept;
 pub mod concepts;
 pub mod diagnostic;
+pub mod partial;
 pub mod registry;
 pub mod rules;
 mod suppression;

@@ -256,19 +256,31 @@ impl WarmProject {
         })
     }
 
-    /// A file the session analyses: the text is its buffer for this call only.
+    /// A file the session analyses: the text is laid over it for this call only, analysed
+    /// incrementally over the session's kept analysis, which stays as it was.
     fn check_session_buffer(
         &mut self,
         path: &str,
         text: &str,
     ) -> Result<(Vec<Diagnostic>, Option<String>), String> {
+        let mut diagnostics = self
+            .session
+            .diagnostics_with_overlay(path, text.as_bytes())
+            .map_err(|err| err.to_string())?
+            .unwrap_or_default();
+        let style = self.with_extras(|extras| extras.import_style.clone())?;
+        // The import fixes are planned over the text's own facts.
+        let fixable = diagnostics.iter().any(|d| {
+            d.rule == Rule::NonCanonicalImport
+                || d.fix
+                    .as_ref()
+                    .is_some_and(|fix| fix.applicability == ssot_rules::Applicability::Safe)
+        });
+        if !fixable {
+            return Ok((diagnostics, None));
+        }
         self.session.set_buffer(path, text.as_bytes().to_vec());
         let result = (|| {
-            let mut diagnostics = self
-                .session
-                .diagnostics_for(path)
-                .map_err(|err| err.to_string())?;
-            let style = self.with_extras(|extras| extras.import_style.clone())?;
             attach_import_fixes(self.session.project(), path, text, &style, &mut diagnostics);
             // The fix engine re-analyses the project once per pass: only when there is
             // something safe to fix.

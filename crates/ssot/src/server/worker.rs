@@ -1,7 +1,7 @@
 //! The analysis thread: owns the warm session, applies document changes in order, publishes
 //! diagnostics and answers requests.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::Path;
 use std::thread::JoinHandle;
@@ -116,8 +116,10 @@ impl Worker {
                     documents: BTreeMap::new(),
                     published: BTreeMap::new(),
                     touched: BTreeSet::new(),
+                    receiver,
+                    backlog: VecDeque::new(),
                 };
-                state.run(receiver);
+                state.run();
             })
             .expect("the analysis thread starts");
         (jobs, Self { _thread: thread })
@@ -137,14 +139,26 @@ struct State {
     /// Documents changed since the last publication: published again even when their
     /// findings are the same, so the client sees them for the new version.
     touched: BTreeSet<Url>,
+    receiver: Receiver<Job>,
+    /// Jobs that arrived while an analysis ran, read before publishing its results (a
+    /// document changed again is not published for the superseded version).
+    backlog: VecDeque<Job>,
 }
 
 impl State {
-    fn run(&mut self, receiver: Receiver<Job>) {
-        while let Ok(first) = receiver.recv() {
+    fn run(&mut self) {
+        loop {
+            let first = match self.backlog.pop_front() {
+                Some(job) => job,
+                None => match self.receiver.recv() {
+                    Ok(job) => job,
+                    Err(_) => break,
+                },
+            };
             // Every change waiting is applied before one analysis.
             let mut batch = vec![first];
-            batch.extend(receiver.try_iter());
+            batch.extend(self.backlog.drain(..));
+            batch.extend(self.receiver.try_iter());
             let mut changed = false;
             for job in batch {
                 let outcome = catch_unwind(AssertUnwindSafe(|| self.handle(job, &mut changed)));
@@ -299,8 +313,45 @@ impl State {
                 return;
             }
         };
-        let mut messages = Vec::new();
-        for (uri, document) in &self.documents {
+        // A document changed again while this analysis ran: its findings are for a version
+        // the client has left, so they wait for the next analysis.
+        self.backlog.extend(self.receiver.try_iter());
+        let superseded: BTreeSet<Url> = self
+            .backlog
+            .iter()
+            .filter_map(|job| match job {
+                Job::Open { uri, .. } | Job::Save(uri) | Job::Close(uri) => Some(uri.clone()),
+                Job::Change(params) => Some(params.text_document.uri.clone()),
+                Job::DiskChanged(_)
+                | Job::Hover(..)
+                | Job::Definition(..)
+                | Job::CodeAction(..) => None,
+            })
+            .collect();
+        // The edited documents first, as soon as each is ready; then the other open
+        // documents whose findings the analysis recomputed (a module they import changed).
+        let recomputed: Option<BTreeSet<&str>> = analysis
+            .recomputed
+            .as_ref()
+            .map(|paths| paths.iter().map(String::as_str).collect());
+        let (edited, others): (Vec<&Url>, Vec<&Url>) = self
+            .documents
+            .keys()
+            .partition(|uri| self.touched.contains(*uri));
+        let order: Vec<Url> = edited.into_iter().chain(others).cloned().collect();
+        for uri in order {
+            if superseded.contains(&uri) {
+                continue;
+            }
+            let document = &self.documents[&uri];
+            let touched = self.touched.contains(&uri);
+            let unchanged = match (&document.path, &recomputed) {
+                (Some(path), Some(recomputed)) => !recomputed.contains(path.as_str()),
+                _ => false,
+            };
+            if !touched && unchanged && self.published.contains_key(&uri) {
+                continue;
+            }
             let diagnostics: Vec<lsp_types::Diagnostic> = match &document.path {
                 Some(path) => analysis
                     .for_path(path)
@@ -309,17 +360,18 @@ impl State {
                     .collect(),
                 None => Vec::new(),
             };
-            if self.touched.contains(uri) || self.published.get(uri) != Some(&diagnostics) {
-                self.published.insert(uri.clone(), diagnostics.clone());
-                messages.push(notification::<notify::PublishDiagnostics>(
-                    PublishDiagnosticsParams::new(uri.clone(), diagnostics, Some(document.version)),
-                ));
+            if touched || self.published.get(&uri) != Some(&diagnostics) {
+                let message =
+                    notification::<notify::PublishDiagnostics>(PublishDiagnosticsParams::new(
+                        uri.clone(),
+                        diagnostics.clone(),
+                        Some(document.version),
+                    ));
+                self.published.insert(uri, diagnostics);
+                self.send(message);
             }
         }
-        self.touched.clear();
-        for message in messages {
-            self.send(message);
-        }
+        self.touched.retain(|uri| superseded.contains(uri));
     }
 
     fn hover(&mut self, params: &HoverParams) -> Option<Hover> {

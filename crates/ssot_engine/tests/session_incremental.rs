@@ -1,0 +1,392 @@
+//! The session's incremental analysis equals an analysis from scratch, for every file, after
+//! every step of random edit sequences on a generated project with a declared concept,
+//! re-exports, aliases, star imports, fallbacks, test doubles, accessors and suppressions.
+//!
+//! The edits come from a fixed-seed generator (`SSOT_INCREMENTAL_SEEDS` and
+//! `SSOT_INCREMENTAL_STEPS` make a run longer); a failure prints the seed, the step and the
+//! edit sequence that led there.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use ssot_engine::check_run::{declarations, per_file_ignores};
+use ssot_engine::scopes::Scopes;
+use ssot_engine::session::{LoadedState, ProjectLoader, Session, SessionAnalysis, SessionSettings};
+use ssot_engine::workspace::{load_project, ProjectArgs};
+use ssot_rules::RuleSelection;
+
+/// Loads a project directory the way the command line's loaders do.
+struct DirectoryLoader {
+    root: std::path::PathBuf,
+}
+
+impl ProjectLoader for DirectoryLoader {
+    fn load(&self) -> Result<LoadedState, String> {
+        let describe = |err: anyhow::Error| format!("{err:#}");
+        let args = ProjectArgs {
+            paths: vec![self.root.clone()],
+            no_cache: true,
+            ..ProjectArgs::default()
+        };
+        let selection = RuleSelection::default_rules();
+        let loaded = load_project(&args, Some(&selection)).map_err(describe)?;
+        let scopes = Scopes::from_config(&loaded.config).map_err(describe)?;
+        let settings = SessionSettings {
+            root: loaded.root.clone(),
+            declarations: declarations(&loaded.config),
+            per_file_ignores: per_file_ignores(&loaded.config).map_err(describe)?,
+            selection,
+            scope_of: Arc::new(move |path| scopes.of(path).to_string()),
+            import_style: ssot_fix::ImportStyle::default(),
+            limits: loaded.limits,
+            options: loaded.extract_options,
+        };
+        let unreadable = loaded
+            .problems
+            .iter()
+            .map(|problem| (problem.path.clone(), problem.message.clone()))
+            .collect();
+        Ok(LoadedState {
+            settings,
+            project: loaded.project,
+            content_hashes: loaded.content_hashes,
+            unreadable,
+        })
+    }
+}
+
+const CONFIG: &str = r#"
+[concepts.manager]
+canonical = "app.core:Manager"
+members = ["app.simple:SimpleManager"]
+accessors = ["app.core:get_manager"]
+factory = "app.factory:create_manager"
+shims = ["app.compat"]
+
+[per-file-ignores]
+"app/ignored.py" = ["SSOT101"]
+"#;
+
+/// The generated project: a concept with a canonical class, a competing one, a shim, a
+/// factory, an accessor, re-exports through a package, star imports, aliases, a fallback
+/// import, a delegating wrapper, test doubles and `patch()` targets.
+const FILES: &[(&str, &str)] = &[
+    (
+        "app/__init__.py",
+        "from .core import Manager\nfrom .util import *\n",
+    ),
+    (
+        "app/core.py",
+        "class Manager:\n    def start(self):\n        pass\n\n    def stop(self):\n        pass\n\n\n_instance = None\n\n\ndef get_manager():\n    global _instance\n    if _instance is None:\n        _instance = Manager()\n    return _instance\n",
+    ),
+    (
+        "app/simple.py",
+        "class SimpleManager:\n    def start(self):\n        pass\n\n    def extra(self):\n        pass\n",
+    ),
+    (
+        "app/compat.py",
+        "from app.core import Manager\nOldManager = Manager\n",
+    ),
+    (
+        "app/util.py",
+        "__all__ = [\"helper\", \"Helper\"]\n\n\ndef helper():\n    pass\n\n\nclass Helper:\n    pass\n",
+    ),
+    (
+        "app/factory.py",
+        "from .core import Manager\n\n\ndef create_manager():\n    return Manager()\n",
+    ),
+    (
+        "app/wrapper.py",
+        "from app.core import Manager\n\n\nclass ManagerProxy:\n    def __init__(self):\n        self.inner: Manager = Manager()\n\n    def start(self):\n        return self.inner.start()\n\n    def stop(self):\n        return self.inner.stop()\n",
+    ),
+    (
+        "app/service.py",
+        "from app.compat import Manager\nfrom app import Manager as M2, helper\nfrom app.core import get_manager\nfrom app.simple import SimpleManager\nimport app.compat\n\nmanager = Manager()\n\n\ndef run():\n    get_manager()\n    return app.compat.OldManager, M2, helper, SimpleManager\n",
+    ),
+    (
+        "app/ignored.py",
+        "from app.compat import Manager\nfrom app.missing import Nothing  # ssot: ignore[SSOT103]\n",
+    ),
+    (
+        "app/relay.py",
+        "from app.service import *\nfrom app.compat import OldManager as Relayed\n",
+    ),
+    (
+        "app/fallback.py",
+        "try:\n    from app.gone import Manager\nexcept ImportError:\n    from app.core import Manager\n",
+    ),
+    (
+        "tests/test_core.py",
+        "from unittest.mock import Mock, patch\nfrom app.compat import Manager\n\n\nclass FakeManager:\n    def start(self):\n        pass\n\n    def bogus(self):\n        pass\n\n\ndef test_manager():\n    double = Mock(spec=Manager)\n    with patch(\"app.compat.Manager\"):\n        pass\n    return double\n",
+    ),
+];
+
+/// Lines an edit adds: imports through every kind of path, definitions that join or leave
+/// the concept, aliases, star imports, suppressions, accessors, syntax errors.
+const SNIPPETS: &[&str] = &[
+    "import os",
+    "# a comment",
+    "from app.core import Manager",
+    "from app.compat import Manager",
+    "from app import Manager",
+    "from app.missing import Nothing",
+    "from app.util import helper  # ssot: ignore[SSOT101]",
+    "from app import *",
+    "from app.relay import *",
+    "from app.compat import OldManager",
+    "from .core import Manager",
+    "from . import util",
+    "x = 1",
+    "helper = None",
+    "Alias = Manager",
+    "OldManager = None",
+    "class Manager:\n    def start(self):\n        pass",
+    "class ManagerImpl:\n    def start(self):\n        pass\n\n    def stop(self):\n        pass",
+    "class FakeThing(Manager):\n    def start(self):\n        pass",
+    "def get_thing():\n    return Manager()",
+    "shared = Manager()",
+    "import app.core\nvalue = app.core.Manager",
+    "__all__ = [\"helper\"]",
+    "def broken(:",
+    "try:\n    from app.old import Manager\nexcept ImportError:\n    pass",
+    "_cache = None\n\n\ndef get_cached():\n    global _cache\n    if _cache is None:\n        _cache = Manager()\n    return _cache",
+    "def __getattr__(name):\n    raise AttributeError(name)",
+    "from unittest.mock import patch\npatch(\"app.core.Manager\")",
+    "get_manager()",
+];
+
+/// A small fixed-seed generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn write_project(root: &Path) {
+    std::fs::write(root.join("ssot.toml"), CONFIG).unwrap();
+    for (path, text) in FILES {
+        let full = root.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+}
+
+/// One random edit of one file's text.
+fn edit(rng: &mut Rng, text: &str) -> (String, String) {
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let snippet = SNIPPETS[rng.below(SNIPPETS.len())];
+    match rng.below(6) {
+        0 | 1 => {
+            lines.push(snippet.to_string());
+            (format!("append {snippet:?}"), lines.join("\n") + "\n")
+        }
+        2 => {
+            lines.insert(0, snippet.to_string());
+            (format!("prepend {snippet:?}"), lines.join("\n") + "\n")
+        }
+        3 if !lines.is_empty() => {
+            let line = rng.below(lines.len());
+            let removed = lines.remove(line);
+            (
+                format!("delete line {line} {removed:?}"),
+                lines.join("\n") + "\n",
+            )
+        }
+        4 if !lines.is_empty() => {
+            // Inside the file, at the indentation of the line before it.
+            let line = rng.below(lines.len());
+            let indent: String = lines[line]
+                .chars()
+                .take_while(|c| c.is_whitespace())
+                .collect();
+            let body = if indent.is_empty() { snippet } else { "pass" };
+            lines.insert(line + 1, format!("{indent}{body}"));
+            (
+                format!("insert after line {line} {body:?}"),
+                lines.join("\n") + "\n",
+            )
+        }
+        _ => ("unchanged".to_string(), text.to_string()),
+    }
+}
+
+fn describe(result: &Result<SessionAnalysis, String>) -> String {
+    match result {
+        Ok(analysis) => {
+            let mut out = String::new();
+            for d in &analysis.diagnostics {
+                out.push_str(&format!(
+                    "{}:{}:{} {} {} [{}] {:?} fp={} fix={:?}\n",
+                    d.path,
+                    d.start.line,
+                    d.start.column,
+                    d.rule.code(),
+                    d.message,
+                    d.scope,
+                    d.end,
+                    d.fingerprint,
+                    d.fix
+                ));
+            }
+            for c in &analysis.concepts {
+                out.push_str(&format!("{c:?}\n"));
+            }
+            out
+        }
+        Err(err) => format!("error: {err}"),
+    }
+}
+
+/// Runs one edit sequence; returns how many analyses were incremental.
+fn run_sequence(seed: u64, steps: usize) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    write_project(&root);
+    let mut session = Session::load(Box::new(DirectoryLoader { root: root.clone() })).unwrap();
+    let mut texts: Vec<String> = FILES.iter().map(|(_, text)| text.to_string()).collect();
+    let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    let mut history = Vec::new();
+    let mut incremental_steps = 0;
+    // The first analysis is a whole one; every later one is incremental when it can be.
+    let first = session
+        .analysis()
+        .map(|a| (*a).clone())
+        .map_err(|e| e.to_string());
+    let scratch = session.analysis_from_scratch().map_err(|e| e.to_string());
+    assert_eq!(
+        describe(&first),
+        describe(&scratch),
+        "seed {seed}: first analysis"
+    );
+    for step in 0..steps {
+        // Sometimes several files change before the next analysis.
+        for _ in 0..1 + usize::from(rng.below(4) == 0) {
+            let file = rng.below(FILES.len());
+            let path = FILES[file].0;
+            if rng.below(10) == 0 {
+                session.close_buffer(path);
+                texts[file] = std::fs::read_to_string(root.join(path)).unwrap();
+                history.push(format!("{path}: close"));
+                continue;
+            }
+            let (what, text) = edit(&mut rng, &texts[file]);
+            history.push(format!("{path}: {what}"));
+            texts[file] = text;
+            session.set_buffer(path, texts[file].clone().into_bytes());
+        }
+        let incremental = session
+            .analysis()
+            .map(|a| (*a).clone())
+            .map_err(|e| e.to_string());
+        if incremental
+            .as_ref()
+            .is_ok_and(|analysis| analysis.recomputed.is_some())
+        {
+            incremental_steps += 1;
+        }
+        let scratch = session.analysis_from_scratch().map_err(|e| e.to_string());
+        let (incremental, scratch) = (describe(&incremental), describe(&scratch));
+        if incremental != scratch {
+            let diff = similar_lines(&scratch, &incremental);
+            panic!(
+                "seed {seed}, step {step}: the incremental analysis differs from one from \
+                 scratch\nedits:\n  {}\n-scratch +incremental:\n{diff}",
+                history.join("\n  ")
+            );
+        }
+    }
+    incremental_steps
+}
+
+/// The lines only one side has.
+fn similar_lines(expected: &str, actual: &str) -> String {
+    let expected_lines: Vec<&str> = expected.lines().collect();
+    let actual_lines: Vec<&str> = actual.lines().collect();
+    let mut out = String::new();
+    for line in &expected_lines {
+        if !actual_lines.contains(line) {
+            out.push_str(&format!("- {line}\n"));
+        }
+    }
+    for line in &actual_lines {
+        if !expected_lines.contains(line) {
+            out.push_str(&format!("+ {line}\n"));
+        }
+    }
+    out
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}
+
+#[test]
+fn incremental_analysis_equals_analysis_from_scratch_after_every_edit() {
+    let seeds = env_number("SSOT_INCREMENTAL_SEEDS", 12);
+    let steps = env_number("SSOT_INCREMENTAL_STEPS", 40) as usize;
+    let mut incremental = 0;
+    for seed in 1..=seeds {
+        incremental += run_sequence(seed, steps);
+    }
+    // Most steps must take the incremental path, or this test checks nothing.
+    let total = seeds as usize * steps;
+    assert!(
+        incremental * 2 > total,
+        "only {incremental} of {total} analyses were incremental"
+    );
+    eprintln!("{incremental} of {total} analyses were incremental");
+}
+
+#[test]
+fn overlay_findings_equal_the_buffers_and_leave_the_session_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    write_project(&root);
+    let mut session = Session::load(Box::new(DirectoryLoader { root: root.clone() })).unwrap();
+    let before = describe(
+        &session
+            .analysis()
+            .map(|a| (*a).clone())
+            .map_err(|e| e.to_string()),
+    );
+    let mut rng = Rng(7);
+    for _ in 0..30 {
+        let file = rng.below(FILES.len());
+        let (path, text) = FILES[file];
+        let (_, edited) = edit(&mut rng, text);
+        let overlaid = session
+            .diagnostics_with_overlay(path, edited.as_bytes())
+            .map_err(|e| e.to_string());
+        // The same text as a buffer, analysed from scratch.
+        session.set_buffer(path, edited.clone().into_bytes());
+        let scratch = session
+            .analysis_from_scratch()
+            .map(|a| a.for_path(path).to_vec())
+            .map_err(|e| e.to_string());
+        session.close_buffer(path);
+        match (overlaid, scratch) {
+            (Ok(Some(overlaid)), Ok(scratch)) => assert_eq!(overlaid, scratch, "{path}:\n{edited}"),
+            (Err(a), Err(b)) => assert_eq!(a, b),
+            (a, b) => panic!("{path}: overlay {a:?}, scratch {b:?}"),
+        }
+        let now = describe(
+            &session
+                .analysis()
+                .map(|a| (*a).clone())
+                .map_err(|e| e.to_string()),
+        );
+        assert_eq!(before, now, "the overlay of {path} changed the session");
+    }
+}

@@ -381,6 +381,7 @@ mod tests {
             test: Figures::default(),
             by_scope: Default::default(),
             paths: path_entries,
+            hops: Vec::new(),
             spread: Spread::default(),
             definitions: Vec::new(),
             accessor_calls: Default::default(),

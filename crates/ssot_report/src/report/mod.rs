@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod codeowners;
+pub mod graph;
 pub mod html;
 pub mod markdown;
 pub mod model;

@@ -225,7 +225,7 @@ fn mermaid_paths(s: &mut String, concept: &ConceptSection, limit: usize) {
     let graph = super::graph::PathGraph::of(concept, limit);
     for (index, node) in graph.nodes.iter().enumerate() {
         let files = match node.files {
-            Some(files) => format!("<br/>{files} files"),
+            Some(files) => format!("<br/>{}", super::files_text(files)),
             None => "<br/>re-export".to_string(),
         };
         let _ = writeln!(
@@ -243,8 +243,10 @@ fn mermaid_paths(s: &mut String, concept: &ConceptSection, limit: usize) {
         };
         let _ = writeln!(
             s,
-            "  n{} {arrow}|{} files| n{}",
-            edge.from, edge.files, edge.to
+            "  n{} {arrow}|{}| n{}",
+            edge.from,
+            super::files_text(edge.files),
+            edge.to
         );
     }
     s.push_str("  classDef canonical fill:#0072B2,color:#fff\n  classDef shim fill:#E69F00,color:#000\n  classDef legacy fill:#D55E00,color:#fff\n  classDef competing fill:#CC79A7,color:#000\n```\n\n");

@@ -32,3 +32,12 @@ pub(crate) fn percent(ratio: Option<f64>) -> String {
         None => "n/a".to_string(),
     }
 }
+
+/// "1 file", "3 files".
+pub(crate) fn files_text(count: usize) -> String {
+    if count == 1 {
+        "1 file".to_string()
+    } else {
+        format!("{count} files")
+    }
+}

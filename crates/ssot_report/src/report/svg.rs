@@ -165,15 +165,15 @@ pub fn path_graph(concept: &ConceptSection, max_nodes: usize) -> String {
         let dashed = graph.nodes[edge.from].kind == PathKind::Competing;
         let _ = write!(
             edges,
-            "<path d=\"M{x1:.1},{y1:.1} C{mid_x:.1},{y1:.1} {mid_x:.1},{y2:.1} {x2:.1},{y2:.1}\" class=\"edge{}\" marker-end=\"url(#arrow)\"><title>{} → {}: {} files</title></path>\
-             <text x=\"{:.1}\" y=\"{:.1}\" class=\"edge-label\">{} files</text>",
+            "<path d=\"M{x1:.1},{y1:.1} C{mid_x:.1},{y1:.1} {mid_x:.1},{y2:.1} {x2:.1},{y2:.1}\" class=\"edge{}\" marker-end=\"url(#arrow)\"><title>{} → {}: {}</title></path>\
+             <text x=\"{:.1}\" y=\"{:.1}\" class=\"edge-label\">{}</text>",
             if dashed { " dashed" } else { "" },
             escape(&graph.nodes[edge.from].path),
             escape(&graph.nodes[edge.to].path),
-            edge.files,
+            super::files_text(edge.files),
             x1 + 8.0,
             y1 - 5.0,
-            edge.files
+            super::files_text(edge.files)
         );
     }
     let mut nodes = String::new();
@@ -194,7 +194,7 @@ pub fn path_graph(concept: &ConceptSection, max_nodes: usize) -> String {
             format!(" data-path=\"{i}\" tabindex=\"0\"")
         });
         let files = match (node.files, node.is_definition) {
-            (Some(files), _) => format!("{files} files"),
+            (Some(files), _) => super::files_text(files),
             (None, true) => "the definition".to_string(),
             (None, false) => "re-export, no importer".to_string(),
         };

@@ -102,7 +102,8 @@ pub fn compliance_gauges(concept: &ConceptSection) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg class=\"gauge\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Compliance of {} by scope\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<svg class=\"gauge\" viewBox=\"0 0 {width} {height}\" style=\"{}\" role=\"img\" aria-label=\"Compliance of {} by scope\" xmlns=\"http://www.w3.org/2000/svg\">",
+        size_style(width, 460.0),
         escape(&concept.name)
     );
     for (index, (label, figures)) in rows.iter().enumerate() {
@@ -216,10 +217,21 @@ pub fn path_graph(concept: &ConceptSection, max_nodes: usize) -> String {
         );
     }
     format!(
-        "<svg class=\"graph\" viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" aria-label=\"Import paths of {}\" xmlns=\"http://www.w3.org/2000/svg\">\
+        "<svg class=\"graph\" viewBox=\"0 0 {width:.0} {height:.0}\" style=\"{}\" role=\"img\" aria-label=\"Import paths of {}\" xmlns=\"http://www.w3.org/2000/svg\">\
          <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\
          {edges}{nodes}</svg>",
+        size_style(width, 640.0),
         escape(&concept.name)
+    )
+}
+
+/// A picture is never drawn larger than `natural` pixels wide (its text would grow with it),
+/// nor narrower than `readable` (or its natural width, when smaller): on a phone it keeps a
+/// readable text size and its figure scrolls sideways instead.
+fn size_style(natural: f64, readable: f64) -> String {
+    format!(
+        "max-width:{natural:.0}px;min-width:{:.0}px",
+        natural.min(readable)
     )
 }
 
@@ -242,7 +254,8 @@ pub fn directory_bars(spread: &Spread) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg class=\"bars\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"References by directory\" xmlns=\"http://www.w3.org/2000/svg\">"
+        "<svg class=\"bars\" viewBox=\"0 0 {width} {height}\" style=\"{}\" role=\"img\" aria-label=\"References by directory\" xmlns=\"http://www.w3.org/2000/svg\">",
+        size_style(width, 500.0)
     );
     for (index, row) in rows.iter().enumerate() {
         let y = 3.0 + index as f64 * row_height;
@@ -290,7 +303,8 @@ pub fn trend_chart(history: &[HistoryEntry], names: &[&str]) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg class=\"trend\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Compliance over {} commits\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<svg class=\"trend\" viewBox=\"0 0 {width} {height}\" style=\"{}\" role=\"img\" aria-label=\"Compliance over {} commits\" xmlns=\"http://www.w3.org/2000/svg\">",
+        size_style(width * 1.5, 560.0),
         history.len()
     );
     for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {

@@ -101,7 +101,11 @@ fn moving_manager() -> (tempfile::TempDir, PathBuf) {
         "from pkg.generated import Generated\nfrom pkg.ext import fast\n",
     );
     write(&root, ".tools/lint.py", "from pkg.old import Manager\n");
-    commit(&root, "Manager moves to pkg.core", "2024-01-02T12:00:00+00:00");
+    commit(
+        &root,
+        "Manager moves to pkg.core",
+        "2024-01-02T12:00:00+00:00",
+    );
 
     write(
         &root,
@@ -122,7 +126,11 @@ fn moving_manager() -> (tempfile::TempDir, PathBuf) {
         "pkg/f.py",
         "import pkg.old\n\n\ndef make():\n    return pkg.old.Manager()\n",
     );
-    commit(&root, "the dangling import goes", "2024-01-04T12:00:00+00:00");
+    commit(
+        &root,
+        "the dangling import goes",
+        "2024-01-04T12:00:00+00:00",
+    );
     (dir, root)
 }
 
@@ -152,7 +160,11 @@ fn checkout(root: &Path, commit: &str, into: &Path) -> PathBuf {
         .unwrap();
     {
         use std::io::Write;
-        tar.stdin.take().unwrap().write_all(&archive.stdout).unwrap();
+        tar.stdin
+            .take()
+            .unwrap()
+            .write_all(&archive.stdout)
+            .unwrap();
     }
     assert!(tar.wait().unwrap().success());
     target
@@ -173,7 +185,10 @@ fn history_figures_equal_a_report_on_a_checkout_of_each_commit() {
     // The canonical does not exist at the first commit: a plain run refuses the
     // configuration there, and the history says the concept is absent.
     assert_eq!(entries[0]["concepts"][0]["exists"], false);
-    assert_eq!(entries[0]["concepts"][0]["compliance"], serde_json::Value::Null);
+    assert_eq!(
+        entries[0]["concepts"][0]["compliance"],
+        serde_json::Value::Null
+    );
     let checkouts = dir.path().join("checkouts");
     let mut compared = 0;
     for entry in &entries[1..] {
@@ -263,8 +278,14 @@ fn a_bare_clone_counts_what_fix_would_fix() {
             .arg(&tree)
             .args(["--format", "json", "--no-cache"]),
     );
-    assert_eq!(report["concepts"][0]["fixable"], plain["concepts"][0]["fixable"]);
-    assert_eq!(report["concepts"][0]["paths"], plain["concepts"][0]["paths"]);
+    assert_eq!(
+        report["concepts"][0]["fixable"],
+        plain["concepts"][0]["fixable"]
+    );
+    assert_eq!(
+        report["concepts"][0]["paths"],
+        plain["concepts"][0]["paths"]
+    );
 }
 
 /// `--since 2024-01-04` starts at midnight of that day (git alone would start at the current
@@ -289,13 +310,13 @@ fn a_since_date_starts_at_the_start_of_that_day() {
         commit(&root, date, date);
     }
     let subjects = |since: &str| -> Vec<String> {
-        let report = json(
-            ssot()
-                .env("TZ", "UTC")
-                .arg("report")
-                .arg(&root)
-                .args(["--history", "--format", "json", "--since", since]),
-        );
+        let report = json(ssot().env("TZ", "UTC").arg("report").arg(&root).args([
+            "--history",
+            "--format",
+            "json",
+            "--since",
+            since,
+        ]));
         report["history"]
             .as_array()
             .unwrap()

@@ -406,12 +406,11 @@ impl HistoryContext {
         save(&facts);
         let (mut analysis, tree) = analysed?;
         let project = &analysis.project;
-        let style = crate::import_style::import_style_of_tree(
-            project,
-            &tree.other_files,
-            &|path| repository.file_at(commit, path),
-        )
-        .with_context(|| "cannot read the commit's import-style settings")?;
+        let style =
+            crate::import_style::import_style_of_tree(project, &tree.other_files, &|path| {
+                repository.file_at(commit, path)
+            })
+            .with_context(|| "cannot read the commit's import-style settings")?;
         crate::analysis::attach_import_fixes_with(
             project,
             &style,

@@ -80,7 +80,11 @@ impl HistoryFacts {
 
     /// Loads every file of `source` (a commit's tree: every file keyed by its blob) and builds
     /// the project, as [`crate::project::build_project`] does for one run.
-    pub fn build(&mut self, source: &dyn FileSource, settings: &ProjectSettings<'_>) -> BuiltProject {
+    pub fn build(
+        &mut self,
+        source: &dyn FileSource,
+        settings: &ProjectSettings<'_>,
+    ) -> BuiltProject {
         let first_party = ModuleTable::build_with(
             source.files().iter().map(|f| f.path.as_str()),
             settings.unread_modules,

@@ -145,11 +145,7 @@ fn is_extension_module(path: &str) -> bool {
 }
 
 /// The files of the tree below `prefix` that are not Python sources, sorted.
-fn other_files(
-    repository: &Path,
-    commit: &str,
-    prefix: &str,
-) -> Result<Vec<String>, GitTreeError> {
+fn other_files(repository: &Path, commit: &str, prefix: &str) -> Result<Vec<String>, GitTreeError> {
     let output = Command::new("git")
         .arg("-C")
         .arg(repository)

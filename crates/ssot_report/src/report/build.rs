@@ -8,12 +8,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use std::collections::HashMap;
 use ssot_facts::ScopeKind;
 use ssot_index::{
     census::origin_path, FileId, ImportTimeModel, Origin, Project, Reference, Resolution, Resolver,
 };
 use ssot_rules::{Applicability, ConceptReport, Diagnostic, ResolvedConcept, Rule};
+use std::collections::HashMap;
 
 use super::codeowners::Codeowners;
 use super::model::*;
@@ -166,11 +166,12 @@ impl<'a> ReExportSteps<'a> {
         if let Some(known) = self.known.get(&(path.to_string(), origin)) {
             return Some(known.clone());
         }
-        let next = self.step(path, origin).unwrap_or_else(|| definition.clone());
+        let next = self
+            .step(path, origin)
+            .unwrap_or_else(|| definition.clone());
         // A step that would loop back is no step: go straight to the definition.
         let next = if next == path { definition } else { next };
-        self.known
-            .insert((path.to_string(), origin), next.clone());
+        self.known.insert((path.to_string(), origin), next.clone());
         Some(next)
     }
 
@@ -194,7 +195,9 @@ impl<'a> ReExportSteps<'a> {
             {
                 continue;
             }
-            let Some(source) = self.resolver.absolute_module(file, *level, module.as_deref())
+            let Some(source) = self
+                .resolver
+                .absolute_module(file, *level, module.as_deref())
             else {
                 continue;
             };
@@ -246,7 +249,11 @@ fn hops_of(
         })
         .collect();
     hops.sort_by(|a, b| {
-        (std::cmp::Reverse(a.files), &a.from, &a.to).cmp(&(std::cmp::Reverse(b.files), &b.from, &b.to))
+        (std::cmp::Reverse(a.files), &a.from, &a.to).cmp(&(
+            std::cmp::Reverse(b.files),
+            &b.from,
+            &b.to,
+        ))
     });
     hops
 }

@@ -23,7 +23,7 @@ use crate::source::{FileSource, SourceFile};
 /// What a blob gave: its facts as extracted, or why it could not be analysed.
 enum Known {
     /// With the [`crate::load::content_hash`] of the bytes.
-    Facts(FileFacts, u64),
+    Facts(Box<FileFacts>, u64),
     Problem(ProblemKind, String),
 }
 
@@ -120,7 +120,7 @@ impl HistoryFacts {
             };
             match known {
                 Known::Facts(facts, content_hash) => {
-                    let mut facts = facts.clone();
+                    let mut facts = FileFacts::clone(facts);
                     ssot_index::first_party_uses::keep_first_party_uses(
                         &mut facts,
                         &is_first_party,
@@ -197,7 +197,10 @@ impl HistoryFacts {
             }
         };
         for file in loaded {
-            remember(file.path, Known::Facts(file.facts, file.content_hash));
+            remember(
+                file.path,
+                Known::Facts(Box::new(file.facts), file.content_hash),
+            );
         }
         for problem in problems {
             remember(problem.path, Known::Problem(problem.kind, problem.message));

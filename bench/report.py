@@ -10,7 +10,12 @@ of the scale benchmark's corpus (bench/run.py builds it: Django, ansible-core, s
 and SymPy from their PyPI sdists, 10,245 files) committed once, then 29 more commits each
 editing 1% of the files (a comment line appended, chosen with a fixed seed, so each commit
 changes ~100 blobs as a day of work on such a repository would). The concepts are
-bench/concepts.toml. Runs are interleaved (check, report, history, check, ...) so drift on a
+bench/concepts.toml.
+
+`--releases NAME==V1,V2,...` measures a realistic history instead: the sdists of those
+releases of one project (downloaded once with pip into bench/.cache/sdists/), committed in
+turn into bench/.cache/release-history/NAME/, each commit changing what the release changed;
+`--config` gives the concepts (default bench/concepts.toml). Runs are interleaved (check, report, history, check, ...) so drift on a
 loaded machine hits all alike; each history run starts from an empty facts cache, so it is
 compared with a cold check. Wall and CPU time (user + system of the child) are printed, with
 the per-run paired ratios.
@@ -73,6 +78,52 @@ def build_repository() -> None:
     marker.write_text(f"{len(files)} files, {COMMITS} commits\n")
 
 
+def build_release_history(spec: str) -> Path:
+    """A repository with one commit per release of `spec` (`NAME==V1,V2,...`), oldest first."""
+    name, _, versions = spec.partition("==")
+    versions = [v for v in versions.split(",") if v]
+    if not name or not versions:
+        raise SystemExit(f"--releases wants NAME==V1,V2,...; got {spec!r}")
+    repo = BENCH / ".cache" / "release-history" / f"{name}-{'-'.join(versions)}"
+    marker = repo / ".git" / "bench-complete"
+    if marker.exists():
+        return repo
+    sdists = BENCH / ".cache" / "sdists"
+    sdists.mkdir(parents=True, exist_ok=True)
+    pip = BENCH / ".venv" / "bin" / "pip"
+    archives = []
+    for version in versions:
+        found = [p for p in sdists.glob("*.tar.gz")
+                 if p.name.lower().replace("_", "-").startswith(f"{name.lower()}-{version}.tar")]
+        if not found:
+            subprocess.run([str(pip), "download", "-q", "--no-deps", "--no-binary", ":all:",
+                            "--no-build-isolation", f"{name}=={version}", "-d", str(sdists)],
+                           check=True)
+            found = [p for p in sdists.glob("*.tar.gz")
+                     if p.name.lower().replace("_", "-").startswith(f"{name.lower()}-{version}.tar")]
+        if not found:
+            raise SystemExit(f"no sdist of {name}=={version} in {sdists}")
+        archives.append(found[0])
+    if repo.exists():
+        shutil.rmtree(repo)
+    repo.mkdir(parents=True)
+    git("init", "-q", "-b", "main", cwd=repo)
+    for index, archive in enumerate(archives):
+        for child in repo.iterdir():
+            if child.name != ".git":
+                shutil.rmtree(child) if child.is_dir() else child.unlink()
+        subprocess.run(["tar", "-xzf", str(archive), "--strip-components=1", "-C", str(repo)],
+                       check=True)
+        date = f"2024-{index + 1:02d}-15T12:00:00+00:00"
+        env = dict(os.environ, GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="bench@example.com",
+                   GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="bench@example.com",
+                   GIT_AUTHOR_DATE=date, GIT_COMMITTER_DATE=date)
+        git("add", "-A", cwd=repo, env=env)
+        git("commit", "-q", "-m", f"release {archive.name}", cwd=repo, env=env)
+    marker.write_text(f"{len(archives)} releases\n")
+    return repo
+
+
 def timed(command: list[str]) -> tuple[float, float]:
     """Wall and CPU (user + system) seconds of one run of `command`."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -92,10 +143,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--ssot", default=str(ROOT / "target" / "release" / "ssot"))
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--releases", metavar="NAME==V1,V2,...",
+                        help="a history of released versions of one project instead")
+    parser.add_argument("--config", default=str(CONCEPTS), help="the concepts to declare")
     args = parser.parse_args()
-    build_repository()
-    files = sum(1 for _ in REPO.rglob("*.py"))
-    ssot, config = args.ssot, str(CONCEPTS)
+    global REPO, COMMITS
+    if args.releases:
+        REPO = build_release_history(args.releases)
+        COMMITS = int(git("rev-list", "--count", "HEAD", cwd=REPO).strip())
+    else:
+        build_repository()
+    files = sum(1 for p in REPO.rglob("*.py") if ".git" not in p.parts)
+    ssot, config = args.ssot, str(Path(args.config).resolve())
     scratch = Path(tempfile.mkdtemp(prefix="ssot-report-bench-"))
     warm_cache = scratch / "warm"
     common = ["--config", config]

@@ -4,5 +4,5 @@
 
 mod import_fixes;
 
-pub use import_fixes::attach_import_fixes;
+pub use import_fixes::{attach_import_fixes, attach_import_fixes_with};
 pub use ssot_engine::check_run::*;

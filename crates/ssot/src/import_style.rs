@@ -14,12 +14,19 @@ use ssot_fix::{ImportStyle, DEFAULT_SECTION_ORDER};
 use toml::Value;
 
 use crate::workspace::LoadedProject;
+use ssot_index::Project;
 
 /// The style `fix` writes imports in for `loaded`: that of the configuration nearest the root,
 /// and for each directory below it with a configuration of its own (one distribution of a
 /// monorepo, say), that directory's style, as ruff reads configuration hierarchically.
 pub fn import_style(loaded: &LoadedProject) -> ImportStyle {
-    let mut style = style_at(loaded, &loaded.root);
+    import_style_at(&loaded.root, &loaded.project)
+}
+
+/// [`import_style`] of `project` with its configuration files read below `root`.
+pub fn import_style_at(root: &Path, project: &Project) -> ImportStyle {
+    let loaded = Layout { root, project };
+    let mut style = style_at(&loaded, loaded.root);
     let mut directories: BTreeSet<PathBuf> = BTreeSet::new();
     for file in &loaded.project.files {
         if let Some(parent) = loaded.root.join(&file.path).parent() {
@@ -31,7 +38,7 @@ pub fn import_style(loaded: &LoadedProject) -> ImportStyle {
     let mut seen: BTreeSet<PathBuf> = BTreeSet::new();
     for directory in &directories {
         for ancestor in directory.ancestors() {
-            if ancestor == loaded.root || !ancestor.starts_with(&loaded.root) {
+            if ancestor == loaded.root || !ancestor.starts_with(loaded.root) {
                 break;
             }
             if !seen.insert(ancestor.to_path_buf()) {
@@ -43,15 +50,76 @@ pub fn import_style(loaded: &LoadedProject) -> ImportStyle {
         }
     }
     for directory in configured {
-        let Ok(relative) = directory.strip_prefix(&loaded.root) else {
+        let Ok(relative) = directory.strip_prefix(loaded.root) else {
             continue;
         };
         let prefix = format!("{}/", relative.to_string_lossy().replace('\\', "/"));
         style
             .directory_styles
-            .push((prefix, style_at(loaded, &directory)));
+            .push((prefix, style_at(&loaded, &directory)));
     }
     style
+}
+
+/// Where a project's files and configuration are.
+struct Layout<'a> {
+    root: &'a Path,
+    project: &'a Project,
+}
+
+/// The files that configure the import style, wherever they sit in a tree.
+const STYLE_FILES: [&str; 6] = [
+    "pyproject.toml",
+    "ruff.toml",
+    ".ruff.toml",
+    ".isort.cfg",
+    "setup.cfg",
+    "tox.ini",
+];
+
+/// [`import_style`] of a project read from a commit's tree (no checkout): the tree's style
+/// files (`tree_paths` lists every path of the tree, `read` gives a path's bytes) are copied
+/// into a temporary directory and read there as a checkout would be.
+pub fn import_style_of_tree(
+    project: &Project,
+    tree_paths: &[String],
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> std::io::Result<ImportStyle> {
+    let directory = std::env::temp_dir().join(format!(
+        "ssot-import-style-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .subsec_nanos()
+    ));
+    let style = copy_style_files(&directory, tree_paths, read)
+        .map(|()| import_style_at(&directory, project));
+    let _ = std::fs::remove_dir_all(&directory);
+    style
+}
+
+fn copy_style_files(
+    directory: &Path,
+    tree_paths: &[String],
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(directory)?;
+    for path in tree_paths {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if !STYLE_FILES.contains(&name) {
+            continue;
+        }
+        let Some(bytes) = read(path) else {
+            continue;
+        };
+        let target = directory.join(path);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(target, bytes)?;
+    }
+    Ok(())
 }
 
 /// `directory` holds a file that configures ruff or isort.
@@ -156,7 +224,7 @@ fn ini_section(text: &str, section: &str) -> Option<Value> {
 }
 
 /// The style of the configuration nearest `start` (at or above it).
-fn style_at(loaded: &LoadedProject, start: &Path) -> ImportStyle {
+fn style_at(loaded: &Layout<'_>, start: &Path) -> ImportStyle {
     let mut style = ImportStyle::default();
     let ruff = find_ruff_config(start);
     let pyproject = find_upwards(start, "pyproject.toml")

@@ -6,6 +6,9 @@
 //! most `max_commits`, always keeping the newest. A shallow clone has fewer commits than the
 //! project's real history; the sample is taken from the ones that exist and says so.
 
+pub mod facts;
+pub mod tree;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -161,7 +164,9 @@ impl Repository {
                 Ok(id) => revisions.push(format!("^{id}")),
                 // Not a revision: a date (git reports dates it cannot read as errors below
                 // only by matching nothing, so an unreadable one is refused here).
-                Err(_) if looks_like_date(since) => args.push(format!("--since={since}")),
+                Err(_) if looks_like_date(since) => {
+                    args.push(format!("--since={}", start_of_day(since)))
+                }
                 Err(err) => return Err(err),
             }
         }
@@ -184,6 +189,24 @@ impl Repository {
         newest_first.reverse();
         let commits = sample_evenly(newest_first, range.max_commits);
         Ok(Sample { commits, in_range })
+    }
+}
+
+/// A calendar date alone (`2024-01-31`) is the start of that day, in the time zone git reads
+/// dates in. Git itself would keep the current time of day (`git log --since=2024-01-31` run
+/// at 15:00 starts at 15:00 that day), so a report would depend on when it ran. Anything
+/// else (`2024-01-31 12:00`, `3.months.ago`) is git's to read.
+fn start_of_day(since: &str) -> String {
+    let bytes = since.as_bytes();
+    let is_calendar_date = bytes.len() == 10
+        && bytes.iter().enumerate().all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if is_calendar_date {
+        format!("{since} 00:00:00")
+    } else {
+        since.to_string()
     }
 }
 
@@ -245,6 +268,14 @@ mod tests {
         assert_eq!(sampled.len(), 30);
         assert_eq!(sampled.last(), Some(&100));
         assert!(sampled.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_calendar_date_starts_at_midnight() {
+        assert_eq!(start_of_day("2024-01-31"), "2024-01-31 00:00:00");
+        assert_eq!(start_of_day("2024-01-31 12:30"), "2024-01-31 12:30");
+        assert_eq!(start_of_day("3.months.ago"), "3.months.ago");
+        assert_eq!(start_of_day("20240131"), "20240131");
     }
 
     #[test]

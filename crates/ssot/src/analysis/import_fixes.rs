@@ -12,6 +12,38 @@ pub fn attach_import_fixes(
     loaded: &crate::workspace::LoadedProject,
     diagnostics: &mut [Diagnostic],
 ) {
+    if !diagnostics
+        .iter()
+        .any(|d| d.rule == Rule::NonCanonicalImport && d.fix.is_none())
+    {
+        return;
+    }
+    let style = crate::import_style::import_style(loaded);
+    let fs = RealFileSystem::from_env();
+    let max_file_size = loaded
+        .config
+        .max_file_size
+        .unwrap_or(crate::config::DEFAULT_MAX_FILE_SIZE);
+    let read = |path: &str| {
+        let analysed = loaded
+            .content_hashes
+            .binary_search_by(|(p, _)| p.as_str().cmp(path))
+            .ok()
+            .map(|i| loaded.content_hashes[i].1);
+        let bytes = fs.read(&loaded.absolute_path(path), max_file_size).ok()?;
+        (analysed == Some(crate::load::content_hash(&bytes))).then_some(bytes)
+    };
+    attach_import_fixes_with(&loaded.project, &style, &read, diagnostics);
+}
+
+/// [`attach_import_fixes`] for any source of files: `read` gives the bytes a file's facts
+/// were extracted from (`None` when it cannot: the file gets no fix).
+pub fn attach_import_fixes_with(
+    project: &ssot_index::Project,
+    style: &ssot_fix::ImportStyle,
+    read: &dyn Fn(&str) -> Option<Vec<u8>>,
+    diagnostics: &mut [Diagnostic],
+) {
     let mut by_path: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (index, diagnostic) in diagnostics.iter().enumerate() {
         if diagnostic.rule == Rule::NonCanonicalImport && diagnostic.fix.is_none() {
@@ -24,14 +56,7 @@ pub fn attach_import_fixes(
     if by_path.is_empty() {
         return;
     }
-    let project = &loaded.project;
     let resolver = ssot_index::Resolver::new(project);
-    let style = crate::import_style::import_style(loaded);
-    let fs = RealFileSystem::from_env();
-    let max_file_size = loaded
-        .config
-        .max_file_size
-        .unwrap_or(crate::config::DEFAULT_MAX_FILE_SIZE);
     let mut planned: Vec<(usize, ssot_rules::Fix)> = Vec::new();
     for (path, indices) in by_path {
         let Ok(file) = project
@@ -43,17 +68,9 @@ pub fn attach_import_fixes(
         if !project.files[file].facts.syntax_errors.is_empty() {
             continue;
         }
-        let analysed = loaded
-            .content_hashes
-            .binary_search_by(|(p, _)| p.as_str().cmp(path))
-            .ok()
-            .map(|i| loaded.content_hashes[i].1);
-        let Ok(bytes) = fs.read(&loaded.absolute_path(path), max_file_size) else {
+        let Some(bytes) = read(path) else {
             continue;
         };
-        if analysed != Some(crate::load::content_hash(&bytes)) {
-            continue;
-        }
         let Ok(source) = ssot_fix::SourceFile::from_bytes(bytes) else {
             continue;
         };
@@ -65,7 +82,7 @@ pub fn attach_import_fixes(
             &source.text,
             source.line_ending,
             &pairs,
-            &style,
+            style,
         );
         for fix in fixes {
             for index in fix.diagnostics {

@@ -12,9 +12,11 @@ use anyhow::{bail, Context, Result};
 use globset::GlobSet;
 use ssot_engine::analysis::{AnalysisSettings, FileReader};
 use ssot_engine::cache::{ExtractOptions, FactsCache, GlobalKey};
+use ssot_engine::history::facts::HistoryFacts;
+use ssot_engine::history::tree::CommitTree;
 use ssot_engine::history::{HistoryRange, Repository};
-use ssot_engine::project::{build_project, ProjectSettings};
-use ssot_engine::source::{FileSource, GitTree, SourceFile};
+use ssot_engine::project::ProjectSettings;
+use ssot_engine::source::{FileSource, SourceFile};
 use ssot_index::{collect_references, ModuleSettings, Project, Resolver};
 use ssot_python::{CallDetail, TargetVersion};
 use ssot_report::report::model::{HistoryConcept, HistoryEntry, Report};
@@ -127,7 +129,6 @@ pub fn run(args: &ReportArgs) -> Result<ExitStatus> {
                     until: args.until.clone(),
                     max_commits: args.max_commits,
                 },
-                &selection,
             )?;
             report.history = Some(history);
             report.notes.extend(notes);
@@ -201,23 +202,13 @@ struct HistoryContext {
     test_paths: GlobSet,
     modules: ModuleSettings,
     limits: ssot_engine::load::FileLimits,
+    /// How files are extracted: as `check` extracts them, so the facts (and the cache) are
+    /// shared with it.
+    options: ExtractOptions,
+    declarations: Vec<ConceptDeclaration>,
+    per_file_ignores: ssot_engine::analysis::PerFileIgnores,
+    scopes: std::sync::Arc<Scopes>,
     cache_dir: Option<PathBuf>,
-}
-
-/// A commit's tree less the excluded files.
-struct CommitTree {
-    tree: GitTree,
-    files: Vec<SourceFile>,
-}
-
-impl FileSource for CommitTree {
-    fn files(&self) -> &[SourceFile] {
-        &self.files
-    }
-
-    fn read(&self, file: &SourceFile, max_size: u64) -> std::io::Result<Vec<u8>> {
-        self.tree.read(file, max_size)
-    }
 }
 
 /// Reads files of a commit again (for call sites); a commit never changes.
@@ -228,12 +219,8 @@ struct CommitReader<'a> {
 
 impl FileReader for CommitReader<'_> {
     fn read(&self, path: &str) -> Result<Vec<u8>, String> {
-        let file = SourceFile {
-            path: path.to_string(),
-            known_key: None,
-        };
         self.tree
-            .read(&file, self.max_size)
+            .read_path(path, self.max_size)
             .map_err(|err| err.to_string())
     }
 }
@@ -249,6 +236,16 @@ struct CommitAnalysis {
     problems: Vec<ssot_report::Problem>,
 }
 
+/// The rules whose findings a history entry counts: dangling imports and shared-instance
+/// accessor calls. Compliance and definitions come from the concepts, not from rules.
+fn history_selection() -> Result<RuleSelection> {
+    let codes = [
+        ssot_rules::Rule::DanglingImport.code().to_string(),
+        ssot_rules::Rule::SharedInstanceAccessor.code().to_string(),
+    ];
+    Ok(RuleSelection::from_selectors(&codes, &[], &[])?)
+}
+
 impl HistoryContext {
     fn new(args: &ProjectArgs, root: &Path, repository: Option<&Repository>) -> Result<Self> {
         let config = match (&args.config, repository) {
@@ -261,6 +258,10 @@ impl HistoryContext {
         let excludes = Excludes::new(&ssot_engine::workspace::exclude_patterns(&config, args))?;
         let test_paths = ssot_engine::workspace::test_path_globs(&config)?;
         let metadata = crate::config::project_metadata::read_project_metadata(root);
+        let target = config
+            .target_version()
+            .or(metadata.requires_python)
+            .unwrap_or(TargetVersion::NEWEST);
         let modules = ssot_engine::workspace::module_settings(&config, metadata.dependencies);
         let limits = ssot_engine::load::FileLimits {
             max_size: config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
@@ -268,15 +269,25 @@ impl HistoryContext {
                 .max_file_tokens
                 .unwrap_or(ssot_engine::token_budget::DEFAULT_MAX_FILE_TOKENS),
         };
+        // Facts are extracted as `check` extracts them (every rule selected), whatever rules
+        // a commit then runs.
+        let calls = ssot_rules::call_sites::call_detail_to_load(
+            &RuleSelection::from_selectors(&[], &[], &[])?,
+            !config.concepts.is_empty(),
+        );
         let cache_dir =
             (!args.no_cache).then(|| crate::load::cache_dir(root, args.cache_dir.as_deref()));
         Ok(Self {
             root: root.to_path_buf(),
+            declarations: declarations(&config),
+            per_file_ignores: per_file_ignores(&config)?,
+            scopes: std::sync::Arc::new(Scopes::from_config(&config)?),
             config,
             excludes,
             test_paths,
             modules,
             limits,
+            options: ExtractOptions { calls, target },
             cache_dir,
         })
     }
@@ -294,41 +305,52 @@ impl HistoryContext {
         )
     }
 
-    /// Analyses one commit with the current configuration applied leniently.
+    /// The facts store of a run over several commits, over the persistent cache (opened
+    /// once, written once at the end).
+    fn facts_store(&self) -> HistoryFacts {
+        let cache = self
+            .cache_dir
+            .as_deref()
+            .map(|dir| FactsCache::open(dir, GlobalKey::new(self.options, self.limits)));
+        HistoryFacts::new(cache, self.limits, self.options)
+    }
+
+    /// The cache of facts with every call site (for the few files whose calls the rules
+    /// read), as `check` keeps it.
+    fn call_site_cache(&self) -> Option<FactsCache> {
+        let sites = ExtractOptions {
+            calls: CallDetail::Sites,
+            target: TargetVersion::NEWEST,
+        };
+        self.cache_dir
+            .as_deref()
+            .map(|dir| FactsCache::open(dir, GlobalKey::new(sites, self.limits)))
+    }
+
+    /// Analyses one commit with the current configuration applied leniently, running the
+    /// `selection` rules.
     fn analyse_commit(
         &self,
         repository: &Repository,
         commit: &str,
         selection: &RuleSelection,
-        cache: Option<&FactsCache>,
-        call_site_cache: Option<FactsCache>,
-        options: ExtractOptions,
+        facts: &mut HistoryFacts,
     ) -> Result<(CommitAnalysis, CommitTree)> {
-        let tree = GitTree::open(&repository.dir, commit, &repository.prefix)?;
-        let files = tree
-            .files()
-            .iter()
-            .filter(|file| !self.excludes.matches(&file.path))
-            .cloned()
-            .collect();
-        let tree = CommitTree { tree, files };
+        let tree = CommitTree::open(&repository.dir, commit, &repository.prefix, &self.excludes)?;
         let import_roots = self.import_roots(tree.files());
-        let built = build_project(
+        let built = facts.build(
             &tree,
             &ProjectSettings {
                 import_roots: &import_roots,
-                unread_modules: &[],
+                unread_modules: &tree.unread_modules,
                 modules: &self.modules,
                 test_paths: &self.test_paths,
                 limits: self.limits,
-                options,
+                options: self.options,
             },
-            cache,
         );
         let mut project = built.project;
-        let declared = declarations(&self.config);
-        let (declarations, present) = lenient_declarations(&project, &declared);
-        let scopes = Scopes::from_config(&self.config)?;
+        let (declarations, present) = lenient_declarations(&project, &self.declarations);
         let problems: Vec<ssot_report::Problem> = built
             .problems
             .iter()
@@ -341,9 +363,10 @@ impl HistoryContext {
                 message: p.message.clone(),
             })
             .collect();
+        let scopes = std::sync::Arc::clone(&self.scopes);
         let analyser = ssot_engine::analysis::Analyser::new(AnalysisSettings {
             declarations: declarations.clone(),
-            per_file_ignores: per_file_ignores(&self.config)?,
+            per_file_ignores: self.per_file_ignores.clone(),
             selection: selection.clone(),
             unreadable: problems
                 .iter()
@@ -351,7 +374,7 @@ impl HistoryContext {
                 .collect(),
             targets: vec![String::new()],
             scope_of: Box::new(move |path| scopes.of(path).to_string()),
-            call_site_cache,
+            call_site_cache: self.call_site_cache(),
         });
         let reader = CommitReader {
             tree: &tree,
@@ -371,32 +394,6 @@ impl HistoryContext {
         ))
     }
 
-    fn extract_options(&self, selection: &RuleSelection) -> ExtractOptions {
-        let calls = ssot_rules::call_sites::call_detail_to_load(
-            selection,
-            !self.config.concepts.is_empty(),
-        );
-        let target = self
-            .config
-            .target_version()
-            .unwrap_or(TargetVersion::NEWEST);
-        ExtractOptions { calls, target }
-    }
-
-    fn caches(&self, options: ExtractOptions) -> (Option<FactsCache>, Option<FactsCache>) {
-        let Some(dir) = &self.cache_dir else {
-            return (None, None);
-        };
-        let sites = ExtractOptions {
-            calls: CallDetail::Sites,
-            target: TargetVersion::NEWEST,
-        };
-        (
-            Some(FactsCache::open(dir, GlobalKey::new(options, self.limits))),
-            Some(FactsCache::open(dir, GlobalKey::new(sites, self.limits))),
-        )
-    }
-
     /// The full report of one commit (a bare repository's newest).
     fn report_at(
         &self,
@@ -404,24 +401,28 @@ impl HistoryContext {
         commit: &str,
         selection: &RuleSelection,
     ) -> Result<Report> {
-        let options = self.extract_options(selection);
-        let (cache, call_sites) = self.caches(options);
-        let (analysis, _tree) = self.analyse_commit(
-            repository,
-            commit,
-            selection,
-            cache.as_ref(),
-            call_sites,
-            options,
-        )?;
-        save(cache.as_ref());
+        let mut facts = self.facts_store();
+        let analysed = self.analyse_commit(repository, commit, selection, &mut facts);
+        save(&facts);
+        let (mut analysis, tree) = analysed?;
+        let project = &analysis.project;
+        let style =
+            crate::import_style::import_style_of_tree(project, &tree.other_files, &|path| {
+                repository.file_at(commit, path)
+            })
+            .with_context(|| "cannot read the commit's import-style settings")?;
+        crate::analysis::attach_import_fixes_with(
+            project,
+            &style,
+            &|path| tree.read_path(path, self.limits.max_size).ok(),
+            &mut analysis.diagnostics,
+        );
         let project = &analysis.project;
         let mut resolver = Resolver::new(project);
         let references = collect_references(&mut resolver);
         let concepts = ssot_rules::resolve_concepts(&mut resolver, &analysis.declarations)
             .map_err(|errors| anyhow::anyhow!("invalid concept configuration: {errors:?}"))?;
-        let scopes = Scopes::from_config(&self.config)?;
-        let scope_of = |path: &str| scopes.of(path).to_string();
+        let scope_of = |path: &str| self.scopes.of(path).to_string();
         let owners = codeowners(&|location| repository.file_at(commit, location));
         let mut report = build_report(&ReportInput {
             project_name: project_name(&self.root),
@@ -434,7 +435,7 @@ impl HistoryContext {
             scope_of: &scope_of,
             owners: &owners,
         });
-        for (declaration, present) in declarations(&self.config).iter().zip(&analysis.present) {
+        for (declaration, present) in self.declarations.iter().zip(&analysis.present) {
             if !present {
                 report.notes.push(format!(
                     "concept `{}`: its canonical `{}` does not exist at this commit",
@@ -450,7 +451,6 @@ impl HistoryContext {
         &self,
         repository: &Repository,
         range: &HistoryRange,
-        selection: &RuleSelection,
     ) -> Result<(Vec<HistoryEntry>, Vec<String>)> {
         let sample = repository.sample(range)?;
         let mut notes = Vec::new();
@@ -467,22 +467,16 @@ impl HistoryContext {
                 sample.in_range
             ));
         }
-        let options = self.extract_options(selection);
-        let names = declarations(&self.config);
+        let selection = history_selection()?;
+        let mut facts = self.facts_store();
         let mut entries: Vec<HistoryEntry> = Vec::new();
         for commit in &sample.commits {
-            // A cache serves what was stored when it was opened: opened afresh for each
-            // commit, it serves the blobs earlier commits extracted.
-            let (cache, call_sites) = self.caches(options);
-            let analysed = self.analyse_commit(
-                repository,
-                &commit.id,
-                selection,
-                cache.as_ref(),
-                call_sites,
-                options,
+            let started = std::time::Instant::now();
+            let analysed = self.analyse_commit(repository, &commit.id, &selection, &mut facts);
+            ssot_engine::timing::report(
+                &format!("history: commit {}", &commit.id[..commit.id.len().min(10)]),
+                started.elapsed(),
             );
-            save(cache.as_ref());
             let (analysis, _tree) = match analysed {
                 Ok(analysis) => analysis,
                 Err(err) => {
@@ -493,67 +487,82 @@ impl HistoryContext {
                     continue;
                 }
             };
-            let previous = entries.last();
-            let concepts = names
-                .iter()
-                .zip(&analysis.present)
-                .map(|(declaration, &exists)| {
-                    let figures = analysis
+            entries.push(self.history_entry(commit, &analysis, entries.last()));
+        }
+        let started = std::time::Instant::now();
+        save(&facts);
+        ssot_engine::timing::report("history: save cache", started.elapsed());
+        ssot_engine::events::verbose(format_args!(
+            "history: {} files from memory, {} from the facts cache, {} parsed",
+            facts.stats.from_memory, facts.stats.from_cache, facts.stats.extracted
+        ));
+        Ok((entries, notes))
+    }
+
+    /// The figures of one commit.
+    fn history_entry(
+        &self,
+        commit: &ssot_engine::history::HistoryCommit,
+        analysis: &CommitAnalysis,
+        previous: Option<&HistoryEntry>,
+    ) -> HistoryEntry {
+        let concepts = self
+            .declarations
+            .iter()
+            .zip(&analysis.present)
+            .map(|(declaration, &exists)| {
+                let figures = analysis
+                    .concepts
+                    .iter()
+                    .find(|c| c.name == declaration.name);
+                let total = figures.map(|c| c.total()).unwrap_or_default();
+                let existed_before = previous.map(|entry| {
+                    entry
                         .concepts
                         .iter()
-                        .find(|c| c.name == declaration.name);
-                    let total = figures.map(|c| c.total()).unwrap_or_default();
-                    let existed_before = previous.map(|entry| {
-                        entry
-                            .concepts
-                            .iter()
-                            .any(|c| c.name == declaration.name && c.exists)
-                    });
-                    HistoryConcept {
-                        name: declaration.name.clone(),
-                        exists,
-                        appeared: exists && existed_before == Some(false),
-                        references: total.references,
-                        canonical_references: total.canonical_references,
-                        compliance: if exists {
-                            ssot_report::report::model::rounded(total.ratio())
-                        } else {
-                            None
-                        },
-                        definitions: figures.map_or(0, |c| c.definitions.len()),
-                        accessor_calls: analysis
-                            .diagnostics
-                            .iter()
-                            .filter(|d| {
-                                d.rule == ssot_rules::Rule::SharedInstanceAccessor
-                                    && d.concept.as_deref() == Some(declaration.name.as_str())
-                            })
-                            .count(),
-                    }
-                })
-                .collect();
-            entries.push(HistoryEntry {
-                commit: commit.id.clone(),
-                date: commit.date.clone(),
-                subject: commit.subject.clone(),
-                files: analysis.project.files.len() + analysis.problems.len(),
-                concepts,
-                dangling: analysis
-                    .diagnostics
-                    .iter()
-                    .filter(|d| d.rule == ssot_rules::Rule::DanglingImport)
-                    .count(),
-            });
+                        .any(|c| c.name == declaration.name && c.exists)
+                });
+                HistoryConcept {
+                    name: declaration.name.clone(),
+                    exists,
+                    appeared: exists && existed_before == Some(false),
+                    references: total.references,
+                    canonical_references: total.canonical_references,
+                    compliance: if exists {
+                        ssot_report::report::model::rounded(total.ratio())
+                    } else {
+                        None
+                    },
+                    definitions: figures.map_or(0, |c| c.definitions.len()),
+                    accessor_calls: analysis
+                        .diagnostics
+                        .iter()
+                        .filter(|d| {
+                            d.rule == ssot_rules::Rule::SharedInstanceAccessor
+                                && d.concept.as_deref() == Some(declaration.name.as_str())
+                        })
+                        .count(),
+                }
+            })
+            .collect();
+        HistoryEntry {
+            commit: commit.id.clone(),
+            date: commit.date.clone(),
+            subject: commit.subject.clone(),
+            files: analysis.project.files.len() + analysis.problems.len(),
+            concepts,
+            dangling: analysis
+                .diagnostics
+                .iter()
+                .filter(|d| d.rule == ssot_rules::Rule::DanglingImport)
+                .count(),
         }
-        Ok((entries, notes))
     }
 }
 
-fn save(cache: Option<&FactsCache>) {
-    if let Some(cache) = cache {
-        if let Err(err) = cache.save() {
-            eprintln!("warning: {err}; running without writing the cache");
-        }
+fn save(facts: &HistoryFacts) {
+    if let Err(err) = facts.save() {
+        ssot_engine::events::warn(format_args!("{err}; running without writing the cache"));
     }
 }
 

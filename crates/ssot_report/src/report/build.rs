@@ -8,8 +8,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use ssot_index::{census::origin_path, ImportTimeModel, Project, Reference, Resolution};
+use ssot_facts::ScopeKind;
+use ssot_index::{
+    census::origin_path, FileId, ImportTimeModel, Origin, Project, Reference, Resolution, Resolver,
+};
 use ssot_rules::{Applicability, ConceptReport, Diagnostic, ResolvedConcept, Rule};
+use std::collections::HashMap;
 
 use super::codeowners::Codeowners;
 use super::model::*;
@@ -38,11 +42,12 @@ pub struct ReportInput<'a> {
 pub fn build_report(input: &ReportInput<'_>) -> Report {
     let project = input.project;
     let mut model = ImportTimeModel::new(project);
+    let mut steps = ReExportSteps::new(project, input.references);
     let concepts = input
         .concepts
         .iter()
         .zip(input.reports)
-        .map(|(concept, figures)| concept_section(input, &mut model, concept, figures))
+        .map(|(concept, figures)| concept_section(input, &mut model, &mut steps, concept, figures))
         .collect();
     let mut by_rule: BTreeMap<Rule, usize> = BTreeMap::new();
     for diagnostic in input.diagnostics {
@@ -113,14 +118,156 @@ struct PathTally {
     statements: usize,
 }
 
+/// How each `module:name` path steps toward the definition it reaches, read from the
+/// resolved re-exports: the import (or star import) that binds the name in the module.
+struct ReExportSteps<'a> {
+    project: &'a Project,
+    resolver: Resolver<'a>,
+    /// (file, name an import binds there) → the references of those imports.
+    bindings: HashMap<(FileId, &'a str), Vec<&'a Reference>>,
+    known: HashMap<(String, Origin), String>,
+}
+
+impl<'a> ReExportSteps<'a> {
+    fn new(project: &'a Project, references: &'a [Reference]) -> Self {
+        let mut bindings: HashMap<(FileId, &'a str), Vec<&'a Reference>> = HashMap::new();
+        for reference in references {
+            if reference.via_attribute
+                || reference.context.scope != ScopeKind::Module
+                || reference.context.type_checking
+            {
+                continue;
+            }
+            let import = &project.file(reference.file).facts.imports[reference.statement as usize];
+            let name = import.names[reference.name as usize].bound_name(&import.kind);
+            bindings
+                .entry((reference.file, name))
+                .or_default()
+                .push(reference);
+        }
+        Self {
+            project,
+            resolver: Resolver::new(project),
+            bindings,
+            known: HashMap::new(),
+        }
+    }
+
+    /// The next path from `path` (`module:name`) toward `origin`: the path of the
+    /// module-level import that binds the name there (the last one that reaches `origin`,
+    /// as the last binding wins at run time), else of a star import that brings it, else
+    /// the definition's own path (an alias, or a step resolution does not name). `None` at
+    /// the definition itself.
+    fn next(&mut self, path: &str, origin: Origin) -> Option<String> {
+        let definition = origin_path(self.project, origin);
+        if path == definition {
+            return None;
+        }
+        if let Some(known) = self.known.get(&(path.to_string(), origin)) {
+            return Some(known.clone());
+        }
+        let next = self
+            .step(path, origin)
+            .unwrap_or_else(|| definition.clone());
+        // A step that would loop back is no step: go straight to the definition.
+        let next = if next == path { definition } else { next };
+        self.known.insert((path.to_string(), origin), next.clone());
+        Some(next)
+    }
+
+    fn step(&mut self, path: &str, origin: Origin) -> Option<String> {
+        let (module, name) = path.split_once(':')?;
+        let module = self.project.modules.get(module)?;
+        let file = self.project.modules.module(module).file?;
+        let reached = Resolution::Definition(origin);
+        if let Some(references) = self.bindings.get(&(file, name)) {
+            if let Some(reference) = references.iter().rev().find(|r| r.resolution == reached) {
+                return Some(reference.path.to_string());
+            }
+        }
+        let facts = &self.project.file(file).facts;
+        for import in facts.imports.iter().rev() {
+            let ssot_facts::ImportKind::From { module, level } = &import.kind else {
+                continue;
+            };
+            if import.context.scope != ScopeKind::Module
+                || !import.names.iter().any(|n| n.name == "*")
+            {
+                continue;
+            }
+            let Some(source) = self
+                .resolver
+                .absolute_module(file, *level, module.as_deref())
+            else {
+                continue;
+            };
+            let name: &'a str = self.project.file(origin.file).facts.definitions
+                [origin.definition as usize]
+                .name
+                .as_str();
+            if path.ends_with(&format!(":{name}"))
+                && self.resolver.resolve_from(&source, name) == reached
+            {
+                return Some(format!("{source}:{name}"));
+            }
+        }
+        None
+    }
+}
+
+/// The hops of a concept's paths toward their definitions: for each path, the chain of
+/// paths its imports follow, and how many distinct files cross each hop.
+fn hops_of(
+    steps: &mut ReExportSteps<'_>,
+    tallies: &BTreeMap<(String, PathKind), PathTally>,
+    origins: &BTreeMap<String, Origin>,
+) -> Vec<Hop> {
+    let mut crossing: BTreeMap<(String, String), BTreeSet<&str>> = BTreeMap::new();
+    for ((path, _), tally) in tallies {
+        let Some(&origin) = origins.get(path) else {
+            continue;
+        };
+        let mut at = path.clone();
+        let mut seen = BTreeSet::new();
+        while let Some(next) = steps.next(&at, origin) {
+            if !seen.insert(at.clone()) {
+                break;
+            }
+            crossing
+                .entry((at.clone(), next.clone()))
+                .or_default()
+                .extend(tally.files.keys().map(String::as_str));
+            at = next;
+        }
+    }
+    let mut hops: Vec<Hop> = crossing
+        .into_iter()
+        .map(|((from, to), files)| Hop {
+            from,
+            to,
+            files: files.len(),
+        })
+        .collect();
+    hops.sort_by(|a, b| {
+        (std::cmp::Reverse(a.files), &a.from, &a.to).cmp(&(
+            std::cmp::Reverse(b.files),
+            &b.from,
+            &b.to,
+        ))
+    });
+    hops
+}
+
 fn concept_section(
     input: &ReportInput<'_>,
     model: &mut ImportTimeModel<'_>,
+    steps: &mut ReExportSteps<'_>,
     concept: &ResolvedConcept,
     figures: &ConceptReport,
 ) -> ConceptSection {
     let project = input.project;
     let mut paths: BTreeMap<(String, PathKind), PathTally> = BTreeMap::new();
+    let mut origins: BTreeMap<String, Origin> = BTreeMap::new();
     // directory → (references, canonical references, files)
     let mut directories: BTreeMap<&str, (usize, usize, BTreeSet<&str>)> = BTreeMap::new();
     let mut files = BTreeSet::new();
@@ -149,6 +296,7 @@ fn concept_section(
         } else {
             PathKind::Legacy
         };
+        origins.entry(path.clone()).or_insert(origin);
         let tally = paths.entry((path, kind)).or_default();
         *tally.files.entry(file.path.clone()).or_default() += 1;
         if file.is_test {
@@ -161,6 +309,7 @@ fn concept_section(
         directory.2.insert(&file.path);
         files.insert(&file.path);
     }
+    let hops = hops_of(steps, &paths, &origins);
     let mut paths: Vec<PathEntry> = paths
         .into_iter()
         .map(|((path, kind), tally)| path_entry(path, kind, tally))
@@ -267,6 +416,7 @@ fn concept_section(
             .map(|(scope, c)| (scope.clone(), Figures::of(*c)))
             .collect(),
         paths,
+        hops,
         spread,
         definitions,
         accessor_calls,

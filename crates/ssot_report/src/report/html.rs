@@ -133,7 +133,7 @@ fn render(report: &Report, detail: Detail) -> io::Result<String> {
         let shown: Vec<_> = shown.into_iter().cloned().collect();
         let _ = write!(
             s,
-            "<figure>{}<figcaption>Compliance per concept at each sampled commit (a large dot: the commit where the canonical appeared; a gap: it did not exist).</figcaption></figure>",
+            "<figure class=\"scroll\">{}<figcaption>Compliance per concept at each sampled commit (a large dot: the commit where the canonical appeared; a gap: it did not exist).</figcaption></figure>",
             svg::trend_chart(&shown, &names)
         );
         s.push_str("<div class=\"table-wrap\"><table class=\"sortable\" id=\"history-table\"><thead><tr><th>commit</th><th>date</th>");
@@ -253,8 +253,8 @@ fn concept_html(s: &mut String, index: usize, concept: &ConceptSection, detail: 
     );
     let _ = write!(
         s,
-        "<div class=\"grid\"><figure>{}<figcaption>Compliance by scope: references through the canonical path ÷ all references to the concept's definitions.</figcaption></figure>\
-         <figure>{}<figcaption>Where references live: the directories with the most, the canonical share first.</figcaption></figure></div>",
+        "<div class=\"grid\"><figure class=\"scroll\">{}<figcaption>Compliance by scope: references through the canonical path ÷ all references to the concept's definitions.</figcaption></figure>\
+         <figure class=\"scroll\">{}<figcaption>Where references live: the directories with the most, the canonical share first.</figcaption></figure></div>",
         svg::compliance_gauges(concept),
         svg::directory_bars(&concept.spread)
     );
@@ -381,6 +381,7 @@ mod tests {
             test: Figures::default(),
             by_scope: Default::default(),
             paths: path_entries,
+            hops: Vec::new(),
             spread: Spread::default(),
             definitions: Vec::new(),
             accessor_calls: Default::default(),

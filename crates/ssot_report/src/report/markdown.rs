@@ -217,53 +217,37 @@ fn concept_markdown(s: &mut String, concept: &ConceptSection, limits: Limits) {
     }
 }
 
-/// Legacy paths → shim paths → canonical; competing definitions beside, dashed.
+/// The paths as resolution follows them: each path points at the next path of its re-export
+/// chain (legacy → shim → canonical, or on to the definition), each edge labelled with the
+/// files whose imports cross it; paths to competing definitions dashed.
 fn mermaid_paths(s: &mut String, concept: &ConceptSection, limit: usize) {
     s.push_str("```mermaid\ngraph LR\n");
-    let canonical = concept.paths.iter().find(|p| p.kind == PathKind::Canonical);
-    let _ = writeln!(
-        s,
-        "  canonical[\"{}<br/>{} files\"]:::canonical",
-        mermaid_label(&concept.canonical),
-        canonical.map_or(0, |p| p.files)
-    );
-    let shims: Vec<usize> = concept
-        .paths
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.kind == PathKind::Shim)
-        .map(|(i, _)| i)
-        .collect();
-    for (index, path) in concept.paths.iter().enumerate().take(limit) {
-        let label = mermaid_label(&path.path);
-        match path.kind {
-            PathKind::Canonical => {}
-            PathKind::Shim => {
-                let _ = writeln!(
-                    s,
-                    "  p{index}[\"{label}\"]:::shim -->|{} files| canonical",
-                    path.files
-                );
-            }
-            PathKind::Legacy => {
-                // Legacy paths are drawn through the first shim when the concept has one.
-                let target = shims
-                    .first()
-                    .map_or("canonical".to_string(), |shim| format!("p{shim}"));
-                let _ = writeln!(
-                    s,
-                    "  p{index}[\"{label}\"]:::legacy -->|{} files| {target}",
-                    path.files
-                );
-            }
-            PathKind::Competing => {
-                let _ = writeln!(
-                    s,
-                    "  p{index}[\"{label}\"]:::competing -.->|{} files| canonical",
-                    path.files
-                );
-            }
-        }
+    let graph = super::graph::PathGraph::of(concept, limit);
+    for (index, node) in graph.nodes.iter().enumerate() {
+        let files = match node.files {
+            Some(files) => format!("<br/>{}", super::files_text(files)),
+            None => "<br/>re-export".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "  n{index}[\"{}{files}\"]:::{}",
+            mermaid_label(&node.path),
+            node.kind.as_str()
+        );
+    }
+    for edge in &graph.edges {
+        let arrow = if graph.nodes[edge.from].kind == PathKind::Competing {
+            "-.->"
+        } else {
+            "-->"
+        };
+        let _ = writeln!(
+            s,
+            "  n{} {arrow}|{}| n{}",
+            edge.from,
+            super::files_text(edge.files),
+            edge.to
+        );
     }
     s.push_str("  classDef canonical fill:#0072B2,color:#fff\n  classDef shim fill:#E69F00,color:#000\n  classDef legacy fill:#D55E00,color:#fff\n  classDef competing fill:#CC79A7,color:#000\n```\n\n");
 }

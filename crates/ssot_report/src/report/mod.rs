@@ -7,6 +7,7 @@
 
 pub mod build;
 pub mod codeowners;
+pub mod graph;
 pub mod html;
 pub mod markdown;
 pub mod model;
@@ -29,5 +30,14 @@ pub(crate) fn percent(ratio: Option<f64>) -> String {
     match ratio {
         Some(ratio) => format!("{:.1}%", ratio * 100.0),
         None => "n/a".to_string(),
+    }
+}
+
+/// "1 file", "3 files".
+pub(crate) fn files_text(count: usize) -> String {
+    if count == 1 {
+        "1 file".to_string()
+    } else {
+        format!("{count} files")
     }
 }

@@ -98,6 +98,10 @@ pub struct ConceptSection {
     pub by_scope: BTreeMap<String, Figures>,
     /// Every path the concept's definitions are reached through, most files first.
     pub paths: Vec<PathEntry>,
+    /// How the paths lead to the definitions, hop by hop as resolution follows the
+    /// re-exports (`legacy → shim → canonical`), each hop with the distinct files whose
+    /// imports cross it; most files first.
+    pub hops: Vec<Hop>,
     pub spread: Spread,
     /// The canonical definition and the competing ones, with their drift.
     pub definitions: Vec<DefinitionEntry>,
@@ -152,6 +156,15 @@ pub struct PathEntry {
     /// Where the references live: directory → files, most references first.
     pub directories: Vec<DirectoryEntry>,
     pub directories_total: usize,
+}
+
+/// One re-export step: imports through `from` reach the definition through `to`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    pub from: String,
+    pub to: String,
+    /// Distinct files whose imports cross this hop (through `from` or a path leading to it).
+    pub files: usize,
 }
 
 /// References through one path below one directory.

@@ -102,7 +102,8 @@ pub fn compliance_gauges(concept: &ConceptSection) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg class=\"gauge\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Compliance of {} by scope\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<svg class=\"gauge\" viewBox=\"0 0 {width} {height}\" style=\"{}\" role=\"img\" aria-label=\"Compliance of {} by scope\" xmlns=\"http://www.w3.org/2000/svg\">",
+        size_style(width, 460.0),
         escape(&concept.name)
     );
     for (index, (label, figures)) in rows.iter().enumerate() {
@@ -130,139 +131,107 @@ pub fn compliance_gauges(concept: &ConceptSection) -> String {
     s
 }
 
-/// The paths as a graph: legacy and competing paths on the left, shim paths in the middle,
-/// the canonical on the right; edges labelled with files. Each node carries
+/// The paths as a graph, hop by hop as resolution follows the re-exports: each path points
+/// at the next path of its chain, columns counted back from the definition (rightmost), each
+/// edge labelled with the files whose imports cross it. Each node of the census carries
 /// `data-path="<index>"` so the page can drill down into its directories and files.
 pub fn path_graph(concept: &ConceptSection, max_nodes: usize) -> String {
-    let mut left: Vec<usize> = Vec::new();
-    let mut middle: Vec<usize> = Vec::new();
-    let mut canonical: Option<usize> = None;
-    for (index, path) in concept.paths.iter().enumerate() {
-        match path.kind {
-            PathKind::Canonical if canonical.is_none() => canonical = Some(index),
-            PathKind::Canonical | PathKind::Legacy | PathKind::Competing => left.push(index),
-            PathKind::Shim => middle.push(index),
+    let graph = super::graph::PathGraph::of(concept, max_nodes);
+    let columns = graph.columns.max(1);
+    let mut rows_of: Vec<Vec<usize>> = vec![Vec::new(); columns];
+    for (id, node) in graph.nodes.iter().enumerate() {
+        rows_of[node.column].push(id);
+    }
+    let rows = rows_of.iter().map(Vec::len).max().unwrap_or(1).max(1);
+    let (node_width, node_height, gap, column_gap) = (330.0, 40.0, 14.0, 120.0);
+    let width = columns as f64 * node_width + (columns as f64 - 1.0) * column_gap;
+    let height = rows as f64 * (node_height + gap) + gap;
+    let mut place = vec![(0.0, 0.0); graph.nodes.len()];
+    for (column, ids) in rows_of.iter().enumerate() {
+        let used = ids.len() as f64 * (node_height + gap);
+        for (row, &id) in ids.iter().enumerate() {
+            place[id] = (
+                column as f64 * (node_width + column_gap),
+                (height - used) / 2.0 + row as f64 * (node_height + gap) + gap / 2.0,
+            );
         }
     }
-    left.truncate(max_nodes);
-    middle.truncate(max_nodes);
-    let rows = left.len().max(middle.len()).max(1);
-    let (node_width, node_height, gap) = (330.0, 40.0, 14.0);
-    let columns = if middle.is_empty() { 2.0 } else { 3.0 };
-    let column_gap = 120.0;
-    let width = columns * node_width + (columns - 1.0) * column_gap;
-    let height = rows as f64 * (node_height + gap) + gap;
-    let column_x = |column: usize| column as f64 * (node_width + column_gap);
-    let row_y = |row: usize, count: usize| {
-        let used = count as f64 * (node_height + gap);
-        (height - used) / 2.0 + row as f64 * (node_height + gap) + gap / 2.0
-    };
-    let target_column = if middle.is_empty() { 1 } else { 2 };
-    let canonical_y = row_y(0, 1);
-    let canonical_x = column_x(target_column);
     let mut edges = String::new();
+    for edge in &graph.edges {
+        let (x1, y1) = place[edge.from];
+        let (x2, y2) = place[edge.to];
+        let (x1, y1) = (x1 + node_width, y1 + node_height / 2.0);
+        let y2 = y2 + node_height / 2.0;
+        let mid_x = (x1 + x2) / 2.0;
+        let dashed = graph.nodes[edge.from].kind == PathKind::Competing;
+        let _ = write!(
+            edges,
+            "<path d=\"M{x1:.1},{y1:.1} C{mid_x:.1},{y1:.1} {mid_x:.1},{y2:.1} {x2:.1},{y2:.1}\" class=\"edge{}\" marker-end=\"url(#arrow)\"><title>{} → {}: {}</title></path>\
+             <text x=\"{:.1}\" y=\"{:.1}\" class=\"edge-label\">{}</text>",
+            if dashed { " dashed" } else { "" },
+            escape(&graph.nodes[edge.from].path),
+            escape(&graph.nodes[edge.to].path),
+            super::files_text(edge.files),
+            x1 + 8.0,
+            y1 - 5.0,
+            super::files_text(edge.files)
+        );
+    }
     let mut nodes = String::new();
-    let mut node = |index: Option<usize>,
-                    label: &str,
-                    files: usize,
-                    x: f64,
-                    y: f64,
-                    kind: PathKind| {
-        let fill = match kind {
+    for (id, node) in graph.nodes.iter().enumerate() {
+        let (x, y) = place[id];
+        let fill = match node.kind {
             PathKind::Canonical => CANONICAL,
             PathKind::Shim => SHIM,
             PathKind::Legacy => NON_CANONICAL,
             PathKind::Competing => COMPETING,
         };
-        let text_fill = if kind == PathKind::Shim {
+        let text_fill = if node.kind == PathKind::Shim {
             "#000"
         } else {
             "#fff"
         };
-        let data = index.map_or(String::new(), |i| {
+        let data = node.index.map_or(String::new(), |i| {
             format!(" data-path=\"{i}\" tabindex=\"0\"")
         });
-        let short = shorten(label, 40);
+        let files = match (node.files, node.is_definition) {
+            (Some(files), _) => super::files_text(files),
+            (None, true) => "the definition".to_string(),
+            (None, false) => "re-export, no importer".to_string(),
+        };
         let _ = write!(
             nodes,
-            "<g class=\"node {}\"{data}><title>{} ({}): {} files</title>\
+            "<g class=\"node {}\"{data}><title>{} ({}): {files}</title>\
              <rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{node_width}\" height=\"{node_height}\" rx=\"6\" fill=\"{fill}\"/>\
              <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{text_fill}\" class=\"node-label\">{}</text>\
-             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{text_fill}\" class=\"node-sub\">{} · {} files</text></g>",
-            kind.as_str(),
-            escape(label),
-            kind.as_str(),
-            files,
+             <text x=\"{:.1}\" y=\"{:.1}\" fill=\"{text_fill}\" class=\"node-sub\">{} · {files}</text></g>",
+            node.kind.as_str(),
+            escape(&node.path),
+            node.kind.as_str(),
             x + 8.0,
             y + 17.0,
-            escape(&short),
+            escape(&shorten(&node.path, 40)),
             x + 8.0,
             y + 33.0,
-            kind.as_str(),
-            files
-        );
-    };
-    let edge = |edges: &mut String,
-                (x1, y1): (f64, f64),
-                (x2, y2): (f64, f64),
-                label: String,
-                dashed: bool| {
-        let mid_x = (x1 + x2) / 2.0;
-        let _ = write!(
-            edges,
-            "<path d=\"M{x1:.1},{y1:.1} C{mid_x:.1},{y1:.1} {mid_x:.1},{y2:.1} {x2:.1},{y2:.1}\" class=\"edge{}\" marker-end=\"url(#arrow)\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\" class=\"edge-label\">{}</text>",
-            if dashed { " dashed" } else { "" },
-            x1 + 8.0,
-            y1 - 5.0,
-            escape(&label)
-        );
-    };
-    let shim_anchor = middle
-        .first()
-        .map(|_| (column_x(1), row_y(0, middle.len()) + node_height / 2.0));
-    for (row, &index) in middle.iter().enumerate() {
-        let path = &concept.paths[index];
-        let (x, y) = (column_x(1), row_y(row, middle.len()));
-        node(Some(index), &path.path, path.files, x, y, PathKind::Shim);
-        edge(
-            &mut edges,
-            (x + node_width, y + node_height / 2.0),
-            (canonical_x, canonical_y + node_height / 2.0),
-            format!("{} files", path.files),
-            false,
+            node.kind.as_str(),
         );
     }
-    for (row, &index) in left.iter().enumerate() {
-        let path = &concept.paths[index];
-        let (x, y) = (column_x(0), row_y(row, left.len()));
-        node(Some(index), &path.path, path.files, x, y, path.kind);
-        let target = match (path.kind, shim_anchor) {
-            (PathKind::Legacy, Some(anchor)) => anchor,
-            _ => (canonical_x, canonical_y + node_height / 2.0),
-        };
-        edge(
-            &mut edges,
-            (x + node_width, y + node_height / 2.0),
-            target,
-            format!("{} files", path.files),
-            path.kind == PathKind::Competing,
-        );
-    }
-    let canonical_files = canonical.map_or(0, |i| concept.paths[i].files);
-    node(
-        canonical,
-        &concept.canonical,
-        canonical_files,
-        canonical_x,
-        canonical_y,
-        PathKind::Canonical,
-    );
     format!(
-        "<svg class=\"graph\" viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" aria-label=\"Import paths of {}\" xmlns=\"http://www.w3.org/2000/svg\">\
+        "<svg class=\"graph\" viewBox=\"0 0 {width:.0} {height:.0}\" style=\"{}\" role=\"img\" aria-label=\"Import paths of {}\" xmlns=\"http://www.w3.org/2000/svg\">\
          <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#555\"/></marker></defs>\
          {edges}{nodes}</svg>",
+        size_style(width, 640.0),
         escape(&concept.name)
+    )
+}
+
+/// A picture is never drawn larger than `natural` pixels wide (its text would grow with it),
+/// nor narrower than `readable` (or its natural width, when smaller): on a phone it keeps a
+/// readable text size and its figure scrolls sideways instead.
+fn size_style(natural: f64, readable: f64) -> String {
+    format!(
+        "max-width:{natural:.0}px;min-width:{:.0}px",
+        natural.min(readable)
     )
 }
 
@@ -285,7 +254,8 @@ pub fn directory_bars(spread: &Spread) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg class=\"bars\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"References by directory\" xmlns=\"http://www.w3.org/2000/svg\">"
+        "<svg class=\"bars\" viewBox=\"0 0 {width} {height}\" style=\"{}\" role=\"img\" aria-label=\"References by directory\" xmlns=\"http://www.w3.org/2000/svg\">",
+        size_style(width, 500.0)
     );
     for (index, row) in rows.iter().enumerate() {
         let y = 3.0 + index as f64 * row_height;
@@ -333,7 +303,8 @@ pub fn trend_chart(history: &[HistoryEntry], names: &[&str]) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
-        "<svg class=\"trend\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"Compliance over {} commits\" xmlns=\"http://www.w3.org/2000/svg\">",
+        "<svg class=\"trend\" viewBox=\"0 0 {width} {height}\" style=\"{}\" role=\"img\" aria-label=\"Compliance over {} commits\" xmlns=\"http://www.w3.org/2000/svg\">",
+        size_style(width * 1.5, 560.0),
         history.len()
     );
     for tick in [0.0, 0.25, 0.5, 0.75, 1.0] {

@@ -103,7 +103,7 @@ fn example_plan_matches_the_hand_count() {
             (steps.len(), findings)
         })
         .collect();
-    assert_eq!(per_phase, [(4, 4), (3, 5), (6, 23), (5, 6)]);
+    assert_eq!(per_phase, [(4, 4), (4, 6), (6, 23), (5, 6)]);
     assert_eq!(plan["summary"]["auto_fixable"], 15);
     assert_eq!(plan["other"].as_array().unwrap().len(), 1);
     assert_eq!(plan["other"][0]["code"], "SSOT001");
@@ -222,9 +222,11 @@ fn baselined_findings_are_accepted_debt_except_what_fix_rewrites() {
         .args(["baseline", "--no-cache"]));
     assert_eq!(code, 0, "{stderr}");
     let plan = plan_json(dir.path(), &[]);
-    // Only the imports `ssot fix` rewrites stay planned: running it rewrites them all.
-    assert_eq!(phase_names(&plan), ["imports"]);
-    assert_eq!(plan["summary"]["planned_findings"], 15);
+    // Only the imports `ssot fix` rewrites stay planned (running it rewrites them all), and
+    // the factory to merge, which is no `check` finding and so in no baseline.
+    assert_eq!(phase_names(&plan), ["consolidation", "imports"]);
+    assert_eq!(plan["summary"]["planned_findings"], 16);
+    assert_eq!(codes(steps(&plan, "consolidation")[0]), ["factory"]);
     assert_eq!(plan["summary"]["auto_fixable"], 15);
     let debt = plan["accepted_debt"].as_array().unwrap();
     // 38 planned findings and the syntax error, less the 15 rewrites.
@@ -442,4 +444,170 @@ fn unknown_tiers_and_bad_tier_config_are_clear_errors() {
             assert!(stderr.contains("pyproject.toml"), "{bad}: {stderr}");
         }
     }
+}
+
+/// A concept with a declared factory, two more functions that build its classes, a factory
+/// class named after it, an accessor, a look-alike name and a test helper.
+fn factories_project(config: &str) -> tempfile::TempDir {
+    text_project(&[
+        ("app/__init__.py", ""),
+        (
+            "app/core.py",
+            "class SessionManager:\n    def send(self, m):\n        return m\n",
+        ),
+        (
+            "app/legacy.py",
+            "class LegacySessionManager:\n    def send(self, m):\n        return m\n",
+        ),
+        (
+            "app/factory.py",
+            "from app.core import SessionManager\n\
+             from app.legacy import LegacySessionManager\n\
+             \n\
+             \n\
+             def create_session_manager(user):\n    return SessionManager()\n\
+             \n\
+             \n\
+             def build_session(user):\n    return SessionManager()\n\
+             \n\
+             \n\
+             def make_legacy_manager():\n    return LegacySessionManager()\n\
+             \n\
+             \n\
+             class SessionManagerFactory:\n    def create(self):\n        return SessionManager()\n\
+             \n\
+             \n\
+             _shared = None\n\
+             \n\
+             \n\
+             def get_session_manager():\n    global _shared\n    if _shared is None:\n        \
+             _shared = SessionManager()\n    return _shared\n\
+             \n\
+             \n\
+             def new_connection():\n    return object()\n",
+        ),
+        (
+            "tests/test_factory.py",
+            "from app.core import SessionManager\n\n\n\
+             def make_session_manager():\n    return SessionManager()\n",
+        ),
+        ("ssot.toml", config),
+    ])
+}
+
+/// What a step's findings point at: `path:line code`.
+fn finding_places(step: &Value) -> Vec<String> {
+    step["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{}:{} {}", f["path"], f["line"], f["code"]).replace('"', ""))
+        .collect()
+}
+
+/// Hand count: `build_session` (line 9, returns the canonical class), `make_legacy_manager`
+/// (line 13, returns the competing member) and `SessionManagerFactory` (line 17, a factory
+/// class named after the concept) build the concept outside the declared factory; the
+/// declared `create_session_manager`, the accessor `get_session_manager` (a shared instance:
+/// the security phase's), `new_connection` (builds something else) and the helper in tests
+/// are not factories to merge.
+#[test]
+fn consolidation_lists_the_factories_to_merge_into_the_declared_one() {
+    let dir = factories_project(
+        "[critical-paths]\nhot = ['app/factory.py']\n\
+         [concepts.session]\ncanonical = 'app.core:SessionManager'\n\
+         members = ['app.legacy:LegacySessionManager']\n\
+         factory = 'app.factory:create_session_manager'\n",
+    );
+    let plan = plan_json(dir.path(), &[]);
+    let merges: Vec<&Value> = steps(&plan, "consolidation")
+        .into_iter()
+        .filter(|s| {
+            s["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Merge the factory")
+        })
+        .collect();
+    let titles: Vec<&str> = merges
+        .iter()
+        .map(|s| s["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Merge the factory `app.factory:SessionManagerFactory` into \
+             `app.factory:create_session_manager`",
+            "Merge the factory `app.factory:build_session` into \
+             `app.factory:create_session_manager`",
+            "Merge the factory `app.factory:make_legacy_manager` into \
+             `app.factory:create_session_manager`",
+        ],
+        "{plan:#}"
+    );
+    let places: Vec<Vec<String>> = merges.iter().map(|s| finding_places(s)).collect();
+    assert_eq!(
+        places,
+        [
+            ["app/factory.py:17 factory"],
+            ["app/factory.py:9 factory"],
+            ["app/factory.py:13 factory"],
+        ]
+    );
+    assert!(merges
+        .iter()
+        .all(|s| s["tier"] == "hot" && s["concept"] == "session" && s["auto_fix"] == false));
+    assert!(merges[1]["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("returns `SessionManager`"));
+    // Factory findings count among the planned findings.
+    let consolidation_findings: usize = steps(&plan, "consolidation")
+        .iter()
+        .map(|s| codes(s).len())
+        .sum();
+    assert!(consolidation_findings >= 3);
+    // The accessor is the security phase's, not a factory to merge.
+    let security = steps(&plan, "security");
+    assert!(security
+        .iter()
+        .all(|s| codes(s).iter().all(|c| c != "factory")));
+}
+
+/// Without a declared factory, the plan asks for one: one step listing every function or
+/// class that builds the concept (the four production ones of the project above).
+#[test]
+fn without_a_declared_factory_the_plan_says_to_declare_one() {
+    let dir = factories_project(
+        "[concepts.session]\ncanonical = 'app.core:SessionManager'\n\
+         members = ['app.legacy:LegacySessionManager']\n",
+    );
+    let plan = plan_json(dir.path(), &[]);
+    let declare: Vec<&Value> = steps(&plan, "consolidation")
+        .into_iter()
+        .filter(|s| {
+            s["title"]
+                .as_str()
+                .unwrap()
+                .starts_with("Declare one factory")
+        })
+        .collect();
+    assert_eq!(declare.len(), 1, "{plan:#}");
+    assert_eq!(
+        declare[0]["title"],
+        "Declare one factory for `session`: 4 functions or classes build it"
+    );
+    assert_eq!(
+        finding_places(declare[0]),
+        [
+            "app/factory.py:5 factory",
+            "app/factory.py:9 factory",
+            "app/factory.py:13 factory",
+            "app/factory.py:17 factory",
+        ]
+    );
+    assert!(declare[0]["action"]
+        .as_str()
+        .unwrap()
+        .contains("`factory = \"module:function\"`"));
 }

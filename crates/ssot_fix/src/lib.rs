@@ -24,6 +24,7 @@ mod import_time;
 pub mod session;
 pub mod shims;
 pub mod source;
+mod timing;
 pub mod verify;
 
 pub use apply::{apply_fixes, Applied};

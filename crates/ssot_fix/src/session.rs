@@ -1,5 +1,8 @@
 //! A fix run: plan, apply, re-parse and re-index, pass after pass until nothing changes, then
-//! verify every file's bindings against the snapshot taken before the first edit.
+//! verify every file's bindings against the project before the first edit. The rewritten
+//! files' bindings are compared, and so is what each rewritten module offers its importers;
+//! when those interfaces are unchanged no other file's bindings can differ, otherwise every
+//! file is compared.
 //!
 //! The project is changed in place (facts of rewritten files); a file whose rewrite fails any
 //! check gets its original text and facts back and is reported as a failure. Nothing here
@@ -20,7 +23,10 @@ use crate::import_style::ImportStyle;
 use crate::import_time::{added_binding_problem, gate_import_fixes, shim_problem};
 use crate::shims::{plan_shim, ShimRequest};
 use crate::source::SourceFile;
-use crate::verify::{binding_summaries, describe_difference};
+use crate::timing::Phase;
+use crate::verify::{
+    binding_summaries, binding_summaries_of, describe_difference, module_interface, BindingFact,
+};
 
 /// What a fix run needs from outside: file contents and the rules.
 pub trait FixHost {
@@ -120,7 +126,6 @@ struct Working {
 
 /// Runs fixes on `project` until none applies (or the pass cap), then verifies.
 pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions) -> FixOutcome {
-    let before = binding_summaries(project);
     let style = host.import_style();
     let mut working: FxHashMap<FileId, Working> = FxHashMap::default();
     let mut blocked: FxHashMap<FileId, String> = FxHashMap::default();
@@ -129,6 +134,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
     let mut hit_pass_cap = false;
     let mut diagnostics = host.diagnose(project);
     loop {
+        let phase = Phase::start();
         // Reading is cheap and sequential; decoding and re-parsing run in parallel.
         let to_open: Vec<(FileId, Result<Vec<u8>, String>)> =
             candidate_files(project, &diagnostics, options)
@@ -150,7 +156,10 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
                 }
             }
         }
+        phase.done("opening files");
+        let phase = Phase::start();
         let (plans, panics) = plan_all(project, &diagnostics, &working, options, &style);
+        phase.done("planning");
         for (file, message) in panics {
             failures.push(FixFailure {
                 path: project.file(file).path.clone(),
@@ -164,6 +173,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
             break;
         }
         // Apply and re-parse every file's fixes in parallel; then update the project.
+        let phase = Phase::start();
         let results: Vec<(FileId, Result<AppliedText, String>)> = plans
             .par_iter()
             .filter(|(file, planned)| !planned.is_empty() && !blocked.contains_key(*file))
@@ -206,16 +216,20 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
             project.files[file as usize].facts = facts;
             applied_any = true;
         }
+        phase.done("applying and re-parsing");
         if !applied_any {
             break;
         }
         passes += 1;
+        let phase = Phase::start();
         diagnostics = host.diagnose(project);
+        phase.done("analysis after a pass");
     }
 
     // Rewrites of different files can combine into a cycle none of them makes alone: every
     // binding a rewritten file gained is checked on the final project, and a file whose new
     // binding could read a partially initialised module keeps its bytes.
+    let phase = Phase::start();
     loop {
         let mut model = ImportTimeModel::new(project);
         let mut files: Vec<FileId> = working.keys().copied().collect();
@@ -270,43 +284,65 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
     // A deprecation shim serves its names through `__getattr__`, which the index reports as
     // open: such a binding counts as the origin the shim serves, and the shim's own removed
     // re-exports are expected to be gone.
-    let mut before = before;
-    for (file, (served, origin)) in &shim_files {
-        before[*file as usize].retain(|fact| {
-            !(fact.resolution == Resolution::Definition(*origin)
-                && fact.local.as_ref().is_some_and(|l| served.contains(l)))
-        });
-    }
+    // Usually only the rewritten files are compared: when every rewritten module offers its
+    // importers the same names, leading to the same definitions, no other file's bindings can
+    // have changed. Otherwise (and with shims, whose interface changes by design) every
+    // file's bindings are compared with the project's before the run.
+    phase.done("import-time check");
+    let phase = Phase::start();
+    let mut full_before: Option<Vec<Vec<BindingFact>>> = None;
     loop {
-        let mut after = binding_summaries(project);
-        for summary in &mut after {
-            for fact in summary.iter_mut() {
-                if let Resolution::Open(ssot_index::OpenReason::ModuleGetattr(module)) =
-                    fact.resolution
-                {
-                    if let Some(origin) = served_by_shim.get(&module) {
-                        fact.resolution = Resolution::Definition(*origin);
+        let quick = if shim_files.is_empty() {
+            rewritten_bindings(project, &mut working)
+        } else {
+            None
+        };
+        let differences = match quick {
+            Some(differences) => differences,
+            None => {
+                let before = full_before.get_or_insert_with(|| {
+                    let mut before = with_original_facts(project, &mut working, binding_summaries);
+                    for (file, (served, origin)) in &shim_files {
+                        before[*file as usize].retain(|fact| {
+                            !(fact.resolution == Resolution::Definition(*origin)
+                                && fact.local.as_ref().is_some_and(|l| served.contains(l)))
+                        });
                     }
+                    before
+                });
+                let mut after = binding_summaries(project);
+                for summary in &mut after {
+                    for fact in summary.iter_mut() {
+                        if let Resolution::Open(ssot_index::OpenReason::ModuleGetattr(module)) =
+                            fact.resolution
+                        {
+                            if let Some(origin) = served_by_shim.get(&module) {
+                                fact.resolution = Resolution::Definition(*origin);
+                            }
+                        }
+                    }
+                    summary.sort();
                 }
+                after
+                    .into_iter()
+                    .zip(before.iter())
+                    .enumerate()
+                    .filter(|(_, (after, before))| after != *before)
+                    .map(|(f, (after, before))| (f as FileId, before.clone(), after))
+                    .collect()
             }
-            summary.sort();
-        }
-        let differing: Vec<FileId> = (0..project.files.len() as FileId)
-            .filter(|&f| before[f as usize] != after[f as usize])
-            .collect();
-        if differing.is_empty() {
+        };
+        if differences.is_empty() {
             break;
         }
-        let culprits: Vec<FileId> = if differing.iter().all(|f| working.contains_key(f)) {
-            differing.clone()
+        let culprits: Vec<FileId> = if differences.iter().all(|(f, _, _)| working.contains_key(f)) {
+            differences.iter().map(|(f, _, _)| *f).collect()
         } else {
             working.keys().copied().collect()
         };
-        for &file in &differing {
-            let path = &project.file(file).path;
-            let detail =
-                describe_difference(project, &before[file as usize], &after[file as usize])
-                    .unwrap_or_default();
+        for (file, before, after) in &differences {
+            let path = &project.file(*file).path;
+            let detail = describe_difference(project, before, after).unwrap_or_default();
             failures.push(FixFailure {
                 path: path.clone(),
                 message: format!(
@@ -327,7 +363,10 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
         diagnostics = host.diagnose(project);
     }
 
+    phase.done("verification");
+    let phase = Phase::start();
     let skipped = explain_remaining(project, &diagnostics, &working, &blocked, options, &style);
+    phase.done("explaining what is left");
     let mut changed: Vec<ChangedFile> = working
         .into_iter()
         .filter(|(_, state)| state.text != state.source.text)
@@ -613,6 +652,83 @@ fn open_for_fixing(project: &Project, file: FileId, bytes: Vec<u8>) -> Result<Wo
         source,
         fixed: BTreeMap::new(),
     })
+}
+
+/// A rewritten file whose bindings differ from its original text's, with both summaries.
+type Difference = (FileId, Vec<BindingFact>, Vec<BindingFact>);
+
+/// The rewritten files whose bindings differ before and after the run, when that is the whole
+/// answer: `None` when a rewritten module offers its importers something else than before (a
+/// name more or less, or one leading elsewhere), or is a stub, so that every file must be
+/// compared.
+fn rewritten_bindings(
+    project: &mut Project,
+    working: &mut FxHashMap<FileId, Working>,
+) -> Option<Vec<Difference>> {
+    let mut rewritten: Vec<FileId> = working
+        .iter()
+        .filter(|(_, state)| state.text != state.source.text)
+        .map(|(&file, _)| file)
+        .collect();
+    rewritten.sort_unstable();
+    let mut modules: Vec<ModuleId> = Vec::new();
+    for &file in &rewritten {
+        let Some(module) = project.modules.module_of_file(file) else {
+            continue;
+        };
+        let entry = project.modules.module(module);
+        if entry.stub == Some(file) {
+            return None;
+        }
+        if entry.file == Some(file) {
+            modules.push(module);
+        }
+    }
+    let seen = |project: &Project| {
+        let summaries = binding_summaries_of(project, &rewritten);
+        let mut resolver = Resolver::new(project);
+        let interfaces: Vec<_> = modules
+            .iter()
+            .map(|&module| module_interface(&mut resolver, module))
+            .collect();
+        (summaries, interfaces)
+    };
+    let (before, before_interfaces) = with_original_facts(project, working, seen);
+    let (after, after_interfaces) = seen(project);
+    if before_interfaces != after_interfaces {
+        return None;
+    }
+    Some(
+        rewritten
+            .into_iter()
+            .zip(before.into_iter().zip(after))
+            .filter(|(_, (before, after))| before != after)
+            .map(|(file, (before, after))| (file, before, after))
+            .collect(),
+    )
+}
+
+/// Runs `look` on the project as it was before the run: the open files' original facts are
+/// put back for the time of the call.
+fn with_original_facts<T>(
+    project: &mut Project,
+    working: &mut FxHashMap<FileId, Working>,
+    look: impl FnOnce(&Project) -> T,
+) -> T {
+    for (&file, state) in working.iter_mut() {
+        std::mem::swap(
+            &mut project.files[file as usize].facts,
+            &mut state.original_facts,
+        );
+    }
+    let result = look(project);
+    for (&file, state) in working.iter_mut() {
+        std::mem::swap(
+            &mut project.files[file as usize].facts,
+            &mut state.original_facts,
+        );
+    }
+    result
 }
 
 fn restore(project: &mut Project, file: FileId, working: &mut FxHashMap<FileId, Working>) {

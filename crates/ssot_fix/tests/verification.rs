@@ -121,3 +121,93 @@ fn a_fix_that_breaks_the_syntax_is_undone_and_reported() {
     let changed: Vec<&str> = outcome.changed.iter().map(|c| c.path.as_str()).collect();
     assert_eq!(changed, ["good.py"]);
 }
+
+/// The real rules, plus a buggy "safe" fix that makes the re-exporting `pkg/compat.py` bind
+/// `Manager` to another class: its own binding changes, and so does the binding of `kept.py`,
+/// a file the run does not rewrite (its import is suppressed) that imports through it.
+struct ReExporterHost {
+    inner: MemoryProject,
+}
+
+impl FixHost for ReExporterHost {
+    fn read(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.inner.read(path)
+    }
+
+    fn diagnose(&self, project: &mut Project) -> Vec<Diagnostic> {
+        let mut diagnostics = self.inner.diagnose(project);
+        let compat = project
+            .files
+            .iter()
+            .find(|f| f.path == "pkg/compat.py")
+            .unwrap();
+        if compat.facts.imports[0].names[0].asname.is_none() {
+            // `from pkg.core import Manager` — Manager at bytes 21..28
+            let span = Span { start: 21, end: 28 };
+            let mut diagnostic = Diagnostic::new(
+                Rule::UnusedSuppression,
+                "pkg/compat.py",
+                span,
+                Position { line: 1, column: 1 },
+                "a buggy fix".to_string(),
+            );
+            diagnostic.fix = Some(Fix {
+                applicability: Applicability::Safe,
+                edits: vec![Edit {
+                    span,
+                    content: "Other as Manager".to_string(),
+                }],
+            });
+            diagnostics.push(diagnostic);
+            diagnostics.sort_by(Diagnostic::sort_key_cmp);
+        }
+        diagnostics
+    }
+}
+
+/// A rewritten module that serves its importers differently is caught in the files that
+/// import through it, though the run never touched them: every rewritten file keeps its
+/// bytes, as the verification of every file would decide.
+#[test]
+fn a_rewritten_module_serving_its_importers_differently_undoes_every_rewrite() {
+    let files: BTreeMap<String, Vec<u8>> = [
+        ("pkg/__init__.py", ""),
+        (
+            "pkg/core.py",
+            "class Manager:\n    pass\n\n\nclass Other:\n    pass\n",
+        ),
+        ("pkg/compat.py", "from pkg.core import Manager\n"),
+        (
+            "kept.py",
+            "from pkg.compat import Manager  # ssot: ignore[SSOT101]\n",
+        ),
+        ("good.py", "from pkg.compat import Manager\n"),
+    ]
+    .into_iter()
+    .map(|(p, t)| (p.to_string(), t.as_bytes().to_vec()))
+    .collect();
+    let host = ReExporterHost {
+        inner: MemoryProject {
+            files,
+            concepts: vec![ConceptDeclaration {
+                name: "manager".to_string(),
+                canonical: "pkg.core:Manager".to_string(),
+                ..ConceptDeclaration::default()
+            }],
+        },
+    };
+    let mut project = host.inner.project();
+    let outcome = run_fixes(&mut project, &host, FixOptions::default());
+    let failed: Vec<&str> = outcome.failures.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        failed,
+        ["kept.py", "pkg/compat.py"],
+        "{:?}",
+        outcome.failures
+    );
+    assert!(
+        outcome.changed.is_empty(),
+        "every rewritten file keeps its bytes: {:?}",
+        outcome.changed.iter().map(|c| &c.path).collect::<Vec<_>>()
+    );
+}

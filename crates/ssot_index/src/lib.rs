@@ -5,9 +5,11 @@
 //! - [`namespace`]: which bindings each module makes at its top level;
 //! - [`resolve`]: following a `module:name` path through re-exports to its [`Origin`];
 //! - [`references`]: every import binding of every file, with its path and resolution;
+//!   [`references_of_files`]: the same for some files only;
 //! - [`re_exports`]: which import bindings are a module's public re-export, not a use;
 //! - [`census`]: the `scan` view: symbols reached through several paths, dangling paths;
 //! - [`concept_discovery`]: families of definitions that look like one concept;
+//! - [`family_factories`]: the factories of families a caller names (a declared concept);
 //! - [`first_party_uses`]: dropping uses of third-party modules from a file's facts;
 //! - [`import_time`]: whether a module has bound a name when an import reads it at import time
 //!   (partially initialised modules, circular imports).
@@ -19,6 +21,7 @@ pub mod census;
 pub mod concept_discovery;
 pub mod concept_factories;
 pub mod concept_names;
+pub mod family_factories;
 pub mod first_party_uses;
 pub mod import_time;
 pub mod incremental;
@@ -26,6 +29,7 @@ pub mod modules;
 pub mod namespace;
 pub mod re_exports;
 pub mod references;
+pub mod references_of_files;
 pub mod resolve;
 pub mod stdlib;
 

@@ -67,7 +67,7 @@ pub fn collect_references<'p>(module_resolver: &mut Resolver<'p>) -> Vec<Referen
 }
 
 /// Whether any file is a `.pyi` stub (whose imports are resolved against stubs first).
-fn has_stubs(project: &Project) -> bool {
+pub(crate) fn has_stubs(project: &Project) -> bool {
     project.files.iter().any(|file| file.path.ends_with(".pyi"))
 }
 

@@ -5,6 +5,7 @@
 //! `ssot fix --diff` (nothing is written), says which imports it rewrites and why it leaves
 //! the others, so the plan's automatic count is `fix`'s count by construction.
 
+mod factories;
 mod phases;
 
 use std::cell::RefCell;
@@ -45,10 +46,13 @@ pub struct PlanArgs {
     pub batch_size: usize,
 }
 
-/// Runs the rules for `fix`'s session: the first diagnosis is the plan's own analysis,
-/// handed over rather than computed twice.
+/// Runs the rules for `fix`'s session: the first diagnosis is the plan's own analysis (every
+/// rule `fix` runs), handed over rather than computed twice. Later diagnoses, of the project
+/// as the session rewrote it, run SSOT101 only: the plan reads from the session which
+/// imports it rewrites and why it leaves the others, never what else remains, and SSOT101
+/// depends on no other rule.
 struct PlanHost<'a> {
-    analyser: &'a Analyser,
+    imports_only: Analyser,
     files: AnalysedFiles<'a>,
     first: RefCell<Option<Vec<Diagnostic>>>,
     error: RefCell<Option<anyhow::Error>>,
@@ -64,7 +68,7 @@ impl FixHost for PlanHost<'_> {
         if let Some(first) = self.first.borrow_mut().take() {
             return first;
         }
-        match self.analyser.analyse(project, &self.files) {
+        match self.imports_only.analyse(project, &self.files) {
             Ok(analysis) => analysis.diagnostics,
             Err(err) => {
                 self.error.borrow_mut().get_or_insert(err);
@@ -93,9 +97,30 @@ pub fn run(args: &PlanArgs) -> Result<ExitStatus> {
     let codeowners = ssot_report::report::Codeowners::find(&|location| {
         std::fs::read(loaded.root.join(location)).ok()
     });
+    // Before the fix session, which changes the facts of the files it rewrites.
+    let competing_factories = {
+        let project = &loaded.project;
+        let scopes = crate::scopes::Scopes::from_config(&loaded.config)?;
+        let mut resolver = ssot_index::Resolver::new(project);
+        let concepts = ssot_rules::resolve_concepts(&mut resolver, analyser.declarations())
+            .unwrap_or_default();
+        factories::competing_factories(
+            project,
+            &concepts,
+            &|file| crate::analysis::discovery_scope(&scopes, file),
+            &|path| loaded.in_targets(path),
+            &|path| {
+                critical_paths
+                    .tier_of_path(project, path)
+                    .map(|rank| critical_paths.name(rank).to_string())
+            },
+        )
+    };
 
+    let imports_only =
+        RuleSelection::from_selectors(&[Rule::NonCanonicalImport.code().to_string()], &[], &[])?;
     let host = PlanHost {
-        analyser: &analyser,
+        imports_only: Analyser::new(&loaded, &imports_only)?,
         files: AnalysedFiles::new(&loaded.root, &loaded.content_hashes, &loaded.config),
         first: RefCell::new(Some(analysis.diagnostics.clone())),
         error: RefCell::new(None),
@@ -135,6 +160,7 @@ pub fn run(args: &PlanArgs) -> Result<ExitStatus> {
         baselined: &baselined,
         concepts: &analysis.concepts,
         factories: &factories,
+        competing_factories: &competing_factories,
         import_fixes,
         fix_command: fix_command(&args.project),
         tiers: critical_paths

@@ -8,6 +8,11 @@ use std::collections::BTreeMap;
 use ssot_report::plan::{PhaseName, Plan, PlanConcept, PlanFinding, PlanPhase, PlanStep};
 use ssot_rules::{Compliance, ConceptReport, Diagnostic, Rule};
 
+use super::factories::CompetingFactory;
+
+/// The `code` of a factory-to-merge finding: no rule flags a factory, the plan finds them.
+pub const FACTORY_FINDING: &str = "factory";
+
 /// What `ssot fix` does with the SSOT101 diagnostics, from its own dry run.
 pub struct ImportFixes {
     /// Indices (into [`PlanInput::diagnostics`]) of the imports `fix` rewrites.
@@ -27,6 +32,8 @@ pub struct PlanInput<'a> {
     pub concepts: &'a [ConceptReport],
     /// Each concept's declared `factory`, by concept name.
     pub factories: &'a BTreeMap<String, String>,
+    /// Factories of declared concepts other than their declared `factory`.
+    pub competing_factories: &'a [CompetingFactory],
     pub import_fixes: ImportFixes,
     /// The `ssot fix` command line for this project (`ssot fix`, `ssot fix src --config x`).
     pub fix_command: String,
@@ -43,6 +50,8 @@ struct Draft {
     title: String,
     action: String,
     findings: Vec<usize>,
+    /// Findings that are not diagnostics (factories to merge), listed after the others.
+    extra: Vec<PlanFinding>,
     reasons: BTreeMap<usize, String>,
     auto_fix: bool,
     command: Option<String>,
@@ -61,6 +70,7 @@ impl Draft {
             title,
             action,
             findings,
+            extra: Vec::new(),
             reasons: BTreeMap::new(),
             auto_fix: false,
             command: None,
@@ -106,12 +116,20 @@ pub fn build_plan(input: &PlanInput<'_>) -> Plan {
 
     let mut phases = Vec::new();
     for phase in PhaseName::ALL {
-        let Some(indices) = by_phase.get(&phase) else {
-            continue;
+        let indices = match by_phase.get(&phase) {
+            Some(indices) => indices.as_slice(),
+            None if phase == PhaseName::Consolidation && !input.competing_factories.is_empty() => {
+                &[]
+            }
+            None => continue,
         };
         let drafts = match phase {
             PhaseName::Security => security_steps(input, indices),
-            PhaseName::Consolidation => consolidation_steps(input, indices),
+            PhaseName::Consolidation => {
+                let mut drafts = consolidation_steps(input, indices);
+                drafts.extend(factory_steps(input));
+                drafts
+            }
             PhaseName::Imports => import_steps(input, indices, &rewritten, &left_reason),
             PhaseName::TestDoubles => test_double_steps(input, indices),
         };
@@ -123,8 +141,13 @@ pub fn build_plan(input: &PlanInput<'_>) -> Plan {
     let tier_of_draft = |draft: &Draft| {
         std::iter::once(draft)
             .chain(&draft.then)
-            .flat_map(|d| &d.findings)
-            .map(|&i| rank(&diagnostics[i].tier))
+            .flat_map(|d| {
+                d.findings
+                    .iter()
+                    .map(|&i| &diagnostics[i].tier)
+                    .chain(d.extra.iter().map(|f| &f.tier))
+            })
+            .map(rank)
             .min()
             .unwrap_or(usize::MAX)
     };
@@ -137,7 +160,7 @@ pub fn build_plan(input: &PlanInput<'_>) -> Plan {
     let size = |draft: &Draft| -> usize {
         std::iter::once(draft)
             .chain(&draft.then)
-            .map(|d| d.findings.len())
+            .map(|d| d.findings.len() + d.extra.len())
             .sum()
     };
     let mut canonical: BTreeMap<String, Compliance> = input
@@ -256,10 +279,19 @@ fn finish(
         ),
     }
     .filter(|c| c.references > 0);
+    draft.extra.sort_by(|a, b| {
+        rank(&a.tier)
+            .cmp(&rank(&b.tier))
+            .then((&a.path, a.line).cmp(&(&b.path, b.line)))
+    });
     let tier = draft
         .findings
         .first()
-        .and_then(|&i| diagnostics[i].tier.clone());
+        .map(|&i| diagnostics[i].tier.clone())
+        .into_iter()
+        .chain(draft.extra.iter().map(|f| f.tier.clone()))
+        .min_by_key(|tier| rank(tier))
+        .flatten();
     PlanStep {
         concept: draft.concept,
         title: draft.title,
@@ -269,6 +301,7 @@ fn finish(
             .findings
             .iter()
             .map(|&i| plan_finding(&diagnostics[i], draft.reasons.get(&i).cloned()))
+            .chain(draft.extra)
             .collect(),
         auto_fix: draft.auto_fix,
         command: draft.command,
@@ -490,6 +523,71 @@ fn consolidation_steps(input: &PlanInput<'_>, indices: &[usize]) -> Vec<Draft> {
         );
         draft.group = 1;
         drafts.push(draft);
+    }
+    drafts
+}
+
+/// Factories to merge: with a declared `factory`, one step per other factory (merge it into
+/// the declared one); without, one step per concept (declare one, merge the others into it).
+fn factory_steps(input: &PlanInput<'_>) -> Vec<Draft> {
+    let finding = |factory: &CompetingFactory| PlanFinding {
+        code: FACTORY_FINDING,
+        path: factory.path.clone(),
+        line: factory.line,
+        column: 1,
+        tier: factory.tier.clone(),
+        message: format!(
+            "`{}` builds the concept's objects ({})",
+            factory.symbol, factory.evidence
+        ),
+        reason: None,
+    };
+    let mut by_concept: BTreeMap<&str, Vec<&CompetingFactory>> = BTreeMap::new();
+    for factory in input.competing_factories {
+        by_concept
+            .entry(factory.concept.as_str())
+            .or_default()
+            .push(factory);
+    }
+    let mut drafts = Vec::new();
+    for (concept, factories) in by_concept {
+        match input.factories.get(concept) {
+            Some(declared) => {
+                for factory in factories {
+                    let mut draft = Draft::new(
+                        Some(concept),
+                        format!("Merge the factory `{}` into `{declared}`", factory.symbol),
+                        format!(
+                            "It builds the concept's objects beside the declared factory: move \
+                             what it does differently into `{declared}`, point its callers at \
+                             `{declared}`, then delete it, so instances are made in one place."
+                        ),
+                        Vec::new(),
+                    );
+                    draft.extra.push(finding(factory));
+                    draft.group = 1;
+                    drafts.push(draft);
+                }
+            }
+            None => {
+                let mut draft = Draft::new(
+                    Some(concept),
+                    format!(
+                        "Declare one factory for `{concept}`: {} build it",
+                        count(factories.len(), "function or class", "functions or classes")
+                    ),
+                    format!(
+                        "Choose the one to keep and declare it as the concept's `factory` \
+                         (`factory = \"module:function\"` in its `concepts.{concept}` table), \
+                         then merge the others into it, so instances are made in one place."
+                    ),
+                    Vec::new(),
+                );
+                draft.extra = factories.into_iter().map(finding).collect();
+                draft.group = 1;
+                drafts.push(draft);
+            }
+        }
     }
     drafts
 }

@@ -10,6 +10,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use ssot_fix::import_style::WrapMode;
 use ssot_fix::{ImportStyle, DEFAULT_SECTION_ORDER};
 use toml::Value;
 
@@ -255,7 +256,7 @@ fn style_at(loaded: &Layout<'_>, start: &Path) -> ImportStyle {
     match (ruff_isort, &isort) {
         (Some(settings), _) => apply_sorter_settings(&mut style, settings, "-"),
         (None, Some(settings)) if ruff_table.is_none() => {
-            apply_sorter_settings(&mut style, settings, "_")
+            apply_isort_settings(&mut style, settings)
         }
         _ => {}
     }
@@ -303,6 +304,112 @@ fn add_source_module(style: &mut ImportStyle, relative: &Path) {
         }
         module.push_str(segment);
         style.source_modules.insert(module.clone());
+    }
+}
+
+/// isort is the sorter (there is no ruff configuration): its settings over the defaults of its
+/// `profile`, and isort's own defaults where ruff's differ. isort wraps the imports it prints,
+/// so its line length (`line_length`, else the profile's, else 79) is the one imports must fit,
+/// whatever black's is; its default wrap is a grid without a trailing comma and it joins a
+/// parenthesised statement that fits on one line (`split_on_trailing_comma = false`).
+fn apply_isort_settings(style: &mut ImportStyle, settings: &Value) {
+    let mut merged = toml::map::Map::new();
+    let profile = settings
+        .get("profile")
+        .and_then(Value::as_str)
+        .map(str::trim);
+    if let Some(name) = profile {
+        match isort_profile(name) {
+            Some(defaults) => merged.extend(defaults),
+            None => style.unmodelled_settings.push(format!("profile = {name}")),
+        }
+    }
+    if let Value::Table(table) = settings {
+        merged.extend(table.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    merged.remove("profile");
+    let settings = Value::Table(merged);
+    style.line_length = settings
+        .get("line_length")
+        .and_then(Value::as_integer)
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(79);
+    style.split_on_trailing_comma = false;
+    apply_sorter_settings(style, &settings, "_");
+    let trailing_comma = settings
+        .get("include_trailing_comma")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let mode = settings.get("multi_line_output").map(|v| match v {
+        Value::Integer(n) => n.to_string(),
+        Value::String(s) => s.trim().to_ascii_uppercase(),
+        other => other.to_string(),
+    });
+    style.wrap = match mode.as_deref() {
+        None | Some("0" | "GRID") => WrapMode::Grid { trailing_comma },
+        Some("3" | "VERTICAL_HANGING_INDENT") => WrapMode::VerticalHangingIndent { trailing_comma },
+        Some(other) => {
+            style
+                .unmodelled_settings
+                .push(format!("multi_line_output = {other}"));
+            WrapMode::Grid { trailing_comma }
+        }
+    };
+    // Wrapping a statement with two or more names whatever its length is not modelled.
+    if settings
+        .get("force_grid_wrap")
+        .and_then(Value::as_integer)
+        .is_some_and(|n| n > 0)
+    {
+        style
+            .unmodelled_settings
+            .push("force_grid_wrap".to_string());
+    }
+}
+
+/// The settings of isort's built-in profile `name`, as isort 5+ defines them (its
+/// `isort/profiles.py`); `None` for a profile isort does not have.
+fn isort_profile(name: &str) -> Option<toml::map::Map<String, Value>> {
+    let black = "multi_line_output = 3\ninclude_trailing_comma = true\n\
+                 split_on_trailing_comma = true\nforce_grid_wrap = 0\nuse_parentheses = true\n\
+                 ensure_newline_before_comments = true\nline_length = 88\n";
+    let text = match name {
+        "black" => black.to_string(),
+        "django" => "combine_as_imports = true\ninclude_trailing_comma = true\n\
+                     multi_line_output = 5\nline_length = 79\n"
+            .to_string(),
+        "pycharm" => "multi_line_output = 3\nforce_grid_wrap = 2\nlines_after_imports = 2\n".to_string(),
+        "google" => "force_single_line = true\nforce_sort_within_sections = true\n\
+                     lexicographical = true\nline_length = 1000\norder_by_type = false\n\
+                     group_by_package = true\n\
+                     single_line_exclusions = ['collections.abc', 'six.moves', 'typing', 'typing_extensions']\n"
+            .to_string(),
+        "open_stack" => "force_single_line = true\nforce_sort_within_sections = true\n\
+                         lexicographical = true\n"
+            .to_string(),
+        "plone" => format!("{black}force_alphabetical_sort = true\nforce_single_line = true\n"),
+        "attrs" => "atomic = true\nforce_grid_wrap = 0\ninclude_trailing_comma = true\n\
+                    lines_after_imports = 2\nlines_between_types = 1\nmulti_line_output = 3\n\
+                    use_parentheses = true\n"
+            .to_string(),
+        "hug" => "multi_line_output = 3\ninclude_trailing_comma = true\nforce_grid_wrap = 0\n\
+                  use_parentheses = true\nline_length = 100\n"
+            .to_string(),
+        "wemake" => "multi_line_output = 3\ninclude_trailing_comma = true\n\
+                     use_parentheses = true\nline_length = 80\n"
+            .to_string(),
+        "appnexus" => format!(
+            "{black}force_sort_within_sections = true\norder_by_type = false\n\
+             case_sensitive = false\nreverse_relative = true\n\
+             sort_relative_in_force_sorted_sections = true\n\
+             sections = ['FUTURE', 'STDLIB', 'THIRDPARTY', 'FIRSTPARTY', 'APPLICATION', 'LOCALFOLDER']\n\
+             no_lines_before = 'LOCALFOLDER'\n"
+        ),
+        _ => return None,
+    };
+    match toml::from_str::<Value>(&text) {
+        Ok(Value::Table(table)) => Some(table),
+        _ => None,
     }
 }
 
@@ -356,21 +463,10 @@ fn apply_sorter_settings(style: &mut ImportStyle, settings: &Value, separator: &
         "force-alphabetical-sort-within-sections",
         "lexicographical",
         "group-by-package",
+        "sort-relative-in-force-sorted-sections",
     ] {
         if settings.get(key(name)).is_some() {
             style.unmodelled_settings.push(name.to_string());
-        }
-    }
-    // isort's profiles: `black` (and the profiles built on it) only change how lines wrap;
-    // another profile changes the order in ways not modelled here.
-    if let Some(profile) = settings.get("profile").and_then(Value::as_str) {
-        if !matches!(
-            profile.trim(),
-            "black" | "hug" | "attrs" | "plone" | "open_stack"
-        ) {
-            style
-                .unmodelled_settings
-                .push(format!("profile = {profile}"));
         }
     }
     if let Some(value) = flag("force-single-line") {
@@ -556,6 +652,64 @@ mod tests {
         apply_sorter_settings(&mut style, &isort, "_");
         assert_eq!(style.known_first_party, ["lib"]);
         assert!(style.case_sensitive);
+    }
+
+    #[test]
+    fn isort_defaults_and_profiles_decide_line_length_and_wrap() {
+        let isort = |text: &str| {
+            let mut style = ImportStyle::default();
+            apply_isort_settings(&mut style, &toml::from_str(text).unwrap());
+            style
+        };
+        let plain = isort("known_first_party = ['lib']\n");
+        assert_eq!(plain.line_length, 79);
+        assert!(!plain.split_on_trailing_comma);
+        assert_eq!(
+            plain.wrap,
+            WrapMode::Grid {
+                trailing_comma: false
+            }
+        );
+        assert!(plain.unmodelled_settings.is_empty());
+        let black = isort("profile = 'black'\n");
+        assert_eq!(black.line_length, 88);
+        assert!(black.split_on_trailing_comma);
+        assert_eq!(
+            black.wrap,
+            WrapMode::VerticalHangingIndent {
+                trailing_comma: true
+            }
+        );
+        assert!(black.unmodelled_settings.is_empty());
+        // The project's own settings win over its profile's.
+        let wider = isort("profile = 'black'\nline_length = 100\ninclude_trailing_comma = false\n");
+        assert_eq!(wider.line_length, 100);
+        assert_eq!(
+            wider.wrap,
+            WrapMode::VerticalHangingIndent {
+                trailing_comma: false
+            }
+        );
+        let by_name = isort("multi_line_output = 'VERTICAL_HANGING_INDENT'\n");
+        assert!(matches!(
+            by_name.wrap,
+            WrapMode::VerticalHangingIndent { .. }
+        ));
+        // Profiles and settings that order or wrap in ways not modelled are named.
+        let google = isort("profile = 'google'\n");
+        assert!(google.force_single_line && google.force_sort_within_sections);
+        assert!(google
+            .unmodelled_settings
+            .contains(&"lexicographical".to_string()));
+        assert!(isort("profile = 'django'\n")
+            .unmodelled_settings
+            .contains(&"multi_line_output = 5".to_string()));
+        assert!(isort("profile = 'pycharm'\n")
+            .unmodelled_settings
+            .contains(&"force_grid_wrap".to_string()));
+        assert!(isort("profile = 'nonesuch'\n")
+            .unmodelled_settings
+            .contains(&"profile = nonesuch".to_string()));
     }
 
     #[test]

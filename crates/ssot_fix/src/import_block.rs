@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 
 use ssot_facts::{FileFacts, ImportKind, ImportStmt};
 
-use crate::import_style::{ImportStyle, Section, StatementKey};
+use crate::import_style::{ImportStyle, Section, StatementKey, WrapMode};
 use crate::import_text::{comments_in, line_end, line_start, next_line_start, own_lines_indent};
 
 /// One block: indices into the file's imports, in file order.
@@ -473,8 +473,8 @@ pub(crate) fn is_pragma(comment: &str) -> bool {
 
 /// A `from` statement as the formatters print it: on one line when it fits in `line_length`
 /// (with `comment_width` more columns for a trailing comment) and is not held open by a magic
-/// trailing comma, otherwise parenthesised with one name per line and a trailing comma. The
-/// first line is returned without its indentation.
+/// trailing comma, otherwise wrapped in parentheses the way `wrap` says (by default one name
+/// per line with a trailing comma). The first line is returned without its indentation.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn render_from(
     module: &str,
@@ -485,21 +485,75 @@ pub(crate) fn render_from(
     line_length: usize,
     comment_width: usize,
     keep_open: bool,
+    wrap: WrapMode,
 ) -> String {
     let single = format!("from {module} import {}", names.join(", "));
     let width = display_width(indent) + single.chars().count() + comment_width;
     if names.iter().any(|n| n == "*") || (!keep_open && width <= line_length) {
         return single;
     }
-    let mut out = format!("from {module} import ({line_ending}");
-    for name in names {
-        out.push_str(indent);
-        out.push_str(unit);
-        out.push_str(name);
-        out.push(',');
-        out.push_str(line_ending);
+    match wrap {
+        WrapMode::VerticalHangingIndent { trailing_comma } => {
+            let mut out = format!("from {module} import ({line_ending}");
+            for (i, name) in names.iter().enumerate() {
+                out.push_str(indent);
+                out.push_str(unit);
+                out.push_str(name);
+                if trailing_comma || i + 1 < names.len() {
+                    out.push(',');
+                }
+                out.push_str(line_ending);
+            }
+            out.push_str(indent);
+            out.push(')');
+            out
+        }
+        WrapMode::Grid { trailing_comma } => render_grid(
+            module,
+            names,
+            indent,
+            line_ending,
+            line_length,
+            trailing_comma,
+        ),
     }
-    out.push_str(indent);
+}
+
+/// isort's grid wrap: `from m import (a, b,` then lines of names aligned after the
+/// parenthesis, each line filled while it and the comma or parenthesis after it fit.
+fn render_grid(
+    module: &str,
+    names: &[String],
+    indent: &str,
+    line_ending: &str,
+    line_length: usize,
+    trailing_comma: bool,
+) -> String {
+    let head = format!("from {module} import (");
+    let align = " ".repeat(head.chars().count());
+    let mut out = head;
+    let mut line_width = display_width(indent) + out.chars().count();
+    for (i, name) in names.iter().enumerate() {
+        let width = name.chars().count();
+        if i == 0 {
+            out.push_str(name);
+            line_width += width;
+        } else if line_width + 2 + width + 1 > line_length {
+            out.push(',');
+            out.push_str(line_ending);
+            out.push_str(indent);
+            out.push_str(&align);
+            out.push_str(name);
+            line_width = display_width(indent) + align.len() + width;
+        } else {
+            out.push_str(", ");
+            out.push_str(name);
+            line_width += 2 + width;
+        }
+    }
+    if trailing_comma {
+        out.push(',');
+    }
     out.push(')');
     out
 }
@@ -612,16 +666,44 @@ mod tests {
         assert!(!is_pragma("# the manager"));
     }
 
+    const VHI: WrapMode = WrapMode::VerticalHangingIndent {
+        trailing_comma: true,
+    };
+
     #[test]
     fn renders_on_one_line_or_one_name_per_line() {
         let names = vec!["Alpha".to_string(), "beta".to_string()];
         assert_eq!(
-            render_from("pkg.core", &names, "", "    ", "\n", 88, 0, false),
+            render_from("pkg.core", &names, "", "    ", "\n", 88, 0, false, VHI),
             "from pkg.core import Alpha, beta"
         );
         assert_eq!(
-            render_from("pkg.core", &names, "    ", "    ", "\n", 30, 0, false),
+            render_from("pkg.core", &names, "    ", "    ", "\n", 30, 0, false, VHI),
             "from pkg.core import (\n        Alpha,\n        beta,\n    )"
+        );
+        let long: Vec<String> = ["Manager", "helper_function", "other_function", "registry"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        // isort's default grid, as `isort` prints it at line length 40 (continuation lines
+        // aligned after the parenthesis; a name goes on when it and the `,` or `)` after it fit).
+        let grid = WrapMode::Grid {
+            trailing_comma: false,
+        };
+        assert_eq!(
+            render_from("pkg.core", &long, "", "    ", "\n", 40, 0, false, grid),
+            "from pkg.core import (Manager,\n                      helper_function,\n                      other_function,\n                      registry)"
+        );
+        assert_eq!(
+            render_from("pkg.core", &long, "", "    ", "\n", 60, 0, false, grid),
+            "from pkg.core import (Manager, helper_function,\n                      other_function, registry)"
+        );
+        let no_comma = WrapMode::VerticalHangingIndent {
+            trailing_comma: false,
+        };
+        assert_eq!(
+            render_from("pkg.core", &names, "", "    ", "\n", 20, 0, false, no_comma),
+            "from pkg.core import (\n    Alpha,\n    beta\n)"
         );
         assert_eq!(indent_unit("if x:\n\tpass\n"), "\t");
         assert_eq!(indent_unit("x = 1\n"), "    ");

@@ -401,8 +401,10 @@ impl FileContext<'_, '_> {
             .absolute_module(self.file, level, written.as_deref());
         // In a sorted block whose sorter keeps `as` names apart, a name renamed here would
         // sit beside other names: it moves to a statement of its own instead.
-        let renames_leave =
-            statement.names.len() > 1 && !self.style.combine_as_imports && self.relocatable(index);
+        // A block of this one statement is sorted too: the name still leaves it.
+        let renames_leave = statement.names.len() > 1
+            && !self.style.combine_as_imports
+            && self.movable_in_sorted_block(index);
         let (in_place, movers): (Vec<Mover>, Vec<Mover>) = movers
             .iter()
             .cloned()
@@ -533,10 +535,15 @@ impl FileContext<'_, '_> {
     /// A statement of a sorted block the sorter would move with nothing else: no comment in
     /// it, after it or above it.
     fn relocatable(&self, index: u32) -> bool {
+        self.blocks.block(index).statements.len() > 1 && self.movable_in_sorted_block(index)
+    }
+
+    /// Statement `index` sits in a sorted block (of any size), on lines of its own, with no
+    /// comment in, after or just above it: names may leave it for statements the sorter
+    /// places.
+    fn movable_in_sorted_block(&self, index: u32) -> bool {
         let statement = &self.facts.imports[index as usize];
-        let block = self.blocks.block(index);
-        block.sorted
-            && block.statements.len() > 1
+        self.blocks.block(index).sorted
             && own_lines_indent(self.source, statement.span).is_some()
             && comments_in(self.source, statement.span).is_empty()
             && self.blocks.trailing_comment(statement).is_none()
@@ -686,6 +693,7 @@ impl FileContext<'_, '_> {
                     self.style.line_length,
                     0,
                     false,
+                    self.style.wrap,
                 );
                 let (new_level, new_module) = split_dots(&module_text);
                 let key = self
@@ -853,6 +861,7 @@ impl FileContext<'_, '_> {
             line_length,
             self.comment_width(target),
             keep_open,
+            self.style.wrap,
         );
         vec![Self::edit(target.span, text)]
     }
@@ -943,6 +952,7 @@ impl FileContext<'_, '_> {
             self.style.line_length,
             self.comment_width(statement),
             false,
+            self.style.wrap,
         );
         outside
             .into_iter()

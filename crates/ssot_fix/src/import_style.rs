@@ -54,6 +54,8 @@ pub struct ImportStyle {
     pub case_sensitive: bool,
     /// A trailing comma keeps a statement one name per line.
     pub split_on_trailing_comma: bool,
+    /// How a `from` import too long for one line is wrapped.
+    pub wrap: WrapMode,
     /// Classify imports of the file's own top-level package as first party.
     pub detect_same_package: bool,
     /// Blank lines between the `import x` and the `from x import y` statements of one section
@@ -96,6 +98,9 @@ impl Default for ImportStyle {
             order_by_type: true,
             case_sensitive: false,
             split_on_trailing_comma: true,
+            wrap: WrapMode::VerticalHangingIndent {
+                trailing_comma: true,
+            },
             detect_same_package: true,
             lines_between_types: 0,
             source_modules: BTreeSet::new(),
@@ -103,6 +108,19 @@ impl Default for ImportStyle {
             directory_styles: Vec::new(),
         }
     }
+}
+
+/// How a `from` import that does not fit on one line is printed: isort's `multi_line_output`
+/// modes the formatters and sorters use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WrapMode {
+    /// Parenthesised, one name per line, indented one level (ruff's formatter, black, ruff's
+    /// sorter, isort's `multi_line_output = 3`, as in its `black` profile), with a trailing
+    /// comma after the last name when `trailing_comma` (isort's `include_trailing_comma`).
+    VerticalHangingIndent { trailing_comma: bool },
+    /// isort's default (`multi_line_output = 0`): names fill each line, continuation lines
+    /// aligned just after the opening parenthesis.
+    Grid { trailing_comma: bool },
 }
 
 const FUTURE: &str = "future";

@@ -50,9 +50,7 @@ class RecordingClient(LanguageClient):
         self.registrations: list[types.Registration] = []
 
 
-def _publish_diagnostics(
-    client: RecordingClient, params: types.PublishDiagnosticsParams
-) -> None:
+def _publish_diagnostics(client: RecordingClient, params: types.PublishDiagnosticsParams) -> None:
     client.diagnostics[params.uri] = params.diagnostics
     client.publications.setdefault(params.uri, []).append(list(params.diagnostics))
 

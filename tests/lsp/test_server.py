@@ -1,7 +1,7 @@
 """``ssot server`` as pygls's LSP client sees it, on the bundled example project: the
 findings ``check`` reports, the edit ``fix`` makes, hover, document changes sent as ranges,
-saves, files changed on disk through the watcher the server registers, a configuration
-change, and shutdown and exit."""
+saves, files changed on disk reported as a file watcher reports them, a configuration change,
+the watcher registration, and shutdown and exit."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import re
 import shutil
 
 import pytest
-
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import client_capabilities
@@ -302,9 +301,7 @@ async def test_files_changed_on_disk_reach_the_server_through_its_watcher(
     module.write_text(original.replace("MessageType", "MessageKind"))
     client.workspace_did_change_watched_files(
         types.DidChangeWatchedFilesParams(
-            changes=[
-                types.FileEvent(uri=module.as_uri(), type=types.FileChangeType.Changed)
-            ]
+            changes=[types.FileEvent(uri=module.as_uri(), type=types.FileChangeType.Changed)]
         )
     )
     after = await next_diagnostics(client, document)

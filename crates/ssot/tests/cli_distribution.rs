@@ -231,3 +231,98 @@ fn action_check_step_runs_ssot_with_the_given_arguments() {
     assert_eq!(code, 2);
     assert!(stderr.contains("pkg/*: no such file"), "{stderr}");
 }
+
+/// A YAML document as the JSON value GitHub reads from it (keys are strings).
+fn yaml_to_json(value: &Yaml) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Yaml::Real(s) => s
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map_or_else(|| Value::String(s.clone()), Value::Number),
+        Yaml::String(s) => Value::String(s.clone()),
+        Yaml::Integer(i) => Value::from(*i),
+        Yaml::Boolean(b) => Value::Bool(*b),
+        Yaml::Array(items) => Value::Array(items.iter().map(yaml_to_json).collect()),
+        Yaml::Hash(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        Yaml::String(s) | Yaml::Real(s) => s.clone(),
+                        Yaml::Integer(i) => i.to_string(),
+                        Yaml::Boolean(b) => b.to_string(),
+                        other => panic!("a key GitHub cannot read: {other:?}"),
+                    };
+                    (key, yaml_to_json(v))
+                })
+                .collect(),
+        ),
+        Yaml::Null => Value::Null,
+        other => panic!("a YAML value GitHub cannot read: {other:?}"),
+    }
+}
+
+/// `action.yml` is valid action metadata: SchemaStore's schema of GitHub's metadata syntax
+/// (allowed keys, input fields, composite steps with a shell, branding icons and colours).
+#[test]
+fn action_metadata_is_valid_against_the_action_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("data/github-action-schema.json")).unwrap();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft7)
+        .build(&schema)
+        .expect("the action metadata schema compiles");
+    let action = yaml_to_json(&yaml("action.yml"));
+    let errors: Vec<String> = validator
+        .iter_errors(&action)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    // The schema catches what GitHub rejects: a misspelt input field, a step without a
+    // shell, an icon GitHub does not have.
+    let mut broken = action.clone();
+    broken["inputs"]["args"]["requird"] = serde_json::Value::Bool(false);
+    assert!(!validator.is_valid(&broken));
+    let mut broken = action.clone();
+    broken["runs"]["steps"][0]
+        .as_object_mut()
+        .unwrap()
+        .remove("shell");
+    assert!(!validator.is_valid(&broken));
+    let mut broken = action;
+    broken["branding"]["icon"] = serde_json::Value::String("checkmark-circle".to_string());
+    assert!(!validator.is_valid(&broken));
+}
+
+/// The README's workflow passes the action only inputs it declares.
+#[test]
+fn readme_workflow_uses_only_the_actions_inputs() {
+    let readme = read("README.md");
+    let section = readme
+        .split("## GitHub Actions")
+        .nth(1)
+        .expect("a GitHub Actions section");
+    let block = section
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("a YAML block");
+    let workflow = YamlLoader::load_from_str(block).unwrap().remove(0);
+    let steps = workflow["jobs"]["ssot"]["steps"].as_vec().expect("steps");
+    let step = steps
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.contains("/ssot@")))
+        .expect("a step using the action");
+    let action = yaml("action.yml");
+    let inputs = action["inputs"].as_hash().unwrap();
+    let with = step["with"].as_hash().expect("with:");
+    assert!(!with.is_empty());
+    for key in with.keys() {
+        assert!(
+            inputs.contains_key(key),
+            "{key:?} is not an input of action.yml"
+        );
+    }
+}

@@ -126,13 +126,8 @@ async def test_initialize_declares_what_the_server_does(client: RecordingClient)
     assert "source.fixAll.ssot" in actions.code_action_kinds
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`ssot server` lets lsp-server's initialize_finish consume `initialized`, so its "
-    "main loop never sees it and never registers the file watchers",
-)
 async def test_the_server_registers_its_file_watchers(client: RecordingClient):
-    # The registration is sent when the server reads `initialized`; the answer to a request
+    # The registration is sent once the server has read `initialized`; the answer to a request
     # sent after `initialized` comes after it, so by then it has arrived.
     await client.text_document_hover_async(
         types.HoverParams(

@@ -72,9 +72,17 @@ pub fn run(args: &ServerArgs) -> Result<ExitStatus> {
             version: Some(env!("CARGO_PKG_VERSION").to_string()),
         },
     });
+    // `initialize_finish` also reads the client's `initialized` notification, so the file
+    // watchers are registered here, once the handshake is complete.
     connection
         .initialize_finish(id, result)
         .context("the client went away during initialization")?;
+    if watch {
+        connection
+            .sender
+            .send(Message::Request(watch_registration()))
+            .context("the client went away during initialization")?;
+    }
 
     let loader = CliLoader {
         args: ProjectArgs {
@@ -86,7 +94,7 @@ pub fn run(args: &ServerArgs) -> Result<ExitStatus> {
         selection,
     };
     let (jobs, worker) = Worker::start(loader, connection.sender.clone());
-    let exit = main_loop(&connection, &jobs, watch);
+    let exit = main_loop(&connection, &jobs);
     // The writer thread ends when every sender of the connection is gone: the main loop's,
     // and the analysis thread's once its queue closes. That thread may be in the middle of a
     // long analysis; the process ends without waiting for it.
@@ -103,7 +111,6 @@ pub fn run(args: &ServerArgs) -> Result<ExitStatus> {
 fn main_loop(
     connection: &Connection,
     jobs: &crossbeam_channel::Sender<Job>,
-    watch: bool,
 ) -> Result<ExitStatus> {
     let send = |job: Job| jobs.send(job).is_ok();
     for message in &connection.receiver {
@@ -128,14 +135,6 @@ fn main_loop(
                 if notification.method == lsp_types::notification::Exit::METHOD {
                     // `exit` without `shutdown` first: the protocol's exit code 1.
                     return Ok(ExitStatus::Failure);
-                }
-                if notification.method == lsp_types::notification::Initialized::METHOD {
-                    if watch {
-                        connection
-                            .sender
-                            .send(Message::Request(watch_registration()))?;
-                    }
-                    continue;
                 }
                 if notification.method == lsp_types::notification::DidChangeWatchedFiles::METHOD {
                     if let Ok(params) =

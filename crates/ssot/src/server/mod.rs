@@ -108,10 +108,7 @@ pub fn run(args: &ServerArgs) -> Result<ExitStatus> {
 }
 
 /// Reads messages until the client shuts the server down.
-fn main_loop(
-    connection: &Connection,
-    jobs: &crossbeam_channel::Sender<Job>,
-) -> Result<ExitStatus> {
+fn main_loop(connection: &Connection, jobs: &crossbeam_channel::Sender<Job>) -> Result<ExitStatus> {
     let send = |job: Job| jobs.send(job).is_ok();
     for message in &connection.receiver {
         match message {

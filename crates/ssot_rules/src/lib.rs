@@ -48,6 +48,26 @@ pub fn run_rules(context: &CheckContext<'_>, selection: &RuleSelection) -> Vec<D
     run_rules_with(context, selection, &|_, _| false)
 }
 
+/// The raw diagnostics of the rules `run` accepts. Rules are independent: they run in
+/// parallel, and their results join in registry order.
+pub(crate) fn run_each(
+    context: &CheckContext<'_>,
+    run: &(dyn Fn(Rule) -> bool + Sync),
+) -> Vec<Diagnostic> {
+    RULES
+        .par_iter()
+        .filter(|info| run(info.rule))
+        .map(|info| {
+            let mut found = Vec::new();
+            rules::check(info.rule, context, &mut found);
+            found
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
 /// Runs every selected rule, drops diagnostics of rules `ignored_in_file(path, rule)` (the
 /// configured per-file ignores), applies suppression comments, then reports unused
 /// suppressions (SSOT900, when selected), and returns the diagnostics with their fingerprints,
@@ -57,19 +77,7 @@ pub fn run_rules_with(
     selection: &RuleSelection,
     ignored_in_file: &dyn Fn(&str, Rule) -> bool,
 ) -> Vec<Diagnostic> {
-    // Rules are independent: they run in parallel, and their results join in registry order.
-    let mut diagnostics: Vec<Diagnostic> = RULES
-        .par_iter()
-        .filter(|info| selection.is_selected(info.rule))
-        .map(|info| {
-            let mut found = Vec::new();
-            rules::check(info.rule, context, &mut found);
-            found
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut diagnostics = run_each(context, &|rule| selection.is_selected(rule));
     diagnostics.retain(|d| !ignored_in_file(&d.path, d.rule));
     let usage = suppression::apply_suppressions(context.project, &mut diagnostics);
     if selection.is_selected(Rule::UnusedSuppression) {

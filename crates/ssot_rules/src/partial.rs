@@ -7,10 +7,9 @@
 //! [`crate::run_rules_with`] gives: the per-file steps only ever look at the diagnostics and
 //! suppressions of one file at a time.
 
-use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 
-use crate::registry::{Rule, RuleSelection, RULES};
+use crate::registry::{Rule, RuleSelection};
 use crate::{diagnostic, rules, suppression, CheckContext, Diagnostic};
 
 /// The diagnostics of the selected rules among `rules`, before per-file ignores and
@@ -20,18 +19,9 @@ pub fn run_raw(
     selection: &RuleSelection,
     rules: &[Rule],
 ) -> Vec<Diagnostic> {
-    RULES
-        .par_iter()
-        .filter(|info| rules.contains(&info.rule) && selection.is_selected(info.rule))
-        .map(|info| {
-            let mut found = Vec::new();
-            rules::check(info.rule, context, &mut found);
-            found
-        })
-        .collect::<Vec<_>>()
-        .into_iter()
-        .flatten()
-        .collect()
+    crate::run_each(context, &|rule| {
+        rules.contains(&rule) && selection.is_selected(rule)
+    })
 }
 
 /// The per-file steps of a run over the raw diagnostics of every rule in the files of

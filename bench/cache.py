@@ -53,6 +53,15 @@ def main() -> None:
     parser.add_argument("--edit", default=None,
                         help="the file to edit, relative to the corpus (default: the first .py)")
     args = parser.parse_args()
+    # The tools run from bench/.cache: a relative binary path is made absolute here, and one
+    # that does not exist stops the run before any round.
+    for attribute in ("ssot", "baseline"):
+        value = getattr(args, attribute)
+        if value and "/" in value:
+            path = Path(value).resolve()
+            if not path.is_file():
+                sys.exit(f"cache.py: --{attribute} {value}: no such file")
+            setattr(args, attribute, str(path))
     corpus = args.corpus.resolve()
     bench.LOGS.mkdir(parents=True, exist_ok=True)
     cache_dir = Path(tempfile.mkdtemp(prefix="ssot-bench-cache-"))
@@ -85,6 +94,10 @@ def main() -> None:
                 if name.endswith("one file edited"):
                     edited.write_bytes(original + f"import os  # round {round_index}\n".encode())
                 sample = bench.measure(argv, "/dev/null", bench.LOGS / "cache.stderr", 900)
+                if sample.code != 0:
+                    # A run that failed is not a fast run: stop rather than report its time.
+                    sys.exit(f"cache.py: {name} exited with {sample.code}; see "
+                             f"{bench.LOGS / 'cache.stderr'}")
                 if name.endswith("one file edited"):
                     edited.write_bytes(original)
                 samples[name].append(sample)

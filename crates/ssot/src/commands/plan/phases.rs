@@ -473,56 +473,51 @@ fn consolidation_steps(input: &PlanInput<'_>, indices: &[usize]) -> Vec<Draft> {
             drafts.push(first);
         }
     }
-    for index in wrappers {
+    // Wrappers, undeclared copies and the drift no retirement took: one step per finding, in
+    // the second group.
+    let single = |index: usize, title: &str, action: String| {
         let d = &diagnostics[index];
-        let canonical = canonical_of(&d.concept);
         let mut draft = Draft::new(
             d.concept.as_deref(),
-            format!(
-                "Retire the delegating wrapper at `{}:{}`",
-                d.path, d.start.line
-            ),
+            format!("{title} at `{}:{}`", d.path, d.start.line),
+            action,
+            vec![index],
+        );
+        draft.group = 1;
+        draft
+    };
+    for index in wrappers {
+        let canonical = canonical_of(&diagnostics[index].concept);
+        drafts.push(single(
+            index,
+            "Retire the delegating wrapper",
             format!(
                 "Its public methods only forward to `{canonical}`: let its users call the \
                  canonical directly, then delete the wrapper."
             ),
-            vec![index],
-        );
-        draft.group = 1;
-        drafts.push(draft);
+        ));
     }
     for index in duplicates {
-        let d = &diagnostics[index];
-        let canonical = canonical_of(&d.concept);
-        let mut draft = Draft::new(
-            d.concept.as_deref(),
-            format!("Merge the undeclared copy at `{}:{}`", d.path, d.start.line),
+        let canonical = canonical_of(&diagnostics[index].concept);
+        drafts.push(single(
+            index,
+            "Merge the undeclared copy",
             format!(
                 "Fold it into `{canonical}`, or, if it is a different idea, list it in the \
                  concept's `allow`."
             ),
-            vec![index],
-        );
-        draft.group = 1;
-        drafts.push(draft);
+        ));
     }
     for index in drift.into_iter().filter(|i| !drift_used.contains(i)) {
-        let d = &diagnostics[index];
-        let canonical = canonical_of(&d.concept);
-        let mut draft = Draft::new(
-            d.concept.as_deref(),
-            format!(
-                "Resolve the interface drift at `{}:{}`",
-                d.path, d.start.line
-            ),
+        let canonical = canonical_of(&diagnostics[index].concept);
+        drafts.push(single(
+            index,
+            "Resolve the interface drift",
             format!(
                 "Give `{canonical}` the methods this class's users need, or drop them from \
                  the class, so both offer one interface."
             ),
-            vec![index],
-        );
-        draft.group = 1;
-        drafts.push(draft);
+        ));
     }
     drafts
 }

@@ -300,11 +300,7 @@ impl Session {
                 return Ok(Arc::clone(analysis));
             }
         }
-        let unreadable: Vec<(String, String)> = self
-            .unreadable
-            .iter()
-            .map(|(path, message)| (path.clone(), message.clone()))
-            .collect();
+        let unreadable = self.unreadable_files();
         let reader = SessionReader {
             buffers: &self.buffers,
             root: &self.settings.root,
@@ -412,11 +408,7 @@ impl Session {
             return result.map(Some);
         };
         let old = std::mem::replace(&mut self.project.files[file as usize].facts, facts);
-        let unreadable: Vec<(String, String)> = self
-            .unreadable
-            .iter()
-            .map(|(path, message)| (path.clone(), message.clone()))
-            .collect();
+        let unreadable = self.unreadable_files();
         let reader = OverlayReader {
             path,
             bytes,
@@ -635,17 +627,21 @@ impl Session {
         }))
     }
 
+    /// The files that could not be read, with why, as the analysis takes them.
+    fn unreadable_files(&self) -> Vec<(String, String)> {
+        self.unreadable
+            .iter()
+            .map(|(path, message)| (path.clone(), message.clone()))
+            .collect()
+    }
+
     fn analyser(&self) -> Analyser {
         let scope_of = Arc::clone(&self.settings.scope_of);
         Analyser::new(AnalysisSettings {
             declarations: self.settings.declarations.clone(),
             per_file_ignores: self.settings.per_file_ignores.clone(),
             selection: self.settings.selection.clone(),
-            unreadable: self
-                .unreadable
-                .iter()
-                .map(|(path, message)| (path.clone(), message.clone()))
-                .collect(),
+            unreadable: self.unreadable_files(),
             targets: vec![String::new()],
             scope_of: Box::new(move |path| scope_of(path)),
             call_site_cache: None,

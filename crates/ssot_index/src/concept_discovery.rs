@@ -12,7 +12,8 @@
 //!   hierarchies need nearly equal bodies, and one-word stems (`Config`) shared methods or
 //!   fields;
 //! - **methods**: public-method sets with Jaccard similarity ≥ 0.7 over ≥ 4 methods, between
-//!   classes whose stems end in the same word;
+//!   classes whose stems end in the same word (never between a `Protocol` and a class that is
+//!   not one: a protocol lists the methods of the classes that satisfy it);
 //! - **fields**: data shapes (dataclasses, enums, `TypedDict`, `NamedTuple`, models) of one
 //!   kind with ≥ 3 fields or members and Jaccard ≥ 0.8 between the sets, whose stems end in
 //!   the same word (or ≥ 0.9 over ≥ 4 fields whatever the names);
@@ -298,6 +299,9 @@ struct ClassInfo<'p> {
     /// key of each base's stem (empty for bases outside the project).
     bases: Vec<(String, String)>,
     interface: bool,
+    /// Declared a structural type (`Protocol` among its own bases): its methods describe
+    /// what its implementations offer.
+    protocol: bool,
     declares_canonical: bool,
 }
 
@@ -454,6 +458,10 @@ pub fn discover_concepts_with(
                 definition: index as u32,
             };
             class_index.insert(origin, classes.len());
+            let protocol = class
+                .bases
+                .iter()
+                .any(|base| base.rsplit('.').next().unwrap_or(base) == "Protocol");
             let interface = names_an_interface(&definition.name)
                 || class.bases.iter().any(|base| {
                     matches!(base.rsplit('.').next().unwrap_or(base), "ABC" | "Protocol")
@@ -479,6 +487,7 @@ pub fn discover_concepts_with(
                 shape: shape_of(&class.bases, &class.decorators),
                 bases: Vec::new(),
                 interface,
+                protocol,
                 declares_canonical: class.declares_canonical,
             });
         }
@@ -801,12 +810,14 @@ pub fn discover_concepts_with(
                     continue;
                 }
                 // Siblings under one base, and a class and the base it refines, share
-                // methods by design (overriding is what subclassing is for).
+                // methods by design (overriding is what subclassing is for); so do a
+                // `Protocol` and the classes that satisfy it without naming it.
                 if subclass_of[a].is_some() && subclass_of[a] == subclass_of[b]
                     || subclass_of[a] == Some(b)
                     || subclass_of[b] == Some(a)
                     || info.shares_sibling_base(&classes[b])
                     || (plugin[a] && plugin[b])
+                    || info.protocol != classes[b].protocol
                 {
                     continue;
                 }

@@ -433,3 +433,39 @@ fn get_function_returning_a_fresh_instance_is_a_factory() {
         "{output}"
     );
 }
+
+/// A `Protocol` lists the methods of the classes that satisfy it: sharing them is the point,
+/// not a copy. Two implementations with the same methods still make a family.
+#[test]
+fn a_protocol_and_the_classes_satisfying_it_stay_apart() {
+    let methods = "
+    def bind(self, **values): ...
+    def unbind(self, *keys): ...
+    def try_unbind(self, *keys): ...
+    def new(self, **values): ...
+";
+    let protocol =
+        format!("from typing import Protocol\n\nclass BindableLogger(Protocol):{methods}");
+    let implementation = format!("class StdlibBoundLogger:{methods}");
+    let output = discover(&[
+        ("log/__init__.py", ""),
+        ("log/typing.py", &protocol),
+        ("log/base.py", &implementation),
+        (
+            "use.py",
+            "from log.base import StdlibBoundLogger\nfrom log.typing import BindableLogger\n",
+        ),
+    ]);
+    assert_eq!(output, "");
+    let copy = format!("class SimpleBoundLogger:{methods}");
+    let output = discover(&[
+        ("log/__init__.py", ""),
+        ("log/typing.py", &protocol),
+        ("log/base.py", &implementation),
+        ("log/simple.py", &copy),
+        ("use.py", "from log.base import StdlibBoundLogger\n"),
+    ]);
+    assert!(output.contains("log.base:StdlibBoundLogger"), "{output}");
+    assert!(output.contains("log.simple:SimpleBoundLogger"), "{output}");
+    assert!(!output.contains("BindableLogger"), "{output}");
+}

@@ -111,8 +111,10 @@ def build_release_history(spec: str) -> Path:
         found = [p for p in sdists.glob("*.tar.gz")
                  if p.name.lower().replace("_", "-").startswith(f"{name.lower()}-{version}.tar")]
         if not found:
+            # Without `--no-build-isolation`: pip fetches the project's build backend
+            # (poetry-core, hatchling, ...) to read the sdist's metadata.
             subprocess.run([str(pip), "download", "-q", "--no-deps", "--no-binary", ":all:",
-                            "--no-build-isolation", f"{name}=={version}", "-d", str(sdists)],
+                            f"{name}=={version}", "-d", str(sdists)],
                            check=True)
             found = [p for p in sdists.glob("*.tar.gz")
                      if p.name.lower().replace("_", "-").startswith(f"{name.lower()}-{version}.tar")]

@@ -515,26 +515,28 @@ impl HistoryContext {
                 &format!("history: trees and new blobs of {} commits", commits.len()),
                 started.elapsed(),
             );
-            let analysed: Vec<Result<CommitAnalysis>> = commits
+            // Each commit's project is dropped where it was analysed, in parallel too.
+            let analysed: Vec<Result<HistoryEntry>> = commits
                 .par_iter()
                 .zip(trees)
                 .map(|(commit, tree)| {
                     let started = std::time::Instant::now();
-                    let analysed = tree.and_then(|tree| {
+                    let entry = tree.and_then(|tree| {
                         self.analyse_tree(&tree, &selection, &facts)
-                            .map(|(analysis, _)| analysis)
+                            .map(|(analysis, _)| self.history_entry(commit, &analysis))
                     });
                     ssot_engine::timing::report(
                         &format!("history: commit {}", short(&commit.id)),
                         started.elapsed(),
                     );
-                    analysed
+                    entry
                 })
                 .collect();
             for (commit, analysed) in commits.iter().zip(analysed) {
                 match analysed {
-                    Ok(analysis) => {
-                        entries.push(self.history_entry(commit, &analysis, entries.last()))
+                    Ok(mut entry) => {
+                        mark_appeared(&mut entry, entries.last());
+                        entries.push(entry);
                     }
                     Err(err) => notes.push(format!(
                         "commit {} skipped: its tree could not be read ({err:#})",
@@ -554,12 +556,11 @@ impl HistoryContext {
         Ok((entries, notes))
     }
 
-    /// The figures of one commit.
+    /// The figures of one commit (`appeared` is left to [`mark_appeared`]).
     fn history_entry(
         &self,
         commit: &ssot_engine::history::HistoryCommit,
         analysis: &CommitAnalysis,
-        previous: Option<&HistoryEntry>,
     ) -> HistoryEntry {
         let concepts = self
             .declarations
@@ -571,16 +572,10 @@ impl HistoryContext {
                     .iter()
                     .find(|c| c.name == declaration.name);
                 let total = figures.map(|c| c.total()).unwrap_or_default();
-                let existed_before = previous.map(|entry| {
-                    entry
-                        .concepts
-                        .iter()
-                        .any(|c| c.name == declaration.name && c.exists)
-                });
                 HistoryConcept {
                     name: declaration.name.clone(),
                     exists,
-                    appeared: exists && existed_before == Some(false),
+                    appeared: false,
                     references: total.references,
                     canonical_references: total.canonical_references,
                     compliance: if exists {
@@ -612,6 +607,21 @@ impl HistoryContext {
                 .filter(|d| d.rule == ssot_rules::Rule::DanglingImport)
                 .count(),
         }
+    }
+}
+
+/// A concept `appeared` at a commit when it exists there and did not at the commit before
+/// (the first commit has none before it).
+fn mark_appeared(entry: &mut HistoryEntry, previous: Option<&HistoryEntry>) {
+    let Some(previous) = previous else {
+        return;
+    };
+    for concept in &mut entry.concepts {
+        let existed_before = previous
+            .concepts
+            .iter()
+            .any(|c| c.name == concept.name && c.exists);
+        concept.appeared = concept.exists && !existed_before;
     }
 }
 

@@ -338,3 +338,56 @@ fn a_since_date_starts_at_the_start_of_that_day() {
         ["2024-01-05T00:01:00+00:00"]
     );
 }
+
+/// The figure `-v` prints of where a history run's facts came from: (from memory, from the
+/// facts cache, parsed).
+fn facts_sources(stderr: &str) -> (u64, u64, u64) {
+    let line = stderr
+        .lines()
+        .find(|line| line.contains("files from memory"))
+        .unwrap_or_else(|| panic!("no facts figures in {stderr}"));
+    let numbers: Vec<u64> = line
+        .split_whitespace()
+        .filter_map(|word| word.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 3, "{line}");
+    (numbers[0], numbers[1], numbers[2])
+}
+
+/// The history parses only the blobs the report's own working-tree run has not: a blob equal
+/// to a working-tree file is found in the facts cache by its bytes, and the next run finds
+/// every blob by its id without parsing or reading anything.
+#[test]
+fn history_parses_only_blobs_the_working_tree_lacks() {
+    let (dir, root) = moving_manager();
+    let cache = dir.path().join("cache");
+    let report = |extra: &[&str]| {
+        let (code, stdout, stderr) = run(ssot()
+            .arg("report")
+            .arg(&root)
+            .arg("--cache-dir")
+            .arg(&cache)
+            .args(["--history", "--format", "json", "-v"])
+            .args(extra));
+        assert_eq!(code, 0, "{stderr}");
+        (stdout, facts_sources(&stderr))
+    };
+    let (cold, (_, from_cache, parsed)) = report(&[]);
+    // Two analysed blobs of older commits differ from every file of the working tree
+    // (`HEAD`): the first `pkg/old.py` and `pkg/d.py`. (The first `pkg/a.py` holds what
+    // `pkg/shim.py` holds now.)
+    assert_eq!(parsed, 2);
+    // The other eleven distinct blobs are the working tree's (`pkg/generated.py` is
+    // excluded; `.tools/` is hidden; `pkg/old.py` and `pkg/d.py` end up alike).
+    assert_eq!(from_cache, 11);
+    let (warm, (_, from_cache, parsed)) = report(&[]);
+    assert_eq!(parsed, 0);
+    assert_eq!(from_cache, 13);
+    assert_eq!(warm, cold);
+    // Without a cache nothing is shared with the working tree: every distinct blob of the
+    // analysed commits is parsed once, the rest come from memory.
+    let (uncached, (from_memory, from_cache, parsed)) = report(&["--no-cache"]);
+    assert_eq!((from_cache, parsed), (0, 13));
+    assert!(from_memory > 0);
+    assert_eq!(uncached, cold);
+}

@@ -8,13 +8,13 @@
 use globset::GlobSet;
 use rayon::prelude::*;
 use ssot_facts::FileFacts;
-use ssot_index::{collect_references, FileId, Project, Resolver};
+use ssot_index::{collect_references, FileId, Project, Reference, Resolver};
 use ssot_python::CallDetail;
 use ssot_rules::call_sites::files_needing_call_sites;
 use ssot_rules::concepts::concept_reports_by_scope;
 use ssot_rules::{
     resolve_concepts, run_rules_with, CheckContext, ConceptDeclaration, ConceptReport, Diagnostic,
-    Rule, RuleSelection,
+    ResolvedConcept, Rule, RuleSelection,
 };
 
 use crate::cache::{ContentKey, FactsCache};
@@ -93,6 +93,16 @@ pub struct Analysis {
     pub warnings: Vec<String>,
 }
 
+/// What an analysis resolved on the way to its findings, for a caller that shows more than the
+/// findings (the report): resolving the project is the largest part of a warm run, and doing it
+/// twice would be waste.
+pub struct Resolved {
+    /// Every first-party reference of the whole project (not only of the targets).
+    pub references: Vec<Reference>,
+    /// The declared concepts, in declaration order.
+    pub concepts: Vec<ResolvedConcept>,
+}
+
 /// Runs the rules on a project (or on a changed copy of its facts, as `fix` does between
 /// passes).
 pub struct Analyser {
@@ -126,9 +136,30 @@ impl Analyser {
         project: &mut Project,
         files: &dyn FileReader,
     ) -> Result<Analysis, AnalysisError> {
+        self.analyse_keeping(project, files, false)
+            .map(|(analysis, _)| analysis)
+    }
+
+    /// [`Analyser::analyse`], also handing out what it resolved.
+    pub fn analyse_resolved(
+        &self,
+        project: &mut Project,
+        files: &dyn FileReader,
+    ) -> Result<(Analysis, Resolved), AnalysisError> {
+        self.analyse_keeping(project, files, true)
+    }
+
+    /// The analysis and what it resolved; without `keep`, the references may be given up to
+    /// save a copy (when the run reports on part of the project).
+    fn analyse_keeping(
+        &self,
+        project: &mut Project,
+        files: &dyn FileReader,
+        keep: bool,
+    ) -> Result<(Analysis, Resolved), AnalysisError> {
         let settings = &self.settings;
         let started = std::time::Instant::now();
-        let (references, concepts) = {
+        let (mut references, concepts) = {
             let mut resolver = Resolver::new(project);
             let references = collect_references(&mut resolver);
             match resolve_concepts(&mut resolver, &settings.declarations) {
@@ -179,16 +210,36 @@ impl Analyser {
         for diagnostic in &mut diagnostics {
             diagnostic.scope = (settings.scope_of)(&diagnostic.path);
         }
-        let targeted: Vec<_> = references
-            .into_iter()
-            .filter(|r| self.in_targets(&project.file(r.file).path))
-            .collect();
         let scope_of = |file: FileId| (settings.scope_of)(&project.file(file).path);
-        Ok(Analysis {
+        let whole_project = settings.targets.iter().any(String::is_empty);
+        let reports = if whole_project {
+            concept_reports_by_scope(project, &references, &concepts, &scope_of)
+        } else {
+            let in_targets = |r: &Reference| self.in_targets(&project.file(r.file).path);
+            let targeted: Vec<Reference> = if keep {
+                references
+                    .iter()
+                    .filter(|r| in_targets(r))
+                    .cloned()
+                    .collect()
+            } else {
+                std::mem::take(&mut references)
+                    .into_iter()
+                    .filter(|r| in_targets(r))
+                    .collect()
+            };
+            concept_reports_by_scope(project, &targeted, &concepts, &scope_of)
+        };
+        let analysis = Analysis {
             diagnostics,
-            concepts: concept_reports_by_scope(project, &targeted, &concepts, &scope_of),
+            concepts: reports,
             warnings,
-        })
+        };
+        let resolved = Resolved {
+            references,
+            concepts,
+        };
+        Ok((analysis, resolved))
     }
 }
 

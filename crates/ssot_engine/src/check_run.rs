@@ -132,6 +132,21 @@ impl Analyser {
     /// extracted in full first.
     pub fn analyse(&self, project: &mut Project, files: &AnalysedFiles<'_>) -> Result<Analysis> {
         let mut analysis = self.engine.analyse(project, files)?;
+        Ok(self.finish(project, &mut analysis))
+    }
+
+    /// [`Analyser::analyse`], also handing out what the analysis resolved.
+    pub fn analyse_resolved(
+        &self,
+        project: &mut Project,
+        files: &AnalysedFiles<'_>,
+    ) -> Result<(Analysis, crate::analysis::Resolved)> {
+        let (mut analysis, resolved) = self.engine.analyse_resolved(project, files)?;
+        Ok((self.finish(project, &mut analysis), resolved))
+    }
+
+    /// Prints the warnings and gives the findings their tiers.
+    fn finish(&self, project: &Project, analysis: &mut crate::analysis::Analysis) -> Analysis {
         for warning in &analysis.warnings {
             crate::events::warn(format_args!("{warning}"));
         }
@@ -141,10 +156,10 @@ impl Analyser {
             &mut analysis.diagnostics,
             &mut analysis.concepts,
         );
-        Ok(Analysis {
-            diagnostics: analysis.diagnostics,
-            concepts: analysis.concepts,
-        })
+        Analysis {
+            diagnostics: std::mem::take(&mut analysis.diagnostics),
+            concepts: std::mem::take(&mut analysis.concepts),
+        }
     }
 }
 
@@ -193,6 +208,33 @@ pub fn run_check(
     project_args: &ProjectArgs,
     selection: &RuleSelection,
 ) -> Result<(crate::workspace::LoadedProject, CheckRun)> {
+    run_check_keeping(project_args, selection, false).map(|(loaded, run, _)| (loaded, run))
+}
+
+/// [`run_check`], also handing out what the analysis resolved (`None` for a project with
+/// nothing to analyse).
+pub fn run_check_resolved(
+    project_args: &ProjectArgs,
+    selection: &RuleSelection,
+) -> Result<(
+    crate::workspace::LoadedProject,
+    CheckRun,
+    Option<crate::analysis::Resolved>,
+)> {
+    run_check_keeping(project_args, selection, true)
+}
+
+/// The run, and what its analysis resolved when `keep` asks for it.
+#[allow(clippy::type_complexity)]
+fn run_check_keeping(
+    project_args: &ProjectArgs,
+    selection: &RuleSelection,
+    keep: bool,
+) -> Result<(
+    crate::workspace::LoadedProject,
+    CheckRun,
+    Option<crate::analysis::Resolved>,
+)> {
     let mut loaded = load_project(project_args, Some(selection))?;
     if loaded.project.files.is_empty() && loaded.problems.is_empty() {
         // Nothing to analyse: no rule can fire, and a declared concept cannot resolve in an
@@ -206,11 +248,17 @@ pub fn run_check(
                 internal_error: false,
                 scope,
             },
+            None,
         ));
     }
     let analyser = Analyser::new(&loaded, selection)?;
     let files = AnalysedFiles::new(&loaded.root, &loaded.content_hashes, &loaded.config);
-    let analysis = analyser.analyse(&mut loaded.project, &files)?;
+    let (analysis, resolved) = if keep {
+        let (analysis, resolved) = analyser.analyse_resolved(&mut loaded.project, &files)?;
+        (analysis, Some(resolved))
+    } else {
+        (analyser.analyse(&mut loaded.project, &files)?, None)
+    };
     let internal_error = loaded.internal_error;
     let scope = RunScope::new(
         &loaded,
@@ -225,6 +273,7 @@ pub fn run_check(
             internal_error,
             scope,
         },
+        resolved,
     ))
 }
 

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use globset::GlobSet;
-use ssot_engine::analysis::{AnalysisSettings, FileReader};
+use rayon::prelude::*;
+use ssot_engine::analysis::{AnalysisSettings, FileReader, Resolved};
 use ssot_engine::cache::{ExtractOptions, FactsCache, GlobalKey};
 use ssot_engine::history::facts::HistoryFacts;
 use ssot_engine::history::tree::CommitTree;
@@ -24,7 +25,7 @@ use ssot_report::report::{build_report, Codeowners, ReportInput};
 use ssot_rules::concepts::{resolve_callable, resolve_symbol};
 use ssot_rules::{ConceptDeclaration, Diagnostic, RuleSelection};
 
-use crate::analysis::{attach_import_fixes, declarations, per_file_ignores, run_check};
+use crate::analysis::{attach_import_fixes, declarations, per_file_ignores, run_check_resolved};
 use crate::config::{self, Config, DEFAULT_MAX_FILE_SIZE};
 use crate::discovery::Excludes;
 use crate::output::OutputArgs;
@@ -166,15 +167,19 @@ fn codeowners(read: &dyn Fn(&str) -> Option<Vec<u8>>) -> Codeowners {
 
 /// The report of the working tree, from the same run `check` makes.
 fn working_tree_report(args: &ReportArgs, selection: &RuleSelection) -> Result<(Report, bool)> {
-    let (loaded, mut run) = run_check(&args.project, selection)?;
+    let (loaded, mut run, resolved) = run_check_resolved(&args.project, selection)?;
     attach_import_fixes(&loaded, &mut run.diagnostics);
     let scopes = Scopes::from_config(&loaded.config)?;
-    let declarations = declarations(&loaded.config);
     let project = &loaded.project;
-    let mut resolver = Resolver::new(project);
-    let references = collect_references(&mut resolver);
-    let concepts = ssot_rules::resolve_concepts(&mut resolver, &declarations)
-        .map_err(|errors| anyhow::anyhow!("invalid concept configuration: {errors:?}"))?;
+    // The analysis resolved the project already; a project with nothing to analyse has
+    // nothing to resolve.
+    let Resolved {
+        references,
+        concepts,
+    } = match resolved {
+        Some(resolved) => resolved,
+        None => resolve(project, &declarations(&loaded.config))?,
+    };
     let owners = codeowners(&|location| std::fs::read(loaded.root.join(location)).ok());
     let scope_of = |path: &str| scopes.of(path).to_string();
     let report = build_report(&ReportInput {
@@ -192,6 +197,18 @@ fn working_tree_report(args: &ReportArgs, selection: &RuleSelection) -> Result<(
     // The process ends next: the exit frees everything at once.
     std::mem::forget(loaded);
     Ok((report, internal_error))
+}
+
+/// Every reference of a project and its declared concepts, resolved.
+fn resolve(project: &Project, declarations: &[ConceptDeclaration]) -> Result<Resolved> {
+    let mut resolver = Resolver::new(project);
+    let references = collect_references(&mut resolver);
+    let concepts = ssot_rules::resolve_concepts(&mut resolver, declarations)
+        .map_err(|errors| anyhow::anyhow!("invalid concept configuration: {errors:?}"))?;
+    Ok(Resolved {
+        references,
+        concepts,
+    })
 }
 
 /// The current configuration, compiled once for every commit.
@@ -228,7 +245,6 @@ impl FileReader for CommitReader<'_> {
 /// One commit analysed.
 struct CommitAnalysis {
     project: Project,
-    declarations: Vec<ConceptDeclaration>,
     /// Declared concepts whose canonical exists at the commit.
     present: Vec<bool>,
     concepts: Vec<ssot_rules::ConceptReport>,
@@ -327,19 +343,27 @@ impl HistoryContext {
             .map(|dir| FactsCache::open(dir, GlobalKey::new(sites, self.limits)))
     }
 
-    /// Analyses one commit with the current configuration applied leniently, running the
-    /// `selection` rules.
-    fn analyse_commit(
+    /// The analysed files of one commit's tree.
+    fn open_tree(&self, repository: &Repository, commit: &str) -> Result<CommitTree> {
+        Ok(CommitTree::open(
+            &repository.dir,
+            commit,
+            &repository.prefix,
+            &self.excludes,
+        )?)
+    }
+
+    /// Analyses one commit's tree (its new blobs loaded into `facts` first) with the current
+    /// configuration applied leniently, running the `selection` rules.
+    fn analyse_tree(
         &self,
-        repository: &Repository,
-        commit: &str,
+        tree: &CommitTree,
         selection: &RuleSelection,
-        facts: &mut HistoryFacts,
-    ) -> Result<(CommitAnalysis, CommitTree)> {
-        let tree = CommitTree::open(&repository.dir, commit, &repository.prefix, &self.excludes)?;
+        facts: &HistoryFacts,
+    ) -> Result<(CommitAnalysis, Resolved)> {
         let import_roots = self.import_roots(tree.files());
         let built = facts.build(
-            &tree,
+            tree,
             &ProjectSettings {
                 import_roots: &import_roots,
                 unread_modules: &tree.unread_modules,
@@ -365,7 +389,7 @@ impl HistoryContext {
             .collect();
         let scopes = std::sync::Arc::clone(&self.scopes);
         let analyser = ssot_engine::analysis::Analyser::new(AnalysisSettings {
-            declarations: declarations.clone(),
+            declarations,
             per_file_ignores: self.per_file_ignores.clone(),
             selection: selection.clone(),
             unreadable: problems
@@ -377,20 +401,19 @@ impl HistoryContext {
             call_site_cache: self.call_site_cache(),
         });
         let reader = CommitReader {
-            tree: &tree,
+            tree,
             max_size: self.limits.max_size,
         };
-        let analysis = analyser.analyse(&mut project, &reader)?;
+        let (analysis, resolved) = analyser.analyse_resolved(&mut project, &reader)?;
         Ok((
             CommitAnalysis {
                 project,
-                declarations,
                 present,
                 concepts: analysis.concepts,
                 diagnostics: analysis.diagnostics,
                 problems,
             },
-            tree,
+            resolved,
         ))
     }
 
@@ -401,10 +424,12 @@ impl HistoryContext {
         commit: &str,
         selection: &RuleSelection,
     ) -> Result<Report> {
+        let tree = self.open_tree(repository, commit)?;
         let mut facts = self.facts_store();
-        let analysed = self.analyse_commit(repository, commit, selection, &mut facts);
+        facts.load(&[&tree]);
+        let analysed = self.analyse_tree(&tree, selection, &facts);
         save(&facts);
-        let (mut analysis, tree) = analysed?;
+        let (mut analysis, resolved) = analysed?;
         let project = &analysis.project;
         let style =
             crate::import_style::import_style_of_tree(project, &tree.other_files, &|path| {
@@ -418,10 +443,10 @@ impl HistoryContext {
             &mut analysis.diagnostics,
         );
         let project = &analysis.project;
-        let mut resolver = Resolver::new(project);
-        let references = collect_references(&mut resolver);
-        let concepts = ssot_rules::resolve_concepts(&mut resolver, &analysis.declarations)
-            .map_err(|errors| anyhow::anyhow!("invalid concept configuration: {errors:?}"))?;
+        let Resolved {
+            references,
+            concepts,
+        } = resolved;
         let scope_of = |path: &str| self.scopes.of(path).to_string();
         let owners = codeowners(&|location| repository.file_at(commit, location));
         let mut report = build_report(&ReportInput {
@@ -470,41 +495,72 @@ impl HistoryContext {
         let selection = history_selection()?;
         let mut facts = self.facts_store();
         let mut entries: Vec<HistoryEntry> = Vec::new();
-        for commit in &sample.commits {
+        // A few commits at a time, as many as there are threads: their trees are listed and
+        // their new blobs loaded together, then they are analysed side by side (each
+        // commit's analysis is mostly serial, and independent of the others once the facts
+        // are loaded). Memory holds at most that many commits' projects.
+        let batch = rayon::current_num_threads().max(1);
+        for commits in sample.commits.chunks(batch) {
             let started = std::time::Instant::now();
-            let analysed = self.analyse_commit(repository, &commit.id, &selection, &mut facts);
+            let trees: Vec<Result<CommitTree>> = commits
+                .par_iter()
+                .map(|commit| self.open_tree(repository, &commit.id))
+                .collect();
+            let opened: Vec<&dyn FileSource> = trees
+                .iter()
+                .filter_map(|tree| tree.as_ref().ok().map(|tree| tree as &dyn FileSource))
+                .collect();
+            facts.load(&opened);
             ssot_engine::timing::report(
-                &format!("history: commit {}", &commit.id[..commit.id.len().min(10)]),
+                &format!("history: trees and new blobs of {} commits", commits.len()),
                 started.elapsed(),
             );
-            let (analysis, _tree) = match analysed {
-                Ok(analysis) => analysis,
-                Err(err) => {
-                    notes.push(format!(
+            // Each commit's project is dropped where it was analysed, in parallel too.
+            let analysed: Vec<Result<HistoryEntry>> = commits
+                .par_iter()
+                .zip(trees)
+                .map(|(commit, tree)| {
+                    let started = std::time::Instant::now();
+                    let entry = tree.and_then(|tree| {
+                        self.analyse_tree(&tree, &selection, &facts)
+                            .map(|(analysis, _)| self.history_entry(commit, &analysis))
+                    });
+                    ssot_engine::timing::report(
+                        &format!("history: commit {}", short(&commit.id)),
+                        started.elapsed(),
+                    );
+                    entry
+                })
+                .collect();
+            for (commit, analysed) in commits.iter().zip(analysed) {
+                match analysed {
+                    Ok(mut entry) => {
+                        mark_appeared(&mut entry, entries.last());
+                        entries.push(entry);
+                    }
+                    Err(err) => notes.push(format!(
                         "commit {} skipped: its tree could not be read ({err:#})",
-                        &commit.id[..commit.id.len().min(10)]
-                    ));
-                    continue;
+                        short(&commit.id)
+                    )),
                 }
-            };
-            entries.push(self.history_entry(commit, &analysis, entries.last()));
+            }
         }
         let started = std::time::Instant::now();
         save(&facts);
         ssot_engine::timing::report("history: save cache", started.elapsed());
+        let stats = facts.stats();
         ssot_engine::events::verbose(format_args!(
             "history: {} files from memory, {} from the facts cache, {} parsed",
-            facts.stats.from_memory, facts.stats.from_cache, facts.stats.extracted
+            stats.from_memory, stats.from_cache, stats.extracted
         ));
         Ok((entries, notes))
     }
 
-    /// The figures of one commit.
+    /// The figures of one commit (`appeared` is left to [`mark_appeared`]).
     fn history_entry(
         &self,
         commit: &ssot_engine::history::HistoryCommit,
         analysis: &CommitAnalysis,
-        previous: Option<&HistoryEntry>,
     ) -> HistoryEntry {
         let concepts = self
             .declarations
@@ -516,16 +572,10 @@ impl HistoryContext {
                     .iter()
                     .find(|c| c.name == declaration.name);
                 let total = figures.map(|c| c.total()).unwrap_or_default();
-                let existed_before = previous.map(|entry| {
-                    entry
-                        .concepts
-                        .iter()
-                        .any(|c| c.name == declaration.name && c.exists)
-                });
                 HistoryConcept {
                     name: declaration.name.clone(),
                     exists,
-                    appeared: exists && existed_before == Some(false),
+                    appeared: false,
                     references: total.references,
                     canonical_references: total.canonical_references,
                     compliance: if exists {
@@ -558,6 +608,26 @@ impl HistoryContext {
                 .count(),
         }
     }
+}
+
+/// A concept `appeared` at a commit when it exists there and did not at the commit before
+/// (the first commit has none before it).
+fn mark_appeared(entry: &mut HistoryEntry, previous: Option<&HistoryEntry>) {
+    let Some(previous) = previous else {
+        return;
+    };
+    for concept in &mut entry.concepts {
+        let existed_before = previous
+            .concepts
+            .iter()
+            .any(|c| c.name == concept.name && c.exists);
+        concept.appeared = concept.exists && !existed_before;
+    }
+}
+
+/// The first ten digits of a commit id.
+fn short(id: &str) -> &str {
+    &id[..id.len().min(10)]
 }
 
 fn save(facts: &HistoryFacts) {

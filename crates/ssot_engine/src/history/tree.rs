@@ -7,7 +7,6 @@
 use std::collections::BTreeSet;
 use std::io;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use rustc_hash::FxHashMap;
 
@@ -20,7 +19,7 @@ pub struct CommitTree {
     files: Vec<SourceFile>,
     /// Root-relative paths of modules that exist but are not read, sorted.
     pub unread_modules: Vec<String>,
-    /// Every other file of the tree (not `.py` or `.pyi`), root-relative, sorted.
+    /// Every other file of the tree (not `.py` or `.pyi`), root-relative, in the tree's order.
     pub other_files: Vec<String>,
 }
 
@@ -32,7 +31,7 @@ impl CommitTree {
         prefix: &str,
         excludes: &Excludes,
     ) -> Result<Self, GitTreeError> {
-        let tree = GitTree::open(repository, commit, prefix)?;
+        let (tree, other_files) = GitTree::open_with_other_files(repository, commit, prefix)?;
         let mut directories = DirectoryVerdicts {
             excludes,
             known: FxHashMap::default(),
@@ -62,7 +61,6 @@ impl CommitTree {
             })
             .map(str::to_string)
             .collect();
-        let other_files = other_files(repository, commit, prefix)?;
         unread_modules.extend(
             other_files
                 .iter()
@@ -142,37 +140,4 @@ impl DirectoryVerdicts<'_> {
 /// importable, with no source ssot reads.
 fn is_extension_module(path: &str) -> bool {
     path.ends_with(".so") || path.ends_with(".pyd") || path.ends_with(".pyx")
-}
-
-/// The files of the tree below `prefix` that are not Python sources, sorted.
-fn other_files(repository: &Path, commit: &str, prefix: &str) -> Result<Vec<String>, GitTreeError> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(repository)
-        .args(["ls-tree", "-r", "-z", "--name-only", "--full-tree", commit])
-        .stdin(Stdio::null())
-        .output()
-        .map_err(GitTreeError::Spawn)?;
-    if !output.status.success() {
-        return Err(GitTreeError::ListTree {
-            revision: commit.to_string(),
-            message: String::from_utf8_lossy(&output.stderr).trim().to_string(),
-        });
-    }
-    let prefix = prefix.trim_matches('/');
-    Ok(output
-        .stdout
-        .split(|b| *b == 0)
-        .filter_map(|path| std::str::from_utf8(path).ok())
-        .filter(|path| !path.is_empty() && !path.ends_with(".py") && !path.ends_with(".pyi"))
-        .filter_map(|path| {
-            if prefix.is_empty() {
-                Some(path.to_string())
-            } else {
-                path.strip_prefix(prefix)?
-                    .strip_prefix('/')
-                    .map(str::to_string)
-            }
-        })
-        .collect())
 }

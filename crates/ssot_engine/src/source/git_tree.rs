@@ -51,6 +51,17 @@ impl GitTree {
     /// The `.py` and `.pyi` files of `revision` (a commit, tag or tree) in the repository at
     /// `repository`, below `prefix` (`""` for the whole tree; paths are relative to it).
     pub fn open(repository: &Path, revision: &str, prefix: &str) -> Result<Self, GitTreeError> {
+        Self::open_with_other_files(repository, revision, prefix).map(|(tree, _)| tree)
+    }
+
+    /// [`GitTree::open`], and the paths below `prefix` of every other entry of the tree (not
+    /// named `.py` or `.pyi`: data files, extension modules, symbolic links, submodules),
+    /// relative to it, in the listing's order, from the same one `git ls-tree`.
+    pub fn open_with_other_files(
+        repository: &Path,
+        revision: &str,
+        prefix: &str,
+    ) -> Result<(Self, Vec<String>), GitTreeError> {
         let output = Command::new("git")
             .arg("-C")
             .arg(repository)
@@ -67,19 +78,11 @@ impl GitTree {
         let prefix = prefix.trim_matches('/');
         let mut files = Vec::new();
         let mut blobs = FxHashMap::default();
+        let mut other_files = Vec::new();
         for record in output.stdout.split(|b| *b == 0) {
             let Some((meta, path)) = split_record(record) else {
                 continue;
             };
-            let mut fields = meta.split(' ');
-            let (Some(mode), Some(kind), Some(id)) = (fields.next(), fields.next(), fields.next())
-            else {
-                continue;
-            };
-            // Regular files only: symbolic links (120000) and submodules are not sources.
-            if kind != "blob" || !(mode == "100644" || mode == "100755") {
-                continue;
-            }
             let relative = if prefix.is_empty() {
                 path
             } else {
@@ -92,6 +95,16 @@ impl GitTree {
                 }
             };
             if !(relative.ends_with(".py") || relative.ends_with(".pyi")) {
+                other_files.push(relative.to_string());
+                continue;
+            }
+            let mut fields = meta.split(' ');
+            let (Some(mode), Some(kind), Some(id)) = (fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            // Regular files only: symbolic links (120000) and submodules are not sources.
+            if kind != "blob" || !(mode == "100644" || mode == "100755") {
                 continue;
             }
             files.push(SourceFile {
@@ -102,12 +115,13 @@ impl GitTree {
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
         let workers = rayon::current_num_threads().max(1) + 1;
-        Ok(Self {
+        let tree = Self {
             repository: repository.to_path_buf(),
             files,
             blobs,
             readers: (0..workers).map(|_| Mutex::new(None)).collect(),
-        })
+        };
+        Ok((tree, other_files))
     }
 
     /// The hexadecimal blob id of a file.

@@ -204,6 +204,15 @@ impl<'p> Resolver<'p> {
         }
     }
 
+    /// Whether `module` is neither in the project nor first-party: every path through it is
+    /// [`Resolution::External`], which [`Resolver::resolve_from`] would build only to have
+    /// it dropped.
+    pub fn is_outside_project(&self, module: &str) -> bool {
+        let modules = &self.project.modules;
+        modules.get(module).is_none()
+            && (!modules.is_first_party(module) || modules.is_third_party_portion(module))
+    }
+
     /// A module path the project has no file for. Outside the project it is external, and so
     /// is a declared dependency's portion of one of the tree's namespace packages
     /// (`jaraco.path` beside a vendored `jaraco/`); below a module that registers modules at

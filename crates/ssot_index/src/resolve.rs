@@ -935,6 +935,32 @@ mod tests {
     }
 
     #[test]
+    fn only_modules_that_resolve_externally_are_outside_the_project() {
+        let project = project(&[
+            (
+                "pkg/__init__.py",
+                "from pkg.gone import Old\nfrom os import path\n",
+            ),
+            ("pkg/core.py", "import json\nimport pkg.missing\n"),
+        ]);
+        let resolver = Resolver::new(&project);
+        for module in ["os", "os.path", "json", "numpy.linalg"] {
+            assert!(resolver.is_outside_project(module), "{module}");
+            assert!(
+                matches!(resolver.resolve_module(module), Resolution::External { .. }),
+                "{module}"
+            );
+        }
+        // In the project, or first-party but missing: never skipped, they dangle.
+        for module in ["pkg", "pkg.core", "pkg.gone", "pkg.missing"] {
+            assert!(!resolver.is_outside_project(module), "{module}");
+        }
+        let references = crate::collect_references(&mut Resolver::new(&project));
+        let paths: Vec<String> = references.iter().map(|r| r.path.to_string()).collect();
+        assert_eq!(paths, ["pkg.gone:Old", "pkg.missing"]);
+    }
+
+    #[test]
     fn cycle_broken_by_import_error_fallback_resolves_whichever_side_is_asked_first() {
         let project = project(&[
             (

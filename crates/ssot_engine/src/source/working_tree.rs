@@ -90,7 +90,7 @@ impl WorkingTree {
         let base = self.files.as_ptr() as usize;
         let address = file as *const SourceFile as usize;
         let size = std::mem::size_of::<SourceFile>();
-        if address >= base && (address - base) % size == 0 {
+        if address >= base && (address - base).is_multiple_of(size) {
             let index = (address - base) / size;
             if self
                 .files

@@ -141,6 +141,12 @@ pub fn os_path(root: &Path, relative: &str) -> PathBuf {
 /// `bytes` as text: UTF-8 as it is, a backslash doubled, any other byte as `\xHH`.
 #[cfg(unix)]
 fn escape_name(mut bytes: &[u8]) -> String {
+    // The common case, one copy: UTF-8 without a backslash is its own text.
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if !text.contains('\\') {
+            return text.to_string();
+        }
+    }
     let mut text = String::with_capacity(bytes.len());
     while !bytes.is_empty() {
         let (valid, rest) = match std::str::from_utf8(bytes) {

@@ -54,7 +54,22 @@ pub struct Reference {
 pub fn collect_references<'p>(module_resolver: &mut Resolver<'p>) -> Vec<Reference> {
     let project: &'p Project = module_resolver.project();
     let mut stub_resolver = has_stubs(project).then(|| Resolver::for_stubs(project));
-    let mut references = Vec::new();
+    // At most one reference per imported name and per attribute use: reserved at once, the
+    // vector is never copied as it grows (a large project has hundreds of thousands).
+    let bound: usize = project
+        .files
+        .iter()
+        .map(|file| {
+            let facts = &file.facts;
+            facts.attribute_refs.len()
+                + facts
+                    .imports
+                    .iter()
+                    .map(|import| import.names.len())
+                    .sum::<usize>()
+        })
+        .sum();
+    let mut references = Vec::with_capacity(bound);
     for file_id in 0..project.files.len() as FileId {
         file_references(
             module_resolver,
@@ -103,6 +118,8 @@ pub(crate) fn file_references<'p>(
                         continue;
                     }
                     match resolver.absolute_module(file_id, *level, module.as_deref()) {
+                        // Outside the project: never a reference, so not resolved.
+                        Some(absolute) if resolver.is_outside_project(&absolute) => {}
                         Some(absolute) => {
                             let own_module = project
                                 .modules
@@ -137,6 +154,9 @@ pub(crate) fn file_references<'p>(
                         }
                     }
                 }
+                // Only a dangling module is a reference here (its uses `M.N` are below), and
+                // a module outside the project never dangles.
+                ImportKind::Import if resolver.is_outside_project(&imported.name) => {}
                 ImportKind::Import => {
                     let resolution = resolver.resolve_module(&imported.name);
                     if resolution.is_dangling() {

@@ -204,6 +204,15 @@ impl<'p> Resolver<'p> {
         }
     }
 
+    /// Whether `module` is neither in the project nor first-party: every path through it is
+    /// [`Resolution::External`], which [`Resolver::resolve_from`] would build only to have
+    /// it dropped.
+    pub fn is_outside_project(&self, module: &str) -> bool {
+        let modules = &self.project.modules;
+        modules.get(module).is_none()
+            && (!modules.is_first_party(module) || modules.is_third_party_portion(module))
+    }
+
     /// A module path the project has no file for. Outside the project it is external, and so
     /// is a declared dependency's portion of one of the tree's namespace packages
     /// (`jaraco.path` beside a vendored `jaraco/`); below a module that registers modules at
@@ -923,6 +932,32 @@ mod tests {
 
     fn resolve(resolver: &mut Resolver<'_>, module: &str, name: &'static str) -> Resolution {
         resolver.resolve_from(module, name)
+    }
+
+    #[test]
+    fn only_modules_that_resolve_externally_are_outside_the_project() {
+        let project = project(&[
+            (
+                "pkg/__init__.py",
+                "from pkg.gone import Old\nfrom os import path\n",
+            ),
+            ("pkg/core.py", "import json\nimport pkg.missing\n"),
+        ]);
+        let resolver = Resolver::new(&project);
+        for module in ["os", "os.path", "json", "numpy.linalg"] {
+            assert!(resolver.is_outside_project(module), "{module}");
+            assert!(
+                matches!(resolver.resolve_module(module), Resolution::External { .. }),
+                "{module}"
+            );
+        }
+        // In the project, or first-party but missing: never skipped, they dangle.
+        for module in ["pkg", "pkg.core", "pkg.gone", "pkg.missing"] {
+            assert!(!resolver.is_outside_project(module), "{module}");
+        }
+        let references = crate::collect_references(&mut Resolver::new(&project));
+        let paths: Vec<String> = references.iter().map(|r| r.path.to_string()).collect();
+        assert_eq!(paths, ["pkg.gone:Old", "pkg.missing"]);
     }
 
     #[test]

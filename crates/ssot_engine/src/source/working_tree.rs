@@ -82,6 +82,26 @@ impl WorkingTree {
             .binary_search_by(|f| f.path.as_str().cmp(path))
             .ok()
     }
+
+    /// The index of `file`: found by its address when it is one of [`FileSource::files`] (as
+    /// every caller's is: a warm run asks for 25,000 files, and comparing paths showed in its
+    /// profile), else by its path.
+    fn index_of_file(&self, file: &SourceFile) -> Option<usize> {
+        let base = self.files.as_ptr() as usize;
+        let address = file as *const SourceFile as usize;
+        let size = std::mem::size_of::<SourceFile>();
+        if address >= base && (address - base).is_multiple_of(size) {
+            let index = (address - base) / size;
+            if self
+                .files
+                .get(index)
+                .is_some_and(|listed| std::ptr::eq(listed, file))
+            {
+                return Some(index);
+            }
+        }
+        self.index_of(&file.path)
+    }
 }
 
 impl FileSource for WorkingTree {
@@ -91,7 +111,7 @@ impl FileSource for WorkingTree {
 
     fn read(&self, file: &SourceFile, max_size: u64) -> io::Result<Vec<u8>> {
         let index = self
-            .index_of(&file.path)
+            .index_of_file(file)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))?;
         let absolute = &self.absolute[index];
         let Some(stat_index) = &self.stat_index else {
@@ -109,7 +129,7 @@ impl FileSource for WorkingTree {
 
     fn unchanged_key(&self, file: &SourceFile) -> Option<ContentKey> {
         let stat_index = self.stat_index.as_ref()?;
-        let index = self.index_of(&file.path)?;
+        let index = self.index_of_file(file)?;
         stat_index.unchanged_key(&file.path, &self.absolute[index])
     }
 }

@@ -1,0 +1,96 @@
+//! What a front end copies out of a [`Session`] to answer read-only requests from another
+//! thread while the session goes on changing: every import binding of a file with what it
+//! resolves to, computed at once over one resolver (what [`Session::import_at`] answers for
+//! one position, for all positions of the file).
+//!
+//! The editor server calls this after each analysis for the open documents and keeps the
+//! result in an immutable snapshot, so hover and go-to-definition never wait for the next
+//! analysis.
+
+use ssot_facts::ImportKind;
+use ssot_index::Resolver;
+use ssot_rules::resolve_concepts;
+
+use super::{describe_resolution, location, ImportInfo, Session, SessionError};
+
+impl Session {
+    /// Every import binding written in a file (root-relative path), in the order of the
+    /// file's import statements and names, each as [`Session::import_at`] describes it at
+    /// its name's position. Empty when the project does not analyse `path`.
+    pub fn imports_of(&mut self, path: &str) -> Result<Vec<ImportInfo>, SessionError> {
+        let Some(file) = self.file_id(path) else {
+            return Ok(Vec::new());
+        };
+        let concepts = self.analysis()?.concepts.clone();
+        let project = &self.project;
+        let facts = &project.file(file).facts;
+        if facts.imports.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut resolver = if path.ends_with(".pyi") {
+            Resolver::for_stubs(project)
+        } else {
+            Resolver::new(project)
+        };
+        // Resolved once, the first time a binding reaches a definition.
+        let mut declared = None;
+        let mut infos = Vec::new();
+        for import in &facts.imports {
+            for name in &import.names {
+                let binding = location(path, name.position, name.span);
+                let (import_path, resolution) = match &import.kind {
+                    ImportKind::Import => (name.name.clone(), resolver.resolve_module(&name.name)),
+                    ImportKind::From { module, level } => {
+                        let Some(absolute) =
+                            resolver.absolute_module(file, *level, module.as_deref())
+                        else {
+                            infos.push(ImportInfo {
+                                import_path: format!(
+                                    "{}{}:{}",
+                                    ".".repeat(*level as usize),
+                                    module.as_deref().unwrap_or(""),
+                                    name.name
+                                ),
+                                binding,
+                                resolution: "dangling: the relative import climbs above the \
+                                             top-level package"
+                                    .to_string(),
+                                origin: None,
+                                definition: None,
+                                concept: None,
+                            });
+                            continue;
+                        };
+                        let resolution = resolver.resolve_from(&absolute, &name.name);
+                        (format!("{absolute}:{}", name.name), resolution)
+                    }
+                };
+                let (described, origin, definition, concept_origin) =
+                    describe_resolution(project, &resolution);
+                let concept = match concept_origin {
+                    Some(origin) => {
+                        let declared = declared.get_or_insert_with(|| {
+                            resolve_concepts(&mut resolver, &self.settings.declarations)
+                                .unwrap_or_default()
+                        });
+                        declared
+                            .iter()
+                            .find(|concept| concept.contains(origin))
+                            .and_then(|concept| concepts.iter().find(|r| r.name == concept.name))
+                            .cloned()
+                    }
+                    None => None,
+                };
+                infos.push(ImportInfo {
+                    import_path,
+                    binding,
+                    resolution: described,
+                    origin,
+                    definition,
+                    concept,
+                });
+            }
+        }
+        Ok(infos)
+    }
+}

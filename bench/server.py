@@ -218,7 +218,20 @@ class Server:
             if index == 0:
                 self.load_wall = time.perf_counter() - self.started
                 self.load_cpu = self.client.cpu_seconds()
+        self.wait_idle()
         self.cpu_before = self.client.cpu_seconds()
+
+    def wait_idle(self) -> None:
+        """Waits until the server's CPU time stops growing for a second (background work
+        after the first diagnostics, such as loading the fix engine's copy of the project,
+        is not counted as the edits' CPU), at most a minute."""
+        deadline = time.perf_counter() + 60
+        last, quiet = self.client.cpu_seconds(), 0
+        while quiet < 4 and time.perf_counter() < deadline:
+            time.sleep(0.25)
+            now = self.client.cpu_seconds()
+            quiet = quiet + 1 if now == last else 0
+            last = now
 
     def edit(self, uri: str, version: int, text: str, hover=None) -> None:
         """Sends a change and times its diagnostics; with `hover` (uri, line, character),
@@ -305,26 +318,21 @@ def main() -> None:
         servers.append(Server("base", args.base, root, args.config, subprocess.DEVNULL))
     edited = pick_files(root, args.files)
     texts = {path.as_uri(): path.read_text(encoding="utf-8") for path in edited}
-    for server in servers:
-        server.open(texts)
-    print(f"loaded {files_in_slice} files in {servers[0].load_wall:.2f} s", file=sys.stderr)
-
-    peer_wall, peer_cpu = [], []
-    uris = list(texts)
     # Hovers go to an open file with an import that the edits never touch: an extra one.
-    hover = None
+    hover, others = None, {}
     if not args.no_hover:
         for path in pick_files(root, args.files * 3):
             position = hover_position(path.read_text(encoding="utf-8", errors="replace"))
             if path.as_uri() not in texts and position is not None:
-                hover_text = path.read_text(encoding="utf-8")
-                for server in servers:
-                    server.client.notify("textDocument/didOpen", {"textDocument": {
-                        "uri": path.as_uri(), "languageId": "python", "version": 0,
-                        "text": hover_text}})
-                    server.client.wait_diagnostics(path.as_uri(), 0)
+                others[path.as_uri()] = path.read_text(encoding="utf-8")
                 hover = (path.as_uri(), *position)
                 break
+    for server in servers:
+        server.open({**texts, **others})
+    print(f"loaded {files_in_slice} files in {servers[0].load_wall:.2f} s", file=sys.stderr)
+
+    peer_wall, peer_cpu = [], []
+    uris = list(texts)
     for edit in range(args.edits):
         uri = uris[edit % len(uris)]
         version = edit + 1

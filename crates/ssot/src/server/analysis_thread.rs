@@ -373,25 +373,38 @@ impl State {
             .as_ref()
             .filter(|(last, _)| Arc::ptr_eq(last, analysis))
             .map(|(_, snapshot)| snapshot);
-        let documents = Arc::get_mut(&mut snapshot)
+        let documents = &mut Arc::get_mut(&mut snapshot)
             .expect("not shared yet")
-            .documents
-            .iter_mut();
-        for (uri, document) in documents {
-            let Some(path) = document.path.clone() else {
+            .documents;
+        // Import bindings are described again only for documents the previous snapshot did
+        // not have at this state with this very analysis; all of them over one resolver.
+        let mut describe = Vec::new();
+        for (uri, document) in documents.iter_mut() {
+            let Some(path) = &document.path else {
                 continue;
             };
-            document.findings = analysis.for_path(&path).to_vec();
+            document.findings = analysis.for_path(path).to_vec();
             let kept = same_analysis
                 .and_then(|last| last.documents.get(uri))
                 .filter(|last| last.state == document.state);
-            document.imports = match kept {
-                Some(last) => last.imports.clone(),
-                None => session.imports_of(&path).unwrap_or_else(|err| {
-                    show_error(&self.client, &err.to_string());
-                    Vec::new()
-                }),
-            };
+            match kept {
+                Some(last) => document.imports = last.imports.clone(),
+                None => describe.push(uri.clone()),
+            }
+        }
+        let paths: Vec<&str> = describe
+            .iter()
+            .filter_map(|uri| documents[uri].path.as_deref())
+            .collect();
+        match session.imports_of_files(&paths) {
+            Ok(described) => {
+                for (uri, imports) in describe.iter().zip(described) {
+                    if let Some(document) = documents.get_mut(uri) {
+                        document.imports = imports;
+                    }
+                }
+            }
+            Err(err) => show_error(&self.client, &err.to_string()),
         }
         snapshot
     }

@@ -15,7 +15,9 @@ use super::scheduler::Event;
 /// steps of a long one.
 pub type Cancelled = Arc<AtomicBool>;
 
-type Work = Box<dyn FnOnce(&Cancelled) -> Response + Send + 'static>;
+/// The work of a task: the answer to its request, or `None` for background work that answers
+/// nothing.
+type Work = Box<dyn FnOnce(&Cancelled) -> Option<Response> + Send + 'static>;
 
 struct Task {
     id: RequestId,
@@ -48,12 +50,15 @@ impl Pool {
                         } = task;
                         let response = catch_unwind(AssertUnwindSafe(|| work(&cancelled)))
                             .unwrap_or_else(|panic| {
-                                Response::new_err(
+                                Some(Response::new_err(
                                     id,
                                     ErrorCode::InternalError as i32,
                                     format!("ssot: internal error: {}", panic_message(&panic)),
-                                )
+                                ))
                             });
+                        let Some(response) = response else {
+                            continue;
+                        };
                         if events.send(Event::Respond(response)).is_err() {
                             break;
                         }
@@ -64,12 +69,13 @@ impl Pool {
         Self { tasks }
     }
 
-    /// Queues the work answering request `id`.
+    /// Queues the work answering request `id` (for background work, an id nobody waits
+    /// for, and work that returns `None`).
     pub fn spawn(
         &self,
         id: RequestId,
         cancelled: Cancelled,
-        work: impl FnOnce(&Cancelled) -> Response + Send + 'static,
+        work: impl FnOnce(&Cancelled) -> Option<Response> + Send + 'static,
     ) {
         // The threads end only when this sender is dropped.
         let _ = self.tasks.send(Task {

@@ -254,8 +254,9 @@ impl Scheduler<'_> {
                         Arc::new(AtomicBool::new(false)),
                         move |_| {
                             let mut replica = replica.lock().unwrap_or_else(|p| p.into_inner());
-                            let outcome = replica.prepare().err().unwrap_or_default();
-                            Response::new_ok(RequestId::from("ssot/prepare".to_string()), outcome)
+                            // A failure is shown when a code action needs the copy.
+                            let _ = replica.prepare();
+                            None
                         },
                     );
                 }
@@ -317,10 +318,10 @@ impl Scheduler<'_> {
         let answer = id.clone();
         match request {
             ReadRequest::Hover(params) => self.reads.spawn(id, cancelled, move |_| {
-                Response::new_ok(answer, snapshot.hover(&params))
+                Some(Response::new_ok(answer, snapshot.hover(&params)))
             }),
             ReadRequest::Definition(params) => self.reads.spawn(id, cancelled, move |_| {
-                Response::new_ok(answer, snapshot.definition(&params))
+                Some(Response::new_ok(answer, snapshot.definition(&params)))
             }),
             ReadRequest::CodeAction(params) => {
                 let replica = Arc::clone(&self.replica);
@@ -336,7 +337,7 @@ impl Scheduler<'_> {
                         versioned,
                         &client,
                     );
-                    Response::new_ok(answer, actions)
+                    Some(Response::new_ok(answer, actions))
                 })
             }
         }

@@ -389,6 +389,7 @@ def main() -> None:
             ("base: edit → publishDiagnostics, p50", f"{percentile(base.latencies, 0.5) * 1000:.0f} ms"),
             ("base: edit → publishDiagnostics, p95", f"{percentile(base.latencies, 0.95) * 1000:.0f} ms"),
             ("base: server CPU per edit (mean)", f"{base.edit_cpu(args.edits) * 1000:.0f} ms"),
+            ("base: server peak RSS", f"{base.rss:.0f} MiB"),
             ("p50 latency ssot / base", f"{percentile(latencies, 0.5) / percentile(base.latencies, 0.5):.3f}"),
         ]
         if base.hovers:

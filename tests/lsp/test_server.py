@@ -6,14 +6,16 @@ the watcher registration, and shutdown and exit."""
 from __future__ import annotations
 
 import asyncio
+import os
 import pathlib
 import re
 import shutil
+import tempfile
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import client_capabilities
+from pytest_lsp import ClientServerConfig, client_capabilities
 
 from conftest import (
     EXAMPLE,
@@ -332,13 +334,19 @@ async def test_shutdown_and_exit_end_the_server_cleanly(client: RecordingClient)
     assert (client.project / IMPORTER).read_text() == (EXAMPLE / IMPORTER).read_text()
 
 
-@pytest_lsp.fixture(config=SERVER)
-async def held_client(
-    lsp_client: RecordingClient, project: pathlib.Path, tmp_path: pathlib.Path, monkeypatch
-):
-    # SSOT_TEST_HOLD_ANALYSIS: while this file exists the server's analysis waits before it
-    # starts, so the test can ask while an analysis is due, without timing.
-    lsp_client.hold = tmp_path / "hold"
+# SSOT_TEST_HOLD_ANALYSIS: while this file exists the server's analysis waits before it
+# starts, so a test can ask while an analysis is due, without timing.
+HOLD_FILE = pathlib.Path(tempfile.mkdtemp(prefix="ssot-lsp-hold-")) / "hold"
+HELD_SERVER = ClientServerConfig(
+    server_command=SERVER.server_command,
+    client_factory=SERVER.client_factory,
+    server_env={**os.environ, "SSOT_TEST_HOLD_ANALYSIS": str(HOLD_FILE)},
+)
+
+
+@pytest_lsp.fixture(config=HELD_SERVER)
+async def held_client(lsp_client: RecordingClient, project: pathlib.Path):
+    lsp_client.hold = HOLD_FILE
     params = types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=project.as_uri(),
@@ -347,17 +355,9 @@ async def held_client(
     lsp_client.initialize_result = await lsp_client.initialize_session(params)
     lsp_client.project = project
     yield
-    if lsp_client.hold.exists():
-        lsp_client.hold.unlink()
+    HOLD_FILE.unlink(missing_ok=True)
     if lsp_client._server is not None and lsp_client._server.returncode is None:
         await lsp_client.shutdown_session()
-
-
-@pytest.fixture(autouse=True)
-def _hold_variable(request, tmp_path: pathlib.Path, monkeypatch):
-    # The server inherits the environment of the test that starts it.
-    if "held_client" in request.fixturenames:
-        monkeypatch.setenv("SSOT_TEST_HOLD_ANALYSIS", str(tmp_path / "hold"))
 
 
 async def test_requests_are_answered_while_an_analysis_is_due_and_edits_supersede(

@@ -15,6 +15,11 @@ The peer, measured in the same run and interleaved with the edits, is what an ed
 integration without a server pays: `ssot check` on the whole slice with a warm facts cache,
 once every `--peer-every` edits.
 
+Hover while edits stream in: right after sending each change the script asks for a hover on
+an import in another open file (one the edits leave alone) and times the answer, which a
+server that answers read-only requests from its last snapshot gives without waiting for the
+edit's analysis (`--no-hover` leaves the hovers out).
+
 With `--base PATH` a second server, another ssot binary (the build before a change), loads the
 same slice and gets every edit too, the two servers taking turns (the order alternating), so
 both are measured under the same load; its latencies and CPU per edit are printed beside.
@@ -159,6 +164,16 @@ def pick_files(root: Path, count: int) -> list[Path]:
     return candidates[::step][:count]
 
 
+def hover_position(text: str) -> tuple[int, int] | None:
+    """The line and character of the first name a `from M import NAME` statement binds."""
+    for number, line in enumerate(text.splitlines()):
+        if line.startswith("from ") and " import " in line and line.isascii():
+            name_at = line.index(" import ") + len(" import ")
+            if line[name_at:name_at + 1].isidentifier():
+                return number, name_at + 1
+    return None
+
+
 def timed_check(ssot: Path, root: Path, config: Path) -> tuple[float, float]:
     """Wall and CPU seconds of one `ssot check` of the slice (warm cache)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -190,6 +205,8 @@ class Server:
         })
         self.client.notify("initialized", {})
         self.latencies: list[float] = []
+        self.hovers: list[float] = []
+        self.hover_misses = 0
         self.cpu_excluded = 0.0
         self.rss = 0.0
 
@@ -201,14 +218,51 @@ class Server:
             if index == 0:
                 self.load_wall = time.perf_counter() - self.started
                 self.load_cpu = self.client.cpu_seconds()
+        self.wait_idle()
         self.cpu_before = self.client.cpu_seconds()
 
-    def edit(self, uri: str, version: int, text: str) -> None:
+    def wait_idle(self) -> None:
+        """Waits until the server's CPU time stops growing for a second (background work
+        after the first diagnostics, such as loading the fix engine's copy of the project,
+        is not counted as the edits' CPU), at most a minute."""
+        deadline = time.perf_counter() + 60
+        last, quiet = self.client.cpu_seconds(), 0
+        while quiet < 4 and time.perf_counter() < deadline:
+            time.sleep(0.25)
+            now = self.client.cpu_seconds()
+            quiet = quiet + 1 if now == last else 0
+            last = now
+
+    def edit(self, uri: str, version: int, text: str, hover=None) -> None:
+        """Sends a change and times its diagnostics; with `hover` (uri, line, character),
+        also a hover request sent right after the change."""
         sent = self.client.notify("textDocument/didChange", {
             "textDocument": {"uri": uri, "version": version},
             "contentChanges": [{"text": text}]})
-        at, _ = self.client.wait_diagnostics(uri, version)
-        self.latencies.append(at - sent)
+        if hover is None:
+            at, _ = self.client.wait_diagnostics(uri, version)
+            self.latencies.append(at - sent)
+            return
+        hover_uri, line, character = hover
+        hover_id = self.client.next_id
+        self.client.next_id += 1
+        hover_sent = self.client.send({
+            "jsonrpc": "2.0", "id": hover_id, "method": "textDocument/hover",
+            "params": {"textDocument": {"uri": hover_uri},
+                       "position": {"line": line, "character": character}}})
+        hover_at = published_at = None
+        while hover_at is None or published_at is None:
+            at, message = self.client.receive()
+            if message.get("id") == hover_id and "method" not in message:
+                hover_at = at
+                if not message.get("result"):
+                    self.hover_misses += 1
+            elif message.get("method") == "textDocument/publishDiagnostics":
+                params = message["params"]
+                if params["uri"] == uri and params.get("version") == version:
+                    published_at = at
+        self.latencies.append(published_at - sent)
+        self.hovers.append(hover_at - hover_sent)
 
     def pause(self) -> None:
         self.paused_at = self.client.cpu_seconds()
@@ -237,12 +291,18 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=12)
     parser.add_argument("--peer-every", type=int, default=15)
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--no-hover", action="store_true",
+                        help="do not time hovers on another open file during the edits")
     parser.add_argument("--base", type=Path,
                         help="another ssot binary (an earlier build) to run beside it, edit "
                              "by edit in alternating order, so both see the same load")
     parser.add_argument("--server-stderr", type=Path,
                         help="write the server's stderr here (with SSOT_TIMINGS=1: phase times)")
     args = parser.parse_args()
+    # The servers run in the slice's directory: binaries named relative to this one.
+    args.ssot = args.ssot.resolve()
+    if args.base:
+        args.base = args.base.resolve()
     if not args.ssot.exists():
         raise SystemExit(f"{args.ssot} not found: build it with `cargo build --release`")
     if not args.corpus.exists():
@@ -258,8 +318,17 @@ def main() -> None:
         servers.append(Server("base", args.base, root, args.config, subprocess.DEVNULL))
     edited = pick_files(root, args.files)
     texts = {path.as_uri(): path.read_text(encoding="utf-8") for path in edited}
+    # Hovers go to an open file with an import that the edits never touch: an extra one.
+    hover, others = None, {}
+    if not args.no_hover:
+        for path in pick_files(root, args.files * 3):
+            position = hover_position(path.read_text(encoding="utf-8", errors="replace"))
+            if path.as_uri() not in texts and position is not None:
+                others[path.as_uri()] = path.read_text(encoding="utf-8")
+                hover = (path.as_uri(), *position)
+                break
     for server in servers:
-        server.open(texts)
+        server.open({**texts, **others})
     print(f"loaded {files_in_slice} files in {servers[0].load_wall:.2f} s", file=sys.stderr)
 
     peer_wall, peer_cpu = [], []
@@ -271,7 +340,7 @@ def main() -> None:
         # Paired: every edit goes to each server in turn, the order alternating.
         ordered = servers if edit % 2 == 0 else list(reversed(servers))
         for server in ordered:
-            server.edit(uri, version, texts[uri] + suffix)
+            server.edit(uri, version, texts[uri] + suffix, hover)
         if (edit + 1) % args.peer_every == 0:
             for server in servers:
                 server.pause()
@@ -287,6 +356,7 @@ def main() -> None:
         print(f"base: p50 {percentile(base.latencies, 0.5) * 1000:.0f} ms, "
               f"p95 {percentile(base.latencies, 0.95) * 1000:.0f} ms, "
               f"CPU per edit {base.edit_cpu(args.edits) * 1000:.0f} ms", file=sys.stderr)
+    print(f"load average (1, 5, 15 min) at the end: {os.getloadavg()}", file=sys.stderr)
     server = servers[0]
     latencies = server.latencies
     load_wall, load_cpu = server.load_wall, server.load_cpu
@@ -305,14 +375,30 @@ def main() -> None:
         ("server peak RSS", f"{rss:.0f} MiB"),
         ("edits timed", f"{len(latencies)} over {len(uris)} files"),
     ]
+    if server.hovers:
+        rows += [
+            ("hover on another open file during an edit, p50",
+             f"{percentile(server.hovers, 0.5) * 1000:.1f} ms"),
+            ("hover on another open file during an edit, p95",
+             f"{percentile(server.hovers, 0.95) * 1000:.1f} ms"),
+            ("hovers without a result", f"{server.hover_misses}"),
+        ]
     if args.base:
         base = servers[1]
         rows += [
             ("base: edit → publishDiagnostics, p50", f"{percentile(base.latencies, 0.5) * 1000:.0f} ms"),
             ("base: edit → publishDiagnostics, p95", f"{percentile(base.latencies, 0.95) * 1000:.0f} ms"),
             ("base: server CPU per edit (mean)", f"{base.edit_cpu(args.edits) * 1000:.0f} ms"),
+            ("base: server peak RSS", f"{base.rss:.0f} MiB"),
             ("p50 latency ssot / base", f"{percentile(latencies, 0.5) / percentile(base.latencies, 0.5):.3f}"),
         ]
+        if base.hovers:
+            rows += [
+                ("base: hover during an edit, p50",
+                 f"{percentile(base.hovers, 0.5) * 1000:.1f} ms"),
+                ("base: hover during an edit, p95",
+                 f"{percentile(base.hovers, 0.95) * 1000:.1f} ms"),
+            ]
     if peer_wall:
         rows[6:6] = [
             ("peer: `ssot check` warm, median wall / CPU",

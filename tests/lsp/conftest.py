@@ -47,12 +47,15 @@ class RecordingClient(LanguageClient):
         super().__init__(*args, **kwargs)
         self.publications: dict[str, list[list[types.Diagnostic]]] = {}
         self.consumed: dict[str, int] = {}
+        # The document version of each publication, in the same order.
+        self.versions: dict[str, list[int | None]] = {}
         self.registrations: list[types.Registration] = []
 
 
 def _publish_diagnostics(client: RecordingClient, params: types.PublishDiagnosticsParams) -> None:
     client.diagnostics[params.uri] = params.diagnostics
     client.publications.setdefault(params.uri, []).append(list(params.diagnostics))
+    client.versions.setdefault(params.uri, []).append(params.version)
 
 
 def _register_capability(client: RecordingClient, params: types.RegistrationParams) -> None:

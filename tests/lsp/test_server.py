@@ -6,14 +6,16 @@ the watcher registration, and shutdown and exit."""
 from __future__ import annotations
 
 import asyncio
+import os
 import pathlib
 import re
 import shutil
+import tempfile
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import client_capabilities
+from pytest_lsp import ClientServerConfig, client_capabilities
 
 from conftest import (
     EXAMPLE,
@@ -330,3 +332,85 @@ async def test_shutdown_and_exit_end_the_server_cleanly(client: RecordingClient)
     assert server is not None and server.returncode == 0
     # The server never writes the files it analyses.
     assert (client.project / IMPORTER).read_text() == (EXAMPLE / IMPORTER).read_text()
+
+
+# SSOT_TEST_HOLD_ANALYSIS: while this file exists the server's analysis waits before it
+# starts, so a test can ask while an analysis is due, without timing.
+HOLD_FILE = pathlib.Path(tempfile.mkdtemp(prefix="ssot-lsp-hold-")) / "hold"
+HELD_SERVER = ClientServerConfig(
+    server_command=SERVER.server_command,
+    client_factory=SERVER.client_factory,
+    server_env={**os.environ, "SSOT_TEST_HOLD_ANALYSIS": str(HOLD_FILE)},
+)
+
+
+@pytest_lsp.fixture(config=HELD_SERVER)
+async def held_client(lsp_client: RecordingClient, project: pathlib.Path):
+    lsp_client.hold = HOLD_FILE
+    params = types.InitializeParams(
+        capabilities=client_capabilities("visual-studio-code"),
+        root_uri=project.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=project.as_uri(), name=project.name)],
+    )
+    lsp_client.initialize_result = await lsp_client.initialize_session(params)
+    lsp_client.project = project
+    yield
+    HOLD_FILE.unlink(missing_ok=True)
+    if lsp_client._server is not None and lsp_client._server.returncode is None:
+        await lsp_client.shutdown_session()
+
+
+async def test_requests_are_answered_while_an_analysis_is_due_and_edits_supersede(
+    held_client: RecordingClient,
+):
+    client = held_client
+    importer, importer_text = open_document(client, IMPORTER)
+    await next_diagnostics(client, importer)
+    module, module_text = open_document(client, IMPORTED)
+    await next_diagnostics(client, module)
+
+    client.hold.write_text("")
+    # Two edits of the module, the second undoing the first, while the analysis waits.
+    rename = [
+        types.TextEdit(
+            range=types.Range(
+                start=types.Position(line, 0), end=types.Position(line + 1, 0)
+            ),
+            new_text=text.replace("MessageType", "MessageKind") + "\n",
+        )
+        for line, text in enumerate(module_text.splitlines())
+        if "MessageType" in text
+    ]
+    change_range(client, module, 2, rename)
+    line = line_of(importer_text, LEGACY_IMPORT)
+    column = importer_text.splitlines()[line].index("WebSocketManager")
+    hover = await asyncio.wait_for(
+        client.text_document_hover_async(
+            types.HoverParams(
+                text_document=types.TextDocumentIdentifier(uri=importer),
+                position=types.Position(line=line, character=column + 2),
+            )
+        ),
+        PATIENCE_SECONDS,
+    )
+    # Answered from what the server knew, while the edit's analysis had not run.
+    assert hover is not None and "websocket-manager" in hover.contents.value
+    assert client.versions.get(module) == [1], client.versions
+    original_lines = module_text.splitlines()
+    undo = [
+        types.TextEdit(range=e.range, new_text=original_lines[e.range.start.line] + "\n")
+        for e in rename
+    ]
+    change_range(client, module, 3, undo)
+    # Answered once the server has read both edits.
+    await client.text_document_hover_async(
+        types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=importer),
+            position=types.Position(line=0, character=0),
+        )
+    )
+    client.hold.unlink()
+    after = await next_diagnostics(client, module)
+    # The first publication after the edits is the newest version's, with its findings.
+    assert client.versions[module][1] == 3, client.versions[module]
+    assert published_findings(after) == check_findings(client.project, IMPORTED)

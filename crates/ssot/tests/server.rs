@@ -31,10 +31,16 @@ struct Client {
 
 impl Client {
     fn start(dir: &Path) -> Self {
+        Self::start_with(dir, &[])
+    }
+
+    /// Starts the server with more environment variables.
+    fn start_with(dir: &Path, env: &[(&str, &Path)]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ssot"))
             .arg("server")
             .current_dir(dir)
             .env_remove("SSOT_CACHE_DIR")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -74,12 +80,26 @@ impl Client {
 
     /// Sends a request and waits for its response (result or error).
     fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send_request(method, params);
+        self.response(id)
+    }
+
+    /// Sends a request without waiting for its response; returns its id.
+    fn send_request(&mut self, method: &str, params: Value) -> i64 {
         let id = self.next_id;
         self.next_id += 1;
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
+        id
+    }
+
+    /// Waits for the response to request `id`.
+    fn response(&mut self, id: i64) -> Value {
+        if let Some(index) = self.pending.iter().position(|m| is_response_to(m, id)) {
+            return self.pending.remove(index).unwrap();
+        }
         loop {
             let message = self.receive();
-            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+            if is_response_to(&message, id) {
                 return message;
             }
             self.pending.push_back(message);
@@ -158,6 +178,10 @@ fn exit_code(child: &mut Child) -> Option<i32> {
         assert!(started.elapsed() < PATIENCE, "the server did not exit");
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+fn is_response_to(message: &Value, id: i64) -> bool {
+    message.get("id") == Some(&json!(id)) && message.get("method").is_none()
 }
 
 fn is_publish_for(message: &Value, uri: &str) -> bool {
@@ -508,6 +532,198 @@ fn the_edited_file_is_published_before_the_open_files_it_affects() {
             (module_uri.clone(), json!(2)),
             (importer_uri.clone(), json!(1))
         ]
+    );
+    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    client.notify("exit", Value::Null);
+}
+
+/// `SSOT_TEST_HOLD_ANALYSIS=FILE`: while FILE exists the server's analysis waits before it
+/// starts, so requests can be made while an analysis is due, without timing.
+struct Hold {
+    file: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Hold {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        Self {
+            file: dir.path().join("hold"),
+            _dir: dir,
+        }
+    }
+
+    fn start(&self) {
+        std::fs::write(&self.file, "").unwrap();
+    }
+
+    fn release(&self) {
+        std::fs::remove_file(&self.file).unwrap();
+    }
+}
+
+fn hover_params(uri: &str, line: u64, character: u64) -> Value {
+    json!({"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+}
+
+/// The position of the legacy-path `WebSocketManager` import in [`FIXABLE`] (EXPECTED.md).
+fn legacy_import(text: &str) -> (u64, u64) {
+    let needle = "from app.websocket_core.websocket_manager import WebSocketManager";
+    let (line, content) = text
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains(needle))
+        .expect("the legacy import");
+    (
+        line as u64,
+        content.find("WebSocketManager").unwrap() as u64 + 2,
+    )
+}
+
+/// A hover about one document is answered while the analysis of another document's edit is
+/// due: the pool answers from the latest snapshot instead of queueing behind the analysis.
+#[test]
+fn hover_is_answered_while_an_analysis_is_due() {
+    let dir = example_with_concept();
+    let root = dir.path();
+    let hold = Hold::new();
+    let mut client = Client::start_with(root, &[("SSOT_TEST_HOLD_ANALYSIS", &hold.file)]);
+    initialize(&mut client, root);
+    let importer_text = common::read(root, FIXABLE);
+    let module_text = common::read(root, IMPORTED);
+    let importer_uri = uri_of(root, FIXABLE);
+    let module_uri = uri_of(root, IMPORTED);
+    client.open(&importer_uri, &importer_text);
+    client.diagnostics(&importer_uri);
+    client.open(&module_uri, &module_text);
+    client.diagnostics(&module_uri);
+
+    hold.start();
+    client.change(
+        &module_uri,
+        2,
+        &module_text.replace("MessageType", "MessageKind"),
+    );
+    let (line, character) = legacy_import(&importer_text);
+    let hover = client.request(
+        "textDocument/hover",
+        hover_params(&importer_uri, line, character),
+    );
+    let text = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        text.contains("app.websocket_core.unified_manager:_UnifiedWebSocketManagerImplementation"),
+        "{text}"
+    );
+    // The analysis of the edit has not run: nothing was published for it.
+    assert!(
+        !client
+            .pending
+            .iter()
+            .any(|m| is_publish_for(m, &module_uri)),
+        "{:?}",
+        client.pending
+    );
+    hold.release();
+    let after = client.diagnostics(&importer_uri);
+    assert!(codes(&after, "SSOT103") >= 1, "{after:?}");
+    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    client.notify("exit", Value::Null);
+}
+
+/// Edits that arrive while an analysis is due supersede each other: only the newest
+/// version's diagnostics are published, and they are that version's findings.
+#[test]
+fn superseded_edits_publish_only_the_newest_versions_diagnostics() {
+    let dir = example_with_concept();
+    let root = dir.path();
+    let hold = Hold::new();
+    let mut client = Client::start_with(root, &[("SSOT_TEST_HOLD_ANALYSIS", &hold.file)]);
+    initialize(&mut client, root);
+    let original = common::read(root, FIXABLE);
+    let module_text = common::read(root, IMPORTED);
+    let uri = uri_of(root, FIXABLE);
+    let module_uri = uri_of(root, IMPORTED);
+    client.open(&uri, &original);
+    let before = client.diagnostics(&uri);
+    client.open(&module_uri, &module_text);
+    client.diagnostics(&module_uri);
+
+    hold.start();
+    let legacy = "from app.websocket_core.manager import WebSocketManager\n";
+    client.change(&uri, 2, &format!("{original}{legacy}"));
+    client.change(&uri, 3, &format!("{original}{legacy}{legacy}"));
+    client.change(&uri, 4, &format!("{original}def broken(:\n"));
+    // Answered only once the main loop has passed the three changes on.
+    client.request("textDocument/hover", hover_params(&module_uri, 0, 0));
+    hold.release();
+
+    let published = loop {
+        let message = client.receive();
+        if is_publish_for(&message, &uri) {
+            break message;
+        }
+    };
+    assert_eq!(published["params"]["version"], 4, "{published}");
+    let diagnostics = published["params"]["diagnostics"].as_array().unwrap();
+    assert!(codes(diagnostics, "SSOT001") >= 1, "{diagnostics:?}");
+    assert_eq!(
+        codes(diagnostics, "SSOT101"),
+        codes(&before, "SSOT101"),
+        "{diagnostics:?}"
+    );
+    assert_eq!(client.request("shutdown", Value::Null), Value::Null);
+    client.notify("exit", Value::Null);
+}
+
+/// A code action asked right after an edit, before its analysis ran, waits for that
+/// analysis and gives the edit `ssot fix` makes to the edited text; a request cancelled
+/// while it waits is answered as cancelled, once.
+#[test]
+fn code_actions_after_an_edit_fix_that_version_and_cancelled_requests_are_answered_once() {
+    let dir = example_with_concept();
+    let root = dir.path();
+    let hold = Hold::new();
+    let mut client = Client::start_with(root, &[("SSOT_TEST_HOLD_ANALYSIS", &hold.file)]);
+    initialize(&mut client, root);
+    let original = common::read(root, FIXABLE);
+    let uri = uri_of(root, FIXABLE);
+    client.open(&uri, &original);
+    client.diagnostics(&uri);
+
+    hold.start();
+    let edited = format!("{original}from app.websocket_core.manager import WebSocketManager\n");
+    client.change(&uri, 2, &edited);
+    let (line, character) = legacy_import(&edited);
+    let cancelled = client.send_request("textDocument/hover", hover_params(&uri, line, character));
+    let fix_all = client.send_request(
+        "textDocument/codeAction",
+        json!({"textDocument": {"uri": uri},
+               "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+               "context": {"diagnostics": [], "only": ["source.fixAll.ssot"]}}),
+    );
+    client.notify("$/cancelRequest", json!({"id": cancelled}));
+    let response = client.response(cancelled);
+    assert_eq!(response["error"]["code"], -32800, "{response}");
+    hold.release();
+
+    let actions = client.response(fix_all);
+    let actions = actions["result"].as_array().expect("code actions");
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    let fixed_by_server = apply_edit(&edited, &actions[0]["edit"], &uri);
+    let fix_copy = example_with_concept();
+    std::fs::write(fix_copy.path().join(FIXABLE), &edited).unwrap();
+    let (code, _, stderr) = run(ssot().arg("fix").arg(fix_copy.path().join(FIXABLE)));
+    assert!(code == 0 || code == 1, "{stderr}");
+    let fixed_by_cli = common::read(fix_copy.path(), FIXABLE);
+    assert_ne!(fixed_by_cli, edited);
+    assert_eq!(fixed_by_server, fixed_by_cli);
+
+    // The cancelled request got no second answer.
+    client.request("textDocument/hover", hover_params(&uri, line, character));
+    assert!(
+        !client.pending.iter().any(|m| is_response_to(m, cancelled)),
+        "{:?}",
+        client.pending
     );
     assert_eq!(client.request("shutdown", Value::Null), Value::Null);
     client.notify("exit", Value::Null);

@@ -23,6 +23,8 @@
 //! file.
 
 mod incremental;
+#[path = "session_snapshot.rs"]
+mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};

@@ -1,33 +1,45 @@
 //! `ssot server`: the editor server, the Language Server Protocol over standard input and
 //! output.
 //!
-//! The main loop is synchronous and does no analysis: it reads messages, keeps track of
-//! what the client asked, and hands every document change and request, in arrival order, to
-//! one analysis thread that owns the warm [`ssot_engine::session::Session`]. That thread
-//! applies every change waiting in its queue before it analyses (a burst of keystrokes costs
-//! one analysis), runs the engine's parallel work on the rayon pool, publishes the
-//! diagnostics of the open documents whose findings changed, and answers requests against
-//! the state the changes before them produced.
+//! Built the way ruff's server is: a synchronous main loop ([`scheduler`]) that never
+//! analyses; one analysis thread ([`analysis_thread`]), the only writer of the warm
+//! [`ssot_engine::session::Session`], which applies changes in order, analyses (on the rayon
+//! pool), publishes diagnostics and then an immutable [`snapshot::Snapshot`]; and a small
+//! pool of threads that answer read-only requests (hover, go-to-definition, code actions)
+//! from the latest snapshot, so they never wait for an analysis to finish. Code actions run
+//! the fix engine on its own copy of the project ([`fixes`]).
 
+mod analysis_thread;
+mod convert;
+mod disk_log;
+mod fixes;
 mod loader;
+mod pool;
+mod scheduler;
+mod snapshot;
 mod text;
-mod worker;
 
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{Context, Result};
-use lsp_server::{Connection, ErrorCode, Message, Notification, Request, Response};
+use crossbeam_channel::Sender;
+use lsp_server::{Connection, Message, Notification, Request};
 use lsp_types::notification::Notification as _;
 use lsp_types::request::Request as _;
 use lsp_types::{
-    CodeActionKind, CodeActionOptions, CodeActionProviderCapability, DidChangeWatchedFilesParams,
+    CodeActionKind, CodeActionOptions, CodeActionProviderCapability,
     DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern, InitializeParams,
-    Registration, RegistrationParams, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    MessageType, Registration, RegistrationParams, ServerCapabilities, ServerInfo,
+    ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions,
 };
 
+use disk_log::DiskLog;
+use fixes::FixReplica;
 pub use loader::CliLoader;
-use worker::{Job, Worker};
+use pool::Pool;
+use scheduler::Scheduler;
 
 use crate::analysis::SelectionArgs;
 use crate::workspace::ProjectArgs;
@@ -65,6 +77,13 @@ pub fn run(args: &ServerArgs) -> Result<ExitStatus> {
         .and_then(|w| w.did_change_watched_files.as_ref())
         .and_then(|w| w.dynamic_registration)
         .unwrap_or(false);
+    let versioned_edits = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.workspace_edit.as_ref())
+        .and_then(|e| e.document_changes)
+        .unwrap_or(false);
     let result = serde_json::json!({
         "capabilities": capabilities(),
         "serverInfo": ServerInfo {
@@ -93,13 +112,24 @@ pub fn run(args: &ServerArgs) -> Result<ExitStatus> {
         },
         selection,
     };
-    let (jobs, worker) = Worker::start(loader, connection.sender.clone());
-    let exit = main_loop(&connection, &jobs);
+    let log = DiskLog::default();
+    let (events, events_receiver) = crossbeam_channel::unbounded();
+    let replica = Arc::new(Mutex::new(FixReplica::new(loader.clone(), log.clone())));
+    let jobs = analysis_thread::start(loader, connection.sender.clone(), events.clone(), log);
+    let scheduler = Scheduler {
+        connection: &connection,
+        jobs,
+        events: events_receiver,
+        reads: Pool::new("ssot-read", READ_THREADS, events.clone()),
+        fixes: Pool::new("ssot-fix", 1, events),
+        replica,
+        versioned_edits,
+    };
+    let exit = scheduler.run();
     // The writer thread ends when every sender of the connection is gone: the main loop's,
-    // and the analysis thread's once its queue closes. That thread may be in the middle of a
-    // long analysis; the process ends without waiting for it.
-    drop(jobs);
-    drop(worker);
+    // the analysis thread's and the pool's once their queues close. The analysis thread may
+    // be in the middle of a long analysis; the process ends without waiting for it.
+    drop(scheduler);
     drop(connection);
     io_threads
         .join()
@@ -107,62 +137,8 @@ pub fn run(args: &ServerArgs) -> Result<ExitStatus> {
     exit
 }
 
-/// Reads messages until the client shuts the server down.
-fn main_loop(connection: &Connection, jobs: &crossbeam_channel::Sender<Job>) -> Result<ExitStatus> {
-    let send = |job: Job| jobs.send(job).is_ok();
-    for message in &connection.receiver {
-        match message {
-            Message::Request(request) => {
-                if connection.handle_shutdown(&request)? {
-                    return Ok(ExitStatus::Success);
-                }
-                match worker::request_job(request) {
-                    Ok(job) => {
-                        if !send(job) {
-                            break;
-                        }
-                    }
-                    Err(request) => {
-                        let response = method_not_found(&request);
-                        connection.sender.send(Message::Response(response))?;
-                    }
-                }
-            }
-            Message::Notification(notification) => {
-                if notification.method == lsp_types::notification::Exit::METHOD {
-                    // `exit` without `shutdown` first: the protocol's exit code 1.
-                    return Ok(ExitStatus::Failure);
-                }
-                if notification.method == lsp_types::notification::DidChangeWatchedFiles::METHOD {
-                    if let Ok(params) =
-                        serde_json::from_value::<DidChangeWatchedFilesParams>(notification.params)
-                    {
-                        send(Job::DiskChanged(
-                            params.changes.into_iter().map(|c| c.uri).collect(),
-                        ));
-                    }
-                    continue;
-                }
-                if let Some(job) = worker::notification_job(notification) {
-                    if !send(job) {
-                        break;
-                    }
-                }
-            }
-            // Answers to our own requests (the watcher registration): nothing to do.
-            Message::Response(_) => {}
-        }
-    }
-    Ok(ExitStatus::Failure)
-}
-
-fn method_not_found(request: &Request) -> Response {
-    Response::new_err(
-        request.id.clone(),
-        ErrorCode::MethodNotFound as i32,
-        format!("ssot does not handle `{}`", request.method),
-    )
-}
+/// Threads answering hover and go-to-definition: lookups in a snapshot, so two are plenty.
+const READ_THREADS: usize = 2;
 
 /// Asks the client to tell the server about Python files and configuration changed on disk.
 fn watch_registration() -> Request {
@@ -232,4 +208,14 @@ fn workspace_root(params: &InitializeParams) -> Result<PathBuf> {
 /// A notification for the client.
 fn notification<N: lsp_types::notification::Notification>(params: N::Params) -> Message {
     Message::Notification(Notification::new(N::METHOD.to_string(), params))
+}
+
+/// Shows an error in the client's message area.
+fn show_error(client: &Sender<Message>, message: &str) {
+    let _ = client.send(notification::<lsp_types::notification::ShowMessage>(
+        ShowMessageParams {
+            typ: MessageType::ERROR,
+            message: message.to_string(),
+        },
+    ));
 }

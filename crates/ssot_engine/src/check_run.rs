@@ -99,25 +99,8 @@ impl Analyser {
         loaded: &crate::workspace::LoadedProject,
         selection: &RuleSelection,
     ) -> Result<Self> {
-        let scopes = Scopes::from_config(&loaded.config)?;
-        let settings = AnalysisSettings {
-            declarations: declarations(&loaded.config),
-            per_file_ignores: per_file_ignores(&loaded.config)?,
-            selection: selection.clone(),
-            unreadable: loaded
-                .problems
-                .iter()
-                .map(|p| (p.path.clone(), p.message.clone()))
-                .collect(),
-            targets: loaded.targets.clone(),
-            scope_of: Box::new(move |path| scopes.of(path).to_string()),
-            call_site_cache: loaded
-                .call_site_cache
-                .as_ref()
-                .map(|(dir, key)| FactsCache::open(dir, *key)),
-        };
         Ok(Self {
-            engine: crate::analysis::Analyser::new(settings),
+            engine: crate::analysis::Analyser::new(analysis_settings(loaded, selection)?),
             critical_paths: CriticalPaths::from_config(&loaded.config.critical_paths)?,
         })
     }
@@ -163,9 +146,33 @@ impl Analyser {
     }
 }
 
+/// The analysis settings of a loaded project's configuration, for `selection`.
+pub(crate) fn analysis_settings(
+    loaded: &crate::workspace::LoadedProject,
+    selection: &RuleSelection,
+) -> Result<AnalysisSettings> {
+    let scopes = Scopes::from_config(&loaded.config)?;
+    Ok(AnalysisSettings {
+        declarations: declarations(&loaded.config),
+        per_file_ignores: per_file_ignores(&loaded.config)?,
+        selection: selection.clone(),
+        unreadable: loaded
+            .problems
+            .iter()
+            .map(|p| (p.path.clone(), p.message.clone()))
+            .collect(),
+        targets: loaded.targets.clone(),
+        scope_of: Box::new(move |path| scopes.of(path).to_string()),
+        call_site_cache: loaded
+            .call_site_cache
+            .as_ref()
+            .map(|(dir, key)| FactsCache::open(dir, *key)),
+    })
+}
+
 /// Gives each diagnostic its file's critical-path tier, and each concept the most critical
 /// tier of its canonical definition's file and of the files referencing it.
-fn assign_tiers(
+pub(crate) fn assign_tiers(
     critical_paths: &CriticalPaths,
     project: &Project,
     diagnostics: &mut [Diagnostic],

@@ -16,6 +16,7 @@
 //! - [`working_tree`]: the working tree as the walk found it, and where its cache lives;
 //! - [`analysis`]: resolution, call sites, rules and compliance over a built project;
 //! - [`check_run`]: rule selection, the configured analysis, and a whole check run;
+//! - [`fix_diagnosis`]: the diagnoses of a fix run, each brought up to date from the last;
 //! - [`run_scope`]: which baseline entries a run can judge, and reading the baseline;
 //! - [`session`]: a warm project for long-running front ends: buffers over the disk, per-file
 //!   facts kept in memory, findings, import lookups and fixes on demand;
@@ -32,6 +33,7 @@ pub mod check_run;
 pub mod config;
 pub mod discovery;
 pub mod events;
+pub mod fix_diagnosis;
 pub mod fs;
 pub mod history;
 pub mod load;

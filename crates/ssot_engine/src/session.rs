@@ -22,7 +22,7 @@
 //! everything through the loader and lays the buffers over it again. Nothing here writes a
 //! file.
 
-mod incremental;
+pub(crate) mod incremental;
 #[path = "session_snapshot.rs"]
 mod snapshot;
 
@@ -41,6 +41,7 @@ use ssot_rules::{
 
 use crate::analysis::{Analyser, AnalysisSettings, FileReader, PerFileIgnores};
 use crate::cache::ExtractOptions;
+use crate::fix_diagnosis::{Diagnosis, IncrementalDiagnosis};
 use crate::load::{content_hash, extract_guarded_for, FileLimits};
 use incremental::{analyse_all, update, Inputs, KeptAnalysis, Update};
 
@@ -316,6 +317,7 @@ impl Session {
             unreadable: &unreadable,
             scope_of: &*self.settings.scope_of,
             reader: &reader,
+            cache: None,
         };
         let mut recomputed = None;
         if let Some(kept) = &mut self.kept {
@@ -428,6 +430,7 @@ impl Session {
             unreadable: &unreadable,
             scope_of: &*self.settings.scope_of,
             reader: &reader,
+            cache: None,
         };
         let kept = self.kept.as_mut().expect("analysed above");
         let result = catch_unwind(AssertUnwindSafe(|| {
@@ -573,10 +576,14 @@ impl Session {
         };
         // Only this file is rewritten; its facts are put back afterwards so the session keeps
         // describing the buffer, not the fixed text.
+        // The fix run diagnoses from a copy of the session's analysis, brought up to date
+        // pass after pass; the session's own stays the analysis of what the editor shows.
+        self.analysis()?;
+        let kept = self.kept.clone().expect("analysed above");
         let saved = self.project.files[file as usize].facts.clone();
-        let analyser = self.analyser();
+        let diagnosis = IncrementalDiagnosis::seeded(self.analysis_settings(), kept);
         let host = SessionFixHost {
-            analyser: &analyser,
+            diagnosis: &diagnosis,
             reader: SessionReader {
                 buffers: &self.buffers,
                 root: &self.settings.root,
@@ -638,8 +645,12 @@ impl Session {
     }
 
     fn analyser(&self) -> Analyser {
+        Analyser::new(self.analysis_settings())
+    }
+
+    fn analysis_settings(&self) -> AnalysisSettings {
         let scope_of = Arc::clone(&self.settings.scope_of);
-        Analyser::new(AnalysisSettings {
+        AnalysisSettings {
             declarations: self.settings.declarations.clone(),
             per_file_ignores: self.settings.per_file_ignores.clone(),
             selection: self.settings.selection.clone(),
@@ -647,7 +658,7 @@ impl Session {
             targets: vec![String::new()],
             scope_of: Box::new(move |path| scope_of(path)),
             call_site_cache: None,
-        })
+        }
     }
 
     fn file_id(&self, path: &str) -> Option<FileId> {
@@ -870,7 +881,7 @@ impl FileReader for OverlayReader<'_> {
 
 /// The fix engine's view of a session: one file's findings (or one finding) only.
 struct SessionFixHost<'a> {
-    analyser: &'a Analyser,
+    diagnosis: &'a IncrementalDiagnosis,
     reader: SessionReader<'a>,
     path: &'a str,
     fingerprint: Option<&'a str>,
@@ -884,7 +895,33 @@ impl FixHost for SessionFixHost<'_> {
     }
 
     fn diagnose(&self, project: &mut Project) -> Vec<Diagnostic> {
-        match self.analyser.analyse(project, &self.reader) {
+        let diagnosis = self.diagnosis.diagnose(project, &self.reader);
+        self.this_file(diagnosis)
+    }
+
+    fn diagnose_changed(
+        &self,
+        project: &mut Project,
+        changed: &[(FileId, &FileFacts)],
+    ) -> Vec<Diagnostic> {
+        let diagnosis = self
+            .diagnosis
+            .diagnose_changed(project, &self.reader, changed);
+        self.this_file(diagnosis)
+    }
+
+    fn import_style(&self) -> ImportStyle {
+        self.style.clone()
+    }
+}
+
+impl SessionFixHost<'_> {
+    /// The findings of the file being fixed (or the one finding asked for).
+    fn this_file(
+        &self,
+        diagnosis: Result<Diagnosis, crate::analysis::AnalysisError>,
+    ) -> Vec<Diagnostic> {
+        match diagnosis {
             Ok(analysis) => analysis
                 .diagnostics
                 .into_iter()
@@ -896,10 +933,6 @@ impl FixHost for SessionFixHost<'_> {
                 Vec::new()
             }
         }
-    }
-
-    fn import_style(&self) -> ImportStyle {
-        self.style.clone()
     }
 }
 

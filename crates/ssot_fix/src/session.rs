@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use ssot_facts::FileFacts;
 use ssot_index::{FileId, ImportTimeModel, ModuleId, Origin, Project, Resolution, Resolver};
-use ssot_python::SourceKind;
+use ssot_python::{CallDetail, SourceKind};
 use ssot_rules::{Applicability, Diagnostic, Rule};
 
 use crate::apply::apply_fixes;
@@ -37,6 +37,25 @@ pub trait FixHost {
     /// suppressions and the command's path filter), sorted. A host that loaded call names
     /// only ([`ssot_facts::CallDetail::Names`]) completes the call sites the rules need here.
     fn diagnose(&self, project: &mut Project) -> Vec<Diagnostic>;
+    /// The same diagnostics as [`FixHost::diagnose`], for a project of which only the files
+    /// of `changed` differ from the project of the previous diagnosis (each given with its
+    /// facts as of that diagnosis): a host that keeps its last analysis can bring it up to
+    /// date instead of analysing every file again. The first diagnosis of a run always goes
+    /// through [`FixHost::diagnose`].
+    fn diagnose_changed(
+        &self,
+        project: &mut Project,
+        _changed: &[(FileId, &FileFacts)],
+    ) -> Vec<Diagnostic> {
+        self.diagnose(project)
+    }
+    /// How much of a rewritten file's calls to extract. Call sites by default, so the host
+    /// never has to read a changed file again for them (it would read the bytes on disk, not
+    /// the rewritten text); a host whose rules read no call site may ask for call names only,
+    /// which is cheaper.
+    fn rewritten_call_detail(&self) -> CallDetail {
+        CallDetail::Sites
+    }
     /// The declared shims to turn into deprecation shims (`--shims`).
     fn shim_requests(&self, _project: &Project) -> Vec<ShimRequest> {
         Vec::new()
@@ -116,6 +135,34 @@ pub struct FixOutcome {
 /// A file's new text, its facts, and which of its planned fixes made it.
 type AppliedText = (String, FileFacts, Vec<usize>);
 
+/// The facts of every file changed since the host last diagnosed the project, as they were
+/// then: what [`FixHost::diagnose_changed`] is told.
+#[derive(Default)]
+struct SinceDiagnosis {
+    facts: FxHashMap<FileId, FileFacts>,
+}
+
+impl SinceDiagnosis {
+    /// Gives `file` the facts `facts`, remembering the ones the last diagnosis saw.
+    fn set(&mut self, project: &mut Project, file: FileId, facts: FileFacts) {
+        let old = std::mem::replace(&mut project.files[file as usize].facts, facts);
+        self.facts.entry(file).or_insert(old);
+    }
+
+    /// Diagnoses the project through the host, telling it which files changed.
+    fn diagnose(&mut self, project: &mut Project, host: &dyn FixHost) -> Vec<Diagnostic> {
+        let mut changed: Vec<(FileId, &FileFacts)> = self
+            .facts
+            .iter()
+            .map(|(file, facts)| (*file, facts))
+            .collect();
+        changed.sort_unstable_by_key(|(file, _)| *file);
+        let diagnostics = host.diagnose_changed(project, &changed);
+        self.facts.clear();
+        diagnostics
+    }
+}
+
 /// Per-file state while the run goes on.
 struct Working {
     source: SourceFile,
@@ -127,11 +174,13 @@ struct Working {
 /// Runs fixes on `project` until none applies (or the pass cap), then verifies.
 pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions) -> FixOutcome {
     let style = host.import_style();
+    let detail = host.rewritten_call_detail();
     let mut working: FxHashMap<FileId, Working> = FxHashMap::default();
     let mut blocked: FxHashMap<FileId, String> = FxHashMap::default();
     let mut failures = Vec::new();
     let mut passes = 0;
     let mut hit_pass_cap = false;
+    let mut since = SinceDiagnosis::default();
     let mut diagnostics = host.diagnose(project);
     loop {
         let phase = Phase::start();
@@ -165,7 +214,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
                 path: project.file(file).path.clone(),
                 message: format!("internal error while planning fixes: {message}"),
             });
-            restore(project, file, &mut working);
+            restore(project, file, &mut working, &mut since);
             blocked.insert(file, "an earlier fix of this file failed".to_string());
         }
         if passes == options.max_passes && plans.values().any(|fixes| !fixes.is_empty()) {
@@ -180,7 +229,8 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
             .filter_map(|(&file, planned)| {
                 let state = working.get(&file)?;
                 let fixes: Vec<_> = planned.iter().map(|p| p.fix.clone()).collect();
-                let result = guarded(|| apply_and_reparse(project, file, &state.text, &fixes));
+                let result =
+                    guarded(|| apply_and_reparse(project, file, &state.text, &fixes, detail));
                 match result {
                     Ok(Ok(None)) => None,
                     Ok(Ok(Some(done))) => Some((file, Ok(done))),
@@ -201,7 +251,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
                         path: project.file(file).path.clone(),
                         message,
                     });
-                    restore(project, file, &mut working);
+                    restore(project, file, &mut working, &mut since);
                     blocked.insert(file, "an earlier fix of this file failed".to_string());
                     continue;
                 }
@@ -213,7 +263,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
                 }
             }
             state.text = text;
-            project.files[file as usize].facts = facts;
+            since.set(project, file, facts);
             applied_any = true;
         }
         phase.done("applying and re-parsing");
@@ -222,7 +272,7 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
         }
         passes += 1;
         let phase = Phase::start();
-        diagnostics = host.diagnose(project);
+        diagnostics = since.diagnose(project, host);
         phase.done("analysis after a pass");
     }
 
@@ -247,10 +297,10 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
             break;
         }
         for (file, reason) in refused {
-            restore(project, file, &mut working);
+            restore(project, file, &mut working, &mut since);
             blocked.insert(file, format!("a rewrite of this file {reason}"));
         }
-        diagnostics = host.diagnose(project);
+        diagnostics = since.diagnose(project, host);
     }
 
     // Shims last: while a shim still re-exports, its importers are rewritten above; once it
@@ -260,7 +310,14 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
     let mut shim_files: FxHashMap<FileId, (Vec<String>, Origin)> = FxHashMap::default();
     if options.shims {
         for request in host.shim_requests(project) {
-            let result = apply_shim(project, host, &request, options, &mut working, &blocked);
+            let result = apply_shim(
+                project,
+                host,
+                &request,
+                options,
+                (&mut working, &mut since),
+                &blocked,
+            );
             match &result {
                 Ok((file, served)) => {
                     if let Some(module) = project.modules.get(&request.module) {
@@ -351,16 +408,39 @@ pub fn run_fixes(project: &mut Project, host: &dyn FixHost, options: FixOptions)
                 ),
             });
         }
+        if culprits.is_empty() {
+            // Nothing rewritten is left to take back: what differs is not the run's doing.
+            break;
+        }
+        let mut restored_shims = false;
         for file in culprits {
-            restore(project, file, &mut working);
+            if shim_files.remove(&file).is_some() {
+                // The shim serves nothing any more, and its re-exports are back: the
+                // comparison starts again from the project before the run.
+                restored_shims = true;
+                let module = project.modules.module_of_file(file);
+                if let Some(module) = module {
+                    served_by_shim.remove(&module);
+                }
+                let module = module.map(|module| project.modules.module(module).name.clone());
+                for (name, result) in &mut shims {
+                    if Some(&*name) == module.as_ref() {
+                        *result = Err("its fix failed verification".to_string());
+                    }
+                }
+            }
+            restore(project, file, &mut working, &mut since);
             blocked.insert(file, "its fix failed verification".to_string());
         }
-        diagnostics = host.diagnose(project);
+        if restored_shims {
+            full_before = None;
+        }
+        diagnostics = since.diagnose(project, host);
     }
     // The loops above end on a diagnosis of the current project; only the shims changed it
     // since.
     if !shim_files.is_empty() {
-        diagnostics = host.diagnose(project);
+        diagnostics = since.diagnose(project, host);
     }
 
     phase.done("verification");
@@ -399,12 +479,13 @@ fn apply_and_reparse(
     file: FileId,
     text: &str,
     fixes: &[ssot_rules::Fix],
+    detail: CallDetail,
 ) -> Result<Option<AppliedText>, String> {
     let applied = apply_fixes(text, fixes);
     if applied.applied.is_empty() {
         return Ok(None);
     }
-    let facts = reextract(project, &project.file(file).path, &applied.text);
+    let facts = reextract(project, &project.file(file).path, &applied.text, detail);
     if let Some(error) = facts.syntax_errors.first() {
         return Err(format!(
             "internal error: the fixed text does not parse ({}); the file keeps its original \
@@ -421,7 +502,7 @@ fn apply_shim(
     host: &dyn FixHost,
     request: &ShimRequest,
     options: FixOptions,
-    working: &mut FxHashMap<FileId, Working>,
+    (working, since): (&mut FxHashMap<FileId, Working>, &mut SinceDiagnosis),
     blocked: &FxHashMap<FileId, String>,
 ) -> Result<(FileId, Vec<String>), String> {
     let file = project
@@ -462,10 +543,11 @@ fn apply_shim(
             return Err(reason);
         }
     }
-    let (text, facts, _) = apply_and_reparse(project, file, &state.text, &[plan.fix])?
+    let detail = host.rewritten_call_detail();
+    let (text, facts, _) = apply_and_reparse(project, file, &state.text, &[plan.fix], detail)?
         .ok_or_else(|| "the shim's edits overlap".to_string())?;
     state.text = text;
-    project.files[file as usize].facts = facts;
+    since.set(project, file, facts);
     Ok((file, plan.served))
 }
 
@@ -625,14 +707,9 @@ fn file_id(project: &Project, path: &str) -> Option<FileId> {
         .map(|i| i as FileId)
 }
 
-fn reextract(project: &Project, path: &str, text: &str) -> FileFacts {
+fn reextract(project: &Project, path: &str, text: &str, detail: CallDetail) -> FileFacts {
     let modules = &project.modules;
-    // With every call site, so the host never has to read a changed file again for them.
-    let mut facts = ssot_python::extract_facts_with(
-        text,
-        SourceKind::from_path(path),
-        ssot_python::CallDetail::Sites,
-    );
+    let mut facts = ssot_python::extract_facts_with(text, SourceKind::from_path(path), detail);
     ssot_index::first_party_uses::keep_first_party_uses(&mut facts, &|module| {
         modules.is_first_party(module)
     });
@@ -731,9 +808,14 @@ fn with_original_facts<T>(
     result
 }
 
-fn restore(project: &mut Project, file: FileId, working: &mut FxHashMap<FileId, Working>) {
+fn restore(
+    project: &mut Project,
+    file: FileId,
+    working: &mut FxHashMap<FileId, Working>,
+    since: &mut SinceDiagnosis,
+) {
     if let Some(state) = working.remove(&file) {
-        project.files[file as usize].facts = state.original_facts;
+        since.set(project, file, state.original_facts);
     }
 }
 

@@ -6,9 +6,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context, Result};
+use ssot_engine::analysis::AnalysisError;
+use ssot_engine::fix_diagnosis::{Diagnosis, IncrementalDiagnosis};
+use ssot_facts::FileFacts;
 use ssot_fix::session::{run_fixes, ChangedFile, FixHost, FixOptions, FixOutcome};
 use ssot_fix::shims::ShimRequest;
-use ssot_index::Project;
+use ssot_index::{FileId, Project};
 use ssot_rules::{ConceptReport, Diagnostic, Rule};
 
 use crate::analysis::{Analyser, SelectionArgs};
@@ -53,7 +56,8 @@ pub struct FixArgs {
 
 /// Reads files and runs the rules for the fix session.
 struct CliHost<'a> {
-    analyser: &'a Analyser,
+    /// The rules' findings, brought up to date after each pass from the previous ones.
+    diagnosis: &'a IncrementalDiagnosis,
     files: AnalysedFiles<'a>,
     /// The first analysis error (a concept that stopped resolving): the run stops with it.
     error: RefCell<Option<anyhow::Error>>,
@@ -74,28 +78,25 @@ impl FixHost for CliHost<'_> {
     }
 
     fn diagnose(&self, project: &mut Project) -> Vec<Diagnostic> {
-        let started = std::time::Instant::now();
-        let result = self.analyser.analyse(project, &self.files);
-        crate::timing::report("fix: analysis", started.elapsed());
-        match result {
-            Ok(analysis) => {
-                self.first_concepts
-                    .borrow_mut()
-                    .get_or_insert_with(|| analysis.concepts.clone());
-                *self.last_concepts.borrow_mut() = analysis.concepts;
-                in_scopes(analysis.diagnostics, self.scopes)
-            }
-            Err(err) => {
-                self.error.borrow_mut().get_or_insert(err);
-                Vec::new()
-            }
-        }
+        let diagnosis = self.diagnosis.diagnose(project, &self.files);
+        self.take(diagnosis)
+    }
+
+    fn diagnose_changed(
+        &self,
+        project: &mut Project,
+        changed: &[(FileId, &FileFacts)],
+    ) -> Vec<Diagnostic> {
+        let diagnosis = self
+            .diagnosis
+            .diagnose_changed(project, &self.files, changed);
+        self.take(diagnosis)
     }
 
     fn shim_requests(&self, project: &Project) -> Vec<ShimRequest> {
         let mut resolver = ssot_index::Resolver::new(project);
         let Ok(concepts) =
-            ssot_rules::resolve_concepts(&mut resolver, self.analyser.declarations())
+            ssot_rules::resolve_concepts(&mut resolver, self.diagnosis.declarations())
         else {
             return Vec::new();
         };
@@ -104,6 +105,29 @@ impl FixHost for CliHost<'_> {
 
     fn import_style(&self) -> ssot_fix::ImportStyle {
         self.style.clone()
+    }
+}
+
+impl CliHost<'_> {
+    /// The diagnostics of a diagnosis in the selected scopes; the concept figures kept, the
+    /// warnings printed, an error kept to stop the run with.
+    fn take(&self, diagnosis: Result<Diagnosis, AnalysisError>) -> Vec<Diagnostic> {
+        match diagnosis {
+            Ok(diagnosis) => {
+                for warning in &diagnosis.warnings {
+                    ssot_engine::events::warn(format_args!("{warning}"));
+                }
+                self.first_concepts
+                    .borrow_mut()
+                    .get_or_insert_with(|| diagnosis.concepts.clone());
+                *self.last_concepts.borrow_mut() = diagnosis.concepts;
+                in_scopes(diagnosis.diagnostics, self.scopes)
+            }
+            Err(err) => {
+                self.error.borrow_mut().get_or_insert(err.into());
+                Vec::new()
+            }
+        }
     }
 }
 
@@ -130,9 +154,9 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
     let mut loaded = load_project(&args.project, Some(&selection))?;
     crate::timing::report("fix: load", started.elapsed());
     crate::scopes::Scopes::from_config(&loaded.config)?.check_selection(&args.scopes)?;
-    let analyser = Analyser::new(&loaded, &selection)?;
+    let diagnosis = IncrementalDiagnosis::for_loaded(&loaded, &selection)?;
     let host = CliHost {
-        analyser: &analyser,
+        diagnosis: &diagnosis,
         files: AnalysedFiles::new(&loaded.root, &loaded.content_hashes, &loaded.config),
         error: RefCell::new(None),
         first_concepts: RefCell::new(None),
@@ -148,6 +172,14 @@ pub fn run(args: &FixArgs) -> Result<ExitStatus> {
     let started = std::time::Instant::now();
     let outcome = run_fixes(&mut loaded.project, &host, options);
     crate::timing::report("fix: session", started.elapsed());
+    if std::env::var_os("SSOT_TIMINGS").is_some() {
+        let counts = diagnosis.counts();
+        eprintln!(
+            "timing fix: {} analyses of every file ({} after a change too wide to update), {} \
+             incremental updates",
+            counts.full, counts.fallbacks, counts.incremental
+        );
+    }
     if let Some(err) = host.error.into_inner() {
         return Err(err.context("the project could not be analysed"));
     }

@@ -13,8 +13,11 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
+use ssot_engine::analysis::AnalysisError;
+use ssot_engine::fix_diagnosis::{Diagnosis, IncrementalDiagnosis};
+use ssot_facts::{CallDetail, FileFacts};
 use ssot_fix::session::{run_fixes, FixHost, FixOptions, FixOutcome};
-use ssot_index::Project;
+use ssot_index::{FileId, Project};
 use ssot_rules::{Diagnostic, Rule, RuleSelection};
 
 use crate::analysis::{baseline_path, read_baseline, Analyser};
@@ -50,13 +53,27 @@ pub struct PlanArgs {
 /// rule `fix` runs), handed over rather than computed twice. Later diagnoses, of the project
 /// as the session rewrote it, run SSOT101 only: the plan reads from the session which
 /// imports it rewrites and why it leaves the others, never what else remains, and SSOT101
-/// depends on no other rule.
+/// depends on no other rule. Each of them is brought up to date from the one before; and as
+/// SSOT101 reads no call site, rewritten files are extracted with the loader's call detail.
 struct PlanHost<'a> {
-    imports_only: Analyser,
+    imports_only: IncrementalDiagnosis,
     files: AnalysedFiles<'a>,
     first: RefCell<Option<Vec<Diagnostic>>>,
     error: RefCell<Option<anyhow::Error>>,
     style: ssot_fix::ImportStyle,
+    call_detail: CallDetail,
+}
+
+impl PlanHost<'_> {
+    fn take(&self, diagnosis: Result<Diagnosis, AnalysisError>) -> Vec<Diagnostic> {
+        match diagnosis {
+            Ok(diagnosis) => diagnosis.diagnostics,
+            Err(err) => {
+                self.error.borrow_mut().get_or_insert(err.into());
+                Vec::new()
+            }
+        }
+    }
 }
 
 impl FixHost for PlanHost<'_> {
@@ -68,13 +85,27 @@ impl FixHost for PlanHost<'_> {
         if let Some(first) = self.first.borrow_mut().take() {
             return first;
         }
-        match self.imports_only.analyse(project, &self.files) {
-            Ok(analysis) => analysis.diagnostics,
-            Err(err) => {
-                self.error.borrow_mut().get_or_insert(err);
-                Vec::new()
-            }
+        let diagnosis = self.imports_only.diagnose(project, &self.files);
+        self.take(diagnosis)
+    }
+
+    fn diagnose_changed(
+        &self,
+        project: &mut Project,
+        changed: &[(FileId, &FileFacts)],
+    ) -> Vec<Diagnostic> {
+        if let Some(first) = self.first.borrow_mut().take() {
+            return first;
         }
+        // The first of these analyses every file (the handed-over diagnosis kept nothing).
+        let diagnosis = self
+            .imports_only
+            .diagnose_changed(project, &self.files, changed);
+        self.take(diagnosis)
+    }
+
+    fn rewritten_call_detail(&self) -> CallDetail {
+        self.call_detail
     }
 
     fn import_style(&self) -> ssot_fix::ImportStyle {
@@ -120,11 +151,12 @@ pub fn run(args: &PlanArgs) -> Result<ExitStatus> {
     let imports_only =
         RuleSelection::from_selectors(&[Rule::NonCanonicalImport.code().to_string()], &[], &[])?;
     let host = PlanHost {
-        imports_only: Analyser::new(&loaded, &imports_only)?,
+        imports_only: IncrementalDiagnosis::for_loaded(&loaded, &imports_only)?,
         files: AnalysedFiles::new(&loaded.root, &loaded.content_hashes, &loaded.config),
         first: RefCell::new(Some(analysis.diagnostics.clone())),
         error: RefCell::new(None),
         style: crate::import_style::import_style(&loaded),
+        call_detail: loaded.extract_options.calls,
     };
     let outcome = run_fixes(&mut loaded.project, &host, FixOptions::default());
     if let Some(err) = host.error.into_inner() {

@@ -530,29 +530,31 @@ impl DiskStamps {
     fn of(root: &Path, project: &Project) -> Self {
         let mut directories = BTreeMap::new();
         directories.insert(root.to_path_buf(), None);
+        for file in &project.files {
+            let full = crate::discovery::os_path(root, &file.path);
+            let mut directory = full.parent();
+            while let Some(dir) = directory {
+                if directories.contains_key(dir) || !dir.starts_with(root) {
+                    break;
+                }
+                directories.insert(dir.to_path_buf(), None);
+                directory = dir.parent();
+            }
+        }
+        use rayon::prelude::*;
         let files = project
             .files
-            .iter()
-            .map(|file| {
-                let full = crate::discovery::os_path(root, &file.path);
-                let mut directory = full.parent();
-                while let Some(dir) = directory {
-                    if directories.contains_key(dir) || !dir.starts_with(root) {
-                        break;
-                    }
-                    directories.insert(dir.to_path_buf(), None);
-                    directory = dir.parent();
-                }
-                stamp(&full)
-            })
+            .par_iter()
+            .map(|file| stamp(&crate::discovery::os_path(root, &file.path)))
             .collect();
-        for (directory, value) in directories.iter_mut() {
-            *value = stamp(directory);
-        }
+        directories
+            .par_iter_mut()
+            .for_each(|(directory, value)| *value = stamp(directory));
         Self { files, directories }
     }
 
     fn changes(&self, root: &Path, project: &Project) -> DiskChanges {
+        use rayon::prelude::*;
         let mut changes = DiskChanges::default();
         if self.files.len() != project.files.len() {
             changes.directories = true;
@@ -560,17 +562,21 @@ impl DiskStamps {
         }
         changes.directories = self
             .directories
-            .iter()
+            .par_iter()
             .any(|(directory, before)| stamp(directory) != *before);
         if changes.directories {
             return changes;
         }
-        for (file, before) in project.files.iter().zip(&self.files) {
-            let now = stamp(&crate::discovery::os_path(root, &file.path));
-            if now != *before {
-                changes.files.push(file.path.clone());
-            }
-        }
+        // One `stat` per file, in parallel: on a large project the calls add up.
+        changes.files = project
+            .files
+            .par_iter()
+            .zip(&self.files)
+            .filter(|(file, before)| {
+                stamp(&crate::discovery::os_path(root, &file.path)) != **before
+            })
+            .map(|(file, _)| file.path.clone())
+            .collect();
         changes
     }
 }

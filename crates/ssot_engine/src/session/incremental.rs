@@ -80,6 +80,8 @@ pub(crate) struct Inputs<'a> {
     pub unreadable: &'a [(String, String)],
     pub scope_of: &'a (dyn Fn(&str) -> String + Send + Sync),
     pub reader: &'a dyn FileReader,
+    /// Facts with every call site, by content, for the files whose call sites are completed.
+    pub cache: Option<&'a crate::cache::FactsCache>,
 }
 
 impl Inputs<'_> {
@@ -89,6 +91,7 @@ impl Inputs<'_> {
 }
 
 /// The last analysis, kept to be brought up to date.
+#[derive(Clone)]
 pub(crate) struct KeptAnalysis {
     /// Every file's references, in file order.
     references: Vec<Reference>,
@@ -130,6 +133,16 @@ impl KeptAnalysis {
     /// The final findings of one file.
     pub fn file_diagnostics(&self, file: FileId) -> &[Diagnostic] {
         &self.diagnostics[file as usize]
+    }
+
+    /// Every file's references, in file order.
+    pub fn references(&self) -> &[Reference] {
+        &self.references
+    }
+
+    /// The declared concepts, resolved.
+    pub fn concepts(&self) -> &[ResolvedConcept] {
+        &self.concepts
     }
 
     /// Puts a file's entries in the import index back in line with its facts.
@@ -204,7 +217,7 @@ fn complete_needed_call_sites(
     if needed.is_empty() {
         return (needed, Vec::new());
     }
-    let warnings = complete_call_sites(project, &needed, inputs.reader, None);
+    let warnings = complete_call_sites(project, &needed, inputs.reader, inputs.cache);
     (needed, warnings)
 }
 

@@ -8,55 +8,9 @@
 
 mod common;
 
-use std::sync::Arc;
+use common::{edit, write_project, DirectoryLoader, Rng, FILES};
 
-use common::{edit, write_project, Rng, FILES};
-
-use ssot_engine::check_run::{declarations, per_file_ignores};
-use ssot_engine::scopes::Scopes;
-use ssot_engine::session::{LoadedState, ProjectLoader, Session, SessionAnalysis, SessionSettings};
-use ssot_engine::workspace::{load_project, ProjectArgs};
-use ssot_rules::RuleSelection;
-
-/// Loads a project directory the way the command line's loaders do.
-struct DirectoryLoader {
-    root: std::path::PathBuf,
-}
-
-impl ProjectLoader for DirectoryLoader {
-    fn load(&self) -> Result<LoadedState, String> {
-        let describe = |err: anyhow::Error| format!("{err:#}");
-        let args = ProjectArgs {
-            paths: vec![self.root.clone()],
-            no_cache: true,
-            ..ProjectArgs::default()
-        };
-        let selection = RuleSelection::default_rules();
-        let loaded = load_project(&args, Some(&selection)).map_err(describe)?;
-        let scopes = Scopes::from_config(&loaded.config).map_err(describe)?;
-        let settings = SessionSettings {
-            root: loaded.root.clone(),
-            declarations: declarations(&loaded.config),
-            per_file_ignores: per_file_ignores(&loaded.config).map_err(describe)?,
-            selection,
-            scope_of: Arc::new(move |path| scopes.of(path).to_string()),
-            import_style: ssot_fix::ImportStyle::default(),
-            limits: loaded.limits,
-            options: loaded.extract_options,
-        };
-        let unreadable = loaded
-            .problems
-            .iter()
-            .map(|problem| (problem.path.clone(), problem.message.clone()))
-            .collect();
-        Ok(LoadedState {
-            settings,
-            project: loaded.project,
-            content_hashes: loaded.content_hashes,
-            unreadable,
-        })
-    }
-}
+use ssot_engine::session::{Session, SessionAnalysis};
 
 fn describe(result: &Result<SessionAnalysis, String>) -> String {
     match result {

@@ -2,49 +2,13 @@
 //! import binding of a file exactly as [`Session::import_at`] does at the binding's position,
 //! before and after an edit that changes what the bindings resolve to.
 
+mod common;
+
 use std::path::Path;
-use std::sync::Arc;
 
-use ssot_engine::check_run::{declarations, per_file_ignores};
-use ssot_engine::scopes::Scopes;
-use ssot_engine::session::{ImportInfo, LoadedState, ProjectLoader, Session, SessionSettings};
-use ssot_engine::workspace::{load_project, ProjectArgs};
-use ssot_rules::RuleSelection;
+use ssot_engine::session::{ImportInfo, Session};
 
-/// Loads a project directory the way the command line's loaders do.
-struct DirectoryLoader {
-    root: std::path::PathBuf,
-}
-
-impl ProjectLoader for DirectoryLoader {
-    fn load(&self) -> Result<LoadedState, String> {
-        let describe = |err: anyhow::Error| format!("{err:#}");
-        let args = ProjectArgs {
-            paths: vec![self.root.clone()],
-            no_cache: true,
-            ..ProjectArgs::default()
-        };
-        let selection = RuleSelection::default_rules();
-        let loaded = load_project(&args, Some(&selection)).map_err(describe)?;
-        let scopes = Scopes::from_config(&loaded.config).map_err(describe)?;
-        let settings = SessionSettings {
-            root: loaded.root.clone(),
-            declarations: declarations(&loaded.config),
-            per_file_ignores: per_file_ignores(&loaded.config).map_err(describe)?,
-            selection,
-            scope_of: Arc::new(move |path| scopes.of(path).to_string()),
-            import_style: ssot_fix::ImportStyle::default(),
-            limits: loaded.limits,
-            options: loaded.extract_options,
-        };
-        Ok(LoadedState {
-            settings,
-            project: loaded.project,
-            content_hashes: loaded.content_hashes,
-            unreadable: Vec::new(),
-        })
-    }
-}
+use common::DirectoryLoader;
 
 const FILES: &[(&str, &str)] = &[
     (

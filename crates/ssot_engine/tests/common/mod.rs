@@ -3,6 +3,13 @@
 #![allow(dead_code)]
 
 use std::path::Path;
+use std::sync::Arc;
+
+use ssot_engine::check_run::{declarations, per_file_ignores};
+use ssot_engine::scopes::Scopes;
+use ssot_engine::session::{LoadedState, ProjectLoader, SessionSettings};
+use ssot_engine::workspace::{load_project, ProjectArgs};
+use ssot_rules::RuleSelection;
 
 pub const CONFIG: &str = r#"
 [concepts.manager]
@@ -165,5 +172,45 @@ pub fn edit(rng: &mut Rng, text: &str) -> (String, String) {
             )
         }
         _ => ("unchanged".to_string(), text.to_string()),
+    }
+}
+
+/// Loads a project directory the way the command line's loaders do.
+pub struct DirectoryLoader {
+    pub root: std::path::PathBuf,
+}
+
+impl ProjectLoader for DirectoryLoader {
+    fn load(&self) -> Result<LoadedState, String> {
+        let describe = |err: anyhow::Error| format!("{err:#}");
+        let args = ProjectArgs {
+            paths: vec![self.root.clone()],
+            no_cache: true,
+            ..ProjectArgs::default()
+        };
+        let selection = RuleSelection::default_rules();
+        let loaded = load_project(&args, Some(&selection)).map_err(describe)?;
+        let scopes = Scopes::from_config(&loaded.config).map_err(describe)?;
+        let settings = SessionSettings {
+            root: loaded.root.clone(),
+            declarations: declarations(&loaded.config),
+            per_file_ignores: per_file_ignores(&loaded.config).map_err(describe)?,
+            selection,
+            scope_of: Arc::new(move |path| scopes.of(path).to_string()),
+            import_style: ssot_fix::ImportStyle::default(),
+            limits: loaded.limits,
+            options: loaded.extract_options,
+        };
+        let unreadable = loaded
+            .problems
+            .iter()
+            .map(|problem| (problem.path.clone(), problem.message.clone()))
+            .collect();
+        Ok(LoadedState {
+            settings,
+            project: loaded.project,
+            content_hashes: loaded.content_hashes,
+            unreadable,
+        })
     }
 }

@@ -183,3 +183,55 @@ fn overlay_findings_equal_the_buffers_and_leave_the_session_as_it_was() {
         assert_eq!(before, now, "the overlay of {path} changed the session");
     }
 }
+
+/// Reordering a package's imports changes whether reading the canonical path through the
+/// package would be circular for a module that never imports from the package: the
+/// incremental analysis must report the import the reorder makes non-canonical, as an
+/// analysis from scratch does.
+#[test]
+fn a_reordered_package_changes_what_is_canonical_for_modules_that_do_not_import_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    let files = [
+        ("ssot.toml", "[concepts.thing]\ncanonical = \"pkg:B\"\n"),
+        ("pkg/__init__.py", "from ._a import A\nfrom ._b import B\n"),
+        (
+            "pkg/_a.py",
+            "from pkg._b import B\n\n\nclass A(B):\n    pass\n",
+        ),
+        ("pkg/_b.py", "class B:\n    pass\n"),
+        ("app.py", "from pkg import A, B\n"),
+    ];
+    for (path, text) in files {
+        let full = root.join(path);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(full, text).unwrap();
+    }
+    let mut session = Session::load(Box::new(DirectoryLoader { root: root.clone() })).unwrap();
+    let first = session
+        .analysis()
+        .map(|a| (*a).clone())
+        .map_err(|e| e.to_string());
+    assert!(
+        !describe(&first).contains("pkg/_a.py"),
+        "going through `pkg` is circular for `pkg._a`, so its path is canonical there:\n{}",
+        describe(&first)
+    );
+    // `B` is bound before `_a` runs now: `pkg:B` is safe for `pkg._a` too.
+    session.set_buffer(
+        "pkg/__init__.py",
+        b"from ._b import B\nfrom ._a import A\n".to_vec(),
+    );
+    let incremental = session
+        .analysis()
+        .map(|a| (*a).clone())
+        .map_err(|e| e.to_string());
+    let scratch = session.analysis_from_scratch().map_err(|e| e.to_string());
+    assert!(
+        describe(&scratch).contains("pkg/_a.py:1:20 SSOT101"),
+        "{}",
+        describe(&scratch)
+    );
+    assert_eq!(describe(&incremental), describe(&scratch));
+    assert!(incremental.unwrap().recomputed.is_some(), "not incremental");
+}

@@ -542,6 +542,82 @@ impl<'p> ImportTimeModel<'p> {
     }
 }
 
+/// One thing the model reads of a file, without its offset: the model only compares offsets.
+#[derive(Debug, PartialEq)]
+enum TimedEvent<'f> {
+    /// An import statement that can run at import time starts...
+    StatementStart(&'f ImportStmt),
+    /// ...and ends, binding its names.
+    StatementEnd,
+    /// A module-level definition ends, binding its name.
+    DefinitionEnd(&'f str, StmtContext),
+}
+
+/// What the model reads of a file, in source order: its import statements that can run at
+/// import time, where they end, and where module-level definitions end, with the flags that
+/// make an answer unknown.
+fn timed_events(facts: &FileFacts) -> (Vec<TimedEvent<'_>>, [bool; 3]) {
+    let mut events: Vec<(u32, u8, TimedEvent<'_>)> = Vec::new();
+    for statement in &facts.imports {
+        if statement.context.scope == ScopeKind::Function || statement.context.type_checking {
+            continue;
+        }
+        events.push((
+            statement.span.start,
+            0,
+            TimedEvent::StatementStart(statement),
+        ));
+        events.push((statement.span.end, 1, TimedEvent::StatementEnd));
+    }
+    for definition in &facts.definitions {
+        if definition.module_level
+            && definition.context.scope == ScopeKind::Module
+            && !definition.context.type_checking
+        {
+            events.push((
+                definition.span.end,
+                2,
+                TimedEvent::DefinitionEnd(&definition.name, definition.context),
+            ));
+        }
+    }
+    events.sort_by_key(|(offset, tag, _)| (*offset, *tag));
+    let flags = [
+        facts.registers_modules_at_import,
+        facts.has_module_getattr,
+        facts.dynamic_namespace,
+    ];
+    (
+        events.into_iter().map(|(_, _, event)| event).collect(),
+        flags,
+    )
+}
+
+/// Whether the model answers every question the same with either version of a file, given
+/// the same module table: the import statements that run at import time and the module-level
+/// bindings are the same, in the same order (statements compared without their positions).
+pub fn same_import_time_behaviour(old: &FileFacts, new: &FileFacts) -> bool {
+    let (old_events, old_flags) = timed_events(old);
+    let (new_events, new_flags) = timed_events(new);
+    old_flags == new_flags
+        && old_events.len() == new_events.len()
+        && old_events
+            .iter()
+            .zip(&new_events)
+            .all(|(a, b)| match (a, b) {
+                (TimedEvent::StatementStart(a), TimedEvent::StatementStart(b)) => {
+                    a.kind == b.kind
+                        && a.context == b.context
+                        && a.names.len() == b.names.len()
+                        && a.names
+                            .iter()
+                            .zip(&b.names)
+                            .all(|(x, y)| x.name == y.name && x.asname == y.asname)
+                }
+                _ => a == b,
+            })
+}
+
 /// The offset where the statement that first binds `name` at module level ends, or why it is
 /// unknown.
 fn binding_end(facts: &FileFacts, name: &str) -> Result<u32, String> {

@@ -51,6 +51,9 @@ pub enum NamespaceChange {
 enum BindingEvent<'f> {
     Definition(Definition),
     ImportName {
+        /// The statement's index among the file's imports: references name their binding
+        /// by it.
+        statement: usize,
         statement_kind: &'f ImportKind,
         name: &'f str,
         asname: Option<&'f str>,
@@ -76,7 +79,7 @@ fn binding_events(facts: &FileFacts) -> Vec<(Option<&str>, BindingEvent<'_>)> {
             BindingEvent::Definition(bare),
         ));
     }
-    for statement in &facts.imports {
+    for (index, statement) in facts.imports.iter().enumerate() {
         if statement.context.scope != ScopeKind::Module {
             continue;
         }
@@ -91,6 +94,7 @@ fn binding_events(facts: &FileFacts) -> Vec<(Option<&str>, BindingEvent<'_>)> {
                 name.span.start,
                 bound,
                 BindingEvent::ImportName {
+                    statement: index,
                     statement_kind: &statement.kind,
                     name: &name.name,
                     asname: name.asname.as_deref(),
@@ -107,9 +111,6 @@ fn binding_events(facts: &FileFacts) -> Vec<(Option<&str>, BindingEvent<'_>)> {
         .map(|(_, name, event)| (name, event))
         .collect()
 }
-
-/// An imported name and its `as` name.
-type ImportedAs = (String, Option<String>);
 
 /// What resolution reads of a file besides its top-level bindings: when any of it differs,
 /// every name may resolve differently.
@@ -141,23 +142,6 @@ fn module_wide_equal(old: &FileFacts, new: &FileFacts) -> bool {
             })
             .collect()
     };
-    // Statement indices name import bindings; a statement added or removed before another
-    // renumbers them.
-    let statements = |facts: &FileFacts| -> Vec<(ImportKind, Vec<ImportedAs>)> {
-        facts
-            .imports
-            .iter()
-            .map(|s| {
-                (
-                    s.kind.clone(),
-                    s.names
-                        .iter()
-                        .map(|n| (n.name.clone(), n.asname.clone()))
-                        .collect(),
-                )
-            })
-            .collect()
-    };
     old.dunder_all == new.dunder_all
         && old.has_module_getattr == new.has_module_getattr
         && old.dynamic_namespace == new.dynamic_namespace
@@ -167,7 +151,6 @@ fn module_wide_equal(old: &FileFacts, new: &FileFacts) -> bool {
         && identities(old) == identities(new)
         && stars(old) == stars(new)
         && shared(old) == shared(new)
-        && statements(old) == statements(new)
 }
 
 /// The names of a module whose bindings differ between the `old` and `new` facts of its file.

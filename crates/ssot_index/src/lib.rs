@@ -37,7 +37,7 @@ pub use census::{
     census, Census, CensusPath, CensusSymbol, DanglingKind, DanglingPath, Location, PathCounts,
     ReExport,
 };
-pub use import_time::{ImportTimeModel, ImportTimeVerdict};
+pub use import_time::{same_import_time_behaviour, ImportTimeModel, ImportTimeVerdict};
 pub use modules::{ModuleConflict, ModuleId, ModuleSettings, ModuleTable};
 pub use references::{collect_references, ImportPath, Reference};
 pub use resolve::{DanglingReason, OpenReason, Origin, Resolution, Resolver};

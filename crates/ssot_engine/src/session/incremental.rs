@@ -35,7 +35,9 @@ use ssot_facts::FileFacts;
 use ssot_index::incremental::{
     dependent_files, has_stubs, namespace_change, references_of_file, ImportIndex, NamespaceChange,
 };
-use ssot_index::{collect_references, FileId, ModuleId, Project, Reference, Resolver};
+use ssot_index::{
+    collect_references, same_import_time_behaviour, FileId, ModuleId, Project, Reference, Resolver,
+};
 use ssot_rules::call_sites::files_needing_call_sites;
 use ssot_rules::concepts::concept_reports_by_scope;
 use ssot_rules::partial::{finish, run_raw};
@@ -386,8 +388,12 @@ pub(crate) fn update(
     let files = project.files.len();
     // 1. What changed in the edited modules' namespaces, and who reads it.
     let mut changes = Vec::new();
+    // Whether the import-time model (which SSOT101 and compliance consult for imports of a
+    // canonical object through another path) may answer differently anywhere.
+    let mut import_time_changed = false;
     for &(file, old) in dirty {
         kept.imports.update(project, file);
+        import_time_changed |= !same_import_time_behaviour(old, &project.file(file).facts);
         let Some(module) = project.modules.module_of_file(file) else {
             continue;
         };
@@ -455,6 +461,9 @@ pub(crate) fn update(
         complete_needed_call_sites(project, &kept.references, &kept.concepts, inputs);
     let mut local: Vec<FileId> = affected.clone();
     local.extend(needed.iter().copied());
+    if import_time_changed {
+        local.extend(model_readers(&kept.references, &kept.concepts));
+    }
     local.sort_unstable();
     local.dedup();
     for &(file, old) in dirty {
@@ -480,10 +489,14 @@ pub(crate) fn update(
         project_inputs_changed = true;
     }
 
+    crate::timing::report("session: call sites and comparisons", started.elapsed());
     // 4. File rules on the affected files.
+    let phase = std::time::Instant::now();
     let file_raw = file_rules_on(project, kept, &local, inputs);
+    crate::timing::report("session: file rules", phase.elapsed());
     let project: &Project = project;
     // 5. Project rules, when what they read changed.
+    let phase = std::time::Instant::now();
     let project_raw = project_inputs_changed.then(|| {
         let context = CheckContext {
             project,
@@ -493,6 +506,8 @@ pub(crate) fn update(
         };
         by_file(project, run_raw(&context, inputs.selection, PROJECT_RULES)).0
     });
+    crate::timing::report("session: project rules", phase.elapsed());
+    let phase = std::time::Instant::now();
     let mut recomputed: Vec<FileId> = local.clone();
     if let Some(project_raw) = &project_raw {
         for (file, (new, old)) in project_raw.iter().zip(&kept.project_raw).enumerate() {
@@ -540,6 +555,10 @@ pub(crate) fn update(
     }
     let (mut diagnostics, _) = by_file(project, finished);
     crate::timing::report(
+        &format!("session: per-file steps on {} files", recomputed.len()),
+        phase.elapsed(),
+    );
+    crate::timing::report(
         &format!(
             "session: rules on {} files{}",
             local.len(),
@@ -569,7 +588,7 @@ pub(crate) fn update(
     for &file in &recomputed {
         kept.diagnostics[file as usize] = std::mem::take(&mut diagnostics[file as usize]);
     }
-    if references_changed || !needed.is_empty() {
+    if references_changed || !needed.is_empty() || import_time_changed {
         let started = std::time::Instant::now();
         kept.reports = concept_reports(project, &kept.references, &kept.concepts, inputs);
         crate::timing::report("session: compliance", started.elapsed());
@@ -585,6 +604,26 @@ pub(crate) fn update(
             .collect::<Vec<_>>(),
     );
     Ok((Update::Done { recomputed: order }, None))
+}
+
+/// The files with an import of a declared concept's canonical object through another path:
+/// whether such an import is reported, and how it counts for compliance, can depend on the
+/// import-time model, which reads every module's import order.
+fn model_readers(references: &[Reference], concepts: &[ResolvedConcept]) -> Vec<FileId> {
+    let mut files: Vec<FileId> = references
+        .iter()
+        .filter(|reference| {
+            let ssot_index::Resolution::Definition(origin) = reference.resolution else {
+                return false;
+            };
+            concepts.iter().any(|concept| {
+                origin == concept.canonical && reference.path.to_string() != concept.canonical_path
+            })
+        })
+        .map(|reference| reference.file)
+        .collect();
+    files.dedup();
+    files
 }
 
 /// The raw findings of the file rules in `files`: the rules see every file's namespace, but

@@ -297,6 +297,13 @@ impl<'p> Resolver<'p> {
             self.provisional
                 .insert(key, (resolution.clone(), self.cycle_floor));
             self.cycle_floor = self.cycle_floor.min(outer_floor);
+        } else if self.cycle_floor == depth {
+            // This path led back into itself: its answer is the one it gives when asked
+            // first, and another path of the same loop, asked first, would have found this one
+            // in progress and answered differently. Remembering it would make that other
+            // path's answer depend on which of the two was asked first; it is worked out
+            // again each time (the loop's other answers stay provisional meanwhile).
+            self.cycle_floor = outer_floor;
         } else {
             self.memo.insert(key, resolution.clone());
             self.cycle_floor = outer_floor;

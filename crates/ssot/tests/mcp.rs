@@ -458,3 +458,154 @@ fn mcp_answers_about_the_disk_as_it_is_at_each_call() {
     let (code, _) = session.finish();
     assert_eq!(code, 0);
 }
+
+/// What `ssot check` and `ssot fix` say about `path` in a copy of `project` holding `source`
+/// on disk: the diagnostics as `ssot_check_source` shows them (code, position, message,
+/// concept, fix edits) and the text `ssot fix` writes, if it changes the file.
+fn check_and_fix_on_disk(
+    project: &std::path::Path,
+    path: &str,
+    source: &str,
+) -> (Vec<Value>, Option<String>) {
+    let copy = tempfile::tempdir().unwrap();
+    common::copy_tree(project, copy.path());
+    std::fs::write(copy.path().join(path), source).unwrap();
+    let (_, stdout, stderr) = common::run(common::ssot().current_dir(copy.path()).args([
+        "check",
+        path,
+        "--output-format",
+        "json",
+        "--no-cache",
+    ]));
+    let check: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|err| panic!("{err}: {stderr}"));
+    let diagnostics = check["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            json!({
+                "code": d["code"], "line": d["line"], "column": d["column"],
+                "end_line": d["end_line"], "end_column": d["end_column"],
+                "message": d["message"], "concept": d["concept"],
+                "fix": d["fix"],
+            })
+        })
+        .collect();
+    let (code, _, stderr) = common::run(common::ssot().current_dir(copy.path()).args([
+        "fix",
+        path,
+        "--diff",
+        "--no-cache",
+    ]));
+    let fixed = (code == 1).then(|| {
+        let (code, _, stderr) =
+            common::run(
+                common::ssot()
+                    .current_dir(copy.path())
+                    .args(["fix", path, "--no-cache"]),
+            );
+        // 1: violations remain that have no fix.
+        assert!(code == 0 || code == 1, "{stderr}");
+        std::fs::read_to_string(copy.path().join(path)).unwrap()
+    });
+    assert!(code == 0 || fixed.is_some(), "{stderr}");
+    (diagnostics, fixed)
+}
+
+/// `ssot_check_source`'s diagnostics in the shape of [`check_and_fix_on_disk`]'s.
+fn check_source_diagnostics(answer: &Value) -> Vec<Value> {
+    answer["structuredContent"]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let fix = if d["fix"].is_null() {
+                Value::Null
+            } else {
+                json!({
+                    "applicability": d["fix"]["applicability"],
+                    "edits": d["fix"]["edits"].as_array().unwrap().iter().map(|e| json!({
+                        "start": e["start"], "end": e["end"], "content": e["content"],
+                    })).collect::<Vec<_>>(),
+                })
+            };
+            json!({
+                "code": d["code"], "line": d["line"], "column": d["column"],
+                "end_line": d["end_line"], "end_column": d["end_column"],
+                "message": d["message"], "concept": d["concept"], "fix": fix,
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn mcp_check_source_answers_what_check_and_fix_say_with_the_buffer_on_disk() {
+    let project = example_with_concept();
+    let mut session = Session::start(project.path());
+    session.request("initialize", json!({"protocolVersion": "2025-06-18"}));
+    let read = |path: &str| std::fs::read_to_string(project.path().join(path)).unwrap();
+    let legacy = "from app.websocket_core.manager import WebSocketManager\n";
+    let cases = [
+        // A non-canonical import added to a file without classes, and to one with a class
+        // (the project rules could report there).
+        (
+            "app/routes/chat.py",
+            format!("{}\n{legacy}", read("app/routes/chat.py")),
+            true,
+        ),
+        (
+            "app/services/notifications.py",
+            format!("{}\n{legacy}", read("app/services/notifications.py")),
+            true,
+        ),
+        // Nothing to fix.
+        (
+            "app/routes/admin.py",
+            "import os\n\n\ndef admin():\n    return os.getcwd()\n".to_string(),
+            false,
+        ),
+        // A file with a class, as it is on disk (fixable there already).
+        (
+            "app/services/presence.py",
+            read("app/services/presence.py"),
+            true,
+        ),
+        // A file that does not exist yet.
+        (
+            "app/services/new_service.py",
+            format!("{legacy}\n\ndef make():\n    return WebSocketManager()\n"),
+            true,
+        ),
+    ];
+    for (path, source, fixable) in &cases {
+        let answer = session.call("ssot_check_source", json!({"path": path, "source": source}));
+        assert_tool_ok(&answer);
+        let (diagnostics, fixed) = check_and_fix_on_disk(project.path(), path, source);
+        assert_eq!(fixed.is_some(), *fixable, "{path}");
+        assert_eq!(check_source_diagnostics(&answer), diagnostics, "{path}");
+        assert_eq!(answer["structuredContent"]["baselined"], 0, "{path}");
+        let fixed_source = &answer["structuredContent"]["fixed_source"];
+        if project.path().join(path).exists() {
+            assert_eq!(fixed_source.as_str(), fixed.as_deref(), "{path}");
+        } else {
+            // A new file's answer carries the edits only; applied, they give what
+            // `ssot fix` writes.
+            assert_eq!(fixed_source, &Value::Null);
+            let mut text = source.clone();
+            let edits = answer["structuredContent"]["safe_edits"]
+                .as_array()
+                .unwrap();
+            for edit in edits.iter().rev() {
+                let (start, end) = (
+                    edit["start"].as_u64().unwrap() as usize,
+                    edit["end"].as_u64().unwrap() as usize,
+                );
+                text.replace_range(start..end, edit["content"].as_str().unwrap());
+            }
+            assert_eq!(Some(text), fixed, "{path}");
+        }
+    }
+    let (code, _) = session.finish();
+    assert_eq!(code, 0);
+}

@@ -411,6 +411,28 @@ impl Session {
             self.close_buffer(path);
             return result.map(Some);
         };
+        // The project rules weigh every file (concept discovery alone costs more than the
+        // rest of an update); when the text cannot hold a finding of theirs, the update
+        // leaves them out, which changes no finding of this file.
+        let is_test = self.project.files[file as usize].is_test;
+        let test_double_calls = || {
+            // As the analysis would complete the file's call sites.
+            match crate::load::extract_guarded(bytes, path, ssot_facts::CallDetail::Sites) {
+                Ok(Ok(mut complete)) => {
+                    let modules = &self.project.modules;
+                    ssot_index::first_party_uses::keep_first_party_uses(&mut complete, &|m| {
+                        modules.is_first_party(m)
+                    });
+                    has_test_double_calls(&complete)
+                }
+                _ => true,
+            }
+        };
+        let scope =
+            ssot_index::concept_discovery::default_file_scope(&self.project.files[file as usize]);
+        let left_out = project_rules_without_findings(&facts, is_test, scope, test_double_calls);
+        let reduced = (!left_out.is_empty()).then(|| self.settings.selection.without(&left_out));
+        let selection = reduced.as_ref().unwrap_or(&self.settings.selection);
         let old = std::mem::replace(&mut self.project.files[file as usize].facts, facts);
         let unreadable = self.unreadable_files();
         let reader = OverlayReader {
@@ -425,7 +447,7 @@ impl Session {
         };
         let inputs = Inputs {
             declarations: &self.settings.declarations,
-            selection: &self.settings.selection,
+            selection,
             ignores: &self.settings.per_file_ignores,
             unreadable: &unreadable,
             scope_of: &*self.settings.scope_of,
@@ -741,6 +763,50 @@ impl Session {
         }
         self.unreadable.insert(path.to_string(), message);
     }
+}
+
+/// The project rules that cannot report a finding in a file with these facts. Each reports
+/// only at a class of the file: undeclared-duplicate at a class of a production file (by
+/// the default scopes its concept discovery uses), interface-drift and test-double-bypass
+/// at any class (a drifting member, a test double), and test-double-bypass also at a
+/// test-double call of a test file, whose call sites the analysis may still have to
+/// complete (`test_double_calls` says whether the complete ones hold one). A suppression
+/// comment of the file could be reported unused when a rule did not run: then every rule
+/// runs.
+fn project_rules_without_findings(
+    facts: &FileFacts,
+    is_test: bool,
+    scope: ssot_index::concept_discovery::FileScope,
+    test_double_calls: impl FnOnce() -> bool,
+) -> Vec<ssot_rules::Rule> {
+    use ssot_rules::Rule;
+    if !facts.suppressions.is_empty() {
+        return Vec::new();
+    }
+    let classes = facts.definitions.iter().any(|d| d.class.is_some());
+    let mut left_out = Vec::new();
+    if !classes || scope != ssot_index::concept_discovery::FileScope::Production {
+        left_out.push(Rule::UndeclaredDuplicate);
+    }
+    let doubles = classes
+        || !facts.local_classes.is_empty()
+        || has_test_double_calls(facts)
+        || (is_test && facts.call_detail != ssot_facts::CallDetail::Sites && test_double_calls());
+    if !doubles {
+        left_out.extend([Rule::InterfaceDrift, Rule::TestDoubleBypass]);
+    }
+    debug_assert!(left_out
+        .iter()
+        .all(|rule| incremental::PROJECT_RULES.contains(rule)));
+    left_out
+}
+
+/// Whether a file's call sites hold a test-double call (`patch(...)`, `Mock(spec=...)`).
+fn has_test_double_calls(facts: &FileFacts) -> bool {
+    facts
+        .call_extras
+        .iter()
+        .any(|extras| extras.double.is_some())
 }
 
 fn location(path: &str, position: Position, span: Span) -> Location {

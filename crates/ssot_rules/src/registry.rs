@@ -254,6 +254,18 @@ impl RuleSelection {
     pub fn is_selected(&self, rule: Rule) -> bool {
         self.selected.contains(&rule)
     }
+
+    /// This selection with `rules` left out.
+    pub fn without(&self, rules: &[Rule]) -> Self {
+        Self {
+            selected: self
+                .selected
+                .iter()
+                .copied()
+                .filter(|rule| !rules.contains(rule))
+                .collect(),
+        }
+    }
 }
 
 #[cfg(test)]

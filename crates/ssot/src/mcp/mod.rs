@@ -17,12 +17,14 @@
 //! - [`tools`]: the tool table (names, descriptions, schemas) and dispatch;
 //! - [`resolve`], [`find_existing`], [`check_source`], [`concepts`]: one file per tool;
 //! - [`canonical`]: the canonical path and import line of any definition;
+//! - [`disk_watch`]: notice of activity on disk between calls;
 //! - [`agents`]: the guide for agents (`initialize` instructions, `ssot explain --agents`).
 
 pub mod agents;
 mod canonical;
 mod check_source;
 mod concepts;
+mod disk_watch;
 mod find_existing;
 mod protocol;
 mod resolve;

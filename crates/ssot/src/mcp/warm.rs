@@ -6,7 +6,9 @@
 //! Agents edit files between calls, so before answering the server looks at the disk: a file
 //! whose size or modification time changed is re-extracted, and a directory whose
 //! modification time changed (a file created, deleted or renamed in it) reloads the project
-//! (facts come from the facts cache, so only new files are parsed).
+//! (facts come from the facts cache, so only new files are parsed). Comparing every file's
+//! stamps is skipped while a watch of the directories ([`super::disk_watch`]) saw nothing,
+//! for at most [`STAMPS_AT_LEAST_EVERY`].
 //!
 //! An unsaved text of a file the project analyses is a session buffer for the length of one
 //! call. A text for a file that does not exist yet is analysed on a copy of the project with
@@ -15,7 +17,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, Result};
 use rustc_hash::FxHashMap;
@@ -497,6 +499,10 @@ pub fn load_for_server(args: &ProjectArgs) -> Result<WarmProject> {
     Ok(warm)
 }
 
+/// How long a quiet watch may stand in for comparing the stamps: changes it cannot see (a
+/// hard link written elsewhere, a network file system) are noticed within this time.
+const STAMPS_AT_LEAST_EVERY: Duration = Duration::from_secs(2);
+
 /// A file's or directory's size and modification time.
 type Stamp = (u64, Option<SystemTime>);
 
@@ -524,6 +530,10 @@ impl DiskChanges {
 struct DiskStamps {
     files: Vec<Option<Stamp>>,
     directories: BTreeMap<PathBuf, Option<Stamp>>,
+    /// Activity in those directories since the stamps were taken or last compared.
+    watch: Option<super::disk_watch::DirectoryWatch>,
+    /// When the stamps were last taken or compared.
+    compared: Instant,
 }
 
 impl DiskStamps {
@@ -541,6 +551,11 @@ impl DiskStamps {
                 directory = dir.parent();
             }
         }
+        // Watched before the stamps are taken: a change made while they are taken is
+        // activity the next call sees.
+        let watch =
+            super::disk_watch::DirectoryWatch::new(directories.keys().map(PathBuf::as_path));
+        let compared = Instant::now();
         use rayon::prelude::*;
         let files = project
             .files
@@ -550,10 +565,25 @@ impl DiskStamps {
         directories
             .par_iter_mut()
             .for_each(|(directory, value)| *value = stamp(directory));
-        Self { files, directories }
+        Self {
+            files,
+            directories,
+            watch,
+            compared,
+        }
     }
 
-    fn changes(&self, root: &Path, project: &Project) -> DiskChanges {
+    fn changes(&mut self, root: &Path, project: &Project) -> DiskChanges {
+        let quiet = self.compared.elapsed() < STAMPS_AT_LEAST_EVERY
+            && self
+                .watch
+                .as_mut()
+                .is_some_and(|watch| !watch.saw_activity());
+        if quiet && self.files.len() == project.files.len() {
+            return DiskChanges::default();
+        }
+        // From here on, a change is either seen by this comparison or queued for the next.
+        self.compared = Instant::now();
         use rayon::prelude::*;
         let mut changes = DiskChanges::default();
         if self.files.len() != project.files.len() {

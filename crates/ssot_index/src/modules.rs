@@ -124,6 +124,7 @@ impl ModuleTable {
         };
         let mut claims = Vec::new();
         let mut aliases = Vec::new();
+        let roots = RootIndex::new(roots);
         let paths: Vec<&str> = paths.collect();
         let package_dirs: FxHashMap<&str, ()> = paths
             .iter()
@@ -135,7 +136,7 @@ impl ModuleTable {
             .collect();
         for (file, path) in paths.iter().enumerate() {
             table.file_roles.push(FileRole::Script);
-            let mut file_claims = claims_for(file as FileId, path, roots).into_iter();
+            let mut file_claims = claims_for(file as FileId, path, &roots).into_iter();
             if let Some(primary) = file_claims.next() {
                 claims.push(primary);
             }
@@ -221,7 +222,7 @@ impl ModuleTable {
             } else {
                 format!("{directory}/{stem}.py")
             };
-            if let Some(claim) = claims_for(0, &as_source, roots).into_iter().next() {
+            if let Some(claim) = claims_for(0, &as_source, &roots).into_iter().next() {
                 if table.get(&claim.name).is_none() {
                     let id = table.ensure_module(&claim.name);
                     table.modules[id as usize].is_unread = true;
@@ -338,20 +339,46 @@ impl ModuleTable {
     }
 }
 
+/// The import roots by path, with their ranks (their positions in the configured order).
+/// The roots containing a file are found through the file's directories rather than by
+/// trying every root: a tree of many projects has hundreds of roots, and trying each for
+/// each of 25,000 files was most of building the module table.
+struct RootIndex<'a> {
+    ranks: FxHashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> RootIndex<'a> {
+    fn new(roots: &'a [String]) -> Self {
+        let mut ranks: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
+        for (rank, root) in roots.iter().enumerate() {
+            ranks.entry(root.as_str()).or_default().push(rank);
+        }
+        Self { ranks }
+    }
+
+    /// Every root containing `path`, with the path relative to it: the root `""` holds every
+    /// path, any other root the paths that continue it with `/`.
+    fn containing<'p>(&self, path: &'p str) -> Vec<(usize, &'p str)> {
+        let directories = path
+            .match_indices('/')
+            .filter(|&(slash, _)| slash > 0)
+            .map(|(slash, _)| (&path[..slash], &path[slash + 1..]));
+        std::iter::once(("", path))
+            .chain(directories)
+            .flat_map(|(root, relative)| {
+                self.ranks
+                    .get(root)
+                    .into_iter()
+                    .flatten()
+                    .map(move |&rank| (rank, relative))
+            })
+            .collect()
+    }
+}
+
 /// The module names a file has, one per import root containing it, deepest root first.
-fn claims_for(file: FileId, path: &str, roots: &[String]) -> Vec<Claim> {
-    let mut containing: Vec<(usize, &str)> = roots
-        .iter()
-        .enumerate()
-        .filter_map(|(rank, root)| {
-            let relative = if root.is_empty() {
-                path
-            } else {
-                path.strip_prefix(root.as_str())?.strip_prefix('/')?
-            };
-            Some((rank, relative))
-        })
-        .collect();
+fn claims_for(file: FileId, path: &str, roots: &RootIndex<'_>) -> Vec<Claim> {
+    let mut containing = roots.containing(path);
     // Deepest root first (shortest relative path), then earlier root.
     containing.sort_by_key(|&(rank, relative)| (relative.len(), rank));
     containing
@@ -628,5 +655,40 @@ mod naming_tests {
             .module(table.get("setuptools._vendor").unwrap())
             .file
             .is_some());
+    }
+
+    #[test]
+    fn roots_containing_a_path_are_every_root_it_continues() {
+        let roots: Vec<String> = ["", "src", "src/", "a", "a/b", "a//b", "a", "b", "/a"]
+            .iter()
+            .map(|r| r.to_string())
+            .collect();
+        let index = RootIndex::new(&roots);
+        for path in [
+            "a/b/c.py",
+            "a//b/c.py",
+            "src/x.py",
+            "srcx/y.py",
+            "/a/b.py",
+            "b",
+            "a/",
+        ] {
+            let mut expected: Vec<(usize, &str)> = roots
+                .iter()
+                .enumerate()
+                .filter_map(|(rank, root)| {
+                    let relative = if root.is_empty() {
+                        path
+                    } else {
+                        path.strip_prefix(root.as_str())?.strip_prefix('/')?
+                    };
+                    Some((rank, relative))
+                })
+                .collect();
+            let mut found = index.containing(path);
+            expected.sort();
+            found.sort();
+            assert_eq!(found, expected, "{path}");
+        }
     }
 }

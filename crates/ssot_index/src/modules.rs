@@ -124,7 +124,6 @@ impl ModuleTable {
         };
         let mut claims = Vec::new();
         let mut aliases = Vec::new();
-        let roots = RootIndex::new(roots);
         let paths: Vec<&str> = paths.collect();
         let package_dirs: FxHashMap<&str, ()> = paths
             .iter()
@@ -136,7 +135,7 @@ impl ModuleTable {
             .collect();
         for (file, path) in paths.iter().enumerate() {
             table.file_roles.push(FileRole::Script);
-            let mut file_claims = claims_for(file as FileId, path, &roots).into_iter();
+            let mut file_claims = claims_for(file as FileId, path, roots).into_iter();
             if let Some(primary) = file_claims.next() {
                 claims.push(primary);
             }
@@ -222,7 +221,7 @@ impl ModuleTable {
             } else {
                 format!("{directory}/{stem}.py")
             };
-            if let Some(claim) = claims_for(0, &as_source, &roots).into_iter().next() {
+            if let Some(claim) = claims_for(0, &as_source, roots).into_iter().next() {
                 if table.get(&claim.name).is_none() {
                     let id = table.ensure_module(&claim.name);
                     table.modules[id as usize].is_unread = true;
@@ -339,46 +338,20 @@ impl ModuleTable {
     }
 }
 
-/// The import roots by path, with their ranks (their positions in the configured order).
-/// The roots containing a file are found through the file's directories rather than by
-/// trying every root: a tree of many projects has hundreds of roots, and trying each for
-/// each of 25,000 files was most of building the module table.
-struct RootIndex<'a> {
-    ranks: FxHashMap<&'a str, Vec<usize>>,
-}
-
-impl<'a> RootIndex<'a> {
-    fn new(roots: &'a [String]) -> Self {
-        let mut ranks: FxHashMap<&str, Vec<usize>> = FxHashMap::default();
-        for (rank, root) in roots.iter().enumerate() {
-            ranks.entry(root.as_str()).or_default().push(rank);
-        }
-        Self { ranks }
-    }
-
-    /// Every root containing `path`, with the path relative to it: the root `""` holds every
-    /// path, any other root the paths that continue it with `/`.
-    fn containing<'p>(&self, path: &'p str) -> Vec<(usize, &'p str)> {
-        let directories = path
-            .match_indices('/')
-            .filter(|&(slash, _)| slash > 0)
-            .map(|(slash, _)| (&path[..slash], &path[slash + 1..]));
-        std::iter::once(("", path))
-            .chain(directories)
-            .flat_map(|(root, relative)| {
-                self.ranks
-                    .get(root)
-                    .into_iter()
-                    .flatten()
-                    .map(move |&rank| (rank, relative))
-            })
-            .collect()
-    }
-}
-
 /// The module names a file has, one per import root containing it, deepest root first.
-fn claims_for(file: FileId, path: &str, roots: &RootIndex<'_>) -> Vec<Claim> {
-    let mut containing = roots.containing(path);
+fn claims_for(file: FileId, path: &str, roots: &[String]) -> Vec<Claim> {
+    let mut containing: Vec<(usize, &str)> = roots
+        .iter()
+        .enumerate()
+        .filter_map(|(rank, root)| {
+            let relative = if root.is_empty() {
+                path
+            } else {
+                path.strip_prefix(root.as_str())?.strip_prefix('/')?
+            };
+            Some((rank, relative))
+        })
+        .collect();
     // Deepest root first (shortest relative path), then earlier root.
     containing.sort_by_key(|&(rank, relative)| (relative.len(), rank));
     containing
@@ -397,17 +370,19 @@ fn claim_below_root(file: FileId, relative: &str, root_rank: usize) -> Option<Cl
     } else {
         (relative.strip_suffix(".py")?, false)
     };
-    let mut segments: Vec<&str> = stem.split('/').collect();
-    let is_package = segments.last() == Some(&"__init__");
-    if is_package {
-        segments.pop();
-    }
-    if segments.is_empty() || !segments.iter().all(|s| is_module_segment(s)) {
+    // Checked and joined in place: every file gets a claim per root containing it, on the
+    // one thread that builds the table in every run, warm or cold.
+    let (module_path, is_package) = match stem.strip_suffix("__init__") {
+        Some("") => return None,
+        Some(package) if package.ends_with('/') => (&package[..package.len() - 1], true),
+        _ => (stem, false),
+    };
+    if !module_path.split('/').all(is_module_segment) {
         return None;
     }
     Some(Claim {
         file,
-        name: segments.join("."),
+        name: module_path.replace('/', "."),
         is_package,
         is_stub,
         root_rank,
@@ -416,7 +391,7 @@ fn claim_below_root(file: FileId, relative: &str, root_rank: usize) -> Option<Cl
 
 /// A path segment that can be part of a module name: non-empty, no dot, no space.
 pub fn is_module_segment(segment: &str) -> bool {
-    !segment.is_empty() && !segment.contains(['.', ' '])
+    !segment.is_empty() && !segment.bytes().any(|byte| byte == b'.' || byte == b' ')
 }
 
 /// A Python identifier that can name a module (ASCII rules plus any non-ASCII letter).
@@ -658,37 +633,27 @@ mod naming_tests {
     }
 
     #[test]
-    fn roots_containing_a_path_are_every_root_it_continues() {
-        let roots: Vec<String> = ["", "src", "src/", "a", "a/b", "a//b", "a", "b", "/a"]
-            .iter()
-            .map(|r| r.to_string())
-            .collect();
-        let index = RootIndex::new(&roots);
-        for path in [
-            "a/b/c.py",
-            "a//b/c.py",
-            "src/x.py",
-            "srcx/y.py",
-            "/a/b.py",
-            "b",
-            "a/",
+    fn claims_below_a_root_split_packages_stubs_and_odd_segments() {
+        let claim = |relative: &str| {
+            claim_below_root(0, relative, 0).map(|c| (c.name, c.is_package, c.is_stub))
+        };
+        let owned = |name: &str, package, stub| Some((name.to_string(), package, stub));
+        assert_eq!(claim("a/b/c.py"), owned("a.b.c", false, false));
+        assert_eq!(claim("a/b/__init__.py"), owned("a.b", true, false));
+        assert_eq!(claim("a/__init__.pyi"), owned("a", true, true));
+        assert_eq!(claim("a/b__init__.py"), owned("a.b__init__", false, false));
+        assert_eq!(claim("to-dvorak.py"), owned("to-dvorak", false, false));
+        for no_module in [
+            "__init__.py",
+            "/__init__.py",
+            "a/.py",
+            "a//b.py",
+            "a/b.c/d.py",
+            "a b/c.py",
+            "a/b.txt",
+            ".py",
         ] {
-            let mut expected: Vec<(usize, &str)> = roots
-                .iter()
-                .enumerate()
-                .filter_map(|(rank, root)| {
-                    let relative = if root.is_empty() {
-                        path
-                    } else {
-                        path.strip_prefix(root.as_str())?.strip_prefix('/')?
-                    };
-                    Some((rank, relative))
-                })
-                .collect();
-            let mut found = index.containing(path);
-            expected.sort();
-            found.sort();
-            assert_eq!(found, expected, "{path}");
+            assert_eq!(claim(no_module), None, "{no_module}");
         }
     }
 }

@@ -112,17 +112,42 @@ impl Excludes {
 /// are not UTF-8 are written `\xHH` and a backslash `\\`, so two names never become one text
 /// ([`os_path`] turns the text back into the name).
 pub fn relative_path(root: &Path, path: &Path) -> String {
-    let relative = path.strip_prefix(root).unwrap_or(path);
     #[cfg(unix)]
     {
         use std::os::unix::ffi::OsStrExt;
+        let (root_bytes, path_bytes) = (root.as_os_str().as_bytes(), path.as_os_str().as_bytes());
+        if let Some(rest) = joined_rest(root_bytes, path_bytes) {
+            return escape_name(rest);
+        }
+        let relative = path.strip_prefix(root).unwrap_or(path);
         escape_name(relative.as_os_str().as_bytes())
     }
     #[cfg(not(unix))]
     {
+        let relative = path.strip_prefix(root).unwrap_or(path);
         let text = relative.to_string_lossy();
         text.replace(std::path::MAIN_SEPARATOR, "/")
     }
+}
+
+/// What follows `root` in `path` when `path` is `root` joined with a plain relative path, as
+/// every path the walk finds is: then the bytes after `root/` are what `Path::strip_prefix`
+/// would give, found without splitting both paths into components (which was a tenth of a
+/// warm run). `None` for any other shape (separators or `.` at the edges of the rest, an
+/// empty root); the caller then strips component by component.
+#[cfg(unix)]
+fn joined_rest<'a>(root: &[u8], path: &'a [u8]) -> Option<&'a [u8]> {
+    if root.is_empty() || root.ends_with(b"/") {
+        return None;
+    }
+    let rest = path.strip_prefix(root)?.strip_prefix(b"/")?;
+    let plain = !rest.is_empty()
+        && rest != b"."
+        && !rest.starts_with(b"/")
+        && !rest.starts_with(b"./")
+        && !rest.ends_with(b"/")
+        && !rest.ends_with(b"/.");
+    plain.then_some(rest)
 }
 
 /// The path on disk of a root-relative path made by [`relative_path`].
@@ -456,5 +481,38 @@ mod tests {
             assert_eq!(unescape_name(text), *name);
         }
         assert_eq!(texts[0], "\\xff.py");
+    }
+
+    #[test]
+    fn relative_paths_match_component_wise_stripping() {
+        let cases = [
+            ("/p/root", "/p/root/pkg/mod.py"),
+            ("/p/root", "/p/root/pkg//mod.py"),
+            ("/p/root", "/p/root//pkg/mod.py"),
+            ("/p/root", "/p/root/./pkg/mod.py"),
+            ("/p/root", "/p/root/pkg/"),
+            ("/p/root", "/p/root/pkg/."),
+            ("/p/root", "/p/root/."),
+            ("/p/root", "/p/root"),
+            ("/p/root", "/p/rootless/mod.py"),
+            ("/p/root", "/elsewhere/mod.py"),
+            ("/p/root/", "/p/root/pkg/mod.py"),
+            ("/p/./root", "/p/./root/pkg/mod.py"),
+            ("/p/./root", "/p/root/pkg/mod.py"),
+            (".", "./pkg/mod.py"),
+            ("", "/pkg/mod.py"),
+            ("", "pkg/mod.py"),
+            ("/p/root", "/p/root/../mod.py"),
+        ];
+        for (root, path) in cases {
+            let (root, path) = (Path::new(root), Path::new(path));
+            let expected = escape_name(
+                path.strip_prefix(root)
+                    .unwrap_or(path)
+                    .as_os_str()
+                    .as_encoded_bytes(),
+            );
+            assert_eq!(relative_path(root, path), expected, "{root:?} {path:?}");
+        }
     }
 }

@@ -517,7 +517,7 @@ impl Session {
             Resolver::new(project)
         };
         let (import_path, resolution) = match &import.kind {
-            ImportKind::Import => (name.name.clone(), resolver.resolve_module(&name.name)),
+            ImportKind::Import => (name.name.to_string(), resolver.resolve_module(&name.name)),
             ImportKind::From { module, level } => {
                 let Some(absolute) = resolver.absolute_module(file, *level, module.as_deref())
                 else {

@@ -59,7 +59,7 @@ impl Session {
                     let binding = location(path, name.position, name.span);
                     let (import_path, resolution) = match &import.kind {
                         ImportKind::Import => {
-                            (name.name.clone(), resolver.resolve_module(&name.name))
+                            (name.name.to_string(), resolver.resolve_module(&name.name))
                         }
                         ImportKind::From { module, level } => {
                             let Some(absolute) =

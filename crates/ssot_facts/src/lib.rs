@@ -7,7 +7,12 @@
 //!
 //! Every field is always serialized (no `skip_serializing_if`): the facts cache stores them in
 //! a format that is not self-describing, where a skipped field would shift every later one.
+//!
+//! Text is [`CompactString`]: most of it is names of 24 bytes or fewer, kept inline rather
+//! than in an allocation of their own, which is most of what decoding a warm run's cached
+//! facts allocates otherwise. It encodes exactly as `String` does.
 
+pub use compact_str::{CompactString, ToCompactString};
 use serde::{Deserialize, Serialize};
 
 /// A byte range in the decoded source text.
@@ -57,7 +62,7 @@ pub struct FileFacts {
     /// Module-level assignments to an attribute of a name (`base.dialect = X`), and
     /// `setattr(M, "N", v)` / `monkeypatch.setattr(M, "N", v)` calls anywhere: when the name
     /// is a module, they bind a name in that module from outside it. Dotted, root first.
-    pub attribute_assignments: Vec<String>,
+    pub attribute_assignments: Vec<CompactString>,
     /// Syntax errors; the other facts are what the parser recovered.
     pub syntax_errors: Vec<SyntaxErrorFact>,
     /// `# ssot: ignore[...]` comments, in source order (at most one per comment).
@@ -71,7 +76,7 @@ pub struct FileFacts {
     /// The distinct callees of [`FileFacts::calls`], dotted as written (`get_manager`,
     /// `mock.patch.object`): calls refer to them by index, since large trees hold millions of
     /// calls and far fewer distinct callees per file.
-    pub callees: Vec<String>,
+    pub callees: Vec<CompactString>,
     /// What only a few calls have (a stored result, test-double arguments), by call index,
     /// sorted: kept apart so that the common call stays small.
     pub call_extras: Vec<CallExtras>,
@@ -98,9 +103,9 @@ pub struct FileFacts {
 /// A class defined inside a function.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LocalClass {
-    pub name: String,
+    pub name: CompactString,
     /// Dotted path from the module through the enclosing functions (`test_send.FakeManager`).
-    pub qualname: String,
+    pub qualname: CompactString,
     pub class: ClassFacts,
     pub span: Span,
     pub position: Position,
@@ -246,7 +251,7 @@ pub enum ImportKind {
     /// `from [.level]module import names`
     From {
         /// The module as written, without leading dots (`None` for `from . import x`).
-        module: Option<String>,
+        module: Option<CompactString>,
         /// The number of leading dots.
         level: u32,
     },
@@ -256,8 +261,8 @@ pub enum ImportKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImportedName {
     /// The imported name (`a.b.c` for `import a.b.c`, `*` for a star import).
-    pub name: String,
-    pub asname: Option<String>,
+    pub name: CompactString,
+    pub asname: Option<CompactString>,
     pub span: Span,
     pub position: Position,
 }
@@ -298,16 +303,16 @@ impl DefinitionKind {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Definition {
     /// The bound name.
-    pub name: String,
+    pub name: CompactString,
     /// Dotted path from the module (`Outer.method` for nested definitions).
-    pub qualname: String,
+    pub qualname: CompactString,
     pub kind: DefinitionKind,
     /// For `X = Y` or `X = a.b.Y`: the dotted expression on the right.
-    pub alias_of: Option<String>,
+    pub alias_of: Option<CompactString>,
     /// For classes: bases, decorators, methods.
     pub class: Option<Box<ClassFacts>>,
     /// For functions: decorators as dotted names.
-    pub decorators: Vec<String>,
+    pub decorators: Vec<CompactString>,
     /// For module-level functions: what concept discovery reads of a function (parameters,
     /// `async`, what it returns).
     #[serde(default)]
@@ -324,22 +329,22 @@ pub struct Definition {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FunctionFacts {
     /// Every parameter name, in order (`*args` and `**kwargs` without their stars).
-    pub params: Vec<String>,
+    pub params: Vec<CompactString>,
     pub is_async: bool,
     /// What its `return` statements hand back, as dotted names written in the module: the
     /// callee of `return X(...)` and a returned name (`return _instance`), in source order
     /// without repeats.
-    pub returns: Vec<String>,
+    pub returns: Vec<CompactString>,
 }
 
 /// What a class looks like from outside.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ClassFacts {
     /// Base class expressions as dotted names (`Base`, `mod.Base`; subscripts keep their value).
-    pub bases: Vec<String>,
+    pub bases: Vec<CompactString>,
     /// Keyword arguments of the class statement other than bases (`metaclass=...`), as `key=dotted`.
-    pub keywords: Vec<String>,
-    pub decorators: Vec<String>,
+    pub keywords: Vec<CompactString>,
+    pub decorators: Vec<CompactString>,
     /// Methods defined in the class body, in source order.
     pub methods: Vec<MethodFacts>,
     /// What the class's methods store in the attributes of `self` that some method forwards
@@ -352,17 +357,17 @@ pub struct ClassFacts {
     /// Every name the class body binds by assignment (`timeout = 5`, `seconds =
     /// staticmethod(now)`), in source order without repeats: attributes of the class that
     /// are not `def` methods. Recorded only when calls are ([`CallDetail::Names`] and up).
-    pub attributes: Vec<String>,
+    pub attributes: Vec<CompactString>,
     /// The interfaces a `@implementer(IFoo, IBar)` class decorator (zope.interface's) declares,
     /// as dotted names written in the class's module. Recorded only when calls are
     /// ([`CallDetail::Names`] and up).
-    pub implements: Vec<String>,
+    pub implements: Vec<CompactString>,
     /// The data fields the class body declares, in source order without repeats: annotated
     /// names (`port: int`, with or without a value) and plain assignments to names that are
     /// not dunders (enum members, `NamedTuple` defaults). What data-shape duplicates are
     /// compared by.
     #[serde(default)]
-    pub fields: Vec<String>,
+    pub fields: Vec<CompactString>,
     /// The class docstring declares the class a single source of truth ("single source of
     /// truth", "SSOT", "canonical").
     #[serde(default)]
@@ -372,29 +377,29 @@ pub struct ClassFacts {
 /// `attribute = dotted` in a class body: the class attribute names what `dotted` names.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttributeAlias {
-    pub attribute: String,
+    pub attribute: CompactString,
     /// The value as a dotted name written in the class's module.
-    pub dotted: String,
+    pub dotted: CompactString,
 }
 
 /// `self.attribute = Cls(...)`, `self.attribute = param` with `param: Cls`, or
 /// `self.attribute: Cls = ...` in a method: a class the attribute may hold.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttributeType {
-    pub attribute: String,
+    pub attribute: CompactString,
     /// The class (or factory) as a dotted name written in the class's module.
-    pub dotted: String,
+    pub dotted: CompactString,
 }
 
 /// A method's name and its required parameters (excluding `self`/`cls`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MethodFacts {
-    pub name: String,
-    pub required_params: Vec<String>,
+    pub name: CompactString,
+    pub required_params: Vec<CompactString>,
     pub is_async: bool,
     /// The body only forwards to a method of one attribute (`return self.inner.send(...)`,
     /// after an optional docstring): `(attribute, method)`.
-    pub forwards_to: Option<(String, String)>,
+    pub forwards_to: Option<(CompactString, CompactString)>,
     /// Takes `*args` or `**kwargs`: its required parameters do not say what it accepts.
     pub variadic: bool,
     /// Decorated as a property (`property`, `functools.cached_property`, `x.setter`): read as
@@ -421,7 +426,7 @@ pub enum DunderAll {
     #[default]
     Absent,
     /// Built from literal lists and tuples, `+=`, `.extend([...])` and `.append("...")`.
-    Static(Vec<String>),
+    Static(Vec<CompactString>),
     /// Some form ssot cannot evaluate statically.
     Dynamic,
 }
@@ -434,7 +439,7 @@ pub struct AttributeRef {
     /// Index into that statement's names.
     pub name_index: u32,
     /// The attributes after the root name, outermost last (`["a", "b"]` for `M.a.b`).
-    pub attributes: Vec<String>,
+    pub attributes: Vec<CompactString>,
     pub span: Span,
     pub position: Position,
 }
@@ -444,7 +449,7 @@ pub struct AttributeRef {
 pub struct SyntaxErrorFact {
     pub position: Position,
     pub span: Span,
-    pub message: String,
+    pub message: CompactString,
 }
 
 /// A suppression comment: `# ssot: ignore` (every code) or `# ssot: ignore[CODE, ...]`,
@@ -458,9 +463,9 @@ pub struct Suppression {
     /// Where the directive's `#` is; `position.line` is the line it applies to.
     pub position: Position,
     /// The codes (or rule names) as written, in order; empty for a bare `# ssot: ignore`.
-    pub codes: Vec<String>,
+    pub codes: Vec<CompactString>,
     /// The text after `--`, trimmed; `None` when absent or empty.
-    pub reason: Option<String>,
+    pub reason: Option<CompactString>,
     /// The directive: from its `#` to the end of its codes or reason (other comments sharing
     /// the comment token are outside it).
     pub span: Span,
@@ -488,7 +493,7 @@ pub enum StorageKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Storage {
     pub kind: StorageKind,
-    pub name: String,
+    pub name: CompactString,
 }
 
 /// One call `f(...)` or `a.b.f(...)`.
@@ -546,7 +551,7 @@ impl FileFacts {
     pub fn callee(&self, call: &CallFact) -> &str {
         self.callees
             .get(call.callee as usize)
-            .map_or("", String::as_str)
+            .map_or("", CompactString::as_str)
     }
 
     /// The rarer facts of `calls[call]`, if it has any.
@@ -564,26 +569,26 @@ impl FileFacts {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DoubleArguments {
     /// The first positional argument, when it is a name or attribute chain.
-    pub first_dotted: Option<String>,
+    pub first_dotted: Option<CompactString>,
     /// The first positional argument, when it is one string literal.
     pub first_string: Option<StringArgument>,
     /// The second positional argument, when it is one string literal.
     pub second_string: Option<StringArgument>,
     /// The value of `spec=` or `spec_set=` (or `new_callable`-free `autospec=X`), when it is a
     /// name or attribute chain.
-    pub spec: Option<String>,
+    pub spec: Option<CompactString>,
     /// A `spec`, `spec_set` or `autospec` keyword is given with a value other than `None` or
     /// `False`.
     pub specced: bool,
     /// What a `patch()` puts in place of its target (the second positional argument, the
     /// third of `patch.object()`, or `new=`), when it is a name or attribute chain.
-    pub replacement: Option<String>,
+    pub replacement: Option<CompactString>,
 }
 
 /// A string literal argument.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StringArgument {
-    pub value: String,
+    pub value: CompactString,
     /// The bytes between the quotes, when they spell `value` exactly (no escapes, one
     /// literal): what an edit may replace.
     pub contents: Option<Span>,
@@ -601,11 +606,11 @@ pub enum SharedInstanceKind {
     CachedFactory,
     /// A class that keeps its one instance in a class attribute, handed out by `__new__`
     /// (so every `Cls()` call) or by a classmethod (`Cls.instance()`): `method` says which.
-    ClassSingleton { method: String },
+    ClassSingleton { method: CompactString },
     /// A classmethod or staticmethod without required parameters that keeps its one
     /// instance in a module global, as [`SharedInstanceKind::LazyGlobal`] does
     /// (`Scope.get_global_scope()`).
-    GlobalMethod { method: String },
+    GlobalMethod { method: CompactString },
     /// A module-level function returning `registry[key]` (or `.get(key)`,
     /// `.setdefault(key, ...)`) of a module-level dict: one instance per key for everybody.
     KeyedRegistry,
@@ -615,14 +620,14 @@ pub enum SharedInstanceKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SharedInstanceShape {
     /// The function's or class's name (module-level only).
-    pub accessor: String,
+    pub accessor: CompactString,
     pub kind: SharedInstanceKind,
     /// Where the instance lives: the global's name, `cache`, `Cls._instance`, the registry.
-    pub state: String,
+    pub state: CompactString,
     /// What builds the instance, dotted as written in the module (`Manager`,
     /// `factory.create_manager`), when the source shows it; `None` for a class singleton
     /// built by `cls()`/`super().__new__(cls)` (the class itself).
-    pub builds: Option<String>,
+    pub builds: Option<CompactString>,
     /// The name of the function or class.
     pub span: Span,
     pub position: Position,

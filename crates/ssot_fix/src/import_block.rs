@@ -117,16 +117,16 @@ impl<'a> Blocks<'a> {
                     section: self.section(Some(&first.name), 0),
                     is_from: false,
                     level: 0,
-                    module: Some(first.name.clone()),
+                    module: Some(first.name.to_string()),
                     first_name: None,
-                    asname: first.asname.clone(),
+                    asname: first.asname.clone().map(Into::into),
                 }
             }
             ImportKind::From { module, level } => {
                 let first = statement
                     .names
                     .first()
-                    .map(|n| (n.name.clone(), n.asname.clone()));
+                    .map(|n| (n.name.to_string(), n.asname.as_deref().map(str::to_string)));
                 self.key_of_from(module.as_deref(), *level, first)
             }
         }

@@ -658,7 +658,7 @@ impl FileContext<'_, '_> {
                 if let Some(target) = self.merge_target(index, module, &locals, rewriting, has_as) {
                     items.retain(|(name, asname)| {
                         !target.names.iter().any(|n| {
-                            &n.name == name
+                            n.name == name
                                 && n.bound_name(&target.kind)
                                     == asname.as_deref().unwrap_or(name.as_str())
                         })
@@ -841,7 +841,7 @@ impl FileContext<'_, '_> {
         let mut names: Vec<(String, Option<String>)> = target
             .names
             .iter()
-            .map(|n| (n.name.clone(), n.asname.clone()))
+            .map(|n| (n.name.to_string(), n.asname.as_deref().map(str::to_string)))
             .chain(items.iter().cloned())
             .collect();
         if sorted {
@@ -1115,7 +1115,7 @@ impl FileContext<'_, '_> {
         let bound = alias.bound_name(&statement.kind).to_string();
         // What the bound name stands for: `a` for `import a.b`, `a.b` for `import a.b as x`.
         let bound_module = if alias.asname.is_some() {
-            alias.name.clone()
+            alias.name.to_string()
         } else {
             bound.clone()
         };
@@ -1180,7 +1180,7 @@ impl FileContext<'_, '_> {
             level: 0,
             module: Some(module.clone()),
             first_name: None,
-            asname: alias.asname.clone(),
+            asname: alias.asname.clone().map(Into::into),
         };
         let moves = statement.names.len() == 1
             && self.relocatable(index)

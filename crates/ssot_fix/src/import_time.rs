@@ -153,7 +153,10 @@ pub(crate) fn shim_problem(
             let ssot_facts::ImportKind::From { module, level } = &statement.kind else {
                 continue;
             };
-            let reads_shim = statement.names.iter().any(|n| served.contains(&n.name))
+            let reads_shim = statement
+                .names
+                .iter()
+                .any(|n| served.iter().any(|s| *s == n.name))
                 && resolver
                     .absolute_module(file, *level, module.as_deref())
                     .is_some_and(|absolute| absolute == shim);

@@ -52,7 +52,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use ssot_facts::{DefinitionKind, ImportKind};
+use ssot_facts::{CompactString, DefinitionKind, ImportKind};
 
 use crate::concept_factories::find_factories;
 use crate::concept_names::{names_an_interface, split_words, NameStem};
@@ -382,7 +382,7 @@ fn is_decoration_base(last: &str) -> bool {
 }
 
 /// The data shape a base or decorator makes.
-fn shape_of(bases: &[String], decorators: &[String]) -> Option<Shape> {
+fn shape_of(bases: &[CompactString], decorators: &[CompactString]) -> Option<Shape> {
     for base in bases {
         let last = base.rsplit('.').next().unwrap_or(base);
         match last {
@@ -403,7 +403,7 @@ fn shape_of(bases: &[String], decorators: &[String]) -> Option<Shape> {
 }
 
 fn is_data_base(last: &str) -> bool {
-    shape_of(&[last.to_string()], &[]).is_some()
+    shape_of(&[last.to_string().into()], &[]).is_some()
 }
 
 /// Finds the concept candidates of a project, best first, with the default scopes.
@@ -483,7 +483,7 @@ pub fn discover_concepts_with(
                     .filter(|m| m.is_public())
                     .map(|m| m.name.as_str())
                     .collect(),
-                fields: class.fields.iter().map(String::as_str).collect(),
+                fields: class.fields.iter().map(CompactString::as_str).collect(),
                 shape: shape_of(&class.bases, &class.decorators),
                 bases: Vec::new(),
                 interface,
@@ -536,7 +536,7 @@ pub fn discover_concepts_with(
                 )),
                 // A builtin (`ValueError`, `dict`) decorates like `object` does.
                 None => {}
-                Some(_) => bases.push((base.clone(), String::new())),
+                Some(_) => bases.push((base.to_string(), String::new())),
             }
         }
         classes[index].bases = bases;
@@ -596,7 +596,9 @@ pub fn discover_concepts_with(
         }
         if let (ImportKind::From { .. }, Some(asname)) = (&import.kind, &imported.asname) {
             if *asname != imported.name && !reference.via_attribute {
-                *import_aliases.entry((index, asname.clone())).or_default() += 1;
+                *import_aliases
+                    .entry((index, asname.to_string()))
+                    .or_default() += 1;
             }
         }
         if scope_of(file) == FileScope::Production {
@@ -920,7 +922,7 @@ pub fn discover_concepts_with(
             .max_by_key(|(other, count)| (*count, std::cmp::Reverse(*other)));
         if let Some((target, _)) = target {
             families.union(index, target);
-            add_evidence(index, Evidence::Wrapper(attribute.clone()));
+            add_evidence(index, Evidence::Wrapper(attribute.to_string()));
         }
     }
 

@@ -151,7 +151,7 @@ pub(crate) fn find_factories(
                             Some(Resolution::Definition(target)) => {
                                 if let Some(&root) = class_family.get(&target) {
                                     family.get_or_insert(root);
-                                    evidence.push(Evidence::Returns(returned.clone()));
+                                    evidence.push(Evidence::Returns(returned.to_string()));
                                 } else if project.file(target.file).facts.definitions
                                     [target.definition as usize]
                                     .kind
@@ -182,7 +182,15 @@ pub(crate) fn find_factories(
                         origin,
                         role,
                         evidence,
-                        signature: Some((function.is_async, function.params.clone())),
+                        signature: Some((
+                            function.is_async,
+                            function
+                                .params
+                                .clone()
+                                .into_iter()
+                                .map(Into::into)
+                                .collect(),
+                        )),
                     });
                 }
                 DefinitionKind::Class => {

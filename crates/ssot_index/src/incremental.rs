@@ -12,7 +12,7 @@
 //! every name of the module.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use ssot_facts::{Definition, FileFacts, ImportKind, ImportStmt, ScopeKind};
+use ssot_facts::{CompactString, Definition, FileFacts, ImportKind, ImportStmt, ScopeKind};
 
 use crate::references::{file_references, Reference};
 use crate::resolve::{relative_module, Resolver};
@@ -115,13 +115,14 @@ fn binding_events(facts: &FileFacts) -> Vec<(Option<&str>, BindingEvent<'_>)> {
 /// What resolution reads of a file besides its top-level bindings: when any of it differs,
 /// every name may resolve differently.
 fn module_wide_equal(old: &FileFacts, new: &FileFacts) -> bool {
-    let identities = |facts: &FileFacts| -> Vec<(String, String, ssot_facts::DefinitionKind)> {
-        facts
-            .definitions
-            .iter()
-            .map(|d| (d.name.clone(), d.qualname.clone(), d.kind))
-            .collect()
-    };
+    let identities =
+        |facts: &FileFacts| -> Vec<(CompactString, CompactString, ssot_facts::DefinitionKind)> {
+            facts
+                .definitions
+                .iter()
+                .map(|d| (d.name.clone(), d.qualname.clone(), d.kind))
+                .collect()
+        };
     let stars = |facts: &FileFacts| -> Vec<(ImportKind, ssot_facts::StmtContext)> {
         facts
             .imports
@@ -257,7 +258,7 @@ fn statement_modules(project: &Project, file: FileId, statement: &ImportStmt) ->
         ImportKind::From { module, level } => absolute_from(project, file, *level, module)
             .into_iter()
             .collect(),
-        ImportKind::Import => statement.names.iter().map(|n| n.name.clone()).collect(),
+        ImportKind::Import => statement.names.iter().map(|n| n.name.to_string()).collect(),
     }
 }
 
@@ -265,10 +266,10 @@ fn absolute_from(
     project: &Project,
     file: FileId,
     level: u32,
-    module: &Option<String>,
+    module: &Option<CompactString>,
 ) -> Option<String> {
     if level == 0 {
-        return Some(module.clone().unwrap_or_default());
+        return Some(module.as_deref().unwrap_or_default().to_string());
     }
     let modules = &project.modules;
     let this = modules.module(modules.module_of_file(file)?);
@@ -393,7 +394,7 @@ fn push_aliases(facts: &FileFacts, module: &str, name: &str, pending: &mut Vec<C
         if definition.module_level && first == name && definition.name != name {
             pending.push(Changed {
                 module: module.to_string(),
-                name: Some(definition.name.clone()),
+                name: Some(definition.name.to_string()),
             });
         }
     }

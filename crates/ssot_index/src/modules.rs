@@ -370,17 +370,19 @@ fn claim_below_root(file: FileId, relative: &str, root_rank: usize) -> Option<Cl
     } else {
         (relative.strip_suffix(".py")?, false)
     };
-    let mut segments: Vec<&str> = stem.split('/').collect();
-    let is_package = segments.last() == Some(&"__init__");
-    if is_package {
-        segments.pop();
-    }
-    if segments.is_empty() || !segments.iter().all(|s| is_module_segment(s)) {
+    // Checked and joined in place: every file gets a claim per root containing it, on the
+    // one thread that builds the table in every run, warm or cold.
+    let (module_path, is_package) = match stem.strip_suffix("__init__") {
+        Some("") => return None,
+        Some(package) if package.ends_with('/') => (&package[..package.len() - 1], true),
+        _ => (stem, false),
+    };
+    if !module_path.split('/').all(is_module_segment) {
         return None;
     }
     Some(Claim {
         file,
-        name: segments.join("."),
+        name: module_path.replace('/', "."),
         is_package,
         is_stub,
         root_rank,
@@ -389,7 +391,7 @@ fn claim_below_root(file: FileId, relative: &str, root_rank: usize) -> Option<Cl
 
 /// A path segment that can be part of a module name: non-empty, no dot, no space.
 pub fn is_module_segment(segment: &str) -> bool {
-    !segment.is_empty() && !segment.contains(['.', ' '])
+    !segment.is_empty() && !segment.bytes().any(|byte| byte == b'.' || byte == b' ')
 }
 
 /// A Python identifier that can name a module (ASCII rules plus any non-ASCII letter).
@@ -628,5 +630,30 @@ mod naming_tests {
             .module(table.get("setuptools._vendor").unwrap())
             .file
             .is_some());
+    }
+
+    #[test]
+    fn claims_below_a_root_split_packages_stubs_and_odd_segments() {
+        let claim = |relative: &str| {
+            claim_below_root(0, relative, 0).map(|c| (c.name, c.is_package, c.is_stub))
+        };
+        let owned = |name: &str, package, stub| Some((name.to_string(), package, stub));
+        assert_eq!(claim("a/b/c.py"), owned("a.b.c", false, false));
+        assert_eq!(claim("a/b/__init__.py"), owned("a.b", true, false));
+        assert_eq!(claim("a/__init__.pyi"), owned("a", true, true));
+        assert_eq!(claim("a/b__init__.py"), owned("a.b__init__", false, false));
+        assert_eq!(claim("to-dvorak.py"), owned("to-dvorak", false, false));
+        for no_module in [
+            "__init__.py",
+            "/__init__.py",
+            "a/.py",
+            "a//b.py",
+            "a/b.c/d.py",
+            "a b/c.py",
+            "a/b.txt",
+            ".py",
+        ] {
+            assert_eq!(claim(no_module), None, "{no_module}");
+        }
     }
 }

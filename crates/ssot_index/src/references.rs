@@ -139,7 +139,7 @@ pub(crate) fn file_references<'p>(
                             if !matches!(resolution, Resolution::External { .. }) {
                                 let path = ImportPath {
                                     module: absolute,
-                                    name: Some(imported.name.clone()),
+                                    name: Some(imported.name.to_string()),
                                 };
                                 references.push(reference(path, resolution));
                             }
@@ -148,7 +148,7 @@ pub(crate) fn file_references<'p>(
                             let dots = ".".repeat(*level as usize);
                             let path = ImportPath {
                                 module: format!("{dots}{}", module.as_deref().unwrap_or("")),
-                                name: Some(imported.name.clone()),
+                                name: Some(imported.name.to_string()),
                             };
                             references.push(reference(path, Resolution::BeyondTopLevel));
                         }
@@ -161,7 +161,7 @@ pub(crate) fn file_references<'p>(
                     let resolution = resolver.resolve_module(&imported.name);
                     if resolution.is_dangling() {
                         let path = ImportPath {
-                            module: imported.name.clone(),
+                            module: imported.name.to_string(),
                             name: None,
                         };
                         references.push(reference(path, resolution));
@@ -198,7 +198,7 @@ fn attribute_references(resolver: &mut Resolver<'_>, file_id: FileId, out: &mut 
             }
             let path = ImportPath {
                 module: project.modules.module(current).name.clone(),
-                name: Some(attribute.clone()),
+                name: Some(attribute.to_string()),
             };
             if seen.insert((attribute_ref.import_index, path.clone()))
                 && !matches!(resolution, Resolution::External { .. })

@@ -188,7 +188,7 @@ pub(crate) fn double_arguments(
     let mut arguments = DoubleArguments::default();
     let mut positional = call.arguments.args.iter();
     if let Some(first) = positional.next() {
-        arguments.first_dotted = strict_dotted(first);
+        arguments.first_dotted = strict_dotted(first).map(Into::into);
         arguments.first_string = string_argument(first, lines);
     }
     if let Some(second) = positional.next() {
@@ -201,14 +201,14 @@ pub(crate) fn double_arguments(
         _ => None,
     };
     if let Some(new) = new_at.and_then(|index| call.arguments.args.get(index)) {
-        arguments.replacement = strict_dotted(new);
+        arguments.replacement = strict_dotted(new).map(Into::into);
     }
     for keyword in &call.arguments.keywords {
         let Some(name) = &keyword.arg else {
             continue;
         };
         if new_at.is_some() && name.id.as_str() == "new" {
-            arguments.replacement = strict_dotted(&keyword.value);
+            arguments.replacement = strict_dotted(&keyword.value).map(Into::into);
             continue;
         }
         if !matches!(name.id.as_str(), "spec" | "spec_set" | "autospec") {
@@ -224,7 +224,7 @@ pub(crate) fn double_arguments(
         }
         arguments.specced = true;
         if arguments.spec.is_none() {
-            arguments.spec = strict_dotted(&keyword.value);
+            arguments.spec = strict_dotted(&keyword.value).map(Into::into);
         }
     }
     arguments
@@ -252,7 +252,7 @@ fn string_argument(expr: &Expr, lines: &LineIndex<'_>) -> Option<StringArgument>
         })
     });
     Some(StringArgument {
-        value,
+        value: value.into(),
         contents,
         position: lines.position(expr.range().start().to_u32()),
     })

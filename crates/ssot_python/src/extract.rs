@@ -8,6 +8,8 @@ use ruff_python_ast::visitor::{walk_expr, walk_stmt, Visitor};
 use ruff_python_ast::{self as ast, ExceptHandler, Expr, ExprContext, Parameters, Stmt};
 use ruff_text_size::{Ranged, TextRange};
 use rustc_hash::FxHashMap;
+use ssot_facts::CompactString;
+use ssot_facts::ToCompactString;
 use ssot_facts::{
     AttributeAlias, AttributeRef, CallDetail, CallExtras, CallFact, ClassFacts, Definition,
     DefinitionKind, DoubleArguments, DunderAll, FileFacts, FunctionFacts, ImportErrorHandler,
@@ -208,7 +210,7 @@ impl<'a> Extractor<'a, '_> {
             Stmt::Import(import) => (ImportKind::Import, &import.names, import.range),
             Stmt::ImportFrom(import) => (
                 ImportKind::From {
-                    module: import.module.as_ref().map(|m| m.id.to_string()),
+                    module: import.module.as_ref().map(|m| m.id.to_compact_string()),
                     level: import.level,
                 },
                 &import.names,
@@ -231,8 +233,8 @@ impl<'a> Extractor<'a, '_> {
                     .push((statement_index, alias_index as u32));
             }
             names.push(ImportedName {
-                name: alias.name.id.to_string(),
-                asname: alias.asname.as_ref().map(|a| a.id.to_string()),
+                name: alias.name.id.to_compact_string(),
+                asname: alias.asname.as_ref().map(|a| a.id.to_compact_string()),
                 span: Self::span(alias.range),
                 position: self.lines.position(alias.range.start().to_u32()),
             });
@@ -254,10 +256,10 @@ impl<'a> Extractor<'a, '_> {
         alias_of: Option<String>,
     ) {
         self.facts.definitions.push(Definition {
-            name: name.to_string(),
-            qualname: self.qualified(name),
+            name: name.to_compact_string(),
+            qualname: self.qualified(name).into(),
             kind,
-            alias_of,
+            alias_of: alias_of.map(Into::into),
             class: None,
             function: None,
             decorators: Vec::new(),
@@ -286,10 +288,10 @@ impl<'a> Extractor<'a, '_> {
                     ScopeKind::Function => {
                         if self.declared_global(id) {
                             self.facts.definitions.push(Definition {
-                                name: id.to_string(),
-                                qualname: id.to_string(),
+                                name: id.to_compact_string(),
+                                qualname: id.to_compact_string(),
                                 kind: DefinitionKind::Variable,
-                                alias_of,
+                                alias_of: alias_of.map(Into::into),
                                 class: None,
                                 function: None,
                                 decorators: Vec::new(),
@@ -351,8 +353,8 @@ impl<'a> Extractor<'a, '_> {
             && (may_name_a_double(&class.name.id) || binds_dotted_attribute(&class.body))
         {
             self.facts.local_classes.push(LocalClass {
-                name: class.name.id.to_string(),
-                qualname: self.qualified(&class.name.id),
+                name: class.name.id.to_compact_string(),
+                qualname: self.qualified(&class.name.id).into(),
                 class: self.class_facts(class),
                 span: Self::span(class.name.range),
                 position: self.lines.position(class.name.range.start().to_u32()),
@@ -376,7 +378,12 @@ impl<'a> Extractor<'a, '_> {
             .arguments
             .as_ref()
             .map_or_else(Default::default, |args| {
-                let bases = args.args.iter().filter_map(dotted_name).collect();
+                let bases = args
+                    .args
+                    .iter()
+                    .filter_map(dotted_name)
+                    .map(Into::into)
+                    .collect();
                 let keywords = args
                     .keywords
                     .iter()
@@ -388,6 +395,7 @@ impl<'a> Extractor<'a, '_> {
                             dotted_name(&keyword.value).unwrap_or_default()
                         ))
                     })
+                    .map(Into::into)
                     .collect();
                 (bases, keywords)
             });
@@ -410,20 +418,24 @@ impl<'a> Extractor<'a, '_> {
             Default::default()
         };
         ClassFacts {
-            fields: class_fields(&class.body),
+            fields: class_fields(&class.body)
+                .into_iter()
+                .map(Into::into)
+                .collect(),
             declares_canonical: docstring(&class.body).is_some_and(declares_canonical),
-            implements,
+            implements: implements.into_iter().map(Into::into).collect(),
             bases,
             keywords,
             decorators: class
                 .decorator_list
                 .iter()
                 .filter_map(|d| dotted_name(&d.expression))
+                .map(Into::into)
                 .collect(),
             methods,
             attribute_types,
             attribute_aliases,
-            attributes,
+            attributes: attributes.into_iter().map(Into::into).collect(),
         }
     }
 
@@ -437,8 +449,8 @@ impl<'a> Extractor<'a, '_> {
             }
         }
         self.facts.definitions.push(Definition {
-            name: class.name.id.to_string(),
-            qualname: self.qualified(&class.name.id),
+            name: class.name.id.to_compact_string(),
+            qualname: self.qualified(&class.name.id).into(),
             kind: DefinitionKind::Class,
             alias_of: None,
             class: Some(Box::new(facts)),
@@ -464,13 +476,13 @@ impl<'a> Extractor<'a, '_> {
             }
         }
         self.facts.definitions.push(Definition {
-            name: name.to_string(),
-            qualname: self.qualified(name),
+            name: name.to_compact_string(),
+            qualname: self.qualified(name).into(),
             kind: DefinitionKind::Function,
             alias_of: None,
             class: None,
             function: Some(Box::new(function_facts(function))),
-            decorators,
+            decorators: decorators.into_iter().map(Into::into).collect(),
             module_level: true,
             span: Self::span(function.name.range),
             position: self.lines.position(function.name.range.start().to_u32()),
@@ -750,7 +762,7 @@ impl<'a> Extractor<'a, '_> {
             self.facts.attribute_refs.push(AttributeRef {
                 import_index: statement,
                 name_index: alias,
-                attributes: key.2.iter().map(|a| a.to_string()).collect(),
+                attributes: key.2.iter().map(|a| CompactString::from(*a)).collect(),
                 span: Self::span(reference.range),
                 position: self.lines.position(reference.range.start().to_u32()),
             });
@@ -815,7 +827,9 @@ impl<'a> Extractor<'a, '_> {
         self.facts.dunder_all = match self.dunder_all {
             AllState::Absent => DunderAll::Absent,
             AllState::Static(_) if self.dunder_all_mutated_in_function => DunderAll::Dynamic,
-            AllState::Static(names) => DunderAll::Static(names),
+            AllState::Static(names) => {
+                DunderAll::Static(names.into_iter().map(Into::into).collect())
+            }
             AllState::Dynamic => DunderAll::Dynamic,
         };
         self.facts
@@ -895,7 +909,7 @@ impl<'a> Extractor<'a, '_> {
         if let Some(mut dotted) = strict_dotted(object) {
             dotted.push('.');
             dotted.push_str(name);
-            self.facts.attribute_assignments.push(dotted);
+            self.facts.attribute_assignments.push(dotted.into());
         }
     }
 
@@ -1088,7 +1102,7 @@ impl<'a> Extractor<'a, '_> {
             Expr::Attribute(attribute) => {
                 if self.at_module_level() {
                     if let Some(dotted) = dotted_name(target).filter(|_| is_reference(target)) {
-                        self.facts.attribute_assignments.push(dotted);
+                        self.facts.attribute_assignments.push(dotted.into());
                     }
                 }
                 self.visit_expr(&attribute.value)
@@ -1114,10 +1128,13 @@ fn class_methods(body: &[Stmt]) -> Vec<MethodFacts> {
                     .iter()
                     .any(|d| dotted_name(&d.expression).as_deref() == Some("staticmethod"));
                 methods.push(MethodFacts {
-                    name: function.name.id.to_string(),
-                    required_params: required_params(&function.parameters, !is_static),
+                    name: function.name.id.to_compact_string(),
+                    required_params: required_params(&function.parameters, !is_static)
+                        .into_iter()
+                        .map(Into::into)
+                        .collect(),
                     is_async: function.is_async,
-                    forwards_to: forwarded_call(&function.body),
+                    forwards_to: forwarded_call(&function.body).map(|(a, m)| (a.into(), m.into())),
                     variadic: function.parameters.vararg.is_some()
                         || function.parameters.kwarg.is_some(),
                     is_property: function
@@ -1206,8 +1223,8 @@ fn class_attributes(body: &[Stmt]) -> (Vec<AttributeAlias>, Vec<String>) {
             }
             if let Some(dotted) = &dotted {
                 aliases.push(AttributeAlias {
-                    attribute: name.id.to_string(),
-                    dotted: dotted.clone(),
+                    attribute: name.id.to_compact_string(),
+                    dotted: dotted.to_compact_string(),
                 });
             }
         }
@@ -1297,9 +1314,10 @@ fn function_facts(function: &ast::StmtFunctionDef) -> FunctionFacts {
         params: parameter_names(&function.parameters)
             .into_iter()
             .map(str::to_string)
+            .map(Into::into)
             .collect(),
         is_async: function.is_async,
-        returns,
+        returns: returns.into_iter().map(Into::into).collect(),
     }
 }
 
@@ -1589,10 +1607,10 @@ impl<'a> Extractor<'a, '_> {
     /// Records a shared-instance shape found in a module-level function or class.
     fn push_shape(&mut self, name: &str, range: TextRange, shape: crate::shared_instances::Shape) {
         let fact = SharedInstanceShape {
-            accessor: name.to_string(),
+            accessor: name.to_compact_string(),
             kind: shape.kind,
-            state: shape.state,
-            builds: shape.builds,
+            state: shape.state.into(),
+            builds: shape.builds.map(Into::into),
             span: Self::span(range),
             position: self.lines.position(range.start().to_u32()),
         };
@@ -1626,7 +1644,7 @@ impl<'a> Extractor<'a, '_> {
             value as *const Expr as usize,
             Storage {
                 kind,
-                name: id.to_string(),
+                name: id.to_compact_string(),
             },
         ));
     }
@@ -1676,7 +1694,7 @@ impl<'a> Extractor<'a, '_> {
             Some(&id) => id,
             None => {
                 let id = self.facts.callees.len() as u32;
-                self.facts.callees.push(buffer.clone());
+                self.facts.callees.push(buffer.to_compact_string());
                 self.callee_ids.insert(buffer.clone(), id);
                 id
             }

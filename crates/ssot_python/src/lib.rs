@@ -19,6 +19,7 @@ pub use names::{name_occurrences, NameOccurrence};
 use ruff_python_ast::PySourceType;
 use ruff_python_parser::ParseOptions;
 pub use ssot_facts::CallDetail;
+use ssot_facts::ToCompactString;
 use ssot_facts::{FileFacts, SyntaxErrorFact};
 
 /// Whether a file is a regular module or a type stub (`.pyi`).
@@ -130,7 +131,7 @@ pub fn extract_facts_for(
                 start: error.location.start().to_u32(),
                 end: error.location.end().to_u32(),
             },
-            message: error.error.to_string(),
+            message: error.error.to_compact_string(),
         })
         .collect();
     // Stubs are read by type checkers, not run: their syntax is not bound to the target.
@@ -147,7 +148,7 @@ pub fn extract_facts_for(
                             start: error.range.start().to_u32(),
                             end: error.range.end().to_u32(),
                         },
-                        message: error.to_string(),
+                        message: error.to_compact_string(),
                     }),
             );
         facts.syntax_errors.sort_by_key(|error| error.span.start);

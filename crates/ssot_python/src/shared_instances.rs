@@ -4,6 +4,7 @@
 //! extractor calls these as it meets module-level definitions and the walk stays single.
 
 use ruff_python_ast::{self as ast, CmpOp, Expr, Stmt, UnaryOp};
+use ssot_facts::ToCompactString;
 use ssot_facts::{AttributeType, SharedInstanceKind};
 
 use crate::calls::strict_dotted;
@@ -300,7 +301,7 @@ pub(crate) fn class_singleton(class: &ast::StmtClassDef) -> Option<Shape> {
             if let Some(shape) = lazy_global(method, &statements) {
                 return Some(Shape {
                     kind: SharedInstanceKind::GlobalMethod {
-                        method: name.to_string(),
+                        method: name.to_compact_string(),
                     },
                     // `cls()`: the class itself.
                     builds: shape.builds.filter(|callee| Some(callee.as_str()) != cls),
@@ -339,7 +340,7 @@ pub(crate) fn class_singleton(class: &ast::StmtClassDef) -> Option<Shape> {
             call_callee(value).filter(|callee| callee != cls && !callee.ends_with("__new__"));
         return Some(Shape {
             kind: SharedInstanceKind::ClassSingleton {
-                method: name.to_string(),
+                method: name.to_compact_string(),
             },
             state: format!("{}.{attribute}", class.name.id),
             builds,
@@ -462,8 +463,8 @@ pub(crate) fn attribute_types(class: &ast::StmtClassDef, wanted: &[&str]) -> Vec
                 _ => continue,
             };
             types.extend(classes.into_iter().map(|dotted| AttributeType {
-                attribute: attribute.clone(),
-                dotted,
+                attribute: attribute.to_compact_string(),
+                dotted: dotted.into(),
             }));
         }
     }

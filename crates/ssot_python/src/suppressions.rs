@@ -165,8 +165,13 @@ fn suppression(
     };
     Suppression {
         position: lines.position(start as u32),
-        codes: directive.codes.clone(),
-        reason: directive.reason.clone(),
+        codes: directive
+            .codes
+            .clone()
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+        reason: directive.reason.clone().map(Into::into),
         span: Span {
             start: start as u32,
             end: end as u32,

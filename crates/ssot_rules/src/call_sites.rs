@@ -81,7 +81,7 @@ fn called_names(context: &CheckContext<'_>, selection: &RuleSelection) -> FxHash
             names.extend(
                 concept
                     .classes()
-                    .map(|origin| definition_name(origin).clone()),
+                    .map(|origin| definition_name(origin).to_string()),
             );
         }
     }
@@ -89,7 +89,7 @@ fn called_names(context: &CheckContext<'_>, selection: &RuleSelection) -> FxHash
         let mut resolver = DottedResolver::new(project);
         for (origin, method) in concept_accessors(context, &mut resolver).into_keys() {
             // `Cls.instance()` ends in the method; `Cls` is reached by any of its names.
-            names.insert(method.unwrap_or_else(|| definition_name(origin).clone()));
+            names.insert(method.unwrap_or_else(|| definition_name(origin).to_string()));
         }
     }
     close_over_bindings(project, &mut names);
@@ -116,8 +116,8 @@ fn close_over_bindings(project: &Project, names: &mut FxHashSet<String>) {
                     continue;
                 };
                 let last = value.rsplit('.').next().unwrap_or(value);
-                if names.contains(last) && !names.contains(&definition.name) {
-                    names.insert(definition.name.clone());
+                if names.contains(last) && !names.contains(definition.name.as_str()) {
+                    names.insert(definition.name.to_string());
                 }
             }
         }

@@ -263,17 +263,18 @@ pub(crate) fn interface(
             continue;
         };
         for method in &facts.methods {
-            out.entry(method.name.clone())
+            out.entry(method.name.to_string())
                 .or_insert_with(|| method.clone());
         }
         // An attribute bound by assignment (`seconds = staticmethod(now)`) is read like a
         // property: not compared, but not missing either.
         for attribute in &facts.attributes {
-            out.entry(attribute.clone()).or_insert_with(|| MethodFacts {
-                name: attribute.clone(),
-                is_property: true,
-                ..MethodFacts::default()
-            });
+            out.entry(attribute.to_string())
+                .or_insert_with(|| MethodFacts {
+                    name: attribute.clone(),
+                    is_property: true,
+                    ..MethodFacts::default()
+                });
         }
     }
     lineage.unseen_bases
@@ -487,8 +488,9 @@ pub(crate) fn test_doubles(
                 // whose public methods are all unknown to the concept stands in for something
                 // else (a `FakeLoader` with only `load_file()`, passed to the real `Loader`
                 // as its file loader).
-                let shares =
-                    *open || public.peek().is_none() || public.any(|m| known.contains_key(&m.name));
+                let shares = *open
+                    || public.peek().is_none()
+                    || public.any(|m| known.contains_key(m.name.as_str()));
                 if !shares
                     || overrides_other_class(resolver, file_id, name, concept)
                     || implements_other_interfaces(resolver, class, concept)

@@ -323,7 +323,13 @@ fn project_rule_inputs_equal(
             })
             .collect()
     }
-    fn bare_locals(facts: &FileFacts) -> Vec<(String, String, ssot_facts::ClassFacts)> {
+    fn bare_locals(
+        facts: &FileFacts,
+    ) -> Vec<(
+        ssot_facts::CompactString,
+        ssot_facts::CompactString,
+        ssot_facts::ClassFacts,
+    )> {
         facts
             .local_classes
             .iter()

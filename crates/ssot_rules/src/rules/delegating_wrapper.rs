@@ -99,7 +99,7 @@ pub(crate) fn check(context: &CheckContext<'_>, out: &mut Vec<Diagnostic>) {
             let held = class
                 .attribute_types
                 .iter()
-                .filter(|held| &held.attribute == attribute)
+                .filter(|held| held.attribute == attribute)
                 .find_map(|held| {
                     let Some(Target::Definition { origin, rest }) =
                         resolver.resolve(file_id, &held.dotted)

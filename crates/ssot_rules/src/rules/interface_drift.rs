@@ -89,7 +89,7 @@ fn differences(
             continue;
         }
         seen.push(method.name.as_str());
-        let Some(expected) = canonical.get(&method.name) else {
+        let Some(expected) = canonical.get(method.name.as_str()) else {
             if !open {
                 out.push(format!("adds `{}{}`", method.name, params(method)));
             }

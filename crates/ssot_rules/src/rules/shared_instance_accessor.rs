@@ -198,7 +198,7 @@ pub(crate) fn concept_accessors<'p>(
                 | SharedInstanceKind::ClassSingleton { .. } => Keying::Ignored,
             };
             accessors.insert(
-                (accessor, accessor_method),
+                (accessor, accessor_method.map(Into::into)),
                 AccessorInfo {
                     concept,
                     state,

@@ -1,7 +1,7 @@
 //! SSOT401 test-double-bypass.
 
 use rustc_hash::FxHashMap;
-use ssot_facts::{CallFact, DunderAll, MethodFacts, StringArgument};
+use ssot_facts::{CallFact, CompactString, DunderAll, MethodFacts, StringArgument};
 use ssot_index::{FileId, ModuleId, Origin, Resolution};
 
 use crate::concept::ResolvedConcept;
@@ -249,7 +249,7 @@ fn same_public_interface(
         // A base outside the project may add methods to either: equality is unknown.
         return false;
     }
-    type Signature = (String, Vec<String>, bool, bool);
+    type Signature = (CompactString, Vec<CompactString>, bool, bool);
     let public = |methods: &FxHashMap<String, MethodFacts>| -> Vec<Signature> {
         let mut public: Vec<_> = methods
             .values()

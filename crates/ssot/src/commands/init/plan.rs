@@ -175,7 +175,7 @@ impl AccessorIndex {
                 let id = index.functions.len();
                 index
                     .functions
-                    .push((module.name.clone(), definition.name.clone()));
+                    .push((module.name.clone(), definition.name.to_string()));
                 index.by_key.entry(words.concat()).or_default().push(id);
                 if let Some(last) = words.last() {
                     index.by_last_word.entry(last.clone()).or_default().push(id);

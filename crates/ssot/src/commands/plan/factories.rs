@@ -45,7 +45,7 @@ pub fn competing_factories(
                 .map(|origin| {
                     project.file(origin.file).facts.definitions[origin.definition as usize]
                         .name
-                        .clone()
+                        .to_string()
                 })
                 .collect();
             // Declared symbols may name an alias of the class (`UnifiedWebSocketManager`).

@@ -4,7 +4,8 @@
 //!
 //! The edits come from a fixed-seed generator (`SSOT_INCREMENTAL_SEEDS` and
 //! `SSOT_INCREMENTAL_STEPS` make a run longer); a failure prints the seed, the step and the
-//! edit sequence that led there.
+//! edit sequence that led there. The default of 120 seeds includes seed 118, whose star-import
+//! loop once resolved differently depending on which path was asked first.
 
 mod common;
 
@@ -127,7 +128,7 @@ fn env_number(name: &str, default: u64) -> u64 {
 
 #[test]
 fn incremental_analysis_equals_analysis_from_scratch_after_every_edit() {
-    let seeds = env_number("SSOT_INCREMENTAL_SEEDS", 12);
+    let seeds = env_number("SSOT_INCREMENTAL_SEEDS", 120);
     let steps = env_number("SSOT_INCREMENTAL_STEPS", 40) as usize;
     let mut incremental = 0;
     for seed in 1..=seeds {

@@ -8,7 +8,7 @@
 
 use rustc_hash::FxHashSet;
 use ssot_facts::{FileFacts, Span};
-use ssot_index::{FileId, ImportTimeModel, ImportTimeVerdict, Project};
+use ssot_index::{Alternatives, FileId, ImportTimeModel, ImportTimeVerdict, Project, Resolver};
 use ssot_rules::{Applicability, Diagnostic};
 
 use crate::import_rewrite::PlannedFix;
@@ -22,9 +22,12 @@ pub(crate) struct GatedFix {
 
 /// Checks each planned SSOT101 fix of `file` against the import-time model: a fix any of whose
 /// rewritten reads could be circular is refused (its diagnostics get the reason), one the
-/// model cannot judge becomes unsafe.
+/// model cannot judge becomes unsafe, and so does one whose path as written and canonical
+/// path could hold different objects where a condition picks another branch
+/// ([`alternatives_problem`]).
 pub(crate) fn gate_import_fixes(
     model: &mut ImportTimeModel<'_>,
+    resolver: &mut Resolver<'_>,
     project: &Project,
     file: FileId,
     diagnostics: &[Diagnostic],
@@ -37,6 +40,9 @@ pub(crate) fn gate_import_fixes(
         let mut circular = None;
         let mut unknown = None;
         for &index in &fix.diagnostics {
+            if unknown.is_none() {
+                unknown = alternatives_problem(resolver, &diagnostics[index]);
+            }
             match verdict(model, project, file, facts, &diagnostics[index]) {
                 ImportTimeVerdict::Bound => {}
                 verdict @ ImportTimeVerdict::Circular { .. } => {
@@ -58,6 +64,46 @@ pub(crate) fn gate_import_fixes(
         });
     }
     (kept, refused)
+}
+
+/// Why rewriting the diagnostic's path as written to its canonical path could change what the
+/// program gets where another branch of a condition runs: one of the two goes through a name
+/// bound by alternatives (`if WINDOWS: from ._win import Reader` / `else: ...`) that the other
+/// does not go through. Resolution follows one branch, so both paths reach the same object in
+/// the analysis; on another platform (or Python version) the dispatching name holds the other
+/// variant. `None` when both paths meet the same such name or none.
+pub fn alternatives_problem(
+    resolver: &mut Resolver<'_>,
+    diagnostic: &Diagnostic,
+) -> Option<String> {
+    let written = diagnostic.import_path.as_deref()?.split_once(':')?;
+    let canonical = diagnostic.symbol.as_deref()?.split_once(':')?;
+    let mut on_path = |(module, name): (&str, &str)| {
+        let module = resolver.project().modules.get(module)?;
+        resolver.alternatives_on_path(module, name)
+    };
+    let written_alternatives = on_path(written);
+    let canonical_alternatives = on_path(canonical);
+    if written_alternatives == canonical_alternatives {
+        return None;
+    }
+    let describe = |alternatives: &Alternatives| {
+        let module = &resolver.project().modules.module(alternatives.module).name;
+        format!(
+            "`{module}` binds `{}` under a condition (alternatives such as `if`/`else`)",
+            alternatives.name
+        )
+    };
+    let (which, through) = match (&written_alternatives, &canonical_alternatives) {
+        (Some(alternatives), _) => ("the path as written", describe(alternatives)),
+        (None, Some(alternatives)) => ("the canonical path", describe(alternatives)),
+        (None, None) => return None,
+    };
+    Some(format!(
+        "{which} goes through a name whose value depends on a run-time condition: {through}, \
+         so where another branch runs (another platform or Python version) the two paths can \
+         hold different objects"
+    ))
 }
 
 /// What reading the diagnostic's canonical symbol at its import's place would meet.

@@ -29,4 +29,5 @@ pub mod verify;
 
 pub use apply::{apply_fixes, Applied};
 pub use import_style::{ImportStyle, DEFAULT_SECTION_ORDER};
+pub use import_time::alternatives_problem;
 pub use source::{NotFixable, SourceFile};

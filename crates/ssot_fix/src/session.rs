@@ -563,7 +563,7 @@ fn plan_all(
     options: FixOptions,
     style: &ImportStyle,
 ) -> (Plans, Vec<(FileId, String)>) {
-    let resolver = Resolver::new(project);
+    let mut resolver = Resolver::new(project);
     let mut model = ImportTimeModel::new(project);
     let mut panics = Vec::new();
     let by_file = by_file(project, diagnostics_all, |_| true);
@@ -584,8 +584,14 @@ fn plan_all(
                 plan_import_fixes(&resolver, file, &state.text, line_ending, &imports, style)
             }) {
                 Ok((fixes, _)) => {
-                    let (kept, _) =
-                        gate_import_fixes(&mut model, project, file, diagnostics_all, fixes);
+                    let (kept, _) = gate_import_fixes(
+                        &mut model,
+                        &mut resolver,
+                        project,
+                        file,
+                        diagnostics_all,
+                        fixes,
+                    );
                     plan.extend(kept.into_iter().map(|gated| gated.fix));
                 }
                 Err(message) => {
@@ -828,7 +834,7 @@ fn explain_remaining(
     options: FixOptions,
     style: &ImportStyle,
 ) -> Vec<SkippedFix> {
-    let resolver = Resolver::new(project);
+    let mut resolver = Resolver::new(project);
     let mut model = ImportTimeModel::new(project);
     let mut skipped = Vec::new();
     let fixable = by_file(project, diagnostics, |d| {
@@ -858,8 +864,14 @@ fn explain_remaining(
                     for u in unfixable {
                         reasons.insert(u.diagnostic, u.reason);
                     }
-                    let (kept, refused) =
-                        gate_import_fixes(&mut model, project, file, diagnostics, fixes);
+                    let (kept, refused) = gate_import_fixes(
+                        &mut model,
+                        &mut resolver,
+                        project,
+                        file,
+                        diagnostics,
+                        fixes,
+                    );
                     reasons.extend(refused);
                     for gated in kept {
                         let mut reason = fix_reason(gated.fix.fix.applicability, options);

@@ -231,3 +231,102 @@ fn compliance_counts_the_defining_module_as_canonical_where_the_package_would_cy
     // `pkg/_a.py` through `pkg._b` is canonical there; `app.py` through `pkg._b` is not.
     assert_eq!((total.canonical_references, total.references), (1, 2));
 }
+
+/// A dispatcher binding one name by alternatives: which variant the program gets depends on
+/// the platform, so its path and a variant's own path are the same object on one branch
+/// only.
+fn dispatch_tree(canonical: &str, reader: &str) -> MemoryProject {
+    project(
+        &[
+            ("pkg/__init__.py", ""),
+            (
+                "pkg/_reader.py",
+                "import sys\n\nif sys.platform == \"win32\":\n    from pkg._reader_windows import Reader\nelse:\n    from pkg._reader_posix import Reader\n",
+            ),
+            ("pkg/_reader_windows.py", "class Reader:\n    pass\n"),
+            ("pkg/_reader_posix.py", "class Reader:\n    pass\n"),
+            ("pkg/api.py", "from pkg._reader import Reader\n"),
+            ("pkg/driver.py", reader),
+        ],
+        canonical,
+    )
+}
+
+fn skipped_reasons(outcome: &ssot_fix::session::FixOutcome, path: &str) -> Vec<String> {
+    outcome
+        .skipped
+        .iter()
+        .filter(|s| s.diagnostic.path == path)
+        .map(|s| s.reason.clone())
+        .collect()
+}
+
+/// `from pkg._reader import Reader` holds the Windows reader on Windows: rewriting it to the
+/// POSIX module (the branch the analysis follows) would give Windows the POSIX reader. The
+/// rewrite is unsafe and says why; with `--unsafe-fixes` it is written.
+#[test]
+fn a_path_through_a_name_bound_by_platform_alternatives_is_not_rewritten_safely() {
+    let tree = dispatch_tree(
+        "pkg._reader_posix:Reader",
+        "from pkg._reader import Reader\n",
+    );
+    let outcome = tree.fix(false);
+    assert!(outcome.changed.is_empty(), "{:?}", outcome.changed);
+    let expected = "the fix is unsafe (apply it with `--unsafe-fixes`): the path as written goes \
+                    through a name whose value depends on a run-time condition: `pkg._reader` \
+                    binds `Reader` under a condition (alternatives such as `if`/`else`), so where \
+                    another branch runs (another platform or Python version) the two paths can \
+                    hold different objects";
+    assert_eq!(skipped_reasons(&outcome, "pkg/driver.py"), [expected]);
+    assert_eq!(skipped_reasons(&outcome, "pkg/api.py"), [expected]);
+    let unsafe_outcome = tree.fix(true);
+    assert_eq!(unsafe_outcome.changed.len(), 2);
+}
+
+/// The other way round: with the dispatcher canonical, a direct import of one variant asks
+/// for that platform's class on purpose; sending it through the dispatcher is unsafe, and says
+/// so. (Inside `pkg` the variant's own module counts as canonical: the dispatcher binds the
+/// name only under a condition, so going through it there may be circular.)
+#[test]
+fn a_canonical_path_through_platform_alternatives_is_unsafe_from_a_variant() {
+    let mut tree = dispatch_tree("pkg._reader:Reader", "");
+    tree.files.insert(
+        "app.py".to_string(),
+        b"from pkg._reader_posix import Reader\n".to_vec(),
+    );
+    let outcome = tree.fix(false);
+    assert!(outcome.changed.is_empty(), "{:?}", outcome.changed);
+    assert_eq!(
+        skipped_reasons(&outcome, "app.py"),
+        ["the fix is unsafe (apply it with `--unsafe-fixes`): the canonical path goes through a \
+          name whose value depends on a run-time condition: `pkg._reader` binds `Reader` under \
+          a condition (alternatives such as `if`/`else`), so where another branch runs (another \
+          platform or Python version) the two paths can hold different objects"
+            .to_string()]
+    );
+}
+
+/// A fallback for a missing module (`try`/`except ImportError`) is not a platform choice: the
+/// binding that counts is not under a condition, and the rewrite stays safe.
+#[test]
+fn an_import_error_fallback_is_not_a_platform_alternative() {
+    let tree = project(
+        &[
+            ("pkg/__init__.py", ""),
+            (
+                "pkg/_reader.py",
+                "try:\n    from pkg._fast import Reader\nexcept ImportError:\n    from pkg._slow import Reader\n",
+            ),
+            ("pkg/_fast.py", "class Reader:\n    pass\n"),
+            ("pkg/_slow.py", "class Reader:\n    pass\n"),
+            ("pkg/driver.py", "from pkg._reader import Reader\n"),
+        ],
+        "pkg._fast:Reader",
+    );
+    let outcome = tree.fix(false);
+    let after = tree.after(&outcome);
+    assert_eq!(
+        String::from_utf8(after.files["pkg/driver.py"].clone()).unwrap(),
+        "from pkg._fast import Reader\n"
+    );
+}

@@ -52,7 +52,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use ssot_facts::{CompactString, DefinitionKind, ImportKind};
+use ssot_facts::{CompactString, DefinitionKind, ImportKind, ScopeKind, StmtContext};
 
 use crate::concept_factories::find_factories;
 use crate::concept_names::{names_an_interface, split_words, NameStem};
@@ -345,6 +345,67 @@ impl Families {
             self.parent[a.max(b)] = a.min(b);
         }
     }
+}
+
+/// Pairs of classes (indices into `class_index`'s values, smaller first) that some module binds
+/// to one name by alternatives under a condition ([`Resolver::alternatives`]).
+fn dispatched_variants(
+    resolver: &mut Resolver<'_>,
+    class_index: &FxHashMap<Origin, usize>,
+) -> FxHashSet<(usize, usize)> {
+    let project = resolver.project();
+    let modules = &project.modules;
+    let conditional = |context: &StmtContext| {
+        context.scope == ScopeKind::Module && context.conditional && !context.type_checking
+    };
+    let mut pairs = FxHashSet::default();
+    for (file_id, file) in project.files.iter().enumerate() {
+        let facts = &file.facts;
+        let names: BTreeSet<&str> = facts
+            .imports
+            .iter()
+            .filter(|import| conditional(&import.context))
+            .flat_map(|import| {
+                import
+                    .names
+                    .iter()
+                    .filter(|n| n.name != "*")
+                    .map(move |n| n.bound_name(&import.kind))
+            })
+            .chain(
+                facts
+                    .definitions
+                    .iter()
+                    .filter(|d| d.module_level && conditional(&d.context))
+                    .map(|d| d.name.as_str()),
+            )
+            .collect();
+        if names.is_empty() {
+            continue;
+        }
+        let Some(module) = modules.module_of_file(file_id as FileId) else {
+            continue;
+        };
+        if modules.module(module).file != Some(file_id as FileId) {
+            continue;
+        }
+        for name in names {
+            let variants: Vec<usize> = resolver
+                .alternatives(module, name)
+                .iter()
+                .filter_map(|resolution| match resolution {
+                    Resolution::Definition(origin) => class_index.get(origin).copied(),
+                    _ => None,
+                })
+                .collect();
+            for (i, &a) in variants.iter().enumerate() {
+                for &b in &variants[i + 1..] {
+                    pairs.insert((a.min(b), a.max(b)));
+                }
+            }
+        }
+    }
+    pairs
 }
 
 fn jaccard(a: &BTreeSet<&str>, b: &BTreeSet<&str>) -> f64 {
@@ -640,6 +701,11 @@ pub fn discover_concepts_with(
         }
     }
     let double = |info: &ClassInfo<'_>| info.is_test_double || info.production_double;
+    // Variants that one module picks between under a condition (`if WINDOWS: from ._win import
+    // Reader` / `else: from ._posix import Reader`): one interface per platform or version,
+    // written apart on purpose, not copies.
+    let dispatched = dispatched_variants(resolver, &class_index);
+    let variants = |a: usize, b: usize| dispatched.contains(&(a.min(b), a.max(b)));
 
     let mut families = Families::new(classes.len());
     let mut evidence: BTreeMap<usize, Vec<Evidence>> = BTreeMap::new();
@@ -745,6 +811,9 @@ pub fn discover_concepts_with(
                     continue;
                 }
                 let via_alias = alias_a.as_ref().or(alias_b.as_ref());
+                if variants(a, b) {
+                    continue;
+                }
                 if !name_evidence_holds(
                     &classes[a],
                     &classes[b],
@@ -776,7 +845,7 @@ pub fn discover_concepts_with(
     for (index, base) in subclass_of.iter().enumerate() {
         if let Some(base) = *base {
             // One plugin of a layout refines the plugin base; it does not copy it.
-            if plugin[index] {
+            if plugin[index] || variants(index, base) {
                 continue;
             }
             if classes[index].stem_key == classes[base].stem_key {
@@ -820,6 +889,7 @@ pub fn discover_concepts_with(
                     || info.shares_sibling_base(&classes[b])
                     || (plugin[a] && plugin[b])
                     || info.protocol != classes[b].protocol
+                    || variants(a, b)
                 {
                     continue;
                 }
@@ -859,7 +929,7 @@ pub fn discover_concepts_with(
                 if b <= a || !seen.insert(b) || classes[b].shape != info.shape {
                     continue;
                 }
-                if plugin[a] && plugin[b] {
+                if plugin[a] && plugin[b] || variants(a, b) {
                     continue;
                 }
                 let similarity = jaccard(&info.fields, &classes[b].fields);
@@ -911,7 +981,7 @@ pub fn discover_concepts_with(
         let mut covered: FxHashMap<usize, usize> = FxHashMap::default();
         for method in &forwarded {
             for &other in all_postings.get(method).into_iter().flatten() {
-                if other != index {
+                if other != index && !variants(index, other) {
                     *covered.entry(other).or_default() += 1;
                 }
             }

@@ -40,7 +40,7 @@ pub use census::{
 pub use import_time::{same_import_time_behaviour, ImportTimeModel, ImportTimeVerdict};
 pub use modules::{ModuleConflict, ModuleId, ModuleSettings, ModuleTable};
 pub use references::{collect_references, ImportPath, Reference};
-pub use resolve::{DanglingReason, OpenReason, Origin, Resolution, Resolver};
+pub use resolve::{Alternatives, DanglingReason, OpenReason, Origin, Resolution, Resolver};
 
 use ssot_facts::FileFacts;
 

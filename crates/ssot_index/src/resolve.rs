@@ -14,6 +14,9 @@ use crate::modules::ModuleId;
 use crate::namespace::{BindingSource, BindingStep, Namespace};
 use crate::{FileId, Project};
 
+mod alternatives;
+pub use alternatives::Alternatives;
+
 /// A first-party definition: `definitions[definition]` of `file`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Origin {

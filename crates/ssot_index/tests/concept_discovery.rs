@@ -209,6 +209,39 @@ fn plugin_layouts_and_framework_siblings_stay_apart() {
     assert_eq!(output, "", "{output}");
 }
 
+/// Variants one module picks between under a condition (one reader per platform) are one
+/// interface written apart on purpose, not copies; the same classes without the dispatcher
+/// are a family.
+#[test]
+fn variants_selected_by_a_condition_stay_apart() {
+    let reader = "class InputReader:\n    def read(self): ...\n    def close(self): ...\n    def more(self): ...\n";
+    let files = |dispatcher: &'static str| {
+        vec![
+            ("drivers/__init__.py", ""),
+            ("drivers/_reader_linux.py", reader),
+            ("drivers/_reader_windows.py", reader),
+            ("drivers/_reader.py", dispatcher),
+            (
+                "drivers/web.py",
+                "from drivers._reader import InputReader\n",
+            ),
+            (
+                "drivers/tty.py",
+                "from drivers._reader_linux import InputReader\n",
+            ),
+        ]
+    };
+    let dispatched = discover(&files(
+        "import sys\nif sys.platform == 'win32':\n    from drivers._reader_windows import InputReader\nelse:\n    from drivers._reader_linux import InputReader\n",
+    ));
+    assert_eq!(dispatched, "", "{dispatched}");
+    let undispatched = discover(&files("from drivers._reader_linux import InputReader\n"));
+    assert!(
+        undispatched.contains("drivers._reader_windows:InputReader"),
+        "{undispatched}"
+    );
+}
+
 /// Many same-named plain classes, data classes and enums are the biggest families, whatever
 /// their methods; enums with equal members are one concept under different names.
 #[test]

@@ -56,7 +56,7 @@ pub fn attach_import_fixes_with(
     if by_path.is_empty() {
         return;
     }
-    let resolver = ssot_index::Resolver::new(project);
+    let mut resolver = ssot_index::Resolver::new(project);
     let mut planned: Vec<(usize, ssot_rules::Fix)> = Vec::new();
     for (path, indices) in by_path {
         let Ok(file) = project
@@ -90,7 +90,12 @@ pub fn attach_import_fixes_with(
             }
         }
     }
-    for (index, fix) in planned {
+    for (index, mut fix) in planned {
+        // What `fix` would say too: a path through a name bound by alternatives under a
+        // condition cannot be rewritten safely.
+        if ssot_fix::alternatives_problem(&mut resolver, &diagnostics[index]).is_some() {
+            fix.applicability = ssot_rules::Applicability::Unsafe;
+        }
         diagnostics[index].fix = Some(fix);
     }
 }

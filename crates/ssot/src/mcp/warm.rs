@@ -438,7 +438,7 @@ fn attach_import_fixes(
     if pairs.is_empty() {
         return;
     }
-    let resolver = Resolver::new(project);
+    let mut resolver = Resolver::new(project);
     let (fixes, _) = ssot_fix::import_rewrite::plan_import_fixes(
         &resolver,
         file as ssot_index::FileId,
@@ -456,7 +456,12 @@ fn attach_import_fixes(
                 .map(move |index| (index, edits.clone()))
         })
         .collect();
-    for (index, fix) in planned {
+    for (index, mut fix) in planned {
+        // What `fix` would say too: a path through a name bound by alternatives under a
+        // condition cannot be rewritten safely.
+        if ssot_fix::alternatives_problem(&mut resolver, &diagnostics[index]).is_some() {
+            fix.applicability = ssot_rules::Applicability::Unsafe;
+        }
         diagnostics[index].fix = Some(fix);
     }
 }

@@ -56,7 +56,10 @@ the model cannot know (the way back goes through an import under `if` or in an `
 handler, the module binds the name only conditionally or at run time, or a module on the way
 registers modules while its body runs: a module-level `sys.modules` write or import hook), the
 rewrite is unsafe and says
-why.
+why. So is a rewrite between a path that goes through a name bound by alternatives under a
+condition (`if sys.platform == \"win32\": from ._win import Reader` / `else: from ._posix
+import Reader`) and one that does not: resolution follows one branch, and on another platform
+or Python version the two paths hold different objects.
 
 ## Canonical path inside its own package
 When the canonical path goes through a package (`pkg:B`, re-exported by `pkg/__init__.py` from

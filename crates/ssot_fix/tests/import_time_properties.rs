@@ -6,11 +6,17 @@
 //! functions) and import each other, and consumers outside the package. Some packages import a
 //! submodule under `if True:`, which the model cannot evaluate: rewrites near it are unsafe,
 //! and with `--unsafe-fixes` such trees are not held to the runtime oracle. The concept's canonical
-//! path is the package re-export, so rewrites inside the package can be circular.
+//! path is the package re-export, so rewrites inside the package can be circular. Every tree
+//! also has a dispatcher, `pkg._select`, that binds `Widget` by alternatives under a condition
+//! (the class itself, or another one when the environment variable `SSOT_ORACLE_OTHER_BRANCH` is
+//! set), and modules read `Widget` through it too.
 //!
 //! Each module is imported alone in a fresh interpreter state (`oracle/import_each.py`), before
-//! and after `fix` (safe only, or with unsafe fixes): every module that imported before still
-//! imports, and binds every name (and every `probe_*` function returns) the same object.
+//! and after `fix` (safe only, or with unsafe fixes), once on each branch of the dispatcher:
+//! every module that imported before still imports, and binds every name (and every `probe_*`
+//! function returns) the same object. A rewrite through the dispatcher is unsafe, so with
+//! `--unsafe-fixes` only the branch the analysis follows is held to the oracle.
+
 //!
 //! `SSOT_IMPORT_TIME_PROPTEST_CASES` (default 32) and `SSOT_IMPORT_TIME_PROPTEST_SEED` run more
 //! or other trees.
@@ -26,6 +32,9 @@ use proptest::test_runner::{TestCaseError, TestRunner};
 use ssot_rules::ConceptDeclaration;
 
 const ORACLE: &str = include_str!("oracle/import_each.py");
+
+/// Set, `pkg._select` binds `Widget` to another class: the branch the analysis does not follow.
+const OTHER_BRANCH: &str = "SSOT_ORACLE_OTHER_BRANCH";
 
 /// Submodules `pkg._m0`, `pkg._m1`, ... of every tree.
 const INNER: usize = 3;
@@ -55,6 +64,8 @@ enum Source {
     Package,
     Star,
     Compat,
+    /// `pkg._select`, which binds `Widget` by alternatives under a condition.
+    Select,
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +97,7 @@ fn source() -> impl Strategy<Value = Source> {
         Just(Source::Package),
         Just(Source::Star),
         Just(Source::Compat),
+        Just(Source::Select),
     ]
 }
 
@@ -154,6 +166,8 @@ fn render(statements: &[Statement], inside: bool) -> String {
                     (Source::Star, true) => "._star",
                     (Source::Compat, false) => "pkg.compat",
                     (Source::Compat, true) => ".compat",
+                    (Source::Select, false) => "pkg._select",
+                    (Source::Select, true) => "._select",
                 };
                 let local = if *alias {
                     format!("Widget as W{s}")
@@ -195,6 +209,12 @@ fn project_of(tree: &Tree) -> MemoryProject {
     files.insert(
         "pkg/compat.py".into(),
         "from pkg._impl import Widget, Gadget\n".into(),
+    );
+    files.insert(
+        "pkg/_select.py".into(),
+        format!(
+            "import os\n\nif os.environ.get(\"{OTHER_BRANCH}\"):\n    from ._impl import Gadget as Widget\nelse:\n    from ._impl import Widget\n"
+        ),
     );
     let mut init = String::new();
     for (i, statement) in tree.init.iter().enumerate() {
@@ -242,9 +262,19 @@ fn re_export_line(re_export: ReExport) -> &'static str {
     }
 }
 
-/// What each module binds when imported alone, as JSON values by module name.
-fn python_view(project: &MemoryProject, dir: &Path) -> BTreeMap<String, serde_json::Value> {
-    let printed = common::run_python_oracle(project, dir, ORACLE);
+/// What each module binds when imported alone, as JSON values by module name; on the
+/// dispatcher's other branch when `other_branch`.
+fn python_view(
+    project: &MemoryProject,
+    dir: &Path,
+    other_branch: bool,
+) -> BTreeMap<String, serde_json::Value> {
+    let env: &[(&str, &str)] = if other_branch {
+        &[(OTHER_BRANCH, "1")]
+    } else {
+        &[]
+    };
+    let printed = common::run_python_oracle_with(project, dir, ORACLE, env);
     let _ = std::fs::remove_dir_all(dir);
     serde_json::from_slice(&printed).expect("the oracle prints JSON")
 }
@@ -276,7 +306,8 @@ fn check(
     tally: &std::cell::Cell<(u32, u32)>,
 ) -> Result<(), TestCaseError> {
     let project = project_of(tree);
-    let before = python_view(&project, &work.join("before"));
+    let before = python_view(&project, &work.join("before"), false);
+    let before_other = python_view(&project, &work.join("before"), true);
     let outcome = project.fix(unsafe_fixes);
     prop_assert!(
         outcome.failures.is_empty(),
@@ -288,7 +319,8 @@ fn check(
         ..Default::default()
     };
     let after_project = common::check_fix_contract(&project, &outcome, options);
-    let after = python_view(&after_project, &work.join("after"));
+    let after = python_view(&after_project, &work.join("after"), false);
+    let after_other = python_view(&after_project, &work.join("after"), true);
     let fixed: u32 = outcome.changed.iter().flat_map(|c| c.fixed.values()).sum();
     let importable = before.values().filter(|v| v.get("error").is_none()).count() as u32;
     let (f, i) = tally.get();
@@ -302,18 +334,35 @@ fn check(
     if unsafe_fixes && conditional {
         return Ok(());
     }
-    for (module, view) in &before {
-        if view.get("error").is_some() {
-            continue;
+    // A rewrite between a path through the dispatcher and one that avoids it is unsafe: with
+    // `--unsafe-fixes` it may change what the other branch gets, on purpose.
+    let branches: &[(&str, _, _)] = if unsafe_fixes {
+        &[("", &before, &after)]
+    } else {
+        &[
+            ("", &before, &after),
+            (
+                " on the dispatcher's other branch",
+                &before_other,
+                &after_other,
+            ),
+        ]
+    };
+    for (branch, before, after) in branches {
+        for (module, view) in before.iter() {
+            if view.get("error").is_some() {
+                continue;
+            }
+            prop_assert_eq!(
+                Some(own_names(module, view)),
+                after.get(module).map(|v| own_names(module, v)),
+                "`{}` imports differently after the fix{}\n--- before\n{}--- after\n{}",
+                module,
+                branch,
+                listing(&project),
+                listing(&after_project)
+            );
         }
-        prop_assert_eq!(
-            Some(own_names(module, view)),
-            after.get(module).map(|v| own_names(module, v)),
-            "`{}` imports differently after the fix\n--- before\n{}--- after\n{}",
-            module,
-            listing(&project),
-            listing(&after_project)
-        );
     }
     Ok(())
 }

@@ -258,6 +258,17 @@ fn compile_with_python(project: &MemoryProject, changed: &[&str]) {
 /// Writes `project` into `dir` (emptied first) and runs the Python `oracle` script there with
 /// every module's name as an argument; returns what it printed. Panics when it fails.
 pub fn run_python_oracle(project: &MemoryProject, dir: &std::path::Path, oracle: &str) -> Vec<u8> {
+    run_python_oracle_with(project, dir, oracle, &[])
+}
+
+/// [`run_python_oracle`] with more environment variables for the interpreter (`python3 -I`
+/// ignores `PYTHON*` variables, not the others: a tree can read them to pick a branch).
+pub fn run_python_oracle_with(
+    project: &MemoryProject,
+    dir: &std::path::Path,
+    oracle: &str,
+    env: &[(&str, &str)],
+) -> Vec<u8> {
     let _ = std::fs::remove_dir_all(dir);
     for (path, bytes) in &project.files {
         let target = dir.join(path);
@@ -277,6 +288,7 @@ pub fn run_python_oracle(project: &MemoryProject, dir: &std::path::Path, oracle:
         .args(["-I", "-B", "-c", oracle])
         .arg(dir)
         .args(&modules)
+        .envs(env.iter().copied())
         .output()
         .expect("python3 runs");
     assert!(

@@ -72,10 +72,7 @@ pub(crate) fn gate_import_fixes(
 /// does not go through. Resolution follows one branch, so both paths reach the same object in
 /// the analysis; on another platform (or Python version) the dispatching name holds the other
 /// variant. `None` when both paths meet the same such name or none.
-pub fn alternatives_problem(
-    resolver: &mut Resolver<'_>,
-    diagnostic: &Diagnostic,
-) -> Option<String> {
+fn alternatives_problem(resolver: &mut Resolver<'_>, diagnostic: &Diagnostic) -> Option<String> {
     let written = diagnostic.import_path.as_deref()?.split_once(':')?;
     let canonical = diagnostic.symbol.as_deref()?.split_once(':')?;
     let mut on_path = |(module, name): (&str, &str)| {
@@ -104,6 +101,22 @@ pub fn alternatives_problem(
          so where another branch runs (another platform or Python version) the two paths can \
          hold different objects"
     ))
+}
+
+/// The planned SSOT101 fixes of `file` as `fix` would treat them: those the import-time check
+/// refuses (a circular read) are left out, and those it cannot judge, or that could change what
+/// another branch of a condition gets, are unsafe. For reports that show which diagnostics
+/// `ssot fix` fixes (`check`'s fix markers and JSON), without running a fix session.
+pub fn gated_import_fixes(
+    model: &mut ImportTimeModel<'_>,
+    resolver: &mut Resolver<'_>,
+    project: &Project,
+    file: FileId,
+    diagnostics: &[Diagnostic],
+    planned: Vec<PlannedFix>,
+) -> Vec<PlannedFix> {
+    let (kept, _) = gate_import_fixes(model, resolver, project, file, diagnostics, planned);
+    kept.into_iter().map(|gated| gated.fix).collect()
 }
 
 /// What reading the diagnostic's canonical symbol at its import's place would meet.

@@ -29,5 +29,5 @@ pub mod verify;
 
 pub use apply::{apply_fixes, Applied};
 pub use import_style::{ImportStyle, DEFAULT_SECTION_ORDER};
-pub use import_time::alternatives_problem;
+pub use import_time::gated_import_fixes;
 pub use source::{NotFixable, SourceFile};

@@ -57,6 +57,7 @@ pub fn attach_import_fixes_with(
         return;
     }
     let mut resolver = ssot_index::Resolver::new(project);
+    let mut model = ssot_index::ImportTimeModel::new(project);
     let mut planned: Vec<(usize, ssot_rules::Fix)> = Vec::new();
     for (path, indices) in by_path {
         let Ok(file) = project
@@ -84,18 +85,23 @@ pub fn attach_import_fixes_with(
             &pairs,
             style,
         );
+        // As `fix` would treat them: a circular read gets no fix, an import the model cannot
+        // judge (or a path through a name bound by alternatives) an unsafe one.
+        let fixes = ssot_fix::gated_import_fixes(
+            &mut model,
+            &mut resolver,
+            project,
+            file as ssot_index::FileId,
+            diagnostics,
+            fixes,
+        );
         for fix in fixes {
             for index in fix.diagnostics {
                 planned.push((index, fix.fix.clone()));
             }
         }
     }
-    for (index, mut fix) in planned {
-        // What `fix` would say too: a path through a name bound by alternatives under a
-        // condition cannot be rewritten safely.
-        if ssot_fix::alternatives_problem(&mut resolver, &diagnostics[index]).is_some() {
-            fix.applicability = ssot_rules::Applicability::Unsafe;
-        }
+    for (index, fix) in planned {
         diagnostics[index].fix = Some(fix);
     }
 }

@@ -141,7 +141,9 @@ pub fn run(args: &CheckArgs) -> Result<ExitStatus> {
         None => (run.diagnostics, 0, 0),
     };
     let mut diagnostics = diagnostics;
+    let started = std::time::Instant::now();
     attach_import_fixes(&loaded, &mut diagnostics);
+    crate::timing::report("check: fixes of SSOT101", started.elapsed());
     let root = loaded.root.clone();
     let max_file_size = loaded
         .config

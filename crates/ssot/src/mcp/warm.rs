@@ -439,6 +439,7 @@ fn attach_import_fixes(
         return;
     }
     let mut resolver = Resolver::new(project);
+    let mut model = ssot_index::ImportTimeModel::new(project);
     let (fixes, _) = ssot_fix::import_rewrite::plan_import_fixes(
         &resolver,
         file as ssot_index::FileId,
@@ -446,6 +447,16 @@ fn attach_import_fixes(
         ssot_fix::source::detect_line_ending(text),
         &pairs,
         style,
+    );
+    // As `fix` would treat them: a circular read gets no fix, an import the model cannot judge
+    // (or a path through a name bound by alternatives) an unsafe one.
+    let fixes = ssot_fix::gated_import_fixes(
+        &mut model,
+        &mut resolver,
+        project,
+        file as ssot_index::FileId,
+        diagnostics,
+        fixes,
     );
     let planned: Vec<(usize, ssot_rules::Fix)> = fixes
         .into_iter()
@@ -456,12 +467,7 @@ fn attach_import_fixes(
                 .map(move |index| (index, edits.clone()))
         })
         .collect();
-    for (index, mut fix) in planned {
-        // What `fix` would say too: a path through a name bound by alternatives under a
-        // condition cannot be rewritten safely.
-        if ssot_fix::alternatives_problem(&mut resolver, &diagnostics[index]).is_some() {
-            fix.applicability = ssot_rules::Applicability::Unsafe;
-        }
+    for (index, fix) in planned {
         diagnostics[index].fix = Some(fix);
     }
 }

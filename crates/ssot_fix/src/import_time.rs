@@ -103,20 +103,37 @@ fn alternatives_problem(resolver: &mut Resolver<'_>, diagnostic: &Diagnostic) ->
     ))
 }
 
-/// The planned SSOT101 fixes of `file` as `fix` would treat them: those the import-time check
-/// refuses (a circular read) are left out, and those it cannot judge, or that could change what
-/// another branch of a condition gets, are unsafe. For reports that show which diagnostics
-/// `ssot fix` fixes (`check`'s fix markers and JSON), without running a fix session.
-pub fn gated_import_fixes(
-    model: &mut ImportTimeModel<'_>,
+/// The rewrites `fix` would make for SSOT101's `diagnostics[indices]` of `file` (whose text is
+/// `text`), planned in `style` and checked as `fix` checks them: a circular read gets no fix,
+/// one the import-time model cannot judge, or that could change what another branch of a
+/// condition gets, an unsafe one. For reports that show which findings `ssot fix` fixes
+/// (`check`'s fix markers and JSON) without running a fix session; each fix with the indices
+/// of the diagnostics it resolves.
+pub fn import_fixes_as_fix_would(
     resolver: &mut Resolver<'_>,
-    project: &Project,
+    model: &mut ImportTimeModel<'_>,
     file: FileId,
+    text: &str,
+    style: &crate::ImportStyle,
     diagnostics: &[Diagnostic],
-    planned: Vec<PlannedFix>,
-) -> Vec<PlannedFix> {
+    indices: &[usize],
+) -> Vec<(usize, ssot_rules::Fix)> {
+    let pairs: Vec<(usize, &Diagnostic)> = indices.iter().map(|&i| (i, &diagnostics[i])).collect();
+    let line_ending = crate::source::detect_line_ending(text);
+    let (planned, _) =
+        crate::import_rewrite::plan_import_fixes(resolver, file, text, line_ending, &pairs, style);
+    let project = resolver.project();
     let (kept, _) = gate_import_fixes(model, resolver, project, file, diagnostics, planned);
-    kept.into_iter().map(|gated| gated.fix).collect()
+    kept.into_iter()
+        .flat_map(|gated| {
+            let fix = gated.fix.fix;
+            gated
+                .fix
+                .diagnostics
+                .into_iter()
+                .map(move |index| (index, fix.clone()))
+        })
+        .collect()
 }
 
 /// What reading the diagnostic's canonical symbol at its import's place would meet.

@@ -29,5 +29,5 @@ pub mod verify;
 
 pub use apply::{apply_fixes, Applied};
 pub use import_style::{ImportStyle, DEFAULT_SECTION_ORDER};
-pub use import_time::gated_import_fixes;
+pub use import_time::import_fixes_as_fix_would;
 pub use source::{NotFixable, SourceFile};

@@ -75,31 +75,15 @@ pub fn attach_import_fixes_with(
         let Ok(source) = ssot_fix::SourceFile::from_bytes(bytes) else {
             continue;
         };
-        let pairs: Vec<(usize, &Diagnostic)> =
-            indices.iter().map(|&i| (i, &diagnostics[i])).collect();
-        let (fixes, _) = ssot_fix::import_rewrite::plan_import_fixes(
-            &resolver,
+        planned.extend(ssot_fix::import_fixes_as_fix_would(
+            &mut resolver,
+            &mut model,
             file as ssot_index::FileId,
             &source.text,
-            source.line_ending,
-            &pairs,
             style,
-        );
-        // As `fix` would treat them: a circular read gets no fix, an import the model cannot
-        // judge (or a path through a name bound by alternatives) an unsafe one.
-        let fixes = ssot_fix::gated_import_fixes(
-            &mut model,
-            &mut resolver,
-            project,
-            file as ssot_index::FileId,
             diagnostics,
-            fixes,
-        );
-        for fix in fixes {
-            for index in fix.diagnostics {
-                planned.push((index, fix.fix.clone()));
-            }
-        }
+            &indices,
+        ));
     }
     for (index, fix) in planned {
         diagnostics[index].fix = Some(fix);

@@ -430,43 +430,26 @@ fn attach_import_fixes(
     if !project.files[file].facts.syntax_errors.is_empty() {
         return;
     }
-    let pairs: Vec<(usize, &Diagnostic)> = diagnostics
+    let indices: Vec<usize> = diagnostics
         .iter()
         .enumerate()
         .filter(|(_, d)| d.path == path && d.rule == Rule::NonCanonicalImport && d.fix.is_none())
+        .map(|(index, _)| index)
         .collect();
-    if pairs.is_empty() {
+    if indices.is_empty() {
         return;
     }
     let mut resolver = Resolver::new(project);
     let mut model = ssot_index::ImportTimeModel::new(project);
-    let (fixes, _) = ssot_fix::import_rewrite::plan_import_fixes(
-        &resolver,
+    let planned = ssot_fix::import_fixes_as_fix_would(
+        &mut resolver,
+        &mut model,
         file as ssot_index::FileId,
         text,
-        ssot_fix::source::detect_line_ending(text),
-        &pairs,
         style,
-    );
-    // As `fix` would treat them: a circular read gets no fix, an import the model cannot judge
-    // (or a path through a name bound by alternatives) an unsafe one.
-    let fixes = ssot_fix::gated_import_fixes(
-        &mut model,
-        &mut resolver,
-        project,
-        file as ssot_index::FileId,
         diagnostics,
-        fixes,
+        &indices,
     );
-    let planned: Vec<(usize, ssot_rules::Fix)> = fixes
-        .into_iter()
-        .flat_map(|fix| {
-            let edits = fix.fix;
-            fix.diagnostics
-                .into_iter()
-                .map(move |index| (index, edits.clone()))
-        })
-        .collect();
     for (index, fix) in planned {
         diagnostics[index].fix = Some(fix);
     }

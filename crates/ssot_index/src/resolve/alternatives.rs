@@ -12,7 +12,7 @@ use ssot_facts::{FileFacts, ImportKind, ScopeKind, StmtContext};
 
 use super::{Resolution, Resolver, StarExport, MAX_CHAIN};
 use crate::namespace::{BindingSource, BindingStep};
-use crate::ModuleId;
+use crate::{FileId, ModuleId};
 
 /// A module-level name whose value depends on a condition when the module runs.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -118,28 +118,12 @@ impl<'p> Resolver<'p> {
                         return None;
                     }
                     let import = &facts.imports[statement as usize];
-                    let ImportKind::From {
-                        module: from,
-                        level,
-                    } = &import.kind
-                    else {
-                        return None;
-                    };
-                    let absolute = self.absolute_module(file, *level, from.as_deref())?;
-                    let target = project.modules.get(&absolute)?;
+                    let target = self.from_target(file, &import.kind)?;
                     return Some((target, import.names[name as usize].name.to_string()));
                 }
                 BindingStep::Star(statement) => {
                     let import = &facts.imports[statement as usize];
-                    let ImportKind::From {
-                        module: from,
-                        level,
-                    } = &import.kind
-                    else {
-                        continue;
-                    };
-                    let absolute = self.absolute_module(file, *level, from.as_deref())?;
-                    let target = project.modules.get(&absolute)?;
+                    let target = self.from_target(file, &import.kind)?;
                     let target_file = self.namespace_file(target)?;
                     // A name the source binds itself; one it passes on from its own star
                     // imports is not followed further.
@@ -153,6 +137,15 @@ impl<'p> Resolver<'p> {
             }
         }
         None
+    }
+
+    /// The project module a `from` import written in `file` reads from.
+    fn from_target(&self, file: FileId, kind: &ImportKind) -> Option<ModuleId> {
+        let ImportKind::From { module, level } = kind else {
+            return None;
+        };
+        let absolute = self.absolute_module(file, *level, module.as_deref())?;
+        self.project.modules.get(&absolute)
     }
 
     /// `name` as the file's facts spell a top-level binding of it.

@@ -118,12 +118,12 @@ impl<'p> Resolver<'p> {
                         return None;
                     }
                     let import = &facts.imports[statement as usize];
-                    let target = self.from_target(file, &import.kind)?;
+                    let target = self.module_read_by(file, &import.kind)?;
                     return Some((target, import.names[name as usize].name.to_string()));
                 }
                 BindingStep::Star(statement) => {
                     let import = &facts.imports[statement as usize];
-                    let target = self.from_target(file, &import.kind)?;
+                    let target = self.module_read_by(file, &import.kind)?;
                     let target_file = self.namespace_file(target)?;
                     // A name the source binds itself; one it passes on from its own star
                     // imports is not followed further.
@@ -140,7 +140,7 @@ impl<'p> Resolver<'p> {
     }
 
     /// The project module a `from` import written in `file` reads from.
-    fn from_target(&self, file: FileId, kind: &ImportKind) -> Option<ModuleId> {
+    fn module_read_by(&self, file: FileId, kind: &ImportKind) -> Option<ModuleId> {
         let ImportKind::From { module, level } = kind else {
             return None;
         };

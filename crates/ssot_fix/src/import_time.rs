@@ -84,22 +84,17 @@ fn alternatives_problem(resolver: &mut Resolver<'_>, diagnostic: &Diagnostic) ->
     if written_alternatives == canonical_alternatives {
         return None;
     }
-    let describe = |alternatives: &Alternatives| {
-        let module = &resolver.project().modules.module(alternatives.module).name;
-        format!(
-            "`{module}` binds `{}` under a condition (alternatives such as `if`/`else`)",
-            alternatives.name
-        )
+    let (which, alternatives): (&str, &Alternatives) = match &written_alternatives {
+        Some(alternatives) => ("the path as written", alternatives),
+        None => ("the canonical path", canonical_alternatives.as_ref()?),
     };
-    let (which, through) = match (&written_alternatives, &canonical_alternatives) {
-        (Some(alternatives), _) => ("the path as written", describe(alternatives)),
-        (None, Some(alternatives)) => ("the canonical path", describe(alternatives)),
-        (None, None) => return None,
-    };
+    let module = &resolver.project().modules.module(alternatives.module).name;
     Some(format!(
-        "{which} goes through a name whose value depends on a run-time condition: {through}, \
-         so where another branch runs (another platform or Python version) the two paths can \
-         hold different objects"
+        "{which} goes through a name whose value depends on a run-time condition: `{module}` \
+         binds `{}` under a condition (alternatives such as `if`/`else`), so where another \
+         branch runs (another platform or Python version) the two paths can hold different \
+         objects",
+        alternatives.name
     ))
 }
 

@@ -153,6 +153,11 @@ impl<'p> Namespace<'p> {
         steps.into_iter().map(|(_, _, step)| step).collect()
     }
 
+    /// `name` as the file spells it, when the module binds it explicitly.
+    pub fn bound_name(&self, name: &str) -> Option<&'p str> {
+        self.bindings.get_key_value(name).map(|(bound, _)| *bound)
+    }
+
     pub fn binds(&self, name: &str) -> bool {
         self.bindings.contains_key(name)
     }

@@ -124,10 +124,9 @@ impl<'p> Resolver<'p> {
                 BindingStep::Star(statement) => {
                     let import = &facts.imports[statement as usize];
                     let target = self.module_read_by(file, &import.kind)?;
-                    let target_file = self.namespace_file(target)?;
                     // A name the source binds itself; one it passes on from its own star
                     // imports is not followed further.
-                    let key = Self::key_in(&project.file(target_file).facts, name)?;
+                    let key = self.namespace(target)?.bound_name(name)?;
                     match self.star_import(module, statement, key) {
                         StarExport::Yes(_) => return Some((target, name.to_string())),
                         StarExport::No => continue,
@@ -146,20 +145,5 @@ impl<'p> Resolver<'p> {
         };
         let absolute = self.absolute_module(file, *level, module.as_deref())?;
         self.project.modules.get(&absolute)
-    }
-
-    /// `name` as the file's facts spell a top-level binding of it.
-    fn key_in(facts: &'p FileFacts, name: &str) -> Option<&'p str> {
-        facts
-            .definitions
-            .iter()
-            .filter(|d| d.module_level)
-            .map(|d| d.name.as_str())
-            .chain(
-                facts.imports.iter().flat_map(|import| {
-                    import.names.iter().map(move |n| n.bound_name(&import.kind))
-                }),
-            )
-            .find(|bound| *bound == name)
     }
 }

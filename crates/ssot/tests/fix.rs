@@ -495,3 +495,54 @@ fn fix_scope_limits_the_files_it_rewrites() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(read(dir.path(), "app.py"), "from pkg.core import Manager\n");
 }
+
+/// `check` marks an SSOT101 finding fixable as `fix` would treat it: an import through a
+/// module that picks the class per platform (`if`/`else`) gets an unsafe fix, a plain
+/// re-export a safe one, and the summary counts only the latter.
+#[test]
+fn check_marks_fixes_through_platform_alternatives_unsafe() {
+    let dir = text_project(&[
+        ("pkg/__init__.py", ""),
+        (
+            "pkg/_reader.py",
+            "import sys\n\nif sys.platform == \"win32\":\n    from pkg._reader_windows import Reader\nelse:\n    from pkg._reader_posix import Reader\n",
+        ),
+        ("pkg/_reader_windows.py", "class Reader:\n    pass\n"),
+        ("pkg/_reader_posix.py", "class Reader:\n    pass\n"),
+        ("pkg/compat.py", "from pkg._reader_posix import Reader\n"),
+        ("app.py", "from pkg._reader import Reader\n"),
+        ("other.py", "from pkg.compat import Reader\n"),
+        (
+            "pyproject.toml",
+            "[tool.ssot.concepts.reader]\ncanonical = \"pkg._reader_posix:Reader\"\n",
+        ),
+    ]);
+    let (_, stdout, stderr) = run(ssot()
+        .args(["check", "--output-format", "json"])
+        .arg(dir.path()));
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect(&stderr);
+    let fixes: Vec<(String, String)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "SSOT101")
+        .map(|d| {
+            (
+                d["path"].as_str().unwrap().to_string(),
+                d["fix"]["applicability"]
+                    .as_str()
+                    .unwrap_or("none")
+                    .to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            ("app.py".to_string(), "unsafe".to_string()),
+            ("other.py".to_string(), "safe".to_string())
+        ]
+    );
+    let (_, text, _) = run(ssot().arg("check").arg(dir.path()));
+    assert!(text.contains("[*] 1 fixable with `ssot fix`."), "{text}");
+}
